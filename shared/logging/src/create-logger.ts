@@ -1,0 +1,50 @@
+import pino, { type Logger, type LoggerOptions } from "pino";
+
+/** Logger handed to every module; children carry request-scoped bindings. */
+export type { Logger } from "pino";
+
+/** Options of createLogger. */
+export interface LoggerConfig {
+  service: string;
+  version?: string;
+  level?: string;
+  /** Where lines go; defaults to stdout. Tests pass a stream to read them. */
+  destination?: pino.DestinationStream;
+}
+
+/**
+ * Header names and fields that carry credentials. They are censored wherever
+ * they appear in a logged object, as a second line of defence behind the
+ * Secret type.
+ */
+export const REDACT_PATHS = [
+  "password",
+  "*.password",
+  "token",
+  "*.token",
+  "apiKey",
+  "*.apiKey",
+  "credential",
+  "*.credential",
+  "accessToken",
+  "*.accessToken",
+  "refreshToken",
+  "*.refreshToken",
+  'headers["x-api-key"]',
+  "headers.authorization",
+  "headers.cookie",
+  '*.headers["x-api-key"]',
+  "*.headers.authorization",
+  "*.headers.cookie",
+];
+
+/** A pino logger with credential redaction and service/version bindings, nothing else. */
+export function createLogger(config: LoggerConfig): Logger {
+  const options: LoggerOptions = {
+    level: config.level ?? "info",
+    base: { service: config.service, version: config.version },
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return config.destination ? pino(options, config.destination) : pino(options);
+}

@@ -1,0 +1,4 @@
+// The admin API contract, served over Connect to the admin UI, the CLI and curl.
+export * from "./gen/claude_relay/admin/v1/auth_service_pb.js";
+export * from "./gen/claude_relay/admin/v1/account_service_pb.js";
+export * from "./gen/claude_relay/admin/v1/api_key_service_pb.js";

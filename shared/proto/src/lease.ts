@@ -1,0 +1,27 @@
+// The hot-path contract between the relay and the control plane.
+export {
+  AcquireRequestSchema,
+  AcquireResponseSchema,
+  CredentialKind,
+  LeaseSchema,
+  LeaseService,
+  ReleaseRequestSchema,
+  ReleaseResponseSchema,
+  RenewRequestSchema,
+  RenewResponseSchema,
+  UpstreamAccountSchema,
+} from "./gen/claude_relay/lease/v1/lease_service_pb.js";
+export type {
+  AcquireRequest,
+  AcquireResponse,
+  Lease,
+  ReleaseRequest,
+  ReleaseResponse,
+  RenewRequest,
+  RenewResponse,
+  UpstreamAccount,
+} from "./gen/claude_relay/lease/v1/lease_service_pb.js";
+export { RefusalReason, RefusalSchema } from "./gen/claude_relay/lease/v1/refusal_pb.js";
+export type { Refusal } from "./gen/claude_relay/lease/v1/refusal_pb.js";
+export { OutcomeKind, OutcomeSchema, UsageSchema } from "./gen/claude_relay/lease/v1/usage_pb.js";
+export type { Outcome, Usage } from "./gen/claude_relay/lease/v1/usage_pb.js";
