@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs, when they are missing:
 # redis-server (tests start their own on free ports), promtool (alert rules),
-# unzip (the cached helm binary). Uses apt-get as root; otherwise prints a hint.
+# unzip (the cached helm binary), chromium (the admin UI browser tests). Uses
+# apt-get as root; otherwise prints a hint.
 set -euo pipefail
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies: all present"

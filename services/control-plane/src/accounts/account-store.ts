@@ -1,0 +1,224 @@
+/**
+ * The upstream accounts: one Redis hash per account (`{acct:ID}`) plus a set of
+ * all ids. Credentials and proxy URLs (which may carry a password) are sealed
+ * by the CredentialCipher before they reach Redis and opened only by
+ * `credential()`; records handed out never contain a secret. Slots and usage
+ * of an account belong to the lease store.
+ */
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
+import { createRedisScripts } from "../redis/scripts.js";
+import type { CredentialCipher } from "./credential-cipher.js";
+
+/** How an account reaches the upstream. */
+export type AccountType = "claude-console" | "claude-oauth";
+
+/** The secret an account authenticates with upstream. */
+export type AccountCredential =
+  | { kind: "api-key"; apiKey: string }
+  | { kind: "oauth"; accessToken: string; refreshToken: string; expiresAtMs: number; scopes: string[] };
+
+/** An account as stored, without its credential. */
+export interface AccountRecord {
+  id: string;
+  name: string;
+  type: AccountType;
+  baseUrl: string;
+  /** Lower runs first. */
+  priority: number;
+  /** Slots the account may hold at once; 0 means unlimited. */
+  maxConcurrentTasks: number;
+  schedulable: boolean;
+  /** Empty for a direct connection. Contains any proxy password: mask it before showing it. */
+  proxyUrl: string;
+  createdAtMs: number;
+  /** 0 until the first lease. */
+  lastUsedAtMs: number;
+  /** OAuth accounts: when the access token expires; 0 otherwise. */
+  tokenExpiresAtMs: number;
+}
+
+/** Input of AccountStore.create. */
+export interface NewAccount {
+  name: string;
+  type: AccountType;
+  baseUrl?: string;
+  priority?: number;
+  maxConcurrentTasks?: number;
+  schedulable?: boolean;
+  proxyUrl?: string;
+  credential: AccountCredential;
+}
+
+/** Fields to change; the type of an account never changes. */
+export type AccountPatch = Partial<Omit<NewAccount, "type">>;
+
+/** CRUD over accounts; the only way to read a credential is `credential(id)`. */
+export interface AccountStore {
+  create(input: NewAccount): Promise<AccountRecord>;
+  get(id: string): Promise<AccountRecord | undefined>;
+  /** Every account, oldest first. */
+  list(): Promise<AccountRecord[]>;
+  update(id: string, patch: AccountPatch): Promise<AccountRecord | undefined>;
+  /** True when the account existed. Its open leases are dropped with it. */
+  delete(id: string): Promise<boolean>;
+  /** The decrypted credential; undefined when the account does not exist. */
+  credential(id: string): Promise<AccountCredential | undefined>;
+}
+
+/** Options of createAccountStore. */
+export interface AccountStoreOptions {
+  redis: Redis;
+  cipher: CredentialCipher;
+  now?: () => number;
+  keys?: RedisKeys;
+}
+
+/** Thrown by the account store when an input breaks a rule of the record (a bad call, not a refusal). */
+export class AccountInputError extends Error {
+  readonly code = "ERR_INVALID_ACCOUNT";
+  constructor(message: string) {
+    super(message);
+    this.name = "AccountInputError";
+  }
+}
+
+/** Base URL of accounts that do not name one. */
+export const DEFAULT_BASE_URL = "https://api.anthropic.com";
+/** Priority of accounts that do not name one. */
+export const DEFAULT_PRIORITY = 50;
+/** The record field the lease store stamps on every grant. */
+export const ACCOUNT_LAST_USED_FIELD = "lastUsedAtMs";
+
+const ACCOUNT_TYPES: readonly AccountType[] = ["claude-console", "claude-oauth"];
+
+/** An account store over one Redis client. */
+export function createAccountStore(options: AccountStoreOptions): AccountStore {
+  const { redis, cipher } = options;
+  const now = options.now ?? Date.now;
+  const keys = options.keys ?? createRedisKeys();
+  const scripts = createRedisScripts(redis);
+
+  async function get(id: string): Promise<AccountRecord | undefined> {
+    if (!isId(id)) return undefined;
+    return toRecord(id, await redis.hgetall(keys.account(id)), cipher);
+  }
+
+  return {
+    async create(input) {
+      if (!ACCOUNT_TYPES.includes(input.type)) throw new AccountInputError(`unknown account type "${String(input.type)}"`);
+      const id = randomUUID();
+      const fields: Record<string, string> = {
+        type: input.type,
+        createdAtMs: String(now()),
+        [ACCOUNT_LAST_USED_FIELD]: "0",
+        ...toFields({ baseUrl: DEFAULT_BASE_URL, priority: DEFAULT_PRIORITY, maxConcurrentTasks: 0, schedulable: true, proxyUrl: "", ...input }, input.type, cipher),
+      };
+      if (!fields.name) throw new AccountInputError("an account needs a name");
+      await redis.hset(keys.account(id), fields);
+      await redis.sadd(keys.accountIndex(), id);
+      return (await get(id)) as AccountRecord;
+    },
+
+    get,
+
+    async list() {
+      const ids = await redis.smembers(keys.accountIndex());
+      const records = await Promise.all(ids.map((id) => get(id)));
+      return records
+        .filter((r): r is AccountRecord => r !== undefined)
+        .sort((a, b) => a.createdAtMs - b.createdAtMs || a.id.localeCompare(b.id));
+    },
+
+    async update(id, patch) {
+      const current = await get(id);
+      if (!current) return undefined;
+      const fields = toFields(patch, current.type, cipher);
+      if (fields.name === "") throw new AccountInputError("an account needs a name");
+      if (!(await scripts.updateRecord(keys.account(id), fields))) return undefined;
+      return get(id);
+    },
+
+    async delete(id) {
+      if (!isId(id)) return false;
+      const [removed] = await Promise.all([
+        redis.del(keys.account(id), keys.accountLeases(id)),
+        redis.srem(keys.accountIndex(), id),
+      ]);
+      return removed > 0;
+    },
+
+    async credential(id) {
+      if (!isId(id)) return undefined;
+      const sealed = await redis.hget(keys.account(id), "credential");
+      if (!sealed) return undefined;
+      return JSON.parse(cipher.decrypt(sealed)) as AccountCredential;
+    },
+  };
+}
+
+/** Stored hash fields for the given (partial) input; secrets are sealed here. */
+function toFields(input: AccountPatch, type: AccountType, cipher: CredentialCipher): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (input.name !== undefined) fields.name = input.name.trim();
+  if (input.baseUrl !== undefined) fields.baseUrl = checkUrl(input.baseUrl || DEFAULT_BASE_URL, ["https:", "http:"], "baseUrl").replace(/\/+$/, "");
+  if (input.priority !== undefined) fields.priority = String(checkInt(input.priority, "priority"));
+  if (input.maxConcurrentTasks !== undefined) fields.maxConcurrentTasks = String(checkInt(input.maxConcurrentTasks, "maxConcurrentTasks"));
+  if (input.schedulable !== undefined) fields.schedulable = input.schedulable ? "1" : "0";
+  if (input.proxyUrl !== undefined) {
+    fields.proxyUrl = input.proxyUrl ? cipher.encrypt(checkUrl(input.proxyUrl, ["socks5:", "socks5h:", "http:", "https:"], "proxyUrl")) : "";
+  }
+  if (input.credential !== undefined) {
+    const credential = checkCredential(input.credential, type);
+    fields.credential = cipher.encrypt(JSON.stringify(credential));
+    fields.tokenExpiresAtMs = String(credential.kind === "oauth" ? credential.expiresAtMs : 0);
+  }
+  return fields;
+}
+
+function toRecord(id: string, hash: Record<string, string>, cipher: CredentialCipher): AccountRecord | undefined {
+  if (!hash.type) return undefined;
+  return {
+    id,
+    name: hash.name ?? "",
+    type: hash.type as AccountType,
+    baseUrl: hash.baseUrl || DEFAULT_BASE_URL,
+    priority: Number(hash.priority ?? DEFAULT_PRIORITY),
+    maxConcurrentTasks: Number(hash.maxConcurrentTasks ?? 0),
+    schedulable: hash.schedulable !== "0",
+    proxyUrl: hash.proxyUrl ? cipher.decrypt(hash.proxyUrl) : "",
+    createdAtMs: Number(hash.createdAtMs ?? 0),
+    lastUsedAtMs: Number(hash[ACCOUNT_LAST_USED_FIELD] ?? 0),
+    tokenExpiresAtMs: Number(hash.tokenExpiresAtMs ?? 0),
+  };
+}
+
+function checkCredential(credential: AccountCredential, type: AccountType): AccountCredential {
+  const expected = type === "claude-console" ? "api-key" : "oauth";
+  if (credential.kind !== expected) throw new AccountInputError(`a ${type} account needs an ${expected} credential`);
+  if (credential.kind === "api-key" && !credential.apiKey) throw new AccountInputError("the API key is empty");
+  if (credential.kind === "oauth" && !credential.accessToken) throw new AccountInputError("the OAuth access token is empty");
+  return credential;
+}
+
+function checkUrl(value: string, protocols: string[], field: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new AccountInputError(`${field} is not a valid URL`);
+  }
+  if (!protocols.includes(url.protocol)) throw new AccountInputError(`${field} must use ${protocols.join(", ")}`);
+  return value;
+}
+
+function checkInt(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 2_147_483_647) throw new AccountInputError(`${field} must be a non-negative integer`);
+  return value;
+}
+
+/** Ids are ours (UUIDs); anything else cannot name an account and must not reach a key name. */
+function isId(id: string): boolean {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id);
+}

@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { loadConfig } from "@claude-relay/config";
+import { createLogger } from "@claude-relay/logging";
+import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
+import { AcquireRequestSchema, LeaseService, RefusalReason, type AcquireResponse } from "@claude-relay/proto/lease";
+import { startRedis, type TestRedis } from "@claude-relay/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildControlPlane } from "./app.js";
+import { controlPlaneConfigSchema } from "./config.js";
+import { createRedisKeys } from "./redis/keys.js";
+
+const TOKEN = "app-test-internal-token-0123";
+let redis: TestRedis;
+let dataDir: string;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  dataDir = await mkdtemp(join(tmpdir(), "control-plane-app-"));
+});
+
+afterAll(async () => {
+  await redis?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+function config() {
+  return loadConfig(controlPlaneConfigSchema, {
+    REDIS_URL: redis.url,
+    CONTROL_PLANE_GRPC_PORT: "0",
+    CONTROL_PLANE_HTTP_PORT: "0",
+    CONTROL_PLANE_INTERNAL_TOKEN: TOKEN,
+    CONTROL_PLANE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+    CONTROL_PLANE_DATA_DIR: dataDir,
+  });
+}
+
+describe("buildControlPlane", () => {
+  it("starts both servers on free ports, serves health, metrics and Acquire, and closes cleanly", async () => {
+    const printed: string[] = [];
+    const app = buildControlPlane(config(), createLogger({ service: "control-plane", level: "silent" }), {
+      keys: createRedisKeys({ prefix: `test-${randomBytes(4).toString("hex")}` }),
+      print: (line) => printed.push(line),
+    });
+    const { grpcPort, httpPort } = await app.start();
+    let client: grpc.Client | undefined;
+    try {
+      expect(grpcPort).toBeGreaterThan(0);
+      expect(httpPort).toBeGreaterThan(0);
+      const base = `http://127.0.0.1:${httpPort}`;
+      expect((await fetch(`${base}/livez`)).status).toBe(200);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+      const Client = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(LeaseService), "LeaseService");
+      client = new Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+      const metadata = new grpc.Metadata();
+      metadata.set("x-internal-token", TOKEN);
+      const response = await new Promise<AcquireResponse>((resolve, reject) =>
+        (client as unknown as { acquire: Function }).acquire(create(AcquireRequestSchema, { keyHash: "0".repeat(64), model: "m" }), metadata, (err: Error | null, res: AcquireResponse) =>
+          err ? reject(err) : resolve(res),
+        ),
+      );
+      expect(response.result).toMatchObject({ case: "refusal", value: { reason: RefusalReason.KEY_INVALID } });
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toContain('control_plane_acquire_total{result="key_invalid",service="control-plane"} 1');
+
+      // The first admin gets a generated password, shown once and kept in the data folder.
+      expect(printed).toHaveLength(1);
+      const password = (await readFile(join(dataDir, "admin-password"), "utf8")).trim();
+      expect(printed[0]).toContain(password);
+    } finally {
+      client?.close();
+      await app.close();
+    }
+    await expect(fetch(`http://127.0.0.1:${httpPort}/livez`)).rejects.toThrow();
+  });
+
+  it("closes cleanly without having started", async () => {
+    const app = buildControlPlane(config(), createLogger({ service: "control-plane", level: "silent" }));
+    await expect(app.close()).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,43 @@
+import { ConfigError, loadConfig } from "@claude-relay/config";
+import { describe, expect, it } from "vitest";
+import { controlPlaneConfigSchema } from "./config.js";
+
+const minimal = {
+  REDIS_URL: "redis://127.0.0.1:6399",
+  CONTROL_PLANE_INTERNAL_TOKEN: "0123456789abcdef",
+  CONTROL_PLANE_ENCRYPTION_KEY: "ab".repeat(32),
+};
+
+describe("controlPlaneConfigSchema", () => {
+  it("fills in the documented defaults", () => {
+    const config = loadConfig(controlPlaneConfigSchema, minimal);
+    expect(config).toMatchObject({
+      CONTROL_PLANE_GRPC_PORT: 50051,
+      CONTROL_PLANE_HTTP_PORT: 8081,
+      CONTROL_PLANE_HOST: "127.0.0.1",
+      CONTROL_PLANE_LEASE_TTL_MS: 60_000,
+      CONTROL_PLANE_STICKY_TTL_SECONDS: 3600,
+      ADMIN_USERNAME: "admin",
+      CONTROL_PLANE_DATA_DIR: ".data",
+      LOG_LEVEL: "info",
+    });
+    expect(config.ADMIN_PASSWORD).toBeUndefined();
+    expect(config.CONTROL_PLANE_INTERNAL_TOKEN.reveal()).toBe("0123456789abcdef");
+  });
+
+  it("reports every problem at once without echoing a secret", () => {
+    let error: unknown;
+    try {
+      loadConfig(controlPlaneConfigSchema, { CONTROL_PLANE_INTERNAL_TOKEN: "short-token", CONTROL_PLANE_ENCRYPTION_KEY: "not-a-key-value" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as ConfigError).problems.join("\n");
+    expect(text).toMatch(/REDIS_URL: is required/);
+    expect(text).toMatch(/CONTROL_PLANE_INTERNAL_TOKEN: must be at least 16 characters/);
+    expect(text).toMatch(/CONTROL_PLANE_ENCRYPTION_KEY: the encryption key must be 64 hex characters/);
+    expect(text).not.toContain("short-token");
+    expect(text).not.toContain("not-a-key-value");
+  });
+});

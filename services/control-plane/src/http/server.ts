@@ -1,0 +1,118 @@
+/**
+ * The control plane's HTTP/1.1 server: the admin API over Connect (JSON and
+ * binary, e.g. `POST /claude_relay.admin.v1.AuthService/Login`), the health
+ * endpoints and /metrics. Anything else answers 404 JSON.
+ */
+import { createServer, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createMetricsHandler } from "@claude-relay/metrics";
+import type { RedisCommander } from "ioredis";
+import { createAdminRoutes, type AdminRoutesDeps } from "../rpc/admin/admin-routes.js";
+
+/** Dependencies of createAdminHttpServer. */
+export interface AdminHttpServerDeps extends AdminRoutesDeps {
+  /** Asked for PING by /readyz. */
+  redis: Pick<RedisCommander, "ping">;
+  /** Longest wait for PING before /readyz answers 503 (default 1000 ms). */
+  readyTimeoutMs?: number;
+  /** Largest admin request body (default 1 MiB). */
+  readMaxBytes?: number;
+  /** How long close() lets running requests finish before cutting connections (default 5000 ms). */
+  closeGraceMs?: number;
+}
+
+/** A started-or-not admin HTTP server. */
+export interface AdminHttpServer {
+  server: Server;
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting, lets running requests finish within the grace period, then cuts the rest. */
+  close(): Promise<void>;
+}
+
+const INDEX_HTML = `<!doctype html>
+<html><head><meta charset="utf-8"><title>claude-relay control plane</title></head>
+<body><h1>claude-relay control plane</h1>
+<p>The admin API is served here over Connect (JSON or binary), e.g. <code>POST /claude_relay.admin.v1.AuthService/Login</code>.
+The admin UI will be at <a href="/admin/">/admin/</a>.</p>
+<p>Health: <a href="/livez">/livez</a>, <a href="/readyz">/readyz</a>. Metrics: <a href="/metrics">/metrics</a>.</p>
+</body></html>
+`;
+
+/** Builds the admin HTTP server; it does not listen until `listen` is called. */
+export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServer {
+  const { redis, readyTimeoutMs = 1_000, readMaxBytes = 1024 * 1024, closeGraceMs = 5_000 } = deps;
+  const { routes, interceptors } = createAdminRoutes(deps);
+  const connect = connectNodeAdapter({ routes, interceptors, readMaxBytes, fallback: (_req, res) => notFound(res as ServerResponse) });
+  const metrics = createMetricsHandler(deps.registry);
+
+  const isReady = async (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), readyTimeoutMs);
+    });
+    try {
+      return await Promise.race([redis.ping().then((reply) => reply === "PONG"), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?", 1)[0];
+    if (req.method === "GET" || req.method === "HEAD") {
+      if (path === "/livez") return sendText(res, 200, "ok\n");
+      if (path === "/readyz") {
+        void isReady().then((ready) => sendText(res, ready ? 200 : 503, ready ? "ok\n" : "redis unavailable\n"));
+        return;
+      }
+      if (path === "/metrics") return void metrics(req, res);
+      if (path === "/") return send(res, 200, "text/html; charset=utf-8", INDEX_HTML);
+    }
+    connect(req, res);
+  });
+  // A slow or stalled client is cut off in seconds, not minutes.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    close: () =>
+      new Promise((resolve, reject) => {
+        if (!server.listening) return resolve();
+        const force = setTimeout(() => server.closeAllConnections(), closeGraceMs);
+        force.unref();
+        server.close((err) => {
+          clearTimeout(force);
+          if (err) reject(err);
+          else resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function notFound(res: ServerResponse): void {
+  send(res, 404, "application/json", JSON.stringify({ code: "not_found", message: "no such route" }));
+}
+
+function sendText(res: ServerResponse, status: number, body: string): void {
+  send(res, status, "text/plain; charset=utf-8", body);
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body), "x-content-type-options": "nosniff" });
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}

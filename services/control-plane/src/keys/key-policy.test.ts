@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import type { ApiKeyRecord } from "./api-key-store.js";
+import { checkKeyPolicy, isModelAllowed } from "./key-policy.js";
+
+const NOW = 1_700_000_000_000;
+
+function key(over: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
+  return {
+    id: "k1",
+    name: "k",
+    keyPrefix: "cr_abcd",
+    keyHash: "0".repeat(64),
+    enabled: true,
+    createdAtMs: NOW - 1000,
+    expiresAtMs: 0,
+    concurrencyLimit: 0,
+    allowedModels: [],
+    revokedAtMs: 0,
+    ...over,
+  };
+}
+
+const request = { model: "claude-sonnet-4-5" };
+
+describe("checkKeyPolicy", () => {
+  it("allows an enabled, unexpired, unrevoked key without a model list", () => {
+    expect(checkKeyPolicy(key(), request, NOW)).toEqual({ ok: true });
+  });
+
+  it("refuses an unknown key as invalid", () => {
+    expect(checkKeyPolicy(undefined, request, NOW)).toEqual({ ok: false, reason: "KEY_INVALID", message: "invalid x-api-key" });
+  });
+
+  it("refuses a disabled key", () => {
+    expect(checkKeyPolicy(key({ enabled: false }), request, NOW)).toMatchObject({ ok: false, reason: "KEY_INVALID", message: expect.stringMatching(/disabled/) });
+  });
+
+  it("refuses a revoked key even if it still reads as enabled", () => {
+    expect(checkKeyPolicy(key({ revokedAtMs: NOW - 1 }), request, NOW)).toMatchObject({ ok: false, reason: "KEY_INVALID", message: expect.stringMatching(/revoked/) });
+  });
+
+  it("refuses a key from the moment it expires, and not before", () => {
+    expect(checkKeyPolicy(key({ expiresAtMs: NOW + 1 }), request, NOW)).toEqual({ ok: true });
+    expect(checkKeyPolicy(key({ expiresAtMs: NOW }), request, NOW)).toMatchObject({ ok: false, reason: "KEY_INVALID", message: expect.stringMatching(/expired/) });
+  });
+
+  it("refuses a model outside the allow-list and names it", () => {
+    const result = checkKeyPolicy(key({ allowedModels: ["claude-haiku-4-5"] }), request, NOW);
+    expect(result).toEqual({ ok: false, reason: "NOT_ALLOWED", message: 'this API key may not use the model "claude-sonnet-4-5"' });
+  });
+
+  it("shortens a very long model name in the message", () => {
+    const result = checkKeyPolicy(key({ allowedModels: ["x"] }), { model: "m".repeat(500) }, NOW);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message.length).toBeLessThan(200);
+  });
+});
+
+describe("isModelAllowed", () => {
+  it("allows every model when the list is empty", () => {
+    expect(isModelAllowed([], "anything")).toBe(true);
+  });
+
+  it("matches exact names and prefixes ending in *", () => {
+    expect(isModelAllowed(["claude-sonnet-4-5"], "claude-sonnet-4-5")).toBe(true);
+    expect(isModelAllowed(["claude-sonnet-4-5"], "claude-sonnet-4-5-20250929")).toBe(false);
+    expect(isModelAllowed(["claude-sonnet-*"], "claude-sonnet-4-5-20250929")).toBe(true);
+    expect(isModelAllowed(["claude-sonnet-*"], "claude-opus-4-1")).toBe(false);
+  });
+});

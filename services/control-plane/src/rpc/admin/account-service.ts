@@ -1,0 +1,129 @@
+/**
+ * AccountService: the pool's upstream accounts. Credentials go in through
+ * Create and Update and never come out: answers carry the record (with the
+ * proxy password masked) and the number of leases held right now.
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { AccountSchema, AccountService, OAuthTokens } from "@claude-relay/proto/admin";
+import type { AccountCredential, AccountPatch, AccountRecord, AccountStore, AccountType } from "../../accounts/account-store.js";
+import type { LeaseStore } from "../../leases/lease-store.js";
+import { accountTypeFromProto, maskProxyUrl, toAccountMessage } from "./account-message.js";
+import {
+  BASE_URL_PROTOCOLS,
+  PROXY_URL_PROTOCOLS,
+  checkNonEmpty,
+  checkNonNegativeInt,
+  checkUrl,
+  invalidArgument,
+  notFound,
+} from "./field-checks.js";
+
+/** Dependencies of createAccountService. */
+export interface AccountServiceDeps {
+  accounts: AccountStore;
+  leases: Pick<LeaseStore, "activeCount">;
+}
+
+/** The AccountService implementation. */
+export function createAccountService({ accounts, leases }: AccountServiceDeps): ServiceImpl<typeof AccountService> {
+  const withLeases = async (record: AccountRecord): Promise<MessageInitShape<typeof AccountSchema>> =>
+    toAccountMessage(record, await leases.activeCount(record.id));
+
+  return {
+    async createAccount(req) {
+      const name = checkNonEmpty("name", req.name);
+      const type = accountTypeFromProto(req.type);
+      if (type === undefined) throw invalidArgument("type", "must be ACCOUNT_TYPE_CLAUDE_CONSOLE or ACCOUNT_TYPE_CLAUDE_OAUTH");
+      const credential = credentialFor(type, req.apiKey === "" ? undefined : req.apiKey, req.oauth);
+      if (credential === undefined) {
+        throw type === "claude-console"
+          ? invalidArgument("api_key", "is required for claude-console accounts")
+          : invalidArgument("oauth.access_token", "is required for claude-oauth accounts");
+      }
+      const record = await accounts.create({
+        name,
+        type,
+        credential,
+        ...(req.baseUrl !== "" && { baseUrl: checkUrl("base_url", req.baseUrl, BASE_URL_PROTOCOLS) }),
+        ...(req.proxyUrl !== "" && { proxyUrl: checkUrl("proxy_url", req.proxyUrl, PROXY_URL_PROTOCOLS) }),
+        ...(req.priority !== undefined && { priority: checkNonNegativeInt("priority", req.priority, "lower runs first") }),
+        maxConcurrentTasks: checkNonNegativeInt("max_concurrent_tasks", req.maxConcurrentTasks, "0 means unlimited"),
+        ...(req.schedulable !== undefined && { schedulable: req.schedulable }),
+      });
+      return { account: toAccountMessage(record, 0) };
+    },
+
+    async listAccounts() {
+      const records = await accounts.list();
+      return { accounts: await Promise.all(records.map(withLeases)) };
+    },
+
+    async getAccount(req) {
+      const id = checkNonEmpty("id", req.id);
+      const record = await accounts.get(id);
+      if (record === undefined) throw notFound("account", id);
+      return { account: await withLeases(record) };
+    },
+
+    async updateAccount(req) {
+      const id = checkNonEmpty("id", req.id);
+      const current = await accounts.get(id);
+      if (current === undefined) throw notFound("account", id);
+      const patch: AccountPatch = {};
+      if (req.name !== undefined) patch.name = checkNonEmpty("name", req.name);
+      if (req.baseUrl !== undefined) patch.baseUrl = checkUrl("base_url", req.baseUrl, BASE_URL_PROTOCOLS);
+      if (req.priority !== undefined) patch.priority = checkNonNegativeInt("priority", req.priority, "lower runs first");
+      if (req.maxConcurrentTasks !== undefined) {
+        patch.maxConcurrentTasks = checkNonNegativeInt("max_concurrent_tasks", req.maxConcurrentTasks, "0 means unlimited");
+      }
+      if (req.schedulable !== undefined) patch.schedulable = req.schedulable;
+      // The UI sends back the masked URL it was shown; that means "unchanged", not a new password "***".
+      if (req.proxyUrl !== undefined && req.proxyUrl !== maskProxyUrl(current.proxyUrl)) {
+        patch.proxyUrl = req.proxyUrl === "" ? "" : checkUrl("proxy_url", req.proxyUrl, PROXY_URL_PROTOCOLS);
+      }
+      if (req.apiKey !== undefined || req.oauth !== undefined) {
+        const credential = credentialFor(current.type, req.apiKey, req.oauth);
+        if (credential === undefined) {
+          throw current.type === "claude-console"
+            ? invalidArgument("api_key", "must not be empty")
+            : invalidArgument("oauth.access_token", "must not be empty");
+        }
+        patch.credential = credential;
+      }
+      const record = await accounts.update(id, patch);
+      if (record === undefined) throw notFound("account", id);
+      return { account: await withLeases(record) };
+    },
+
+    async deleteAccount(req) {
+      const id = checkNonEmpty("id", req.id);
+      if (!(await accounts.delete(id))) throw notFound("account", id);
+      return {};
+    },
+  };
+}
+
+/**
+ * The credential the request carries for an account of `type`; undefined when
+ * the one that type needs is missing or blank. The other type's credential is
+ * refused outright, so a console key never lands on an OAuth account.
+ */
+function credentialFor(type: AccountType, apiKey: string | undefined, oauth: OAuthTokens | undefined): AccountCredential | undefined {
+  if (type === "claude-console") {
+    if (oauth !== undefined) throw invalidArgument("oauth", "is only for claude-oauth accounts; claude-console accounts take api_key");
+    const key = apiKey?.trim() ?? "";
+    return key === "" ? undefined : { kind: "api-key", apiKey: key };
+  }
+  if (apiKey !== undefined) throw invalidArgument("api_key", "is only for claude-console accounts; claude-oauth accounts take oauth");
+  const accessToken = oauth?.accessToken.trim() ?? "";
+  if (oauth === undefined || accessToken === "") return undefined;
+  return {
+    kind: "oauth",
+    accessToken,
+    refreshToken: oauth.refreshToken.trim(),
+    expiresAtMs: oauth.expiresAt ? timestampMs(oauth.expiresAt) : 0,
+    scopes: oauth.scopes,
+  };
+}
