@@ -52,6 +52,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     else await keysCommand(rest, admin, out);
     return 0;
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`${(err as Error).message}\n(values that start with "-" go as --option=value)`);
+      return 2;
+    }
     if (err instanceof UsageError) {
       console.error(err.message);
       return 2;

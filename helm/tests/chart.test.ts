@@ -1,0 +1,327 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  checkDeploymentSelectors,
+  checkEnvReferences,
+  checkHardening,
+  checkNoSecretsInConfigMaps,
+  checkProbesAndResources,
+  checkSelectorsReachPods,
+  checkServicePorts,
+  envOf,
+  find,
+  podSources,
+  selects,
+} from "./chart-rules.js";
+import { chartDir, createHelm, ensureHelm, type Helm, type KubeObject, repoRoot } from "./render-chart.js";
+import { validateObject } from "./validate-object.js";
+
+const MONITORING_API = ["--api-versions", "monitoring.coreos.com/v1"];
+
+/** The render matrix: values file → extra helm arguments and Secrets the user provides. */
+const matrix: { file: string; args?: string[]; external?: string[] }[] = [
+  { file: "defaults.yaml" },
+  { file: "external-redis.yaml" },
+  { file: "redis-cluster.yaml" },
+  { file: "embedded-redis.yaml" },
+  { file: "ingress-tls.yaml" },
+  { file: "existing-secret.yaml", external: ["team-relay-credentials", "team-redis"] },
+  { file: "hpa-off.yaml" },
+  { file: "network-policy.yaml" },
+  { file: "monitoring.yaml", args: MONITORING_API },
+];
+
+let helm: Helm;
+const rendered = new Map<string, KubeObject[]>();
+
+function render(file: string): KubeObject[] {
+  const objects = rendered.get(file);
+  if (!objects) throw new Error(`${file} was not rendered`);
+  return objects;
+}
+
+function deployment(objects: KubeObject[], name: string): KubeObject {
+  const d = find(objects, "Deployment", name);
+  if (!d) throw new Error(`Deployment/${name} not rendered`);
+  return d;
+}
+
+function container(objects: KubeObject[], deploymentName: string): KubeObject["spec"] {
+  return deployment(objects, deploymentName).spec.template.spec.containers[0];
+}
+
+beforeAll(() => {
+  helm = createHelm(ensureHelm());
+  for (const { file, args } of matrix) rendered.set(file, helm.template([file], args));
+});
+
+describe("helm lint", () => {
+  it("passes --strict with the defaults plus a Redis URL", () => {
+    const result = helm.run(["lint", "--strict", chartDir, "--values", join(repoRoot, "helm/tests/values/defaults.yaml")]);
+    expect(result.ok ? "" : result.output).toBe("");
+  });
+
+  it("passes --strict with the embedded Redis, network policies, ingresses and monitoring", () => {
+    const files = ["network-policy.yaml", "ingress-tls.yaml", "monitoring.yaml"];
+    const values = files.flatMap((f) => ["--values", join(repoRoot, "helm/tests/values", f)]);
+    const result = helm.run(["lint", "--strict", chartDir, ...values]);
+    expect(result.ok ? "" : result.output).toBe("");
+  });
+});
+
+describe.each(matrix)("helm template with $file", ({ file, external }) => {
+  it("renders only objects that match the Kubernetes schemas", async () => {
+    const objects = render(file);
+    expect(objects.length).toBeGreaterThan(5);
+    for (const o of objects) await validateObject(o);
+  });
+
+  it("gives every long-running container probes and every container resource requests", () => {
+    expect(checkProbesAndResources(render(file))).toEqual([]);
+  });
+
+  it("hardens every pod and container", () => {
+    expect(checkHardening(render(file))).toEqual([]);
+  });
+
+  it("keeps Deployment selectors on their own pods", () => {
+    expect(checkDeploymentSelectors(render(file))).toEqual([]);
+  });
+
+  it("points every Service, PodDisruptionBudget and NetworkPolicy at pods that exist, on declared ports", () => {
+    expect(checkSelectorsReachPods(render(file))).toEqual([]);
+    expect(checkServicePorts(render(file))).toEqual([]);
+  });
+
+  it("keeps every secret out of ConfigMaps", () => {
+    expect(checkNoSecretsInConfigMaps(render(file))).toEqual([]);
+  });
+
+  it("references only ConfigMaps and Secret keys that exist", () => {
+    expect(checkEnvReferences(render(file), external)).toEqual([]);
+  });
+
+  it("points the relay at the control plane's headless Service", () => {
+    const objects = render(file);
+    const target = envOf(objects, container(objects, "rel-claude-relay-relay"), "RELAY_CONTROL_PLANE_URL");
+    expect(target).toBe("dns:///rel-claude-relay-control-plane-headless.ai.svc.cluster.local:50051");
+    const headless = find(objects, "Service", "rel-claude-relay-control-plane-headless");
+    expect(headless?.spec.clusterIP).toBe("None");
+    expect(headless?.spec.ports.map((p: { port: number }) => p.port)).toEqual([50051]);
+    const cpLabels = deployment(objects, "rel-claude-relay-control-plane").spec.template.metadata.labels;
+    expect(selects(headless?.spec.selector, cpLabels)).toBe(true);
+  });
+
+  it("gives relays a grace period longer than the preStop sleep plus the drain", () => {
+    const objects = render(file);
+    const relay = deployment(objects, "rel-claude-relay-relay").spec.template.spec;
+    const drainMs = Number(envOf(objects, relay.containers[0], "RELAY_DRAIN_MS"));
+    const preStop = relay.containers[0].lifecycle.preStop.exec.command;
+    expect(preStop[0]).toBe("sleep");
+    expect(relay.terminationGracePeriodSeconds * 1000).toBeGreaterThan(drainMs + Number(preStop[1]) * 1000);
+  });
+});
+
+describe("probes", () => {
+  it("checks the relay over HTTP /livez and /readyz", () => {
+    const relay = container(render("defaults.yaml"), "rel-claude-relay-relay");
+    expect(relay.livenessProbe.httpGet).toMatchObject({ path: "/livez", port: "http" });
+    expect(relay.readinessProbe.httpGet).toMatchObject({ path: "/readyz", port: "http" });
+  });
+
+  it("checks control-plane liveness with a native gRPC probe and readiness over HTTP /readyz", () => {
+    const cp = container(render("defaults.yaml"), "rel-claude-relay-control-plane");
+    expect(cp.livenessProbe.grpc).toEqual({ port: 50051, service: "" });
+    expect(cp.readinessProbe.httpGet).toMatchObject({ path: "/readyz", port: "http" });
+  });
+});
+
+describe("secrets", () => {
+  function secretData(objects: KubeObject[], name: string): Record<string, string> {
+    const secret = find(objects, "Secret", name);
+    if (!secret) throw new Error(`Secret/${name} not rendered`);
+    return Object.fromEntries(Object.entries<string>(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+  }
+
+  it("generates a 64-hex encryption key, a long internal token and an admin password on install", () => {
+    const data = secretData(render("defaults.yaml"), "rel-claude-relay");
+    expect(data["encryption-key"]).toMatch(/^[0-9a-f]{64}$/);
+    expect(data["internal-token"]?.length).toBeGreaterThanOrEqual(32);
+    expect(data["admin-password"]?.length).toBeGreaterThanOrEqual(16);
+    const again = secretData(helm.template(["defaults.yaml"]), "rel-claude-relay");
+    expect(again["encryption-key"]).not.toBe(data["encryption-key"]);
+  });
+
+  it("uses credentials given as values verbatim and keeps them out of ConfigMaps", () => {
+    const objects = render("external-redis.yaml");
+    const values = parse(readFileSync(join(repoRoot, "helm/tests/values/external-redis.yaml"), "utf8"));
+    expect(secretData(objects, "rel-claude-relay")).toEqual({
+      "internal-token": values.secrets.internalToken,
+      "encryption-key": values.secrets.encryptionKey,
+      "admin-password": values.secrets.adminPassword,
+    });
+    expect(secretData(objects, "rel-claude-relay-redis-url")).toEqual({ "redis-url": values.redis.url });
+    const known = [values.secrets.internalToken, values.secrets.encryptionKey, values.secrets.adminPassword, values.redis.url, "redis-password-7Kq2"];
+    expect(checkNoSecretsInConfigMaps(objects, known)).toEqual([]);
+  });
+
+  it("keeps the generated Secret across uninstall", () => {
+    const secret = find(render("defaults.yaml"), "Secret", "rel-claude-relay");
+    expect(secret?.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+  });
+
+  it("drops the generated Secrets and wires every credential to existingSecret instead", () => {
+    const objects = render("existing-secret.yaml");
+    expect(objects.filter((o) => o.kind === "Secret")).toEqual([]);
+    const cp = container(objects, "rel-claude-relay-control-plane");
+    expect(envOf(objects, cp, "CONTROL_PLANE_INTERNAL_TOKEN")).toEqual({ secret: "team-relay-credentials", key: "token" });
+    expect(envOf(objects, cp, "CONTROL_PLANE_ENCRYPTION_KEY")).toEqual({ secret: "team-relay-credentials", key: "aes-key" });
+    expect(envOf(objects, cp, "ADMIN_PASSWORD")).toEqual({ secret: "team-relay-credentials", key: "admin" });
+    expect(envOf(objects, cp, "REDIS_URL")).toEqual({ secret: "team-redis", key: "url" });
+    const relay = container(objects, "rel-claude-relay-relay");
+    expect(envOf(objects, relay, "RELAY_INTERNAL_TOKEN")).toEqual({ secret: "team-relay-credentials", key: "token" });
+  });
+});
+
+describe("redis", () => {
+  it("runs an in-memory single Redis pod for the embedded mode and points the control plane at it", () => {
+    const objects = render("embedded-redis.yaml");
+    const redis = container(objects, "rel-claude-relay-redis");
+    expect(redis.image).toMatch(/^redis:7/);
+    expect(redis.args.join(" ")).toContain("--save  --appendonly no");
+    expect(find(objects, "Service", "rel-claude-relay-redis")).toBeDefined();
+    const url = find(objects, "Secret", "rel-claude-relay-redis-url")?.data["redis-url"];
+    expect(Buffer.from(url, "base64").toString()).toBe("redis://rel-claude-relay-redis.ai.svc.cluster.local:6379");
+  });
+
+  it("runs no Redis of its own with an external URL", () => {
+    expect(podSources(render("defaults.yaml")).map((p) => p.owner)).not.toContain("Deployment/rel-claude-relay-redis");
+  });
+
+  it("tells the control plane when the URL is a Redis Cluster", () => {
+    const objects = render("redis-cluster.yaml");
+    expect(envOf(objects, container(objects, "rel-claude-relay-control-plane"), "REDIS_CLUSTER")).toBe("true");
+    expect(envOf(render("defaults.yaml"), container(render("defaults.yaml"), "rel-claude-relay-control-plane"), "REDIS_CLUSTER")).toBe("false");
+  });
+});
+
+describe("scaling", () => {
+  it("autoscales the relay by default and leaves its replica count to the HPA", () => {
+    const objects = render("defaults.yaml");
+    const hpa = find(objects, "HorizontalPodAutoscaler", "rel-claude-relay-relay");
+    expect(hpa?.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "rel-claude-relay-relay" });
+    expect(deployment(objects, "rel-claude-relay-relay").spec.replicas).toBeUndefined();
+    expect(find(objects, "PodDisruptionBudget", "rel-claude-relay-relay")).toBeDefined();
+  });
+
+  it("uses a fixed replica count without the HPA", () => {
+    const objects = render("hpa-off.yaml");
+    expect(objects.some((o) => o.kind === "HorizontalPodAutoscaler")).toBe(false);
+    expect(deployment(objects, "rel-claude-relay-relay").spec.replicas).toBe(3);
+  });
+
+  it("spreads relay and control-plane pods over nodes and zones", () => {
+    const objects = render("defaults.yaml");
+    for (const name of ["rel-claude-relay-relay", "rel-claude-relay-control-plane"]) {
+      const keys = deployment(objects, name).spec.template.spec.topologySpreadConstraints.map((t: { topologyKey: string }) => t.topologyKey);
+      expect(keys).toEqual(["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
+    }
+  });
+});
+
+describe("ingress", () => {
+  it("routes the relay and the admin hosts over TLS to existing Services", () => {
+    const objects = render("ingress-tls.yaml");
+    const ingresses = objects.filter((o) => o.kind === "Ingress");
+    expect(ingresses.map((i) => i.spec.tls[0].hosts[0]).sort()).toEqual(["admin.example.com", "relay.example.com"]);
+    for (const ing of ingresses) {
+      const backend = ing.spec.rules[0].http.paths[0].backend.service;
+      const svc = find(objects, "Service", backend.name);
+      expect(svc?.spec.ports.map((p: { port: number }) => p.port)).toContain(backend.port.number);
+    }
+  });
+
+  it("renders no Ingress by default", () => {
+    expect(render("defaults.yaml").some((o) => o.kind === "Ingress")).toBe(false);
+  });
+});
+
+describe("network policies", () => {
+  it("lets only relay pods reach the control plane's gRPC port", () => {
+    const objects = render("network-policy.yaml");
+    const policy = find(objects, "NetworkPolicy", "rel-claude-relay-control-plane");
+    const grpcRule = policy?.spec.ingress.find((r: { ports: { port: string }[] }) => r.ports.some((p) => p.port === "grpc"));
+    expect(grpcRule.from).toHaveLength(1);
+    const relayLabels = deployment(objects, "rel-claude-relay-relay").spec.template.metadata.labels;
+    const cpLabels = deployment(objects, "rel-claude-relay-control-plane").spec.template.metadata.labels;
+    expect(selects(grpcRule.from[0].podSelector.matchLabels, relayLabels)).toBe(true);
+    expect(selects(grpcRule.from[0].podSelector.matchLabels, cpLabels)).toBe(false);
+  });
+
+  it("limits the relay to the peers given, plus the chart's own test pod", () => {
+    const objects = render("network-policy.yaml");
+    const from = find(objects, "NetworkPolicy", "rel-claude-relay-relay")?.spec.ingress[0].from;
+    expect(from[0]).toEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } });
+    const testPod = find(objects, "Pod", "rel-claude-relay-test-readyz");
+    expect(selects(from[1].podSelector.matchLabels, testPod?.metadata.labels ?? {})).toBe(true);
+  });
+
+  it("lets only control-plane pods reach Redis", () => {
+    const objects = render("network-policy.yaml");
+    const policy = find(objects, "NetworkPolicy", "rel-claude-relay-redis");
+    expect(policy?.spec.ingress).toHaveLength(1);
+    const from = policy?.spec.ingress[0].from;
+    const cpLabels = deployment(objects, "rel-claude-relay-control-plane").spec.template.metadata.labels;
+    const relayLabels = deployment(objects, "rel-claude-relay-relay").spec.template.metadata.labels;
+    expect(from).toHaveLength(1);
+    expect(selects(from[0].podSelector.matchLabels, cpLabels)).toBe(true);
+    expect(selects(from[0].podSelector.matchLabels, relayLabels)).toBe(false);
+  });
+
+  it("renders no NetworkPolicy unless enabled", () => {
+    expect(render("embedded-redis.yaml").some((o) => o.kind === "NetworkPolicy")).toBe(false);
+  });
+});
+
+describe("monitoring", () => {
+  it("renders a ServiceMonitor over the relay and admin Services, not the headless one", () => {
+    const objects = render("monitoring.yaml");
+    const monitor = find(objects, "ServiceMonitor", "rel-claude-relay");
+    expect(monitor?.metadata.labels?.release).toBe("kube-prometheus-stack");
+    const scraped = objects.filter((o) => o.kind === "Service" && selects(monitor?.spec.selector.matchLabels, o.metadata.labels ?? {}));
+    expect(scraped.map((s) => s.metadata.name).sort()).toEqual(["rel-claude-relay-control-plane", "rel-claude-relay-relay"]);
+    for (const svc of scraped) expect(svc.spec.ports.map((p: { name: string }) => p.name)).toContain(monitor?.spec.endpoints[0].port);
+  });
+
+  it("renders the same rule groups as deploy/prometheus/alerts.yml", () => {
+    const rule = find(render("monitoring.yaml"), "PrometheusRule", "rel-claude-relay");
+    const plain = parse(readFileSync(join(repoRoot, "deploy/prometheus/alerts.yml"), "utf8"));
+    expect(rule?.spec.groups).toEqual(plain.groups);
+  });
+
+  it("renders no Prometheus Operator objects when the cluster does not serve their API", () => {
+    const objects = helm.template(["monitoring.yaml"]);
+    expect(objects.filter((o) => o.apiVersion.startsWith("monitoring.coreos.com/"))).toEqual([]);
+  });
+});
+
+describe("helm test and NOTES", () => {
+  it("ships a test pod that curls the relay's /readyz", () => {
+    const pod = find(render("defaults.yaml"), "Pod", "rel-claude-relay-test-readyz");
+    expect(pod?.metadata.annotations?.["helm.sh/hook"]).toBe("test");
+    expect(pod?.spec.containers[0].args.at(-1)).toBe("http://rel-claude-relay-relay.ai.svc.cluster.local:8080/readyz");
+  });
+
+  it("tells how to read the admin password and point Claude Code at the relay", () => {
+    const result = helm.run(["install", "rel", chartDir, "--dry-run=client", "--namespace", "ai", "--values", join(repoRoot, "helm/tests/values/ingress-tls.yaml")]);
+    if (!result.ok) throw new Error(result.output);
+    const notes = result.stdout.slice(result.stdout.indexOf("NOTES:"));
+    expect(notes).toContain("kubectl get secret --namespace ai rel-claude-relay");
+    expect(notes).toContain("{.data.admin-password}");
+    expect(notes).toContain("export ANTHROPIC_BASE_URL=https://relay.example.com");
+    expect(notes).toContain("export ANTHROPIC_API_KEY=");
+    expect(notes).toContain("https://admin.example.com/admin/");
+  });
+});

@@ -1,0 +1,37 @@
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { chartDir, createHelm, ensureHelm, type Helm, valuesDir } from "./render-chart.js";
+
+/** Wrong values files and what helm must say about each. */
+const rejected: { file: string; says: string[] }[] = [
+  { file: "missing-redis-url.yaml", says: ["/redis/url", "minLength"] },
+  { file: "redis-url-scheme.yaml", says: ["/redis/url", "does not match pattern"] },
+  { file: "embedded-cluster.yaml", says: ["/redis/cluster", "value must be false"] },
+  { file: "log-level.yaml", says: ["/logLevel", "value must be one of"] },
+  { file: "encryption-key.yaml", says: ["/secrets/encryptionKey", "does not match pattern"] },
+  { file: "wrong-types.yaml", says: ["/relay/drainMs", "want integer", "/relay/autoscaling/minReplicas", "/controlPlane/grpcPort"] },
+  { file: "unknown-key.yaml", says: ["/relay", "additional properties 'replicas' not allowed"] },
+  { file: "probe-type.yaml", says: ["/controlPlane/livenessProbe/type", "'grpc', 'http'"] },
+  { file: "ingress-without-hosts.yaml", says: ["/relay/ingress/hosts", "minItems"] },
+  { file: "grace-too-short.yaml", says: ["relay.terminationGracePeriodSeconds (30s) must exceed relay.preStopSleepSeconds + relay.drainMs (65000ms)"] },
+];
+
+let helm: Helm;
+
+beforeAll(() => {
+  helm = createHelm(ensureHelm());
+});
+
+describe("values.schema.json and render-time checks", () => {
+  it.each(rejected)("rejects invalid/$file with a message naming the problem", ({ file, says }) => {
+    const result = helm.run(["template", "rel", chartDir, "--values", join(valuesDir, "invalid", file)]);
+    expect(result.ok).toBe(false);
+    const output = result.ok ? "" : result.output;
+    for (const fragment of says) expect(output).toContain(fragment);
+  });
+
+  it("accepts a rediss:// URL kept in an existing Secret without an inline URL", () => {
+    const result = helm.run(["template", "rel", chartDir, "--set", "redis.existingSecret=team-redis"]);
+    expect(result.ok ? "" : result.output).toBe("");
+  });
+});
