@@ -1,14 +1,20 @@
 /**
- * The control plane's HTTP/1.1 server: the admin API over Connect (JSON and
- * binary, e.g. `POST /claude_relay.admin.v1.AuthService/Login`), the health
- * endpoints and /metrics. Anything else answers 404 JSON.
+ * The control plane's HTTP/1.1 server: the admin UI under /admin/, the admin
+ * API over Connect (JSON and binary, e.g. `POST
+ * /claude_relay.admin.v1.AuthService/Login`), the health endpoints and
+ * /metrics. Anything else answers 404 JSON.
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createMetricsHandler } from "@claude-relay/metrics";
 import type { RedisCommander } from "ioredis";
 import { createAdminRoutes, type AdminRoutesDeps } from "../rpc/admin/admin-routes.js";
+import { createAdminUiHandler } from "./admin-ui-files.js";
+
+/** The admin UI's production build, next to this service in the repository and in the image. */
+const DEFAULT_ADMIN_UI_DIR = fileURLToPath(new URL("../../../admin-ui/dist", import.meta.url));
 
 /** Dependencies of createAdminHttpServer. */
 export interface AdminHttpServerDeps extends AdminRoutesDeps {
@@ -20,6 +26,8 @@ export interface AdminHttpServerDeps extends AdminRoutesDeps {
   readMaxBytes?: number;
   /** How long close() lets running requests finish before cutting connections (default 5000 ms). */
   closeGraceMs?: number;
+  /** Folder of the built admin UI (default: services/admin-ui/dist). */
+  adminUiDir?: string;
 }
 
 /** A started-or-not admin HTTP server. */
@@ -35,7 +43,7 @@ const INDEX_HTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>claude-relay control plane</title></head>
 <body><h1>claude-relay control plane</h1>
 <p>The admin API is served here over Connect (JSON or binary), e.g. <code>POST /claude_relay.admin.v1.AuthService/Login</code>.
-The admin UI will be at <a href="/admin/">/admin/</a>.</p>
+The admin UI is at <a href="/admin/">/admin/</a>.</p>
 <p>Health: <a href="/livez">/livez</a>, <a href="/readyz">/readyz</a>. Metrics: <a href="/metrics">/metrics</a>.</p>
 </body></html>
 `;
@@ -46,6 +54,7 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
   const { routes, interceptors } = createAdminRoutes(deps);
   const connect = connectNodeAdapter({ routes, interceptors, readMaxBytes, fallback: (_req, res) => notFound(res as ServerResponse) });
   const metrics = createMetricsHandler(deps.registry);
+  const adminUi = createAdminUiHandler(deps.adminUiDir ?? DEFAULT_ADMIN_UI_DIR);
 
   const isReady = async (): Promise<boolean> => {
     let timer: NodeJS.Timeout | undefined;
@@ -62,6 +71,7 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
   };
 
   const server = createServer((req, res) => {
+    if (adminUi(req, res)) return;
     const path = (req.url ?? "/").split("?", 1)[0];
     if (req.method === "GET" || req.method === "HEAD") {
       if (path === "/livez") return sendText(res, 200, "ok\n");

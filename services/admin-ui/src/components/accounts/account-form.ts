@@ -1,0 +1,111 @@
+/**
+ * The account dialog's form state and the requests made from it. Create sends
+ * every field of the chosen type. Update sends only what changed, and a
+ * credential only when one was typed: blank means "keep the current one",
+ * since the API never hands credentials back.
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import {
+  AccountType,
+  type Account,
+  type CreateAccountRequestSchema,
+  type OAuthTokensSchema,
+  type UpdateAccountRequestSchema,
+} from "@claude-relay/proto/admin";
+
+/** Priority a new account starts with (lower runs first). */
+export const DEFAULT_ACCOUNT_PRIORITY = 50;
+
+/** What the account dialog edits. Numbers are null while their input is cleared. */
+export interface AccountFormState {
+  name: string;
+  type: AccountType.CLAUDE_CONSOLE | AccountType.CLAUDE_OAUTH;
+  baseUrl: string;
+  apiKey: string;
+  accessToken: string;
+  refreshToken: string;
+  /** Milliseconds since the epoch, or null for none. */
+  tokenExpiresAtMs: number | null;
+  priority: number | null;
+  maxConcurrentTasks: number | null;
+  schedulable: boolean;
+  proxyUrl: string;
+}
+
+/** A blank form for a new account. */
+export function emptyAccountForm(): AccountFormState {
+  return {
+    name: "",
+    type: AccountType.CLAUDE_CONSOLE,
+    baseUrl: "",
+    apiKey: "",
+    accessToken: "",
+    refreshToken: "",
+    tokenExpiresAtMs: null,
+    priority: DEFAULT_ACCOUNT_PRIORITY,
+    maxConcurrentTasks: 0,
+    schedulable: true,
+    proxyUrl: "",
+  };
+}
+
+/** The form for editing `account`; credentials start blank. */
+export function formFromAccount(account: Account): AccountFormState {
+  return {
+    ...emptyAccountForm(),
+    name: account.name,
+    type: account.type === AccountType.CLAUDE_OAUTH ? AccountType.CLAUDE_OAUTH : AccountType.CLAUDE_CONSOLE,
+    baseUrl: account.baseUrl,
+    tokenExpiresAtMs: account.tokenExpiresAt ? timestampMs(account.tokenExpiresAt) : null,
+    priority: account.priority,
+    maxConcurrentTasks: account.maxConcurrentTasks,
+    schedulable: account.schedulable,
+    proxyUrl: account.proxyUrl,
+  };
+}
+
+function oauthTokens(form: AccountFormState): MessageInitShape<typeof OAuthTokensSchema> {
+  return {
+    accessToken: form.accessToken.trim(),
+    refreshToken: form.refreshToken.trim(),
+    ...(form.tokenExpiresAtMs !== null && { expiresAt: timestampFromMs(form.tokenExpiresAtMs) }),
+  };
+}
+
+/** The CreateAccount request for the form. */
+export function toCreateRequest(form: AccountFormState): MessageInitShape<typeof CreateAccountRequestSchema> {
+  const common = {
+    name: form.name.trim(),
+    type: form.type,
+    priority: form.priority ?? 0,
+    maxConcurrentTasks: form.maxConcurrentTasks ?? 0,
+    schedulable: form.schedulable,
+    proxyUrl: form.proxyUrl.trim(),
+  };
+  if (form.type === AccountType.CLAUDE_OAUTH) return { ...common, oauth: oauthTokens(form) };
+  return { ...common, baseUrl: form.baseUrl.trim(), apiKey: form.apiKey.trim() };
+}
+
+/** The UpdateAccount request carrying only the fields that differ from `account`. */
+export function toUpdateRequest(form: AccountFormState, account: Account): MessageInitShape<typeof UpdateAccountRequestSchema> {
+  const req: MessageInitShape<typeof UpdateAccountRequestSchema> = { id: account.id };
+  const name = form.name.trim();
+  if (name !== account.name) req.name = name;
+  const priority = form.priority ?? 0;
+  if (priority !== account.priority) req.priority = priority;
+  const maxConcurrentTasks = form.maxConcurrentTasks ?? 0;
+  if (maxConcurrentTasks !== account.maxConcurrentTasks) req.maxConcurrentTasks = maxConcurrentTasks;
+  if (form.schedulable !== account.schedulable) req.schedulable = form.schedulable;
+  // The proxy URL comes back with its password masked; sending it unchanged would be a no-op anyway.
+  const proxyUrl = form.proxyUrl.trim();
+  if (proxyUrl !== account.proxyUrl) req.proxyUrl = proxyUrl;
+  if (form.type === AccountType.CLAUDE_CONSOLE) {
+    const baseUrl = form.baseUrl.trim();
+    if (baseUrl !== account.baseUrl) req.baseUrl = baseUrl;
+    if (form.apiKey.trim() !== "") req.apiKey = form.apiKey.trim();
+  } else if (form.accessToken.trim() !== "") {
+    req.oauth = oauthTokens(form);
+  }
+  return req;
+}

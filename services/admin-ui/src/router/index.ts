@@ -1,0 +1,49 @@
+/**
+ * Routes under /admin/ (the control plane serves index.html for every one of
+ * them, so deep links and reloads work). Signed-out users are sent to the
+ * login page, which sends them back where they were going.
+ */
+import { createRouter, createWebHistory, type Router, type RouterHistory } from "vue-router";
+import AppLayout from "../components/layout/AppLayout.vue";
+
+declare module "vue-router" {
+  interface RouteMeta {
+    /** Reachable without a session. */
+    public?: boolean;
+  }
+}
+
+/** What the guard needs from the session store. */
+export interface RouterSession {
+  isSignedIn(): boolean;
+}
+
+/** The app's router; `history` defaults to the browser's, under /admin/. */
+export function createAppRouter(session: RouterSession, history: RouterHistory = createWebHistory("/admin/")): Router {
+  const router = createRouter({
+    history,
+    routes: [
+      { path: "/login", name: "login", component: () => import("../views/LoginView.vue"), meta: { public: true } },
+      {
+        path: "/",
+        component: AppLayout,
+        children: [
+          { path: "", redirect: { name: "accounts" } },
+          { path: "accounts", name: "accounts", component: () => import("../views/AccountsView.vue") },
+          { path: "api-keys", name: "api-keys", component: () => import("../views/ApiKeysView.vue") },
+          { path: "connect", name: "connect", component: () => import("../views/ConnectView.vue") },
+          { path: "settings", name: "settings", component: () => import("../views/SettingsView.vue") },
+        ],
+      },
+      { path: "/:unknown(.*)*", redirect: "/accounts" },
+    ],
+  });
+
+  router.beforeEach((to) => {
+    const signedIn = session.isSignedIn();
+    if (to.meta.public) return to.name === "login" && signedIn ? { name: "accounts" } : true;
+    if (signedIn) return true;
+    return { name: "login", query: to.fullPath === "/" ? {} : { redirect: to.fullPath } };
+  });
+  return router;
+}
