@@ -52,7 +52,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     else await keysCommand(rest, admin, out);
     return 0;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
       console.error(`${(err as Error).message}\n(values that start with "-" go as --option=value)`);
       return 2;
     }

@@ -18,9 +18,11 @@ describe("controlPlaneConfigSchema", () => {
       CONTROL_PLANE_LEASE_TTL_MS: 60_000,
       CONTROL_PLANE_STICKY_TTL_SECONDS: 3600,
       ADMIN_USERNAME: "admin",
-      CONTROL_PLANE_DATA_DIR: ".data",
       LOG_LEVEL: "info",
     });
+    // The generated admin password lives outside the working directory.
+    expect(config.CONTROL_PLANE_DATA_DIR).toMatch(/claude-relay$/);
+    expect(config.CONTROL_PLANE_DATA_DIR.startsWith(process.cwd())).toBe(false);
     expect(config.ADMIN_PASSWORD).toBeUndefined();
     expect(config.CONTROL_PLANE_INTERNAL_TOKEN.reveal()).toBe("0123456789abcdef");
   });

@@ -1,0 +1,176 @@
+/**
+ * The whole system as real processes on loopback: our own redis-server, the
+ * built control plane and relay (node dist/main.js), and the mock Anthropic
+ * upstream. The admin API sets up accounts and keys as an operator would.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { AccountService, AccountType, ApiKeyService, AuthService } from "@claude-relay/proto/admin";
+import { freePort, startMockAnthropic, startRedis, type MockAnthropic, type TestRedis } from "@claude-relay/testkit";
+
+export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** A running service process with its captured output. */
+export interface ServiceProcess {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after graceMs; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export interface Stack {
+  redis: TestRedis;
+  mock: MockAnthropic;
+  controlPlane: ServiceProcess;
+  relay: ServiceProcess;
+  relayUrl: string;
+  adminUrl: string;
+  grpcPort: number;
+  accounts: Client<typeof AccountService>;
+  apiKeys: Client<typeof ApiKeyService>;
+  /** Upstream API key of the first account; the mock must see it, never the client key. */
+  upstreamKey: string;
+  /** A client key for the relay, created through the admin API. */
+  clientKey: string;
+  dataDir: string;
+  internalToken: string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  accounts?: number;
+  maxConcurrentTasks?: number;
+  leaseTtlMs?: number;
+  relayEnv?: Record<string, string>;
+}
+
+const ADMIN_PASSWORD = "e2e-admin-password-123";
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  for (const entry of ["services/control-plane/dist/main.js", "services/relay/dist/main.js"]) {
+    if (!existsSync(join(repoRoot, entry))) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+  }
+  const redis = await startRedis({ own: true });
+  const mock = await startMockAnthropic();
+  const dataDir = await mkdtemp(join(tmpdir(), "claude-relay-e2e-"));
+  const [grpcPort, httpPort, relayPort] = [await freePort(), await freePort(), await freePort()];
+  const internalToken = "e2e-internal-token-0123456789";
+  const controlPlane = startService("control-plane", {
+    REDIS_URL: redis.url,
+    CONTROL_PLANE_GRPC_PORT: String(grpcPort),
+    CONTROL_PLANE_HTTP_PORT: String(httpPort),
+    CONTROL_PLANE_INTERNAL_TOKEN: internalToken,
+    CONTROL_PLANE_ENCRYPTION_KEY: "a".repeat(64),
+    CONTROL_PLANE_DATA_DIR: dataDir,
+    CONTROL_PLANE_LEASE_TTL_MS: String(options.leaseTtlMs ?? 60_000),
+    ADMIN_USERNAME: "admin",
+    ADMIN_PASSWORD,
+  });
+  const adminUrl = `http://127.0.0.1:${httpPort}`;
+  await waitReady(`${adminUrl}/readyz`, controlPlane);
+  const relay = startService("relay", {
+    RELAY_PORT: String(relayPort),
+    RELAY_CONTROL_PLANE_URL: `dns:///127.0.0.1:${grpcPort}`,
+    RELAY_INTERNAL_TOKEN: internalToken,
+    ...options.relayEnv,
+  });
+  const relayUrl = `http://127.0.0.1:${relayPort}`;
+  await waitReady(`${relayUrl}/readyz`, relay);
+
+  const admin = await adminClients(adminUrl);
+  const upstreamKey = "sk-ant-upstream-e2e-0001";
+  for (let i = 0; i < (options.accounts ?? 1); i++) {
+    await admin.accounts.createAccount({
+      name: `account-${i + 1}`,
+      type: AccountType.CLAUDE_CONSOLE,
+      baseUrl: mock.url,
+      apiKey: i === 0 ? upstreamKey : `sk-ant-upstream-e2e-000${i + 1}`,
+      priority: 50,
+      maxConcurrentTasks: options.maxConcurrentTasks ?? 0,
+    });
+  }
+  const { plaintextKey } = await admin.apiKeys.createApiKey({ name: "e2e" });
+
+  return {
+    redis,
+    mock,
+    controlPlane,
+    relay,
+    relayUrl,
+    adminUrl,
+    grpcPort,
+    ...admin,
+    upstreamKey,
+    clientKey: plaintextKey,
+    dataDir,
+    internalToken,
+    async stop() {
+      await relay.stop();
+      await controlPlane.stop();
+      await mock.close();
+      await redis.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Logs in as the e2e admin and returns typed admin clients. */
+export async function adminClients(adminUrl: string) {
+  const auth = createClient(AuthService, createConnectTransport({ baseUrl: adminUrl, httpVersion: "1.1" }));
+  const { token } = await auth.login({ username: "admin", password: ADMIN_PASSWORD });
+  const bearer: Interceptor = (next) => (req) => {
+    req.header.set("authorization", `Bearer ${token}`);
+    return next(req);
+  };
+  const transport = createConnectTransport({ baseUrl: adminUrl, httpVersion: "1.1", interceptors: [bearer] });
+  return { accounts: createClient(AccountService, transport), apiKeys: createClient(ApiKeyService, transport) };
+}
+
+/** Starts `node services/<name>/dist/main.js` with the given environment on top of ours. */
+export function startService(name: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, [join(repoRoot, "services", name, "dist/main.js")], {
+    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  child.stdout?.on("data", (chunk: Buffer) => output.push(String(chunk)));
+  child.stderr?.on("data", (chunk: Buffer) => output.push(String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    child,
+    output,
+    exited,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Polls a readiness URL until it answers 200; fails early when the process dies. */
+export async function waitReady(url: string, service: ServiceProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) throw new Error(`process exited early:\n${service.output.join("")}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms:\n${service.output.join("")}`);
+}

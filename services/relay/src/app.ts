@@ -1,0 +1,120 @@
+/**
+ * The relay's composition root: builds every adapter once, wires them, and
+ * tears them down in reverse on close.
+ */
+import type { Logger } from "@claude-relay/logging";
+import { createMetricsHandler, createMetricsRegistry, type Registry } from "@claude-relay/metrics";
+import type { RelayConfig } from "./config.js";
+import { createLeaseClient, type LeaseClient } from "./control-plane/lease-client.js";
+import { createRelayServer } from "./http/server.js";
+import { createMessagesHandler } from "./proxy/handle-messages.js";
+import { createRelayMetrics } from "./relay-metrics.js";
+import { createUpstreamPools } from "./upstream/pools.js";
+
+/** Replacements for tests. */
+export interface RelayOverrides {
+  registry?: Registry;
+  leases?: LeaseClient;
+}
+
+/** A built relay. */
+export interface Relay {
+  /** Listens; resolves to the bound port (RELAY_PORT=0 picks a free one). */
+  start(): Promise<{ port: number }>;
+  /**
+   * Stops accepting, turns /readyz to 503, lets requests in flight finish for up
+   * to `drainMs`, cuts the rest (each still releases its lease), then closes the
+   * upstream pools and the control-plane channel.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+/** Builds the relay from its configuration. */
+export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOverrides = {}): Relay {
+  // metrics — consumes: nothing; provides: the registry /metrics serves and the relay's instruments.
+  const registry = overrides.registry ?? createMetricsRegistry("relay");
+  const metrics = createRelayMetrics(registry);
+
+  // leases — consumes: the control-plane target and token; provides: Acquire, Renew, Release.
+  const leases =
+    overrides.leases ??
+    createLeaseClient({
+      target: config.RELAY_CONTROL_PLANE_URL,
+      token: config.RELAY_INTERNAL_TOKEN.reveal(),
+      deadlineMs: config.RELAY_CONTROL_PLANE_DEADLINE_MS,
+    });
+
+  // pools — consumes: upstream timeouts; provides: a warm dispatcher per (origin, proxy).
+  const pools = createUpstreamPools({
+    connections: config.RELAY_POOL_CONNECTIONS,
+    connectTimeoutMs: config.RELAY_UPSTREAM_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: config.RELAY_UPSTREAM_HEADERS_TIMEOUT_MS,
+    bodyTimeoutMs: config.RELAY_STREAM_IDLE_TIMEOUT_MS,
+  });
+
+  // messages — consumes: leases, pools, metrics; provides: POST /v1/messages and the in-flight set.
+  const messages = createMessagesHandler({
+    leases,
+    pools,
+    metrics,
+    log,
+    maxBodyBytes: config.RELAY_MAX_BODY_BYTES,
+    maxAttempts: config.RELAY_MAX_ATTEMPTS,
+    upstreamHeadersTimeoutMs: config.RELAY_UPSTREAM_HEADERS_TIMEOUT_MS,
+    streamIdleTimeoutMs: config.RELAY_STREAM_IDLE_TIMEOUT_MS,
+  });
+
+  // server — consumes: messages, readiness, metrics; provides: the client-facing HTTP endpoint.
+  let closing = false;
+  const server = createRelayServer({
+    host: config.RELAY_HOST,
+    port: config.RELAY_PORT,
+    headersTimeoutMs: config.RELAY_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.RELAY_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.RELAY_KEEP_ALIVE_TIMEOUT_MS,
+    messages,
+    isReady: () => !closing && leases.isReady(),
+    metricsHandler: createMetricsHandler(registry),
+    metrics,
+    log,
+  });
+
+  let closed: Promise<void> | undefined;
+
+  return {
+    async start() {
+      // Start connecting now, so /readyz turns green without waiting for the first request.
+      leases.isReady();
+      const port = await server.listen();
+      log.info({ host: config.RELAY_HOST, port, controlPlane: config.RELAY_CONTROL_PLANE_URL }, "relay listening");
+      return { port };
+    },
+    close({ drainMs = config.RELAY_DRAIN_MS } = {}) {
+      closed ??= (async () => {
+        closing = true;
+        server.stopAccepting();
+        if (messages.inflight > 0) {
+          log.info({ inflight: messages.inflight, drainMs }, "draining requests in flight");
+          await within(messages.idle(), drainMs);
+        }
+        if (messages.inflight > 0) {
+          log.warn({ inflight: messages.inflight }, "cutting requests still in flight");
+          messages.abortAll();
+          await within(messages.idle(), 2_000);
+        }
+        await server.closeAll();
+        await pools.close();
+        await leases.close();
+        log.info("relay closed");
+      })();
+      return closed;
+    },
+  };
+}
+
+/** Waits for `promise`, at most `ms`. */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

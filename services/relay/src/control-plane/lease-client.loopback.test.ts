@@ -1,0 +1,108 @@
+import { status } from "@grpc/grpc-js";
+import { OutcomeKind, RefusalReason } from "@claude-relay/proto/lease";
+import { freePort } from "@claude-relay/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeLeaseServer, startFakeLeaseServer } from "./fake-lease-server.test-helper.js";
+import { ControlPlaneError, createLeaseClient, type LeaseClient } from "./lease-client.js";
+
+const TOKEN = "lease-client-test-token-000";
+const acquireInit = { keyHash: "ab".repeat(32), model: "claude-x", requestId: "req_1" };
+
+let fake: FakeLeaseServer;
+let client: LeaseClient;
+
+beforeAll(async () => {
+  fake = await startFakeLeaseServer({ accounts: [{ id: "acct-1", baseUrl: "https://api.example" }], token: TOKEN, ttlMs: 9_000 });
+  client = createLeaseClient({ target: fake.target, token: TOKEN, deadlineMs: 1_000 });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await fake?.close();
+});
+
+describe("createLeaseClient", () => {
+  it("acquires a lease over a real channel, sending the internal token", async () => {
+    const result = await client.acquire({ ...acquireInit, sessionHash: "s1", excludeAccounts: ["acct-0"], userAgent: "ua" });
+    expect(result.kind).toBe("lease");
+    if (result.kind !== "lease") return;
+    expect(result.lease.ttlMs).toBe(9_000);
+    expect(result.lease.account?.id).toBe("acct-1");
+    expect(fake.acquires.at(-1)).toMatchObject({ keyHash: acquireInit.keyHash, model: "claude-x", sessionHash: "s1", excludeAccounts: ["acct-0"], userAgent: "ua" });
+    expect(fake.tokens.at(-1)).toBe(TOKEN);
+    expect(client.isReady()).toBe(true);
+  });
+
+  it("returns a refusal as a value", async () => {
+    fake.enqueueAcquire({ refusal: { reason: RefusalReason.KEY_LIMIT, message: "slow down", retryAfterMs: 1_500 } });
+    const result = await client.acquire(acquireInit);
+    expect(result).toMatchObject({ kind: "refusal", refusal: { reason: RefusalReason.KEY_LIMIT, message: "slow down", retryAfterMs: 1_500 } });
+  });
+
+  it("returns a call past its deadline as an unavailable control plane", async () => {
+    fake.enqueueAcquire({ lease: {}, delayMs: 4_000 });
+    const started = Date.now();
+    const result = await client.acquire(acquireInit);
+    expect(result.kind).toBe("error");
+    if (result.kind !== "error") return;
+    expect(result.error).toBeInstanceOf(ControlPlaneError);
+    expect(result.error.code).toBe("ERR_CONTROL_PLANE_UNAVAILABLE");
+    expect(result.error.grpcCode).toBe(status.DEADLINE_EXCEEDED);
+    expect(Date.now() - started).toBeLessThan(3_500);
+  });
+
+  it("tells an unavailable control plane from a rejected call", async () => {
+    fake.enqueueAcquire({ error: status.INVALID_ARGUMENT });
+    const result = await client.acquire(acquireInit);
+    expect(result.kind === "error" && result.error.code).toBe("ERR_CONTROL_PLANE_CALL");
+  });
+
+  it("renews, and rejects a renewal of an unknown lease with NOT_FOUND", async () => {
+    expect(await client.renew("lease-1")).toBe(9_000);
+    fake.failRenewWith(status.NOT_FOUND);
+    try {
+      await expect(client.renew("lease-x")).rejects.toMatchObject({ grpcCode: status.NOT_FOUND });
+    } finally {
+      fake.failRenewWith(undefined);
+    }
+  });
+
+  it("waits for releases in flight when it closes", async () => {
+    const own = createLeaseClient({ target: fake.target, token: TOKEN, deadlineMs: 2_000 });
+    fake.delayReleases(300);
+    try {
+      const before = fake.releases.length;
+      void own.release({ leaseId: "lease-late", outcome: { kind: OutcomeKind.SUCCESS, status: 200 } }).catch(() => {});
+      await own.close();
+      expect(fake.releases.length).toBe(before + 1);
+      expect(fake.releases.at(-1)?.leaseId).toBe("lease-late");
+    } finally {
+      fake.delayReleases(0);
+    }
+  });
+
+  it("is refused with a wrong token, as an unavailable control plane", async () => {
+    const wrong = createLeaseClient({ target: fake.target, token: "not-the-token-at-all", deadlineMs: 1_000 });
+    try {
+      const result = await wrong.acquire(acquireInit);
+      expect(result.kind === "error" && result.error.grpcCode).toBe(status.UNAUTHENTICATED);
+      expect(result.kind === "error" && result.error.code).toBe("ERR_CONTROL_PLANE_UNAVAILABLE");
+    } finally {
+      await wrong.close();
+    }
+  });
+
+  it("fails fast and reports not ready when nothing listens", async () => {
+    const port = await freePort();
+    const down = createLeaseClient({ target: `dns:///127.0.0.1:${port}`, token: TOKEN, deadlineMs: 3_000 });
+    try {
+      const started = Date.now();
+      const result = await down.acquire(acquireInit);
+      expect(result.kind === "error" && result.error.grpcCode).toBe(status.UNAVAILABLE);
+      expect(Date.now() - started).toBeLessThan(2_500);
+      expect(down.isReady()).toBe(false);
+    } finally {
+      await down.close();
+    }
+  });
+});

@@ -1,0 +1,31 @@
+/**
+ * The relay process: configuration → logger → relay → listen; SIGTERM or SIGINT
+ * drains and exits 0, a bad configuration prints every problem and exits 1.
+ */
+import { createRequire } from "node:module";
+import { ConfigError, loadConfig } from "@claude-relay/config";
+import { createLogger } from "@claude-relay/logging";
+import { buildRelay } from "./app.js";
+import { relayConfigSchema } from "./config.js";
+
+async function main(): Promise<void> {
+  const config = loadConfig(relayConfigSchema, process.env);
+  const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+  const log = createLogger({ service: "relay", version, level: config.LOG_LEVEL });
+  const relay = buildRelay(config, log);
+  await relay.start();
+  const stop = (signal: NodeJS.Signals): void => {
+    log.info({ signal }, "shutting down");
+    relay.close({ drainMs: config.RELAY_DRAIN_MS }).then(() => process.exit(0), (error: unknown) => {
+      log.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    });
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

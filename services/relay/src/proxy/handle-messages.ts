@@ -1,0 +1,214 @@
+/**
+ * `POST /v1/messages`: read → Acquire → upstream → stream back → Release, with
+ * failover while nothing has reached the client. Every lease is released in a
+ * `finally`, with the attempt's outcome and the usage seen; a client that hangs
+ * up aborts the upstream call and frees its slot at once. One log line and one
+ * set of metric updates per request.
+ *
+ * It also keeps the requests in flight, so a shutdown can wait for them and then
+ * cut the rest (each still releasing its lease).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
+import { clientResponseHeaders } from "@claude-relay/anthropic";
+import type { Logger } from "@claude-relay/logging";
+import { OutcomeKind, RefusalReason } from "@claude-relay/proto/lease";
+import type { LeaseClient } from "../control-plane/lease-client.js";
+import { type RelayFailure, writeAnthropicError } from "../errors.js";
+import { type MessagesRequest, readMessagesRequest } from "../http/read-request.js";
+import type { RelayMetrics } from "../relay-metrics.js";
+import type { UpstreamPools } from "../upstream/pools.js";
+import { runLeaseAttempt } from "./lease-attempt.js";
+import { type AttemptResult, ClientGoneError, type HeldResponse, ShutdownError } from "./run-attempt.js";
+
+/** What the handler needs. */
+export interface MessagesHandlerOptions {
+  leases: LeaseClient;
+  pools: UpstreamPools;
+  metrics: RelayMetrics;
+  log: Logger;
+  maxBodyBytes: number;
+  maxAttempts: number;
+  upstreamHeadersTimeoutMs: number;
+  streamIdleTimeoutMs: number;
+}
+
+/** The Messages route with its in-flight bookkeeping. */
+export interface MessagesHandler {
+  handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void>;
+  /** Requests running now. */
+  readonly inflight: number;
+  /** Resolves once no request is running. */
+  idle(): Promise<void>;
+  /** Cuts every running request (shutdown); each releases its lease. */
+  abortAll(): void;
+}
+
+/** What the request log line and metrics are made of. */
+interface RequestRecord {
+  status: number;
+  accountId: string;
+  keyId: string;
+  attempts: number;
+  outcome: string;
+  /** Why the control plane could not be asked, for the request's log line. */
+  error?: string;
+  attempt?: AttemptResult;
+}
+
+/** Creates the Messages handler. */
+export function createMessagesHandler(options: MessagesHandlerOptions): MessagesHandler {
+  const { leases, metrics, log } = options;
+  const running = new Set<AbortController>();
+  const idleWaiters: Array<() => void> = [];
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const startedAt = performance.now();
+    const abort = new AbortController();
+    running.add(abort);
+    const onClose = (): void => {
+      if (!res.writableFinished) abort.abort(new ClientGoneError());
+    };
+    res.on("close", onClose);
+    const record: RequestRecord = { status: 0, accountId: "", keyId: "", attempts: 0, outcome: "" };
+    let model = "";
+    try {
+      const read = await readMessagesRequest(req, { maxBodyBytes: options.maxBodyBytes });
+      if (!read.ok) {
+        if (read.failure) record.status = writeAnthropicError(res, read.failure, requestId);
+        return;
+      }
+      model = read.request.model;
+      await proxy(req, res, requestId, read.request, abort.signal, record);
+    } catch (error) {
+      log.error({ err: error, requestId }, "request failed");
+      if (!res.headersSent) record.status = writeAnthropicError(res, { kind: "internal" }, requestId);
+      else res.destroy();
+    } finally {
+      res.off("close", onClose);
+      running.delete(abort);
+      if (running.size === 0) for (const wake of idleWaiters.splice(0)) wake();
+      const seconds = (performance.now() - startedAt) / 1000;
+      const status = record.status || (abort.signal.aborted ? 499 : res.statusCode);
+      metrics.requests.inc({ route: "messages", status: String(status) });
+      metrics.requestDuration.observe({ route: "messages" }, seconds);
+      const usage = record.attempt?.usage;
+      // Still one line per request; the relay's own 5xx stand out at warn.
+      const level = status >= 500 && !record.attempt?.wroteResponse ? "warn" : "info";
+      log[level](
+        {
+          requestId,
+          method: req.method,
+          path: req.url,
+          status,
+          model,
+          accountId: record.accountId || undefined,
+          keyId: record.keyId || undefined,
+          attempts: record.attempts,
+          outcome: record.outcome || undefined,
+          error: record.error,
+          latencyMs: Math.round(seconds * 1000),
+          ttfbMs: record.attempt ? Math.round(record.attempt.ttfbMs) : undefined,
+          inputTokens: usage?.inputTokens,
+          outputTokens: usage?.outputTokens,
+          cacheCreationInputTokens: usage?.cacheCreationInputTokens,
+          cacheReadInputTokens: usage?.cacheReadInputTokens,
+        },
+        "request",
+      );
+    }
+  }
+
+  async function proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    request: MessagesRequest,
+    signal: AbortSignal,
+    record: RequestRecord,
+  ): Promise<void> {
+    const exclude: string[] = [];
+    /** What the client gets if no later attempt answers: the last upstream error, or the last failure. */
+    let fallback: { held: HeldResponse } | { failure: RelayFailure } | undefined;
+    const userAgent = req.headers["user-agent"] ?? "";
+
+    for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
+      if (signal.aborted) break;
+      const acquired = await leases.acquire({
+        keyHash: request.keyHash,
+        model: request.model,
+        sessionHash: request.sessionHash,
+        excludeAccounts: exclude,
+        userAgent,
+        requestId,
+      });
+      if (acquired.kind === "error") {
+        metrics.controlPlaneErrors.inc();
+        record.error = acquired.error.message;
+        const kind = acquired.error.code === "ERR_CONTROL_PLANE_UNAVAILABLE" ? "control-plane-unavailable" : "internal";
+        fallback ??= { failure: { kind } };
+        break;
+      }
+      if (acquired.kind === "refusal") {
+        const { reason, message, retryAfterMs } = acquired.refusal;
+        metrics.leaseRefusals.inc({ reason: RefusalReason[reason] ?? String(reason) });
+        fallback ??= { failure: { kind: "refusal", reason, message, retryAfterMs } };
+        break;
+      }
+      const lease = acquired.lease;
+      record.attempts = attempt;
+      record.accountId = lease.account?.id ?? "";
+      record.keyId = lease.keyId;
+      const result = await runLeaseAttempt(options, {
+        req,
+        res,
+        lease,
+        body: request.body,
+        model: request.model,
+        signal,
+        mayRetry: attempt < options.maxAttempts,
+      });
+      record.attempt = result;
+      record.outcome = OutcomeKind[result.outcome.kind] ?? "";
+      if (!result.retry) {
+        if (result.wroteResponse) record.status = res.statusCode;
+        else if (result.end.kind === "connection-failure") fallback = { failure: { kind: "upstream-unreachable" } };
+        break;
+      }
+      metrics.failovers.inc();
+      exclude.push(lease.account?.id ?? "");
+      fallback = result.retry.held ? { held: result.retry.held } : { failure: { kind: "upstream-unreachable" } };
+      log.debug({ requestId, accountId: record.accountId, outcome: record.outcome }, "failing over to another account");
+    }
+
+    if (res.headersSent || res.destroyed) return;
+    if (signal.aborted) {
+      // A client that left gets nothing; one cut by a shutdown hears why.
+      if (!(signal.reason instanceof ShutdownError)) return;
+      fallback = { failure: { kind: "shutting-down" } };
+    }
+    if (!fallback) return;
+    if ("held" in fallback) {
+      const { held } = fallback;
+      res.writeHead(held.status, clientResponseHeaders(held.headers));
+      res.end(held.body);
+      record.status = held.status;
+    } else {
+      record.status = writeAnthropicError(res, fallback.failure, requestId);
+    }
+  }
+
+  return {
+    handle,
+    get inflight() {
+      return running.size;
+    },
+    idle() {
+      if (running.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+    abortAll() {
+      for (const controller of running) controller.abort(new ShutdownError());
+    },
+  };
+}

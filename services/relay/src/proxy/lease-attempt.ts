@@ -1,0 +1,106 @@
+/**
+ * One attempt on one leased account: the lease is renewed while the attempt runs
+ * and released in a `finally` with the attempt's outcome, usage and timings —
+ * whatever happened, including an account that cannot be called at all (bad base
+ * URL, unsupported proxy), which counts as a connection failure so the request
+ * can move on to another account.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { create } from "@bufbuild/protobuf";
+import type { Logger } from "@claude-relay/logging";
+import { type Lease, type Outcome, OutcomeKind, OutcomeSchema } from "@claude-relay/proto/lease";
+import type { LeaseClient } from "../control-plane/lease-client.js";
+import { startLeaseRenewer } from "../control-plane/lease-renewer.js";
+import type { RelayMetrics } from "../relay-metrics.js";
+import { classifyOutcome } from "../upstream/classify-outcome.js";
+import { buildUpstreamRequest } from "../upstream/forward.js";
+import type { UpstreamPools } from "../upstream/pools.js";
+import { type AttemptResult, runAttempt } from "./run-attempt.js";
+
+/** What every attempt needs. */
+export interface LeaseAttemptDeps {
+  leases: LeaseClient;
+  pools: UpstreamPools;
+  metrics: RelayMetrics;
+  log: Logger;
+  upstreamHeadersTimeoutMs: number;
+  streamIdleTimeoutMs: number;
+}
+
+/** One request's side of an attempt. */
+export interface LeaseAttemptInput {
+  req: IncomingMessage;
+  res: ServerResponse;
+  lease: Lease;
+  /** The request body as received. */
+  body: Buffer;
+  /** The requested model, reported when the upstream named none. */
+  model: string;
+  signal: AbortSignal;
+  mayRetry: boolean;
+}
+
+/** An attempt's result with the outcome it was released with. */
+export type LeaseAttemptResult = AttemptResult & { outcome: Outcome };
+
+/** Runs one attempt on `input.lease`, renewing it meanwhile and releasing it at the end. */
+export async function runLeaseAttempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<LeaseAttemptResult> {
+  const { lease } = input;
+  const renewer = startLeaseRenewer({ leaseId: lease.leaseId, ttlMs: lease.ttlMs, renew: (id) => deps.leases.renew(id), log: deps.log });
+  let result: AttemptResult | undefined;
+  let outcome: Outcome | undefined;
+  try {
+    result = await attempt(deps, input);
+    outcome = classifyOutcome(result.end);
+    return { ...result, outcome };
+  } finally {
+    renewer.stop();
+    release(deps, lease, result, outcome, input.model);
+  }
+}
+
+function attempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<AttemptResult> | AttemptResult {
+  const { req, lease, signal, mayRetry } = input;
+  const account = lease.account;
+  const refused = (detail: string): AttemptResult => ({
+    end: { kind: "connection-failure", detail },
+    usage: { model: "", inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
+    wroteResponse: false,
+    retry: mayRetry ? {} : undefined,
+    ttfbMs: 0,
+    latencyMs: 0,
+  });
+  if (signal.aborted) return { ...refused("client closed the connection"), end: { kind: "client-aborted" }, retry: undefined };
+  if (!account) return refused("lease carries no account");
+  const built = buildUpstreamRequest(account, req.url ?? "/v1/messages", req.headers, input.body.length);
+  if (!built.ok) return refused(built.detail);
+  const pool = deps.pools.get(built.request.origin, account.proxyUrl);
+  if (!pool.ok) return refused(pool.detail);
+  return runAttempt({
+    dispatcher: pool.dispatcher,
+    request: built.request,
+    body: input.body,
+    res: input.res,
+    mayRetry,
+    timeouts: { headersTimeoutMs: deps.upstreamHeadersTimeoutMs, bodyTimeoutMs: deps.streamIdleTimeoutMs },
+    signal,
+    metrics: deps.metrics,
+  });
+}
+
+/** Sends Release without waiting for it: the client's answer never waits on bookkeeping. */
+function release(deps: LeaseAttemptDeps, lease: Lease, result: AttemptResult | undefined, outcome: Outcome | undefined, model: string): void {
+  const usage = result?.usage;
+  deps.leases
+    .release({
+      leaseId: lease.leaseId,
+      outcome: outcome ?? create(OutcomeSchema, { kind: OutcomeKind.UNSPECIFIED, detail: "relay internal error" }),
+      usage: usage ? { ...usage, model: usage.model || model } : { model },
+      latencyMs: Math.round(result?.latencyMs ?? 0),
+      ttfbMs: Math.round(result?.ttfbMs ?? 0),
+    })
+    .catch((error: unknown) => {
+      deps.metrics.controlPlaneErrors.inc();
+      deps.log.warn({ err: error, leaseId: lease.leaseId }, "release failed; the lease will expire on its own");
+    });
+}

@@ -1,0 +1,227 @@
+/**
+ * One upstream attempt on one leased account, from sending the request to the
+ * last byte the client gets. Owns the rule that decides failover: an answer
+ * another account might not give (429, 529, 401, 5xx) or a failed connection is
+ * held back, never shown, while a retry is still allowed; anything else goes to
+ * the client as it arrives — status, headers and body bytes unchanged, with the
+ * usage read on the side. Once the head is written the attempt is final: a
+ * failure after it can only end an event stream with an `error` event.
+ *
+ * The request's abort signal (client gone, or shutdown) settles the attempt at
+ * once, whatever the upstream is doing, so the lease is released within the tick.
+ */
+import type { ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
+import { clientResponseHeaders, sseErrorEvent, type UsageTotals } from "@claude-relay/anthropic";
+import type { Dispatcher } from "undici";
+import type { RelayMetrics } from "../relay-metrics.js";
+import type { AttemptEnd } from "../upstream/classify-outcome.js";
+import { isFailoverStatus } from "../upstream/classify-outcome.js";
+import { type ForwardTimeouts, forward, type UpstreamRequest } from "../upstream/forward.js";
+import { createUsageTap, type UsageTap } from "./usage-tap.js";
+
+/** The abort reason when the client closed its connection. */
+export class ClientGoneError extends Error {
+  readonly code = "ERR_RELAY_CLIENT_GONE";
+  constructor() {
+    super("client closed the connection");
+    this.name = "ClientGoneError";
+  }
+}
+
+/** The abort reason when the relay shuts down with the request still running. */
+export class ShutdownError extends Error {
+  readonly code = "ERR_RELAY_SHUTDOWN";
+  constructor() {
+    super("relay shut down before the response ended");
+    this.name = "ShutdownError";
+  }
+}
+
+/** An upstream error answer kept back for failover; passed through as is when no retry happens. */
+export interface HeldResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** Options of runAttempt. */
+export interface AttemptOptions {
+  dispatcher: Dispatcher;
+  request: UpstreamRequest;
+  body: Buffer;
+  res: ServerResponse;
+  /** Whether a failure before the first byte may be retried on another account. */
+  mayRetry: boolean;
+  timeouts: ForwardTimeouts;
+  signal: AbortSignal;
+  metrics: RelayMetrics;
+}
+
+/** How the attempt went. */
+export interface AttemptResult {
+  end: AttemptEnd;
+  usage: UsageTotals;
+  /** True once the response head went to the client. */
+  wroteResponse: boolean;
+  /** Set when the attempt failed before the first byte and may be retried; `held` is the answer kept back, if any. */
+  retry?: { held?: HeldResponse };
+  ttfbMs: number;
+  latencyMs: number;
+}
+
+const EMPTY_USAGE: UsageTotals = { model: "", inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+
+/** Most bytes of an error answer held back for failover; a larger one is passed through instead. */
+const HOLD_LIMIT_BYTES = 1024 * 1024;
+
+/** Runs one attempt; never rejects. */
+export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
+  const { res, metrics, signal } = options;
+  const startedAt = performance.now();
+  let ttfbMs = 0;
+  let status = 0;
+  let headers: Record<string, string | string[] | undefined> = {};
+  let mode: "waiting" | "hold" | "pass" = "waiting";
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  let tap: UsageTap | undefined;
+  let isStream = false;
+  let waitingForDrain = false;
+
+  return new Promise<AttemptResult>((resolve) => {
+    let settled = false;
+    const settle = (end: AttemptEnd, extra: Partial<AttemptResult> = {}): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      res.off("drain", onDrain);
+      if (mode === "pass") metrics.activeStreams.dec();
+      resolve({
+        end,
+        usage: tap?.usage ?? EMPTY_USAGE,
+        wroteResponse: mode === "pass",
+        ttfbMs,
+        latencyMs: performance.now() - startedAt,
+        ...extra,
+      });
+    };
+
+    const onDrain = (): void => {
+      waitingForDrain = false;
+      call.resume();
+    };
+
+    function pass(): void {
+      res.writeHead(status, clientResponseHeaders(headers));
+      mode = "pass";
+      metrics.activeStreams.inc();
+      const contentType = headers["content-type"];
+      isStream = typeof contentType === "string" && contentType.includes("text/event-stream");
+      const encoding = headers["content-encoding"];
+      tap = createUsageTap(typeof contentType === "string" ? contentType : undefined, typeof encoding === "string" ? encoding : undefined);
+      // A stream's head goes out at once, as the upstream sent it; a JSON head rides with its body.
+      if (isStream) res.flushHeaders();
+    }
+
+    function write(chunk: Buffer): void {
+      try {
+        tap?.push(chunk);
+      } catch {
+        tap = undefined;
+      }
+      if (!res.write(chunk) && !waitingForDrain) {
+        waitingForDrain = true;
+        res.once("drain", onDrain);
+      }
+    }
+
+    /** Ends the client's response after an upstream failure mid-body. */
+    function cutResponse(type: "api_error" | "overloaded_error", message: string): void {
+      if (res.destroyed) return;
+      if (isStream) res.end(sseErrorEvent(type, message));
+      // A JSON body cut short must not look complete: drop the connection instead.
+      else res.destroy();
+    }
+
+    const call = forward(
+      options.dispatcher,
+      options.request,
+      options.body,
+      {
+        onResponse(statusCode, responseHeaders) {
+          ttfbMs = performance.now() - startedAt;
+          metrics.upstreamTtfb.observe(ttfbMs / 1000);
+          status = statusCode;
+          headers = responseHeaders;
+          if (options.mayRetry && isFailoverStatus(statusCode)) mode = "hold";
+          else pass();
+        },
+        onData(chunk) {
+          if (settled) return true;
+          if (mode === "pass") {
+            write(chunk);
+            return !waitingForDrain;
+          }
+          heldBytes += chunk.length;
+          held.push(chunk);
+          if (heldBytes > HOLD_LIMIT_BYTES) {
+            // Too big to be a plain error answer: stop holding and show it after all.
+            pass();
+            for (const part of held) write(part);
+            held = [];
+            return !waitingForDrain;
+          }
+          return true;
+        },
+        onEnd() {
+          if (settled) return;
+          if (mode === "hold") {
+            settle({ kind: "response", status, headers }, { retry: { held: { status, headers, body: Buffer.concat(held, heldBytes) } } });
+            return;
+          }
+          res.end();
+          const finished = tap ? tap.end() : Promise.resolve();
+          finished.then(
+            () =>
+              settle({
+                kind: "response",
+                status,
+                headers,
+                streamError: tap?.errorEvent,
+                streamIncomplete: isStream && status >= 200 && status < 300 && tap !== undefined && !tap.complete,
+              }),
+            () => settle({ kind: "response", status, headers }),
+          );
+        },
+        onError(error) {
+          if (settled) return;
+          if (mode === "pass") {
+            cutResponse("api_error", "The upstream stream was interrupted.");
+            settle({ kind: "stream-interrupted", status, headers, error });
+          } else if (options.mayRetry) {
+            settle({ kind: "connection-failure", error }, { retry: {} });
+          } else {
+            settle({ kind: "connection-failure", error });
+          }
+        },
+      },
+      options.timeouts,
+    );
+
+    function onAbort(): void {
+      const reason: unknown = signal.reason;
+      // Settle first: aborting the call reports its own error synchronously, which must not win.
+      if (reason instanceof ShutdownError) {
+        if (mode === "pass") cutResponse("overloaded_error", "The relay is restarting. Please try again.");
+        settle({ kind: "client-aborted", status: status || undefined, headers, detail: "relay shut down" });
+      } else {
+        settle({ kind: "client-aborted", status: status || undefined, headers });
+      }
+      call.abort(reason instanceof Error ? reason : new ClientGoneError());
+    }
+
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

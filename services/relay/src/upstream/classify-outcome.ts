@@ -1,0 +1,142 @@
+/**
+ * How an upstream attempt ended, as the Outcome reported in Release, from which
+ * the control plane decides the account's health (rate-limited until the
+ * announced reset, overloaded, unauthorized, circuit open). Pure: status,
+ * headers and error in, Outcome out.
+ *
+ * Only the headers that describe the account's state travel (`retry-after` and
+ * `anthropic-ratelimit-*`); details are short and secret-free: built here from
+ * error codes, never from an upstream message or a URL.
+ */
+import { create } from "@bufbuild/protobuf";
+import { type Outcome, OutcomeKind, OutcomeSchema } from "@claude-relay/proto/lease";
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** What happened to one upstream attempt. */
+export type AttemptEnd =
+  /** The upstream answered and the whole body reached the client (or was held for failover). */
+  | { kind: "response"; status: number; headers: Headers; streamError?: { type: string }; streamIncomplete?: boolean }
+  /** No response: connect failure, reset, timeout before headers, or an account that cannot be called. */
+  | { kind: "connection-failure"; error?: unknown; detail?: string }
+  /** The response began, then broke or went silent. */
+  | { kind: "stream-interrupted"; status: number; headers: Headers; error: unknown }
+  /** The client went away first (or the relay shut down: not the account's doing either). */
+  | { kind: "client-aborted"; status?: number; headers?: Headers; detail?: string };
+
+/** The Outcome for Release. */
+export function classifyOutcome(end: AttemptEnd): Outcome {
+  switch (end.kind) {
+    case "response": {
+      const headers = accountHeaders(end.headers);
+      if (end.status < 200 || end.status >= 300) {
+        return create(OutcomeSchema, { kind: OutcomeKind.UPSTREAM_ERROR, status: end.status, headers, detail: `upstream answered ${end.status}` });
+      }
+      if (end.streamError) {
+        return create(OutcomeSchema, {
+          kind: OutcomeKind.STREAM_INTERRUPTED,
+          status: end.status,
+          headers,
+          detail: `upstream sent an error event: ${safeToken(end.streamError.type)}`,
+        });
+      }
+      if (end.streamIncomplete) {
+        return create(OutcomeSchema, { kind: OutcomeKind.STREAM_INTERRUPTED, status: end.status, headers, detail: "stream ended before message_stop" });
+      }
+      return create(OutcomeSchema, { kind: OutcomeKind.SUCCESS, status: end.status, headers });
+    }
+    case "connection-failure":
+      return create(OutcomeSchema, { kind: OutcomeKind.CONNECTION_FAILURE, status: 0, detail: end.detail ?? describeError(end.error) });
+    case "stream-interrupted":
+      return create(OutcomeSchema, {
+        kind: OutcomeKind.STREAM_INTERRUPTED,
+        status: end.status,
+        headers: accountHeaders(end.headers),
+        detail: describeError(end.error),
+      });
+    case "client-aborted":
+      return create(OutcomeSchema, {
+        kind: OutcomeKind.CLIENT_ABORTED,
+        status: end.status ?? 0,
+        headers: end.headers ? accountHeaders(end.headers) : {},
+        detail: end.detail ?? "client closed the connection",
+      });
+    default:
+      return assertNever(end);
+  }
+}
+
+/** True for an upstream status another account may not share: rate limits, overload, server errors, a bad credential. */
+export function isFailoverStatus(status: number): boolean {
+  return status === 429 || status === 529 || status === 401 || (status >= 500 && status <= 599);
+}
+
+/** `retry-after` and `anthropic-ratelimit-*`, lower-cased, multiple values joined. */
+export function accountHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    const key = name.toLowerCase();
+    if (key !== "retry-after" && !key.startsWith("anthropic-ratelimit-")) continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    out[key] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+const DETAIL_BY_CODE: Readonly<Record<string, string>> = {
+  UND_ERR_CONNECT_TIMEOUT: "connect timeout",
+  UND_ERR_HEADERS_TIMEOUT: "no response headers in time",
+  UND_ERR_BODY_TIMEOUT: "upstream went silent mid-response",
+  UND_ERR_SOCKET: "connection closed by the upstream",
+  UND_ERR_CLOSED: "connection closed",
+  UND_ERR_DESTROYED: "connection destroyed",
+  UND_ERR_ABORTED: "request aborted",
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: "response shorter than its content-length",
+  UND_ERR_PRX_TLS: "proxy TLS failure",
+  ERR_RELAY_SHUTDOWN: "relay shut down before the response ended",
+  ERR_RELAY_PROXY_UNSUPPORTED: "account proxy is not supported",
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "connection timed out",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "DNS lookup failed",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EPIPE: "connection broken",
+  ERR_TLS_CERT_ALTNAME_INVALID: "TLS certificate does not match the host",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "TLS certificate is self-signed",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "TLS certificate cannot be verified",
+  CERT_HAS_EXPIRED: "TLS certificate has expired",
+};
+
+/** A short, secret-free description of a failure: a known phrase for its code, else the code itself. */
+export function describeError(error: unknown): string {
+  const code = errorCode(error);
+  if (code === undefined) return "upstream request failed";
+  return DETAIL_BY_CODE[code] ?? `upstream request failed (${safeToken(code)})`;
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "") {
+      // undici wraps socket errors; the cause names what actually happened.
+      if (code === "UND_ERR_SOCKET" || code === "UND_ERR_CONNECT") {
+        const inner = errorCode((e as { cause?: unknown }).cause);
+        return inner ?? code;
+      }
+      return code;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function safeToken(value: string): string {
+  return value.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64);
+}
+
+function assertNever(value: never): never {
+  throw Object.assign(new Error(`unhandled attempt end: ${JSON.stringify(value)}`), { code: "ERR_RELAY_UNHANDLED_OUTCOME" });
+}
