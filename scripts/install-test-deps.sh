@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs, when they are missing:
 # redis-server (tests start their own on free ports), promtool (alert rules),
-# unzip (the cached helm binary), chromium (the admin UI browser tests). Uses
-# apt-get as root; otherwise prints a hint.
+# unzip (the cached helm binary), chromium (the admin UI browser tests) and a
+# CJK font for it (fonts-noto-cjk, so Chinese screenshots show characters, not
+# boxes). Uses apt-get as root; otherwise prints a hint.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Only the browser needs the font: install it with chromium, or when chromium has no Chinese font.
+if [[ " ${need[*]} " == *" chromium "* ]] || [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then need+=(fonts-noto-cjk); fi
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies: all present"

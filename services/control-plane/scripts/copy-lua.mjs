@@ -1,4 +1,4 @@
-// Copies src/**/*.lua next to the compiled modules in dist/, which read them at start.
+// Copies src/**/*.lua and src/**/*.json (the price table) next to the compiled modules in dist/, which read them at start.
 import { cpSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,7 +11,7 @@ function walk(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) walk(path);
-    else if (entry.name.endsWith(".lua")) cpSync(path, join(dist, relative(src, path)));
+    else if (entry.name.endsWith(".lua") || entry.name.endsWith(".json")) cpSync(path, join(dist, relative(src, path)));
   }
 }
 

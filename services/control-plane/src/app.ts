@@ -6,20 +6,35 @@ import type { Logger } from "@claude-relay/logging";
 import { createMetricsRegistry, type Registry } from "@claude-relay/metrics";
 import { createAccountStore } from "./accounts/account-store.js";
 import { createCredentialCipher, parseEncryptionKey } from "./accounts/credential-cipher.js";
+import { createHealthStore } from "./accounts/health-store.js";
+import { createOAuthAuthorization } from "./accounts/oauth-authorization.js";
+import { createOAuthRefresher } from "./accounts/oauth-refresh.js";
+import { createOAuthTokenClient } from "./accounts/oauth-token-client.js";
 import { bootstrapAdmin, createAdminUsers } from "./auth/admin-users.js";
 import { createAdminSessions } from "./auth/admin-sessions.js";
+import { createSignInThrottle } from "./auth/sign-in-throttle.js";
+import { createAuditLog } from "./audit/audit-log.js";
+import { createCachedCatalog } from "./cache/cached-catalog.js";
+import { createCacheInvalidation } from "./cache/invalidation.js";
 import type { ControlPlaneConfig } from "./config.js";
 import { createAdminHttpServer } from "./http/server.js";
 import { createApiKeyStore } from "./keys/api-key-store.js";
+import { createKeyLimits } from "./keys/key-limits.js";
 import { createAcquireLease, type LeaseCatalog } from "./leases/acquire-lease.js";
 import { createLeaseStore } from "./leases/lease-store.js";
 import { createReleaseLease } from "./leases/release-lease.js";
 import { createRenewLease } from "./leases/renew-lease.js";
-import { createRedis } from "./redis/client.js";
+import { createNodeConnection, createRedisClient, parseRedisTarget, type RedisClient } from "./redis/client.js";
 import { createRedisKeys, type RedisKeys } from "./redis/keys.js";
+import { pingRedis } from "./redis/ping.js";
 import { createLeaseMetrics } from "./rpc/lease-metrics.js";
 import { createLeaseServer } from "./rpc/lease-server.js";
+import { createAffinityCounter } from "./sessions/affinity-counter.js";
+import { createSessionStore } from "./sessions/session-store.js";
 import { createStickyStore } from "./sessions/sticky-store.js";
+import { loadPriceTable } from "./usage/pricing.js";
+import { createUsageReader } from "./usage/usage-reader.js";
+import { createUsageRecorder } from "./usage/usage-recorder.js";
 
 /** What tests may replace. */
 export interface ControlPlaneOverrides {
@@ -29,13 +44,18 @@ export interface ControlPlaneOverrides {
   registry?: Registry;
   /** Receives the one line that shows a generated admin password (default stdout). */
   print?: (line: string) => void;
+  /** The command client to use instead of one opened from REDIS_URL (e.g. one that counts round trips); closed with the app. */
+  redis?: RedisClient;
 }
 
 /** A built, not yet started, control plane. */
 export interface ControlPlane {
   /** Bootstraps the first admin and starts both servers; resolves with the bound ports. */
   start(): Promise<{ grpcPort: number; httpPort: number }>;
-  /** Stops accepting, lets running calls finish, then closes Redis. */
+  /**
+   * Drains: /readyz and the gRPC health check turn NOT_SERVING and Acquire UNAVAILABLE at once,
+   * both servers stop accepting, running calls (Renew and Release included) finish, then Redis closes.
+   */
   close(): Promise<void>;
 }
 
@@ -43,40 +63,105 @@ export interface ControlPlane {
 export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overrides: ControlPlaneOverrides = {}): ControlPlane {
   const now = overrides.now ?? Date.now;
   const keys = overrides.keys ?? createRedisKeys();
-  // consumes REDIS_URL; provides the one connection every store shares.
-  const redis = createRedis(config.REDIS_URL);
+  // consumes REDIS_URL, REDIS_CLUSTER_NODES; provides the one client (server or cluster) every store shares.
+  const redisTarget = parseRedisTarget(config.REDIS_URL, config.REDIS_CLUSTER_NODES);
+  const redis = overrides.redis ?? createRedisClient(redisTarget);
   redis.on("error", (err: Error) => log.warn({ err: { message: err.message } }, "redis connection error"));
   // consumes nothing; provides the app's own metrics registry.
   const registry = overrides.registry ?? createMetricsRegistry("control-plane");
   // consumes CONTROL_PLANE_ENCRYPTION_KEY; provides sealing of account credentials.
   const cipher = createCredentialCipher(parseEncryptionKey(config.CONTROL_PLANE_ENCRYPTION_KEY.reveal()));
-  // consumes redis, cipher; provides accounts and their credentials.
-  const accounts = createAccountStore({ redis, cipher, now, keys });
-  // consumes redis; provides client keys by id and by hash.
-  const apiKeys = createApiKeyStore({ redis, now, keys });
+  // consumes redis (PUBLISH) and a subscriber connection of its own; provides cross-replica cache invalidation.
+  const invalidation = createCacheInvalidation({
+    channel: keys.cacheInvalidation(),
+    publisher: redis,
+    connect: (attempt) => createNodeConnection(redisTarget, attempt, { connectionName: "claude-relay-control-plane-sub" }),
+    log,
+  });
+  // consumes redis, cipher, invalidation; provides accounts and their credentials, announcing every change.
+  const accounts = createAccountStore({ redis, cipher, now, keys, changes: invalidation });
+  // consumes redis, invalidation; provides client keys by id and by hash, announcing every change.
+  const apiKeys = createApiKeyStore({ redis, now, keys, changes: invalidation });
   // consumes redis, CONTROL_PLANE_LEASE_TTL_MS; provides slots per account and per key.
   const leases = createLeaseStore({ redis, ttlMs: config.CONTROL_PLANE_LEASE_TTL_MS, now, keys });
   // consumes redis, CONTROL_PLANE_STICKY_TTL_SECONDS; provides session → account bindings.
   const sticky = createStickyStore({ redis, ttlSeconds: config.CONTROL_PLANE_STICKY_TTL_SECONDS, keys });
-  // consumes the stores; provides the hot path's reads. A per-replica cache with pub/sub invalidation slots in here.
-  const catalog: LeaseCatalog = { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential };
+  // consumes redis, CONTROL_PLANE_RATE_LIMIT_*/OVERLOAD_*/BREAKER_*; provides account health, probes and windows.
+  const health = createHealthStore({
+    redis,
+    keys,
+    now,
+    probeTtlMs: config.CONTROL_PLANE_LEASE_TTL_MS,
+    config: {
+      rateLimitDefaultMs: config.CONTROL_PLANE_RATE_LIMIT_DEFAULT_MS,
+      overloadCooldownMs: config.CONTROL_PLANE_OVERLOAD_COOLDOWN_MS,
+      breakerFailures: config.CONTROL_PLANE_BREAKER_FAILURES,
+      breakerWindowMs: config.CONTROL_PLANE_BREAKER_WINDOW_MS,
+      breakerOpenMs: config.CONTROL_PLANE_BREAKER_OPEN_MS,
+    },
+  });
+  // consumes CONTROL_PLANE_OAUTH_*, redis, accounts, health; provides the token endpoint, single-flight refresh and the PKCE steps.
+  const oauthTokens = createOAuthTokenClient({ tokenUrl: config.CONTROL_PLANE_OAUTH_TOKEN_URL, clientId: config.CONTROL_PLANE_OAUTH_CLIENT_ID, now });
+  const oauth = createOAuthRefresher({ redis, keys, accounts, health, tokens: oauthTokens, aheadMs: config.CONTROL_PLANE_OAUTH_REFRESH_AHEAD_MS, log, now });
+  const oauthAuthorization = createOAuthAuthorization({
+    redis,
+    keys,
+    tokens: oauthTokens,
+    now,
+    config: {
+      authorizeUrl: config.CONTROL_PLANE_OAUTH_AUTHORIZE_URL,
+      clientId: config.CONTROL_PLANE_OAUTH_CLIENT_ID,
+      redirectUri: config.CONTROL_PLANE_OAUTH_REDIRECT_URI,
+      scopes: config.CONTROL_PLANE_OAUTH_SCOPES,
+    },
+  });
+  // consumes redis, CONTROL_PLANE_LEASE_TTL_MS; provides each key's windows, cost limits and first-use expiry with its slot.
+  const keyLimits = createKeyLimits({ redis, ttlMs: config.CONTROL_PLANE_LEASE_TTL_MS, keys, now });
+  // consumes prices.json, registry; provides usage and cost counters written with every Release, and their reading.
+  const usage = createUsageRecorder({ redis, prices: loadPriceTable(), keys, registry, log });
+  const usageReader = createUsageReader({ redis, keys });
+  // consumes redis, registry; provides session records and sticky affinity counts.
+  const sessionRecords = createSessionStore({ redis, keys, now });
+  const affinity = createAffinityCounter({ redis, keys, registry });
+  // consumes the stores, invalidation; provides the hot path's reads of keys and accounts from a per-replica cache.
+  const source: LeaseCatalog = { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential };
+  const catalog = createCachedCatalog({ source, invalidation, registry, now });
+  // Set by close(): readiness turns 503 and Acquire UNAVAILABLE at once, while calls in flight finish.
+  let draining = false;
   // consumes catalog, leases, sticky, CONTROL_PLANE_INTERNAL_TOKEN; provides the relay's LeaseService over gRPC.
   const leaseServer = createLeaseServer({
-    acquire: createAcquireLease({ catalog, leases, sticky, log, now }),
+    acquire: createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, log, now }),
     renew: createRenewLease({ leases }),
-    release: createReleaseLease({ leases, log }),
+    release: createReleaseLease({ leases, health, usage, sessions: sessionRecords, log, now }),
     internalToken: config.CONTROL_PLANE_INTERNAL_TOKEN,
     metrics: createLeaseMetrics(registry),
     log,
+    isServing: async () => (await pingRedis(redis)) && !draining,
+    isDraining: () => draining,
   });
   // consumes redis; provides admin users (scrypt) and admin sessions.
   const users = createAdminUsers({ redis, keys, now });
   const sessions = createAdminSessions({ redis, keys, now });
-  // consumes every store, registry; provides the admin API (Connect), /livez, /readyz and /metrics over HTTP/1.1.
-  const http = createAdminHttpServer({ redis, users, sessions, accounts, apiKeys, leases, log, registry, now });
+  // consumes redis, CONTROL_PLANE_LOGIN_*; provides failed sign-in limits per address and per user.
+  const signInThrottle = createSignInThrottle({
+    redis,
+    keys,
+    now,
+    maxFailures: config.CONTROL_PLANE_LOGIN_MAX_FAILURES,
+    windowMs: config.CONTROL_PLANE_LOGIN_WINDOW_SECONDS * 1000,
+  });
+  // consumes redis, CONTROL_PLANE_AUDIT_MAX_EVENTS; provides the audit log of admin writes.
+  const audit = createAuditLog({ redis, keys, maxEvents: config.CONTROL_PLANE_AUDIT_MAX_EVENTS });
+  // consumes every store, registry, CONTROL_PLANE_TRUST_PROXY; provides the admin API (Connect), /livez, /readyz and /metrics over HTTP/1.1.
+  const trustProxy = config.CONTROL_PLANE_TRUST_PROXY;
+  const http = createAdminHttpServer({
+    redis, users, sessions, signInThrottle, audit, trustProxy, accounts, apiKeys, leases, health, oauthAuthorization, log, registry, now,
+    keyLimits, usage: usageReader, sessionRecords, affinity, isDraining: () => draining,
+  });
 
   return {
     async start() {
+      invalidation.start();
       await bootstrapAdmin({
         users,
         username: config.ADMIN_USERNAME,
@@ -95,7 +180,11 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     },
 
     async close() {
+      draining = true;
       await Promise.allSettled([http.close(), leaseServer.close()]);
+      await oauth.drain();
+      catalog.stop();
+      await invalidation.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

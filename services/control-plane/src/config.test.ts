@@ -43,3 +43,13 @@ describe("controlPlaneConfigSchema", () => {
     expect(text).not.toContain("not-a-key-value");
   });
 });
+
+describe("controlPlaneConfigSchema, Redis Cluster", () => {
+  it("accepts a redis+cluster:// URL and a list of seed nodes, and refuses a malformed list", () => {
+    const config = loadConfig(controlPlaneConfigSchema, { ...minimal, REDIS_URL: "redis+cluster://10.0.0.1:7000", REDIS_CLUSTER_NODES: "10.0.0.2:7001,10.0.0.3:7002" });
+    expect(config.REDIS_URL).toBe("redis+cluster://10.0.0.1:7000");
+    expect(config.REDIS_CLUSTER_NODES).toBe("10.0.0.2:7001,10.0.0.3:7002");
+    expect(loadConfig(controlPlaneConfigSchema, minimal).REDIS_CLUSTER_NODES).toBe("");
+    expect(() => loadConfig(controlPlaneConfigSchema, { ...minimal, REDIS_CLUSTER_NODES: "10.0.0.2" })).toThrow(/REDIS_CLUSTER_NODES: must be host:port/);
+  });
+});

@@ -6,7 +6,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { envInt, envSecret, envUrl, type Secret } from "@claude-relay/config";
+import { envBool, envInt, envSecret, envUrl, type Secret } from "@claude-relay/config";
 import { parseEncryptionKey } from "./accounts/credential-cipher.js";
 
 /** A secret that must be set; envSecret without `optional` never yields undefined. */
@@ -23,8 +23,22 @@ export const controlPlaneConfigSchema = z
     CONTROL_PLANE_HTTP_PORT: envInt(8081, { max: 65535 }),
     /** Interface both servers bind; 0.0.0.0 in containers. */
     CONTROL_PLANE_HOST: z.string().optional().transform((v) => v || "127.0.0.1"),
-    /** The Redis that holds all state. */
-    REDIS_URL: envUrl(["redis:", "rediss:"]),
+    /**
+     * The Redis that holds all state: `redis://` or `rediss://` for one server;
+     * `redis+cluster://[user:pass@]host:port` (or `rediss+cluster://`) for a
+     * Redis Cluster, naming one seed node (the others are discovered).
+     */
+    REDIS_URL: envUrl(["redis:", "rediss:", "redis+cluster:", "rediss+cluster:"]),
+    /**
+     * More Redis Cluster seed nodes, `host:port,host:port`. When set, Redis is a
+     * cluster even with a plain `redis://` REDIS_URL, whose node, credentials
+     * and TLS then apply to every seed.
+     */
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim() ?? "")
+      .refine((v) => v === "" || v.split(",").every((node) => /^[^\s/:@]+:\d{1,5}$/.test(node.trim())), "must be host:port, comma-separated"),
     /** Shared token every relay call carries as x-internal-token. */
     CONTROL_PLANE_INTERNAL_TOKEN: requiredSecret(16),
     /** AES-256-GCM key for account credentials: 64 hex characters or base64 of 32 bytes. */
@@ -39,10 +53,39 @@ export const controlPlaneConfigSchema = z
     CONTROL_PLANE_LEASE_TTL_MS: envInt(60_000, { min: 1_000, max: 3_600_000 }),
     /** An unused sticky-session binding lasts this long. */
     CONTROL_PLANE_STICKY_TTL_SECONDS: envInt(3_600, { min: 1, max: 30 * 24 * 3600 }),
+    /** A 429 whose headers announce no usable reset blocks the account this long. */
+    CONTROL_PLANE_RATE_LIMIT_DEFAULT_MS: envInt(60_000, { min: 1_000, max: 24 * 3_600_000 }),
+    /** A 529 blocks the account this long. */
+    CONTROL_PLANE_OVERLOAD_COOLDOWN_MS: envInt(60_000, { min: 1_000, max: 24 * 3_600_000 }),
+    /** Server errors and connection failures within the window that open an account's circuit breaker. */
+    CONTROL_PLANE_BREAKER_FAILURES: envInt(3, { min: 1, max: 1_000 }),
+    CONTROL_PLANE_BREAKER_WINDOW_MS: envInt(300_000, { min: 1_000, max: 24 * 3_600_000 }),
+    /** An open breaker lets one probe request through after this long. */
+    CONTROL_PLANE_BREAKER_OPEN_MS: envInt(60_000, { min: 1_000, max: 24 * 3_600_000 }),
+    /** OAuth access tokens are refreshed this long before they expire. */
+    CONTROL_PLANE_OAUTH_REFRESH_AHEAD_MS: envInt(300_000, { min: 0, max: 24 * 3_600_000 }),
+    /** The OAuth token endpoint (refresh and code exchange). */
+    CONTROL_PLANE_OAUTH_TOKEN_URL: envUrl(["https:", "http:"], "https://console.anthropic.com/v1/oauth/token"),
+    /** Where an admin authorizes a subscription account (the PKCE step). */
+    CONTROL_PLANE_OAUTH_AUTHORIZE_URL: envUrl(["https:", "http:"], "https://claude.ai/oauth/authorize"),
+    /** Where the authorization sends the browser; the default page shows the code to paste. */
+    CONTROL_PLANE_OAUTH_REDIRECT_URI: envUrl(["https:", "http:"], "https://console.anthropic.com/oauth/code/callback"),
+    /** The OAuth client id (Claude Code's public client by default). */
+    CONTROL_PLANE_OAUTH_CLIENT_ID: z.string().optional().transform((v) => v?.trim() || "9d1c250a-e61b-44d9-88ed-5944d1962f5e"),
+    /** Scopes asked for, space-separated. */
+    CONTROL_PLANE_OAUTH_SCOPES: z.string().optional().transform((v) => v?.trim() || "org:create_api_key user:profile user:inference"),
     /** Name of the first admin user. */
     ADMIN_USERNAME: z.string().optional().transform((v) => v || "admin"),
     /** Password of the first admin user; generated (and shown once) when unset. */
     ADMIN_PASSWORD: envSecret({ minLength: 8, optional: true }),
+    /** Failed admin sign-ins allowed per source address and per username within the window below. */
+    CONTROL_PLANE_LOGIN_MAX_FAILURES: envInt(5, { min: 1, max: 1_000 }),
+    /** The window of CONTROL_PLANE_LOGIN_MAX_FAILURES; a refused caller waits until its oldest failure is this old. */
+    CONTROL_PLANE_LOGIN_WINDOW_SECONDS: envInt(900, { min: 1, max: 24 * 3600 }),
+    /** True only behind a proxy that sets X-Forwarded-For: the admin caller's address is then taken from it. */
+    CONTROL_PLANE_TRUST_PROXY: envBool(false),
+    /** Audit log events kept; older ones fall off. */
+    CONTROL_PLANE_AUDIT_MAX_EVENTS: envInt(10_000, { min: 100, max: 1_000_000 }),
     /** Folder for the generated admin password file: outside the working directory by default. */
     CONTROL_PLANE_DATA_DIR: z
       .string()

@@ -2,3 +2,6 @@
 export * from "./gen/claude_relay/admin/v1/auth_service_pb.js";
 export * from "./gen/claude_relay/admin/v1/account_service_pb.js";
 export * from "./gen/claude_relay/admin/v1/api_key_service_pb.js";
+export * from "./gen/claude_relay/admin/v1/session_service_pb.js";
+export * from "./gen/claude_relay/admin/v1/usage_service_pb.js";
+export * from "./gen/claude_relay/admin/v1/audit_service_pb.js";

@@ -6,7 +6,8 @@
  * of an account belong to the lease store.
  */
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { CatalogChanges } from "../cache/invalidation.js";
+import type { RedisClient } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createRedisScripts } from "../redis/scripts.js";
 import type { CredentialCipher } from "./credential-cipher.js";
@@ -37,6 +38,10 @@ export interface AccountRecord {
   lastUsedAtMs: number;
   /** OAuth accounts: when the access token expires; 0 otherwise. */
   tokenExpiresAtMs: number;
+  /** Scheduling group; "" for none. */
+  group: string;
+  /** Models the account may serve; empty = all. */
+  allowedModels: string[];
 }
 
 /** Input of AccountStore.create. */
@@ -48,6 +53,8 @@ export interface NewAccount {
   maxConcurrentTasks?: number;
   schedulable?: boolean;
   proxyUrl?: string;
+  group?: string;
+  allowedModels?: string[];
   credential: AccountCredential;
 }
 
@@ -69,7 +76,9 @@ export interface AccountStore {
 
 /** Options of createAccountStore. */
 export interface AccountStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
+  /** Told of every write, so per-replica caches drop the account (grant stamps of lastUsedAtMs excepted). */
+  changes?: CatalogChanges;
   cipher: CredentialCipher;
   now?: () => number;
   keys?: RedisKeys;
@@ -99,6 +108,7 @@ export function createAccountStore(options: AccountStoreOptions): AccountStore {
   const now = options.now ?? Date.now;
   const keys = options.keys ?? createRedisKeys();
   const scripts = createRedisScripts(redis);
+  const changed = async (id: string) => options.changes?.publish({ kind: "account", id });
 
   async function get(id: string): Promise<AccountRecord | undefined> {
     if (!isId(id)) return undefined;
@@ -118,6 +128,7 @@ export function createAccountStore(options: AccountStoreOptions): AccountStore {
       if (!fields.name) throw new AccountInputError("an account needs a name");
       await redis.hset(keys.account(id), fields);
       await redis.sadd(keys.accountIndex(), id);
+      await changed(id);
       return (await get(id)) as AccountRecord;
     },
 
@@ -137,15 +148,17 @@ export function createAccountStore(options: AccountStoreOptions): AccountStore {
       const fields = toFields(patch, current.type, cipher);
       if (fields.name === "") throw new AccountInputError("an account needs a name");
       if (!(await scripts.updateRecord(keys.account(id), fields))) return undefined;
+      await changed(id);
       return get(id);
     },
 
     async delete(id) {
       if (!isId(id)) return false;
       const [removed] = await Promise.all([
-        redis.del(keys.account(id), keys.accountLeases(id)),
+        redis.del(keys.account(id), keys.accountLeases(id), keys.accountHealth(id), keys.accountFailures(id), keys.oauthRefreshUsed(id)),
         redis.srem(keys.accountIndex(), id),
       ]);
+      await changed(id);
       return removed > 0;
     },
 
@@ -169,6 +182,8 @@ function toFields(input: AccountPatch, type: AccountType, cipher: CredentialCiph
   if (input.proxyUrl !== undefined) {
     fields.proxyUrl = input.proxyUrl ? cipher.encrypt(checkUrl(input.proxyUrl, ["socks5:", "socks5h:", "http:", "https:"], "proxyUrl")) : "";
   }
+  if (input.group !== undefined) fields.group = checkGroup(input.group);
+  if (input.allowedModels !== undefined) fields.allowedModels = JSON.stringify([...new Set(input.allowedModels.map((m) => m.trim()).filter(Boolean))]);
   if (input.credential !== undefined) {
     const credential = checkCredential(input.credential, type);
     fields.credential = cipher.encrypt(JSON.stringify(credential));
@@ -191,7 +206,16 @@ function toRecord(id: string, hash: Record<string, string>, cipher: CredentialCi
     createdAtMs: Number(hash.createdAtMs ?? 0),
     lastUsedAtMs: Number(hash[ACCOUNT_LAST_USED_FIELD] ?? 0),
     tokenExpiresAtMs: Number(hash.tokenExpiresAtMs ?? 0),
+    group: hash.group ?? "",
+    allowedModels: hash.allowedModels ? (JSON.parse(hash.allowedModels) as string[]) : [],
   };
+}
+
+/** A group name: trimmed, at most 64 characters of letters, digits, "_", "-", "." and ":"; "" for none. */
+function checkGroup(group: string): string {
+  const trimmed = group.trim();
+  if (trimmed !== "" && !/^[A-Za-z0-9_.:-]{1,64}$/.test(trimmed)) throw new AccountInputError("group must be at most 64 letters, digits, '_', '-', '.' or ':'");
+  return trimmed;
 }
 
 function checkCredential(credential: AccountCredential, type: AccountType): AccountCredential {

@@ -1,11 +1,20 @@
 /**
  * Account selection, pure. Given the candidates, the session's sticky account,
- * the accounts to avoid and the leases each holds, it names the account to try:
- * the sticky one while it is schedulable, not excluded and has room; otherwise
- * the schedulable, non-excluded account with room that has the lowest priority
- * number, then the fewest active leases, then the oldest last use. Taking the
- * slot (which can still lose a race) and moving the binding are the caller's.
+ * the accounts to avoid, the leases each holds and each account's condition
+ * (health and subscription windows), it names the account to try.
+ *
+ * An account is in play when it is schedulable, not excluded, inside the API
+ * key's binding (one account or one group), allowed to serve the model, and
+ * usable now: not rate-limited, overloaded, unauthorized or circuit-open, not
+ * half-open with its probe already running, and no window the upstream said is
+ * exhausted. Among those with room, the sticky account is kept; otherwise the
+ * lowest priority number wins, then the most headroom (lowest window
+ * utilization), then the fewest active leases, then the oldest last use.
+ * Taking the slot (which can still lose a race), claiming a probe and moving
+ * the binding are the caller's.
  */
+import { isModelAllowed } from "../keys/key-policy.js";
+import { availability, type AccountCondition } from "./account-health.js";
 
 /** The fields of an account the choice depends on. */
 export interface PickCandidate {
@@ -15,6 +24,16 @@ export interface PickCandidate {
   maxConcurrentTasks: number;
   schedulable: boolean;
   lastUsedAtMs: number;
+  /** Scheduling group; "" or absent for none. */
+  group?: string;
+  /** Models the account may serve; empty or absent means all. */
+  allowedModels?: readonly string[];
+}
+
+/** Where a bound API key may be served: one account, or the accounts of one group. */
+export interface PickBinding {
+  accountId?: string;
+  group?: string;
 }
 
 /** Input of pickAccount. */
@@ -26,35 +45,77 @@ export interface PickInput<A extends PickCandidate> {
   exclude?: ReadonlySet<string>;
   /** Leases held per account now; missing means 0. */
   active: ReadonlyMap<string, number>;
+  /** The requested model; when given, accounts that may not serve it are out. */
+  model?: string;
+  /** The API key's binding; absent means the whole pool. */
+  binding?: PickBinding;
+  /** Health and windows per account; missing means healthy with no windows. */
+  conditions?: ReadonlyMap<string, AccountCondition>;
+  /** The time conditions are read at. */
+  nowMs?: number;
 }
 
 /** The account to try, or why there is none. */
 export type PickResult<A extends PickCandidate> =
-  | { ok: true; account: A; /** True when the session's sticky account was kept. */ sticky: boolean }
-  | { ok: false; /** "full": some account could run it but all are at their limit. */ reason: "full" | "none" };
+  | {
+      ok: true;
+      account: A;
+      /** True when the session's sticky account was kept. */
+      sticky: boolean;
+      /** True when this request is the probe of a half-open breaker (claim it before use). */
+      probe: boolean;
+    }
+  | {
+      ok: false;
+      /** "full": some account could run it but all are at their limit; "none": none can run it now. */
+      reason: "full" | "none";
+      /** ms until the earliest account that is out for its health or windows can be used again, when knowable. */
+      retryAfterMs?: number;
+    };
 
 /** True when the account can take one more lease. */
 export function hasRoom(account: PickCandidate, active: number): boolean {
   return account.maxConcurrentTasks === 0 || active < account.maxConcurrentTasks;
 }
 
-/** Picks the account for one attempt. */
-export function pickAccount<A extends PickCandidate>(input: PickInput<A>): PickResult<A> {
-  const { candidates, stickyAccountId, exclude, active } = input;
-  const usable = candidates.filter((a) => a.schedulable && !exclude?.has(a.id));
-  const open = usable.filter((a) => hasRoom(a, active.get(a.id) ?? 0));
-  if (open.length === 0) return { ok: false, reason: usable.length > 0 ? "full" : "none" };
-  const sticky = stickyAccountId === undefined ? undefined : open.find((a) => a.id === stickyAccountId);
-  if (sticky) return { ok: true, account: sticky, sticky: true };
-  let best = open[0] as A;
-  for (const account of open) if (isBetter(account, best, active)) best = account;
-  return { ok: true, account: best, sticky: false };
+/** True when the account is inside the binding (everything is inside no binding). */
+export function isInBinding(account: PickCandidate, binding: PickBinding | undefined): boolean {
+  if (binding?.accountId) return account.id === binding.accountId;
+  if (binding?.group) return (account.group ?? "") === binding.group;
+  return true;
 }
 
-function isBetter(a: PickCandidate, b: PickCandidate, active: ReadonlyMap<string, number>): boolean {
-  if (a.priority !== b.priority) return a.priority < b.priority;
-  const activeA = active.get(a.id) ?? 0;
-  const activeB = active.get(b.id) ?? 0;
+/** Picks the account for one attempt. */
+export function pickAccount<A extends PickCandidate>(input: PickInput<A>): PickResult<A> {
+  const { candidates, stickyAccountId, exclude, active, model, binding, conditions } = input;
+  const nowMs = input.nowMs ?? 0;
+  const inScope = candidates.filter(
+    (a) => a.schedulable && !exclude?.has(a.id) && isInBinding(a, binding) && (model === undefined || isModelAllowed(a.allowedModels ?? [], model)),
+  );
+  const usable: { account: A; probe: boolean; utilization: number }[] = [];
+  let usableAgainAt: number | undefined;
+  for (const account of inScope) {
+    const state = availability(conditions?.get(account.id), nowMs);
+    if (state.usable) usable.push({ account, probe: state.probe, utilization: state.utilization });
+    else if (state.untilMs > nowMs) usableAgainAt = Math.min(usableAgainAt ?? Number.POSITIVE_INFINITY, state.untilMs);
+  }
+  const open = usable.filter((u) => hasRoom(u.account, active.get(u.account.id) ?? 0));
+  if (open.length === 0) {
+    const retryAfterMs = usableAgainAt === undefined ? undefined : usableAgainAt - nowMs;
+    return { ok: false, reason: usable.length > 0 ? "full" : "none", ...(retryAfterMs !== undefined && { retryAfterMs }) };
+  }
+  const sticky = stickyAccountId === undefined ? undefined : open.find((u) => u.account.id === stickyAccountId);
+  if (sticky) return { ok: true, account: sticky.account, sticky: true, probe: sticky.probe };
+  let best = open[0] as (typeof open)[number];
+  for (const option of open) if (isBetter(option, best, active)) best = option;
+  return { ok: true, account: best.account, sticky: false, probe: best.probe };
+}
+
+function isBetter(a: { account: PickCandidate; utilization: number }, b: { account: PickCandidate; utilization: number }, active: ReadonlyMap<string, number>): boolean {
+  if (a.account.priority !== b.account.priority) return a.account.priority < b.account.priority;
+  if (a.utilization !== b.utilization) return a.utilization < b.utilization;
+  const activeA = active.get(a.account.id) ?? 0;
+  const activeB = active.get(b.account.id) ?? 0;
   if (activeA !== activeB) return activeA < activeB;
-  return a.lastUsedAtMs < b.lastUsedAtMs;
+  return a.account.lastUsedAtMs < b.account.lastUsedAtMs;
 }

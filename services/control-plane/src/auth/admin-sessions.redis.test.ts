@@ -42,14 +42,43 @@ describe("createAdminSessions", () => {
   it("stores only the token's hash, with a Redis TTL", async () => {
     const sessions = createAdminSessions({ redis, keys, ttlMs: 60_000, now });
     const { token } = await sessions.create("admin");
-    const stored = await redis.keys(`${prefix}:*`);
-    expect(stored).toHaveLength(1);
-    const key = stored[0] as string;
-    expect(key).not.toContain(token);
-    expect(await redis.get(key)).not.toContain(token);
-    const ttl = await redis.pttl(key);
-    expect(ttl).toBeGreaterThan(30_000);
-    expect(ttl).toBeLessThanOrEqual(60_000);
+    const stored = (await redis.keys(`${prefix}:*`)).sort();
+    // The session record and the admin's index of sessions.
+    expect(stored).toEqual([expect.stringContaining(":admin:session:"), keys.adminUserSessions("admin")].sort());
+    for (const key of stored) {
+      expect(key).not.toContain(token);
+      const value = (await redis.type(key)) === "string" ? await redis.get(key) : (await redis.zrange(key, 0, -1)).join(",");
+      expect(value).not.toContain(token);
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(30_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    }
+  });
+
+  it("ends every other session of the admin on revokeOthers, keeping the given one and other admins'", async () => {
+    const sessions = createAdminSessions({ redis, keys, now });
+    const [kept, other1, other2, someoneElse] = await Promise.all([
+      sessions.create("admin"),
+      sessions.create("admin"),
+      sessions.create("admin"),
+      sessions.create("operator"),
+    ]);
+    expect(await sessions.revokeOthers("admin", kept!.token)).toBe(2);
+    expect(await sessions.verify(kept!.token)).toBeDefined();
+    expect(await sessions.verify(other1!.token)).toBeUndefined();
+    expect(await sessions.verify(other2!.token)).toBeUndefined();
+    expect(await sessions.verify(someoneElse!.token)).toBeDefined();
+    expect(await sessions.revokeOthers("admin", kept!.token)).toBe(0);
+  });
+
+  it("does not count sessions that already ended when revoking the others", async () => {
+    const sessions = createAdminSessions({ redis, keys, now });
+    const kept = await sessions.create("admin");
+    const loggedOut = await sessions.create("admin");
+    await sessions.revoke(loggedOut.token);
+    const live = await sessions.create("admin");
+    expect(await sessions.revokeOthers("admin", kept.token)).toBe(1);
+    expect(await sessions.verify(live.token)).toBeUndefined();
   });
 
   it("refuses a token once its session has expired on the clock", async () => {

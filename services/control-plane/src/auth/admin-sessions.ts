@@ -2,7 +2,9 @@
  * Admin sessions: random bearer tokens (32 bytes, base64url) of which Redis
  * holds only the SHA-256, so a Redis dump cannot be replayed as a login.
  * Sessions expire by Redis TTL and, as a second check, by their recorded
- * expiry against the injected clock.
+ * expiry against the injected clock. Each admin's token hashes are also
+ * indexed (scored by expiry), so all of an admin's other sessions can be ended
+ * at once, as a password change does.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { RedisCommander } from "ioredis";
@@ -26,12 +28,14 @@ export interface AdminSessions {
   verify(token: string): Promise<AdminSession | undefined>;
   /** Ends a session; true when it existed. */
   revoke(token: string): Promise<boolean>;
+  /** Ends every session of `username` except the one of `keepToken`; resolves with how many were ended. */
+  revokeOthers(username: string, keepToken: string): Promise<number>;
 }
 
 /** Options of createAdminSessions. */
 export interface AdminSessionsOptions {
   redis: RedisCommander;
-  keys: Pick<RedisKeys, "adminSession">;
+  keys: Pick<RedisKeys, "adminSession" | "adminUserSessions">;
   ttlMs?: number;
   now?: () => number;
 }
@@ -44,7 +48,15 @@ export function createAdminSessions({ redis, keys, ttlMs = DEFAULT_ADMIN_SESSION
       const token = randomBytes(32).toString("base64url");
       const createdAtMs = now();
       const session: AdminSession = { username, createdAtMs, expiresAtMs: createdAtMs + ttlMs };
-      await redis.set(keys.adminSession(hashToken(token)), JSON.stringify(session), "PX", ttlMs);
+      const tokenHash = hashToken(token);
+      const index = keys.adminUserSessions(username);
+      // Separate keys (and slots on a cluster): sent together, not as one transaction.
+      await Promise.all([
+        redis.set(keys.adminSession(tokenHash), JSON.stringify(session), "PX", ttlMs),
+        redis.zremrangebyscore(index, "-inf", createdAtMs),
+        redis.zadd(index, session.expiresAtMs, tokenHash),
+        redis.pexpire(index, ttlMs),
+      ]);
       return { token, session };
     },
     async verify(token) {
@@ -57,6 +69,15 @@ export function createAdminSessions({ redis, keys, ttlMs = DEFAULT_ADMIN_SESSION
     async revoke(token) {
       if (!isTokenShaped(token)) return false;
       return (await redis.del(keys.adminSession(hashToken(token)))) === 1;
+    },
+    async revokeOthers(username, keepToken) {
+      const index = keys.adminUserSessions(username);
+      const keep = isTokenShaped(keepToken) ? hashToken(keepToken) : "";
+      const others = (await redis.zrange(index, 0, -1)).filter((hash) => hash !== keep);
+      if (others.length === 0) return 0;
+      const ended = await Promise.all(others.map((hash) => redis.del(keys.adminSession(hash))));
+      await redis.zrem(index, ...others);
+      return ended.reduce((sum: number, n) => sum + n, 0);
     },
   };
 }

@@ -49,6 +49,18 @@ describe("createAdminUsers", () => {
     expect(await store.verify("nobody", "first-password")).toBe(false);
   });
 
+  it("replaces an existing user's password and refuses an unknown user", async () => {
+    const store = users();
+    await store.createIfAbsent("root", "first-password");
+    expect(await store.setPassword("root", "second-password-long")).toBe(true);
+    expect(await store.verify("root", "second-password-long")).toBe(true);
+    expect(await store.verify("root", "first-password")).toBe(false);
+    expect(await store.setPassword("nobody", "whatever-password")).toBe(false);
+    expect(await store.count()).toBe(1);
+    const raw = await redis.hget(keys.adminUsers(), "root");
+    expect(raw).not.toContain("second-password-long");
+  });
+
   it("stores a scrypt hash, never the password", async () => {
     await users().createIfAbsent("root", "plaintext-never-stored");
     const raw = await redis.hget(keys.adminUsers(), "root");

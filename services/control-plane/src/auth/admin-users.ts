@@ -14,6 +14,7 @@ import { DEFAULT_SCRYPT_PARAMS, hashPassword, verifyPassword, type ScryptParams 
 interface StoredAdminUser {
   passwordHash: string;
   createdAtMs: number;
+  passwordChangedAtMs?: number;
 }
 
 /** Admin accounts that may sign in to the admin API. */
@@ -24,6 +25,8 @@ export interface AdminUsers {
   count(): Promise<number>;
   /** True when the user exists and the password matches. Unknown users cost the same time as known ones. */
   verify(username: string, password: string): Promise<boolean>;
+  /** Replaces an existing user's password; false when there is no such user. */
+  setPassword(username: string, password: string): Promise<boolean>;
 }
 
 /** Options of createAdminUsers. */
@@ -56,6 +59,13 @@ export function createAdminUsers({ redis, keys, now = Date.now, scryptParams = D
       }
       const record = JSON.parse(raw) as StoredAdminUser;
       return verifyPassword(password, record.passwordHash);
+    },
+    async setPassword(username, password) {
+      const raw = await redis.hget(keys.adminUsers(), username);
+      if (raw === null) return false;
+      const record: StoredAdminUser = { ...(JSON.parse(raw) as StoredAdminUser), passwordHash: await hashPassword(password, scryptParams), passwordChangedAtMs: now() };
+      await redis.hset(keys.adminUsers(), username, JSON.stringify(record));
+      return true;
     },
   };
 }

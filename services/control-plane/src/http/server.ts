@@ -4,7 +4,7 @@
  * /claude_relay.admin.v1.AuthService/Login`), the health endpoints and
  * /metrics. Anything else answers 404 JSON.
  */
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -12,6 +12,7 @@ import { createMetricsHandler } from "@claude-relay/metrics";
 import type { RedisCommander } from "ioredis";
 import { createAdminRoutes, type AdminRoutesDeps } from "../rpc/admin/admin-routes.js";
 import { createAdminUiHandler } from "./admin-ui-files.js";
+import { clientContextValues } from "../rpc/admin/client-address.js";
 
 /** The admin UI's production build, next to this service in the repository and in the image. */
 const DEFAULT_ADMIN_UI_DIR = fileURLToPath(new URL("../../../admin-ui/dist", import.meta.url));
@@ -28,6 +29,10 @@ export interface AdminHttpServerDeps extends AdminRoutesDeps {
   closeGraceMs?: number;
   /** Folder of the built admin UI (default: services/admin-ui/dist). */
   adminUiDir?: string;
+  /** Believe X-Forwarded-For for the caller's address (only behind a proxy that sets it). */
+  trustProxy?: boolean;
+  /** True once the process is shutting down: /readyz answers 503 whatever Redis says. */
+  isDraining?: () => boolean;
 }
 
 /** A started-or-not admin HTTP server. */
@@ -52,7 +57,15 @@ The admin UI is at <a href="/admin/">/admin/</a>.</p>
 export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServer {
   const { redis, readyTimeoutMs = 1_000, readMaxBytes = 1024 * 1024, closeGraceMs = 5_000 } = deps;
   const { routes, interceptors } = createAdminRoutes(deps);
-  const connect = connectNodeAdapter({ routes, interceptors, readMaxBytes, fallback: (_req, res) => notFound(res as ServerResponse) });
+  const trustProxy = deps.trustProxy ?? false;
+  const connect = connectNodeAdapter({
+    routes,
+    interceptors,
+    readMaxBytes,
+    // Each call learns who is calling (sign-in limits, audit log).
+    contextValues: (req) => clientContextValues(req as IncomingMessage, trustProxy),
+    fallback: (_req, res) => notFound(res as ServerResponse),
+  });
   const metrics = createMetricsHandler(deps.registry);
   const adminUi = createAdminUiHandler(deps.adminUiDir ?? DEFAULT_ADMIN_UI_DIR);
 
@@ -76,7 +89,11 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
     if (req.method === "GET" || req.method === "HEAD") {
       if (path === "/livez") return sendText(res, 200, "ok\n");
       if (path === "/readyz") {
-        void isReady().then((ready) => sendText(res, ready ? 200 : 503, ready ? "ok\n" : "redis unavailable\n"));
+        void isReady().then((ready) => {
+          // Read after the PING, so a probe in flight when the drain begins already answers 503.
+          if (deps.isDraining?.()) return sendText(res, 503, "draining\n");
+          sendText(res, ready ? 200 : 503, ready ? "ok\n" : "redis unavailable\n");
+        });
         return;
       }
       if (path === "/metrics") return void metrics(req, res);

@@ -6,12 +6,23 @@
  * key-policy, not here.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { CatalogChanges } from "../cache/invalidation.js";
+import type { RedisClient } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createRedisScripts } from "../redis/scripts.js";
+import {
+  checkLimitSettings,
+  limitFields,
+  NO_LIMITS,
+  normalizeClientPatterns,
+  parseLimitFields,
+  pickLimitSettings,
+  type KeyLimitSettings,
+  type KeyLimitState,
+} from "./key-settings.js";
 
-/** A client key as stored (never the key itself). */
-export interface ApiKeyRecord {
+/** A client key as stored (never the key itself), with its limits (key-settings; absent reads as no limit). */
+export interface ApiKeyRecord extends Partial<KeyLimitState> {
   id: string;
   name: string;
   /** The first characters of the key ("cr_AbCd"), to recognise it. */
@@ -28,14 +39,20 @@ export interface ApiKeyRecord {
   allowedModels: string[];
   /** 0 = not revoked. */
   revokedAtMs: number;
+  /** Dedicated binding: only this account serves the key; absent or "" for none. */
+  boundAccountId?: string;
+  /** Or only the accounts of this group; absent or "" for none. Never both. */
+  boundGroup?: string;
 }
 
-/** Input of ApiKeyStore.create. */
-export interface NewApiKey {
+/** Input of ApiKeyStore.create; limits left out are off. */
+export interface NewApiKey extends Partial<KeyLimitSettings> {
   name: string;
   concurrencyLimit?: number;
   expiresAtMs?: number;
   allowedModels?: string[];
+  boundAccountId?: string;
+  boundGroup?: string;
 }
 
 /** Create, look up and revoke client keys. */
@@ -49,11 +66,20 @@ export interface ApiKeyStore {
   findByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
   /** Disables the key for good; the first revocation time is kept. */
   revoke(id: string): Promise<ApiKeyRecord | undefined>;
+  /** Changes the fields given; undefined when there is no such key. A revoked key cannot be enabled again. */
+  update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | undefined>;
 }
+
+/** Fields ApiKeyStore.update may change. */
+export type ApiKeyPatch = Partial<
+  Pick<ApiKeyRecord, "name" | "enabled" | "expiresAtMs" | "concurrencyLimit" | "allowedModels" | "boundAccountId" | "boundGroup"> & KeyLimitSettings
+>;
 
 /** Options of createApiKeyStore. */
 export interface ApiKeyStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
+  /** Told of every write, so per-replica caches drop the key. */
+  changes?: CatalogChanges;
   now?: () => number;
   keys?: RedisKeys;
 }
@@ -86,6 +112,7 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
   const now = options.now ?? Date.now;
   const keys = options.keys ?? createRedisKeys();
   const scripts = createRedisScripts(redis);
+  const changed = async (id: string) => options.changes?.publish({ kind: "api-key", id });
 
   async function get(id: string): Promise<ApiKeyRecord | undefined> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined;
@@ -100,6 +127,12 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
       const expiresAtMs = input.expiresAtMs ?? 0;
       if (!Number.isInteger(concurrencyLimit) || concurrencyLimit < 0) throw new ApiKeyInputError("concurrencyLimit must be a non-negative integer");
       if (!Number.isInteger(expiresAtMs) || expiresAtMs < 0) throw new ApiKeyInputError("expiresAtMs must be a non-negative integer");
+      const boundAccountId = input.boundAccountId?.trim() ?? "";
+      const boundGroup = input.boundGroup?.trim() ?? "";
+      if (boundAccountId !== "" && boundGroup !== "") throw new ApiKeyInputError("a key is bound to an account or to a group, not both");
+      const limits: KeyLimitSettings = { ...NO_LIMITS, ...pickLimitSettings(input), allowedClients: normalizeClientPatterns(input.allowedClients ?? []) };
+      const limitProblem = checkLimitSettings(limits);
+      if (limitProblem) throw new ApiKeyInputError(limitProblem);
       const plaintextKey = generateApiKey();
       const record: ApiKeyRecord = {
         id: randomUUID(),
@@ -112,9 +145,14 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
         concurrencyLimit,
         allowedModels: [...new Set((input.allowedModels ?? []).map((m) => m.trim()).filter(Boolean))],
         revokedAtMs: 0,
+        boundAccountId,
+        boundGroup,
+        ...limits,
+        firstUsedAtMs: 0,
       };
       await redis.hset(keys.apiKey(record.id), toFields(record));
       await Promise.all([redis.set(keys.apiKeyByHash(record.keyHash), record.id), redis.sadd(keys.apiKeyIndex(), record.id)]);
+      await changed(record.id);
       return { record, plaintextKey };
     },
 
@@ -142,10 +180,39 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
       if (current.revokedAtMs === 0) {
         const updated = await scripts.updateRecord(keys.apiKey(id), { enabled: "0", revokedAtMs: String(now()) });
         if (!updated) return undefined;
+        await changed(id);
       }
       return get(id);
     },
+
+    async update(id, patch) {
+      const current = await get(id);
+      if (!current) return undefined;
+      const next: ApiKeyRecord = { ...current, ...definedOnly(patch) };
+      next.name = next.name.trim();
+      if (!next.name) throw new ApiKeyInputError("an API key needs a name");
+      if (patch.enabled === true && current.revokedAtMs !== 0) throw new ApiKeyInputError("a revoked key cannot be enabled again");
+      if (!Number.isInteger(next.concurrencyLimit) || next.concurrencyLimit < 0) throw new ApiKeyInputError("concurrencyLimit must be a non-negative integer");
+      if (!Number.isInteger(next.expiresAtMs) || next.expiresAtMs < 0) throw new ApiKeyInputError("expiresAtMs must be a non-negative integer");
+      next.allowedModels = [...new Set(next.allowedModels.map((m) => m.trim()).filter(Boolean))];
+      next.allowedClients = normalizeClientPatterns(next.allowedClients ?? []);
+      next.boundAccountId = next.boundAccountId?.trim() ?? "";
+      next.boundGroup = next.boundGroup?.trim() ?? "";
+      if (next.boundAccountId !== "" && next.boundGroup !== "") throw new ApiKeyInputError("a key is bound to an account or to a group, not both");
+      const limitProblem = checkLimitSettings(next);
+      if (limitProblem) throw new ApiKeyInputError(limitProblem);
+      // Identity, creation, revocation and first use are never rewritten: the acquire script stamps firstUsedAtMs.
+      const { keyHash: _h, keyPrefix: _p, createdAtMs: _c, revokedAtMs: _r, firstUsedAtMs: _f, name: _n, ...rest } = toFields(next);
+      if (!(await scripts.updateRecord(keys.apiKey(id), { ...rest, name: next.name }))) return undefined;
+      await changed(id);
+      return get(id);
+    },
   };
+}
+
+/** The entries of an object whose value is not undefined. */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function toFields(record: ApiKeyRecord): Record<string, string> {
@@ -159,6 +226,9 @@ function toFields(record: ApiKeyRecord): Record<string, string> {
     concurrencyLimit: String(record.concurrencyLimit),
     allowedModels: JSON.stringify(record.allowedModels),
     revokedAtMs: String(record.revokedAtMs),
+    boundAccountId: record.boundAccountId ?? "",
+    boundGroup: record.boundGroup ?? "",
+    ...limitFields({ ...pickLimitSettings(record), firstUsedAtMs: record.firstUsedAtMs }),
   };
 }
 
@@ -175,5 +245,8 @@ function toRecord(id: string, hash: Record<string, string>): ApiKeyRecord | unde
     concurrencyLimit: Number(hash.concurrencyLimit ?? 0),
     allowedModels: hash.allowedModels ? (JSON.parse(hash.allowedModels) as string[]) : [],
     revokedAtMs: Number(hash.revokedAtMs ?? 0),
+    boundAccountId: hash.boundAccountId ?? "",
+    boundGroup: hash.boundGroup ?? "",
+    ...parseLimitFields(hash),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ApiKeyRecord } from "./api-key-store.js";
-import { checkKeyPolicy, isModelAllowed } from "./key-policy.js";
+import { checkKeyPolicy, isClientAllowed, isModelAllowed } from "./key-policy.js";
 
 const NOW = 1_700_000_000_000;
 
@@ -53,6 +53,50 @@ describe("checkKeyPolicy", () => {
     const result = checkKeyPolicy(key({ allowedModels: ["x"] }), { model: "m".repeat(500) }, NOW);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message.length).toBeLessThan(200);
+  });
+});
+
+describe("checkKeyPolicy with limit settings", () => {
+  it("expires a key its set time after its first use, and not before or while unused", () => {
+    const after = { expireAfterFirstUseSeconds: 3600 };
+    expect(checkKeyPolicy(key(after), request, NOW)).toEqual({ ok: true });
+    expect(checkKeyPolicy(key({ ...after, firstUsedAtMs: NOW - 3_599_999 }), request, NOW)).toEqual({ ok: true });
+    expect(checkKeyPolicy(key({ ...after, firstUsedAtMs: NOW - 3_600_000 }), request, NOW)).toEqual({
+      ok: false,
+      reason: "KEY_INVALID",
+      message: "this API key has expired",
+    });
+  });
+
+  it("refuses a client outside the key's allow-list as not allowed", () => {
+    const onlyClaudeCode = key({ allowedClients: ["claude-cli/*"] });
+    expect(checkKeyPolicy(onlyClaudeCode, { ...request, userAgent: "claude-cli/2.1.3 (external, sdk-cli)" }, NOW)).toEqual({ ok: true });
+    expect(checkKeyPolicy(onlyClaudeCode, { ...request, userAgent: "curl/8.5.0" }, NOW)).toEqual({
+      ok: false,
+      reason: "NOT_ALLOWED",
+      message: "this API key may not be used from this client",
+    });
+    expect(checkKeyPolicy(onlyClaudeCode, request, NOW)).toMatchObject({ ok: false, reason: "NOT_ALLOWED" });
+  });
+});
+
+describe("isClientAllowed", () => {
+  it("allows every client when the list is empty", () => {
+    expect(isClientAllowed([], "")).toBe(true);
+  });
+
+  it("matches the whole User-Agent, ignoring case, with * for any run of characters", () => {
+    expect(isClientAllowed(["claude-cli/*"], "Claude-CLI/2.1.330 (external, sdk-cli)")).toBe(true);
+    expect(isClientAllowed(["claude-cli/*"], "my-claude-cli/1.0")).toBe(false);
+    expect(isClientAllowed(["*(external, *)"], "claude-cli/2.1.3 (external, sdk-cli)")).toBe(true);
+    expect(isClientAllowed(["Anthropic/JS *", "curl/*"], "curl/8.5.0")).toBe(true);
+    expect(isClientAllowed(["curl/8"], "curl/8.5.0")).toBe(false);
+  });
+
+  it("stays fast on patterns made to backtrack", () => {
+    const started = performance.now();
+    expect(isClientAllowed(["*a*a*a*a*a*a*a*a*b"], "a".repeat(5_000))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
 

@@ -1,8 +1,10 @@
 /**
  * Whether a client key may make this request, pure: the key exists, is
- * enabled, not revoked, not expired, and allows the model. Limits that need
- * Redis (concurrency) are checked when the slot is taken, not here. Messages
- * are safe to show the client: they name the model it sent, never a secret.
+ * enabled, not revoked, not expired (at its fixed date or its time after
+ * first use), and allows the model and the client. Limits that need Redis
+ * (concurrency, windows, cost) are checked when the slot is taken, by
+ * key-limits, not here. Messages are safe to show the client: they name the
+ * model it sent, never a secret.
  */
 import type { ApiKeyRecord } from "./api-key-store.js";
 
@@ -12,6 +14,8 @@ export type KeyPolicyResult = { ok: true } | { ok: false; reason: "KEY_INVALID" 
 /** What the request asks for. */
 export interface KeyRequest {
   model: string;
+  /** The client's User-Agent; "" or absent when it sent none. */
+  userAgent?: string;
 }
 
 const MAX_ECHOED_MODEL = 100;
@@ -22,11 +26,53 @@ export function checkKeyPolicy(key: ApiKeyRecord | undefined, request: KeyReques
   if (key.revokedAtMs !== 0) return { ok: false, reason: "KEY_INVALID", message: "this API key has been revoked" };
   if (!key.enabled) return { ok: false, reason: "KEY_INVALID", message: "this API key is disabled" };
   if (key.expiresAtMs !== 0 && nowMs >= key.expiresAtMs) return { ok: false, reason: "KEY_INVALID", message: "this API key has expired" };
+  const activeForMs = (key.expireAfterFirstUseSeconds ?? 0) * 1000;
+  if (activeForMs > 0 && (key.firstUsedAtMs ?? 0) > 0 && nowMs >= (key.firstUsedAtMs ?? 0) + activeForMs) {
+    return { ok: false, reason: "KEY_INVALID", message: "this API key has expired" };
+  }
   if (!isModelAllowed(key.allowedModels, request.model)) {
     const shown = request.model.length > MAX_ECHOED_MODEL ? `${request.model.slice(0, MAX_ECHOED_MODEL)}…` : request.model;
     return { ok: false, reason: "NOT_ALLOWED", message: `this API key may not use the model "${shown}"` };
   }
+  if (!isClientAllowed(key.allowedClients ?? [], request.userAgent ?? "")) {
+    return { ok: false, reason: "NOT_ALLOWED", message: "this API key may not be used from this client" };
+  }
   return { ok: true };
+}
+
+/**
+ * An empty list allows every client; otherwise the User-Agent must match one
+ * pattern as a whole, ignoring case, where "*" matches any run of characters
+ * ("claude-cli/*" matches "claude-cli/2.1.3 (external, sdk-cli)").
+ */
+export function isClientAllowed(patterns: readonly string[], userAgent: string): boolean {
+  if (patterns.length === 0) return true;
+  const agent = userAgent.toLowerCase();
+  return patterns.some((pattern) => globMatches(pattern.toLowerCase(), agent));
+}
+
+/** Whole-string glob match with "*" only; linear backtracking over the last star, so no pattern can blow up. */
+function globMatches(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && pattern[p] !== "*" && pattern[p] === text[t]) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === "*") {
+      star = p++;
+      resume = t;
+    } else if (star !== -1) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === "*") p++;
+  return p === pattern.length;
 }
 
 /** An empty list allows every model; an entry ending in "*" allows every model starting with the rest. */

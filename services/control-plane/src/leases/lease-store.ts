@@ -5,7 +5,7 @@
  * so expiry is testable and replicas agree without Redis TIME. This module
  * owns slots only: who may take one, and where, is decided by the callers.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client.js";
 import { ACCOUNT_LAST_USED_FIELD } from "../accounts/account-store.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createRedisScripts, type SlotReply } from "../redis/scripts.js";
@@ -22,7 +22,16 @@ export interface LeaseUsage {
   outputTokens: number;
   cacheCreationInputTokens: number;
   cacheReadInputTokens: number;
+  /** Of cacheCreationInputTokens, the 1-hour cache writes; 0 or absent when unknown. */
+  cacheCreation1hInputTokens?: number;
 }
+
+/**
+ * Writes that go out with a release: issued on the client, synchronously, in
+ * the release's tick, so auto-pipelining sends them in the same write (one
+ * per node on a cluster). Returns the replies to wait for.
+ */
+export type ReleaseWrites = (redis: RedisClient) => readonly Promise<unknown>[];
 
 /** Slots over Redis. */
 export interface LeaseStore {
@@ -33,11 +42,11 @@ export interface LeaseStore {
   /** Extends the lease on every owner; false unless all of them still held it. */
   renew(leaseId: string, owners: readonly SlotOwner[]): Promise<boolean>;
   /**
-   * Frees the lease on every owner and, when usage is given, counts one request
-   * and its tokens on each owner's daily counters even if the lease had expired.
-   * True when every owner still held it.
+   * Frees the lease on every owner and sends `writes` (usage, session, health)
+   * in the same tick, so the whole release is one round trip. True when every
+   * owner still held it; the writes run either way.
    */
-  release(leaseId: string, owners: readonly SlotOwner[], usage?: LeaseUsage): Promise<boolean>;
+  release(leaseId: string, owners: readonly SlotOwner[], writes?: ReleaseWrites): Promise<boolean>;
   /** Leases an account holds now (expired ones not counted). */
   activeCount(accountId: string): Promise<number>;
   /** activeCount for several accounts at once. */
@@ -46,14 +55,11 @@ export interface LeaseStore {
 
 /** Options of createLeaseStore. */
 export interface LeaseStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   ttlMs: number;
   now?: () => number;
   keys?: RedisKeys;
 }
-
-/** Daily usage counters are kept this long. */
-const USAGE_TTL_SECONDS = 90 * 24 * 3600;
 
 /** A lease store over one Redis client. */
 export function createLeaseStore(options: LeaseStoreOptions): LeaseStore {
@@ -85,29 +91,11 @@ export function createLeaseStore(options: LeaseStoreOptions): LeaseStore {
       return renewed.every(Boolean);
     },
 
-    async release(leaseId, owners, usage) {
-      const day = new Date(now()).toISOString().slice(0, 10);
-      const increments: Record<string, number> = usage
-        ? {
-            requests: 1,
-            input_tokens: usage.inputTokens,
-            output_tokens: usage.outputTokens,
-            cache_creation_input_tokens: usage.cacheCreationInputTokens,
-            cache_read_input_tokens: usage.cacheReadInputTokens,
-          }
-        : {};
-      const held = await Promise.all(
-        owners.map((o) =>
-          scripts.releaseSlot({
-            leasesKey: leasesKey(o),
-            usageKey: o.kind === "account" ? keys.accountDailyUsage(o.id, day) : keys.apiKeyDailyUsage(o.id, day),
-            leaseId,
-            usageTtlSeconds: USAGE_TTL_SECONDS,
-            increments,
-          }),
-        ),
-      );
-      return held.every(Boolean);
+    async release(leaseId, owners, writes) {
+      // Plain commands issued in one tick, not a MULTI: on a cluster the owners live on different nodes.
+      const removed = owners.map((o) => redis.zrem(leasesKey(o), leaseId));
+      const [held] = await Promise.all([Promise.all(removed), Promise.all(writes?.(redis) ?? [])]);
+      return held.every((n) => n === 1);
     },
 
     activeCount,

@@ -1,11 +1,14 @@
 /**
  * Release: frees a lease on both owners and counts its usage, in one round
  * trip. A lease that already expired is still counted (its tokens were spent)
- * and is not an error. Account health from the outcome comes later; for now the
- * outcome is logged, at info only when something went wrong.
+ * and is not an error. The outcome updates the account's health in the same
+ * pipeline, and is logged, at info only when something went wrong.
  */
 import type { Logger } from "@claude-relay/logging";
 import { OutcomeKind } from "@claude-relay/proto/lease";
+import type { HealthStore } from "../accounts/health-store.js";
+import type { SessionStore } from "../sessions/session-store.js";
+import type { UsageRecorder } from "../usage/usage-recorder.js";
 import { parseLeaseId } from "./lease-id.js";
 import type { LeaseStore, LeaseUsage } from "./lease-store.js";
 
@@ -21,6 +24,21 @@ export interface ReleaseInput {
   model: string;
   latencyMs: number;
   ttfbMs: number;
+  /** The session the request belonged to; "" or absent for none. */
+  sessionHash?: string;
+  /** Lower-case `anthropic-ratelimit-*` and `retry-after` response headers, for the account's health and windows. */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** Dependencies of createReleaseLease; without `usage` and `sessions` only the slots are freed. */
+export interface ReleaseLeaseDeps {
+  leases: LeaseStore;
+  log: Logger;
+  usage?: UsageRecorder;
+  sessions?: Pick<SessionStore, "releaseCommands">;
+  /** Account health from the outcome; without it the outcome is only logged. */
+  health?: Pick<HealthStore, "recordOutcome">;
+  now?: () => number;
 }
 
 /** What Release found. */
@@ -30,18 +48,24 @@ export interface ReleaseResult {
 }
 
 /** Builds Release; a malformed lease id throws LeaseIdError. */
-export function createReleaseLease(deps: { leases: LeaseStore; log: Logger }): (input: ReleaseInput) => Promise<ReleaseResult> {
+export function createReleaseLease(deps: ReleaseLeaseDeps): (input: ReleaseInput) => Promise<ReleaseResult> {
   const { leases, log } = deps;
+  const now = deps.now ?? Date.now;
   return async function releaseLease(input) {
     const { leaseId, accountId, keyId } = parseLeaseId(input.leaseId);
+    const nowMs = now();
+    // Issued in the same tick as the release's own commands, so it rides in their pipeline.
+    const healthWrite = deps.health?.recordOutcome(accountId, leaseId, { kind: input.outcome, status: input.status, headers: input.headers ?? {}, detail: input.detail });
+    healthWrite?.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
     const held = await leases.release(
       leaseId,
       [
         { kind: "account", id: accountId },
         { kind: "key", id: keyId },
       ],
-      input.usage,
+      () => usageCommands(deps, { leaseId, accountId, keyId, nowMs }, input),
     );
+    const health = await healthWrite;
     const fields = {
       leaseId,
       accountId,
@@ -50,9 +74,31 @@ export function createReleaseLease(deps: { leases: LeaseStore; log: Logger }): (
       status: input.status,
       held,
       latencyMs: input.latencyMs,
+      ...(health !== undefined && health !== "healthy" && { health }),
     };
     if (input.outcome === OutcomeKind.SUCCESS || input.outcome === OutcomeKind.CLIENT_ABORTED) log.debug(fields, "lease released");
     else log.info({ ...fields, detail: input.detail.slice(0, 200) }, "lease released after a failure");
     return { held };
   };
+}
+
+/** Upstream failures, as a session's error count sees them; a client that hung up is not one. */
+const FAILED_OUTCOMES: ReadonlySet<OutcomeKind> = new Set([OutcomeKind.UPSTREAM_ERROR, OutcomeKind.CONNECTION_FAILURE, OutcomeKind.STREAM_INTERRUPTED]);
+
+/**
+ * The usage and session writes of one release, issued in the release's tick.
+ * Tokens are counted whatever the outcome: an early-ended stream reports the
+ * usage seen until then.
+ */
+function usageCommands(
+  deps: ReleaseLeaseDeps,
+  lease: { leaseId: string; accountId: string; keyId: string; nowMs: number },
+  input: ReleaseInput,
+): Promise<unknown>[] {
+  const writes = deps.usage?.usageCommands({ ...lease, model: input.model, tokens: input.usage }) ?? [];
+  if (deps.sessions && input.sessionHash) {
+    const failed = FAILED_OUTCOMES.has(input.outcome);
+    writes.push(...deps.sessions.releaseCommands({ ...lease, sessionHash: input.sessionHash, failed, status: input.status }));
+  }
+  return writes;
 }

@@ -17,6 +17,16 @@ export interface RedisKeys {
   accountDailyUsage(accountId: string, day: string): string;
   /** Set: every account id. */
   accountIndex(): string;
+  /** Hash: the account's health state, half-open probe and subscription windows. */
+  accountHealth(accountId: string): string;
+  /** Sorted set: the account's recent breaker failures, score = time ms. */
+  accountFailures(accountId: string): string;
+  /** String with TTL: the OAuth refresh lock, value = the holder's random token. */
+  oauthRefreshLock(accountId: string): string;
+  /** String: SHA-256 hex of the last refresh token sent to the token endpoint (never sent twice). */
+  oauthRefreshUsed(accountId: string): string;
+  /** String with TTL: a pending OAuth authorization (PKCE verifier) by its state. */
+  oauthPending(state: string): string;
   /** Hash: one API key's record (never the key itself). */
   apiKey(keyId: string): string;
   /** Sorted set: the API key's leases, member = lease id, score = expiry ms. */
@@ -33,6 +43,44 @@ export interface RedisKeys {
   adminUsers(): string;
   /** String with TTL: SHA-256 hex of an admin session token → JSON session record. */
   adminSession(tokenHash: string): string;
+  /** Sorted set: an admin's session token hashes, score = session expiry ms (to end them all at once). */
+  adminUserSessions(username: string): string;
+  /** Sorted set with TTL: recent failed sign-ins of one address or user (SHA-256 prefix), score = time ms. */
+  signInFailures(kind: "address" | "user", subjectHash: string): string;
+  /** Stream, capped: the audit log of admin writes, one JSON entry per event. */
+  auditLog(): string;
+  /** Pub/sub channel: `{kind, id}` of every account or API key change, so replicas drop their cached copy. */
+  cacheInvalidation(): string;
+  /** Hash: the account's usage counters for one UTC hour (YYYY-MM-DDTHH). */
+  accountHourlyUsage(accountId: string, hour: string): string;
+  /** Hash: the account's usage counters over its whole life. */
+  accountTotalUsage(accountId: string): string;
+  /** Hash: the API key's usage counters for one UTC hour (YYYY-MM-DDTHH). */
+  apiKeyHourlyUsage(keyId: string, hour: string): string;
+  /** Hash: the API key's usage counters over its whole life (its total cost limit reads them). */
+  apiKeyTotalUsage(keyId: string): string;
+  /** Hash: the API key's usage counters of Opus models for the UTC week starting on Monday `weekStart` (YYYY-MM-DD). */
+  apiKeyWeeklyOpusUsage(keyId: string, weekStart: string): string;
+  /** Sorted set: the API key's requests in its rate window, member = lease id, score = start ms. */
+  apiKeyRequestWindow(keyId: string): string;
+  /** Sorted set: the API key's finished requests in its rate window, member = "<lease id>:<tokens>", score = end ms. */
+  apiKeyTokenWindow(keyId: string): string;
+  /** String: the sum of the tokens in apiKeyTokenWindow. */
+  apiKeyTokenWindowTotal(keyId: string): string;
+  /** Hash: everyone's usage counters for one UTC day. The day's other usage keys share its hash tag. */
+  usageDay(day: string): string;
+  /** Hash: everyone's usage counters for one UTC hour (YYYY-MM-DDTHH). */
+  usageHour(hour: string): string;
+  /** Hash: one UTC day's usage counters per key, account or model, field = "<id>|<counter>". */
+  usageDayBy(day: string, dimension: "key" | "account" | "model"): string;
+  /** Hash: one UTC hour's usage counters per model, field = "<model>|<counter>". */
+  usageHourByModel(hour: string): string;
+  /** Hash with TTL: a session's record (bound account, key, times, counts, last status). */
+  session(sessionHash: string): string;
+  /** Sorted set: every recent session hash, score = last seen ms. */
+  sessionIndex(): string;
+  /** Hash: sticky-session affinity results since counting began (hit, moved, new). */
+  stickyStats(): string;
 }
 
 /** Options of createRedisKeys. */
@@ -49,6 +97,11 @@ export function createRedisKeys(options: RedisKeysOptions = {}): RedisKeys {
     accountLeases: (id) => `${p}:leases:{acct:${id}}`,
     accountDailyUsage: (id, day) => `${p}:usage:{acct:${id}}:${day}`,
     accountIndex: () => `${p}:accounts`,
+    accountHealth: (id) => `${p}:health:{acct:${id}}`,
+    accountFailures: (id) => `${p}:failures:{acct:${id}}`,
+    oauthRefreshLock: (id) => `${p}:oauth-lock:{acct:${id}}`,
+    oauthRefreshUsed: (id) => `${p}:oauth-used:{acct:${id}}`,
+    oauthPending: (state) => `${p}:oauth-pending:${state}`,
     apiKey: (id) => `${p}:apikey:{key:${id}}`,
     apiKeyLeases: (id) => `${p}:leases:{key:${id}}`,
     apiKeyDailyUsage: (id, day) => `${p}:usage:{key:${id}}:${day}`,
@@ -57,5 +110,24 @@ export function createRedisKeys(options: RedisKeysOptions = {}): RedisKeys {
     sticky: (hash) => `${p}:sticky:{sess:${hash}}`,
     adminUsers: () => `${p}:admin:users`,
     adminSession: (hash) => `${p}:admin:session:${hash}`,
+    adminUserSessions: (username) => `${p}:admin:user-sessions:${username}`,
+    signInFailures: (kind, hash) => `${p}:admin:sign-in-failures:${kind}:${hash}`,
+    auditLog: () => `${p}:admin:audit`,
+    cacheInvalidation: () => `${p}:cache-invalidation`,
+    accountHourlyUsage: (id, hour) => `${p}:usage:{acct:${id}}:h:${hour}`,
+    accountTotalUsage: (id) => `${p}:usage:{acct:${id}}:total`,
+    apiKeyHourlyUsage: (id, hour) => `${p}:usage:{key:${id}}:h:${hour}`,
+    apiKeyTotalUsage: (id) => `${p}:usage:{key:${id}}:total`,
+    apiKeyWeeklyOpusUsage: (id, weekStart) => `${p}:usage:{key:${id}}:opus-week:${weekStart}`,
+    apiKeyRequestWindow: (id) => `${p}:window-requests:{key:${id}}`,
+    apiKeyTokenWindow: (id) => `${p}:window-tokens:{key:${id}}`,
+    apiKeyTokenWindowTotal: (id) => `${p}:window-tokens-total:{key:${id}}`,
+    usageDay: (day) => `${p}:usage:{day:${day}}`,
+    usageHour: (hour) => `${p}:usage:{day:${hour.slice(0, 10)}}:h:${hour.slice(11)}`,
+    usageDayBy: (day, dimension) => `${p}:usage:{day:${day}}:by-${dimension}`,
+    usageHourByModel: (hour) => `${p}:usage:{day:${hour.slice(0, 10)}}:h:${hour.slice(11)}:by-model`,
+    session: (hash) => `${p}:session:{sess:${hash}}`,
+    sessionIndex: () => `${p}:sessions`,
+    stickyStats: () => `${p}:sticky-stats`,
   };
 }

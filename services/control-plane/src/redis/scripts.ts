@@ -5,7 +5,7 @@
  * calls at once, which one connection sends back to back.
  */
 import { readFileSync } from "node:fs";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./client.js";
 
 /** Reply of acquireSlot. */
 export type SlotReply =
@@ -33,8 +33,6 @@ export interface RedisScripts {
   acquireSlot(args: AcquireSlotArgs): Promise<SlotReply>;
   /** Re-scores a lease that is still held; false when it is unknown or expired. */
   renewSlot(args: { leasesKey: string; leaseId: string; nowMs: number; ttlMs: number }): Promise<boolean>;
-  /** Removes a lease and adds the increments to a usage hash; true when the lease was held. */
-  releaseSlot(args: { leasesKey: string; usageKey: string; leaseId: string; usageTtlSeconds: number; increments: Record<string, number> }): Promise<boolean>;
   /** HSET on an existing hash only; false when there is no such record. */
   updateRecord(key: string, fields: Record<string, string>): Promise<boolean>;
 }
@@ -42,15 +40,14 @@ export interface RedisScripts {
 const COMMANDS = {
   crAcquireSlot: { file: "acquire", numberOfKeys: 2 },
   crRenewSlot: { file: "renew", numberOfKeys: 1 },
-  crReleaseSlot: { file: "release", numberOfKeys: 2 },
   crUpdateRecord: { file: "update-record", numberOfKeys: 1 },
 } as const;
 
 type CommandName = keyof typeof COMMANDS;
-type ScriptClient = Redis & Record<CommandName, (...args: (string | number)[]) => Promise<unknown>>;
+type ScriptClient = RedisClient & Record<CommandName, (...args: (string | number)[]) => Promise<unknown>>;
 
 /** Registers the scripts on a client (once per client) and returns the typed wrappers. */
-export function createRedisScripts(redis: Redis): RedisScripts {
+export function createRedisScripts(redis: RedisClient): RedisScripts {
   const client = redis as ScriptClient;
   for (const [name, { file, numberOfKeys }] of Object.entries(COMMANDS)) {
     if (typeof (client as unknown as Record<string, unknown>)[name] === "function") continue;
@@ -76,10 +73,6 @@ export function createRedisScripts(redis: Redis): RedisScripts {
     },
     async renewSlot({ leasesKey, leaseId, nowMs, ttlMs }) {
       return (await client.crRenewSlot(leasesKey, leaseId, nowMs, ttlMs)) === 1;
-    },
-    async releaseSlot({ leasesKey, usageKey, leaseId, usageTtlSeconds, increments }) {
-      const pairs = Object.entries(increments).flatMap(([field, by]) => [field, Math.trunc(by)]);
-      return (await client.crReleaseSlot(leasesKey, usageKey, leaseId, usageTtlSeconds, ...pairs)) === 1;
     },
     async updateRecord(key, fields) {
       return (await client.crUpdateRecord(key, ...Object.entries(fields).flat())) === 1;

@@ -29,6 +29,8 @@ import { createRenewLease } from "../leases/renew-lease.js";
 import { createRedis } from "../redis/client.js";
 import { createRedisKeys } from "../redis/keys.js";
 import { createStickyStore } from "../sessions/sticky-store.js";
+import { loadPriceTable } from "../usage/pricing.js";
+import { createUsageRecorder } from "../usage/usage-recorder.js";
 import { createLeaseMetrics } from "./lease-metrics.js";
 import { createLeaseServer, type LeaseServer } from "./lease-server.js";
 
@@ -59,7 +61,7 @@ async function startHarness(redisUrl: string): Promise<Harness> {
   const server = createLeaseServer({
     acquire: createAcquireLease({ catalog: { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential }, leases, sticky, log }),
     renew: createRenewLease({ leases }),
-    release: createReleaseLease({ leases, log }),
+    release: createReleaseLease({ leases, log, usage: createUsageRecorder({ redis, keys, prices: loadPriceTable() }) }),
     internalToken: new Secret(TOKEN),
     metrics: createLeaseMetrics(registry),
     log,

@@ -29,8 +29,11 @@ import type { AcquireInput, AcquireResult } from "../leases/acquire-lease.js";
 import type { RefusalCode } from "../leases/refusal.js";
 import type { ReleaseInput, ReleaseResult } from "../leases/release-lease.js";
 import type { RenewResult } from "../leases/renew-lease.js";
+import { createHealthService, HEALTH_CHECK_PATH, healthServiceDefinition } from "./health-service.js";
+import { createDrainingInterceptor } from "./interceptors/draining.js";
 import { createInternalTokenInterceptor } from "./interceptors/internal-token.js";
 import type { LeaseMetrics } from "./lease-metrics.js";
+import { addReflection, REFLECTION_PATHS } from "./reflection-service.js";
 
 /** What the lease server needs. */
 export interface LeaseServerDeps {
@@ -40,6 +43,10 @@ export interface LeaseServerDeps {
   internalToken: Secret;
   metrics: LeaseMetrics;
   log: Logger;
+  /** When given, grpc.health.v1.Health/Check answers SERVING while this resolves true (no token needed). */
+  isServing?: () => Promise<boolean>;
+  /** When given and true, Acquire ends with UNAVAILABLE (the process is shutting down); Renew and Release go on. */
+  isDraining?: () => boolean;
 }
 
 /** A started-on-demand gRPC server. */
@@ -56,7 +63,10 @@ const MAX_EXCLUDED = 32;
 /** Builds the lease server. */
 export function createLeaseServer(deps: LeaseServerDeps): LeaseServer {
   const { metrics, log } = deps;
-  const server = new grpc.Server({ interceptors: [createInternalTokenInterceptor(deps.internalToken)] });
+  const interceptors = [createInternalTokenInterceptor(deps.internalToken, { publicPaths: [HEALTH_CHECK_PATH, ...REFLECTION_PATHS] })];
+  const isDraining = deps.isDraining;
+  if (isDraining) interceptors.push(createDrainingInterceptor({ isDraining, refusedPaths: [`/${LeaseService.typeName}/${LeaseService.method.acquire.name}`] }));
+  const server = new grpc.Server({ interceptors });
 
   function fail(method: string, err: unknown): Partial<grpc.StatusObject> {
     const mapped = toGrpcStatus(err);
@@ -109,6 +119,9 @@ export function createLeaseServer(deps: LeaseServerDeps): LeaseServer {
     },
   };
   server.addService(toGrpcServiceDefinition(LeaseService), handlers);
+  if (deps.isServing) server.addService(healthServiceDefinition, createHealthService({ isServing: deps.isServing, services: [LeaseService.typeName] }));
+  // Reflection needs no token either: it describes the services, it calls none of them.
+  addReflection(server, { services: [LeaseService], health: deps.isServing !== undefined });
 
   return {
     listen(host, port) {
@@ -135,11 +148,18 @@ function toAcquireInput(req: AcquireRequest): AcquireInput {
   const keyHash = req.keyHash.toLowerCase();
   if (keyHash !== "" && !/^[0-9a-f]{64}$/.test(keyHash)) throw new InvalidRequestError("key_hash must be the hex SHA-256 of the client key");
   if (req.model.length > MAX_FIELD) throw new InvalidRequestError(`model must be at most ${MAX_FIELD} characters`);
-  if (req.sessionHash.length > MAX_FIELD) throw new InvalidRequestError(`session_hash must be at most ${MAX_FIELD} characters`);
+  checkSessionHash(req.sessionHash);
   if (req.excludeAccounts.length > MAX_EXCLUDED || req.excludeAccounts.some((id) => id.length > MAX_FIELD)) {
     throw new InvalidRequestError(`exclude_accounts must hold at most ${MAX_EXCLUDED} ids`);
   }
-  return { keyHash, model: req.model, sessionHash: req.sessionHash, excludeAccounts: req.excludeAccounts, requestId: req.requestId.slice(0, MAX_FIELD) };
+  return {
+    keyHash,
+    model: req.model,
+    sessionHash: req.sessionHash,
+    excludeAccounts: req.excludeAccounts,
+    requestId: req.requestId.slice(0, MAX_FIELD),
+    userAgent: req.userAgent.slice(0, 2 * MAX_FIELD),
+  };
 }
 
 function toAcquireResponse(answer: AcquireResult): AcquireResponse {
@@ -197,8 +217,29 @@ function toReleaseInput(req: ReleaseRequest): ReleaseInput {
       outputTokens: count(req.usage?.outputTokens),
       cacheCreationInputTokens: count(req.usage?.cacheCreationInputTokens),
       cacheReadInputTokens: count(req.usage?.cacheReadInputTokens),
+      cacheCreation1hInputTokens: count(req.usage?.cacheCreation1hInputTokens),
     },
     latencyMs: count(req.latencyMs),
     ttfbMs: count(req.ttfbMs),
+    sessionHash: checkSessionHash(req.sessionHash),
+    headers: accountStateHeaders(req.outcome?.headers ?? {}),
   };
+}
+
+/** The outcome headers account health reads (`retry-after`, `anthropic-ratelimit-*`), bounded in number and size. */
+function accountStateHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  let kept = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    const key = name.toLowerCase();
+    if (key !== "retry-after" && !key.startsWith("anthropic-ratelimit-")) continue;
+    if (key.length > 128 || ++kept > 64) continue;
+    out[key] = value.slice(0, MAX_FIELD);
+  }
+  return out;
+}
+
+function checkSessionHash(sessionHash: string): string {
+  if (sessionHash.length > MAX_FIELD) throw new InvalidRequestError(`session_hash must be at most ${MAX_FIELD} characters`);
+  return sessionHash;
 }

@@ -4,7 +4,7 @@
  * with a TTL that every use renews. Whether the bound account is still fit is
  * pick-account's call; this module only remembers.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 
 /** Session → account bindings. */
@@ -17,7 +17,7 @@ export interface StickyStore {
 
 /** Options of createStickyStore. */
 export interface StickyStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** How long an unused binding lasts (default 3600). */
   ttlSeconds?: number;
   keys?: RedisKeys;

@@ -17,6 +17,8 @@ const record: AccountRecord = {
   createdAtMs: 1_700_000_000_000,
   lastUsedAtMs: 0,
   tokenExpiresAtMs: 1_700_000_360_000,
+  group: "team-a",
+  allowedModels: ["claude-sonnet-*"],
 };
 
 describe("maskProxyUrl", () => {

@@ -5,7 +5,8 @@
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { AccountType as ProtoAccountType, type AccountSchema } from "@claude-relay/proto/admin";
+import { AccountHealth, AccountType as ProtoAccountType, type AccountSchema, type RateLimitWindowSchema } from "@claude-relay/proto/admin";
+import { HEALTHY, viewHealth, type AccountCondition, type HealthView } from "../../accounts/account-health.js";
 import type { AccountRecord, AccountType } from "../../accounts/account-store.js";
 
 /** What replaces a proxy password in every answer. */
@@ -49,8 +50,13 @@ export function accountTypeToProto(type: AccountType): ProtoAccountType {
   }
 }
 
-/** The admin Account message of a record; unset times (0) stay unset. */
-export function toAccountMessage(record: AccountRecord, activeLeases: number): MessageInitShape<typeof AccountSchema> {
+/** The admin Account message of a record, with its health as read at nowMs; unset times (0) stay unset. */
+export function toAccountMessage(
+  record: AccountRecord,
+  activeLeases: number,
+  condition?: AccountCondition,
+  nowMs: number = Date.now(),
+): MessageInitShape<typeof AccountSchema> {
   return {
     id: record.id,
     name: record.name,
@@ -64,7 +70,52 @@ export function toAccountMessage(record: AccountRecord, activeLeases: number): M
     lastUsedAt: optionalTimestamp(record.lastUsedAtMs),
     activeLeases,
     tokenExpiresAt: optionalTimestamp(record.tokenExpiresAtMs),
+    group: record.group,
+    allowedModels: [...record.allowedModels],
+    ...toHealthFields(condition, nowMs),
   };
+}
+
+/** The health fields of an Account message: the state as it reads at nowMs, why, until when, and the windows. */
+export function toHealthFields(
+  condition: AccountCondition | undefined,
+  nowMs: number,
+): Pick<MessageInitShape<typeof AccountSchema>, "health" | "healthReason" | "healthUntil" | "windows"> {
+  const health = condition?.health ?? HEALTHY;
+  const view = viewHealth(health, nowMs);
+  const timed = view === "rate_limited" || view === "overloaded" || view === "circuit_open";
+  return {
+    health: toProtoHealth(view),
+    healthReason: view === "healthy" ? "" : health.reason,
+    healthUntil: timed ? optionalTimestamp(health.untilMs) : undefined,
+    windows: (condition?.windows ?? []).map(
+      (w): MessageInitShape<typeof RateLimitWindowSchema> => ({
+        name: w.name,
+        status: w.status,
+        ...(w.utilization !== undefined && { utilization: w.utilization }),
+        resetsAt: optionalTimestamp(w.resetMs),
+      }),
+    ),
+  };
+}
+
+function toProtoHealth(view: HealthView): AccountHealth {
+  switch (view) {
+    case "healthy":
+      return AccountHealth.HEALTHY;
+    case "rate_limited":
+      return AccountHealth.RATE_LIMITED;
+    case "overloaded":
+      return AccountHealth.OVERLOADED;
+    case "unauthorized":
+      return AccountHealth.UNAUTHORIZED;
+    case "circuit_open":
+      return AccountHealth.CIRCUIT_OPEN;
+    case "half_open":
+      return AccountHealth.CIRCUIT_HALF_OPEN;
+    default:
+      return assertNever(view);
+  }
 }
 
 /** A Timestamp for a positive ms value, else undefined (the field stays unset). */

@@ -1,18 +1,22 @@
 /**
  * AccountService: the pool's upstream accounts. Credentials go in through
  * Create and Update and never come out: answers carry the record (with the
- * proxy password masked) and the number of leases held right now.
+ * proxy password masked), the number of leases held right now, and the
+ * account's health and subscription windows.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AccountSchema, AccountService, OAuthTokens } from "@claude-relay/proto/admin";
 import type { AccountCredential, AccountPatch, AccountRecord, AccountStore, AccountType } from "../../accounts/account-store.js";
+import type { HealthStore } from "../../accounts/health-store.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
 import { accountTypeFromProto, maskProxyUrl, toAccountMessage } from "./account-message.js";
 import {
   BASE_URL_PROTOCOLS,
   PROXY_URL_PROTOCOLS,
+  checkGroupName,
+  checkModelList,
   checkNonEmpty,
   checkNonNegativeInt,
   checkUrl,
@@ -24,12 +28,20 @@ import {
 export interface AccountServiceDeps {
   accounts: AccountStore;
   leases: Pick<LeaseStore, "activeCount">;
+  /** Health per account; without it every account reads healthy. */
+  health?: Pick<HealthStore, "conditions" | "apply">;
+  now?: () => number;
 }
 
-/** The AccountService implementation. */
-export function createAccountService({ accounts, leases }: AccountServiceDeps): ServiceImpl<typeof AccountService> {
-  const withLeases = async (record: AccountRecord): Promise<MessageInitShape<typeof AccountSchema>> =>
-    toAccountMessage(record, await leases.activeCount(record.id));
+/** AccountService's record and health methods; the OAuth methods live in account-oauth-methods.ts. */
+export type AccountRecordMethods = Omit<ServiceImpl<typeof AccountService>, "generateOAuthUrl" | "exchangeOAuthCode">;
+
+/** The record and health methods of AccountService. */
+export function createAccountService({ accounts, leases, health, now = Date.now }: AccountServiceDeps): AccountRecordMethods {
+  const withLeases = async (record: AccountRecord): Promise<MessageInitShape<typeof AccountSchema>> => {
+    const [active, conditions] = await Promise.all([leases.activeCount(record.id), health?.conditions([record.id])]);
+    return toAccountMessage(record, active, conditions?.get(record.id), now());
+  };
 
   return {
     async createAccount(req) {
@@ -51,8 +63,10 @@ export function createAccountService({ accounts, leases }: AccountServiceDeps): 
         ...(req.priority !== undefined && { priority: checkNonNegativeInt("priority", req.priority, "lower runs first") }),
         maxConcurrentTasks: checkNonNegativeInt("max_concurrent_tasks", req.maxConcurrentTasks, "0 means unlimited"),
         ...(req.schedulable !== undefined && { schedulable: req.schedulable }),
+        group: checkGroupName("group", req.group),
+        allowedModels: checkModelList("allowed_models", req.allowedModels),
       });
-      return { account: toAccountMessage(record, 0) };
+      return { account: toAccountMessage(record, 0, undefined, now()) };
     },
 
     async listAccounts() {
@@ -79,6 +93,8 @@ export function createAccountService({ accounts, leases }: AccountServiceDeps): 
         patch.maxConcurrentTasks = checkNonNegativeInt("max_concurrent_tasks", req.maxConcurrentTasks, "0 means unlimited");
       }
       if (req.schedulable !== undefined) patch.schedulable = req.schedulable;
+      if (req.group !== undefined) patch.group = checkGroupName("group", req.group);
+      if (req.allowedModels !== undefined) patch.allowedModels = checkModelList("allowed_models.models", req.allowedModels.models);
       // The UI sends back the masked URL it was shown; that means "unchanged", not a new password "***".
       if (req.proxyUrl !== undefined && req.proxyUrl !== maskProxyUrl(current.proxyUrl)) {
         patch.proxyUrl = req.proxyUrl === "" ? "" : checkUrl("proxy_url", req.proxyUrl, PROXY_URL_PROTOCOLS);
@@ -94,6 +110,16 @@ export function createAccountService({ accounts, leases }: AccountServiceDeps): 
       }
       const record = await accounts.update(id, patch);
       if (record === undefined) throw notFound("account", id);
+      // New credentials are the admin acting on an unauthorized account.
+      if (patch.credential !== undefined) await health?.apply(id, { kind: "reauthorized" });
+      return { account: await withLeases(record) };
+    },
+
+    async resetAccountHealth(req) {
+      const id = checkNonEmpty("id", req.id);
+      const record = await accounts.get(id);
+      if (record === undefined) throw notFound("account", id);
+      await health?.apply(id, { kind: "reset" });
       return { account: await withLeases(record) };
     },
 

@@ -1,20 +1,34 @@
 /**
  * The admin API's Connect routes and interceptors, ready for an adapter:
- * AuthService, AccountService and ApiKeyService behind the session check.
+ * AuthService, AccountService, ApiKeyService, UsageService and SessionService
+ * behind the session check.
  */
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { AccountService, ApiKeyService, AuthService } from "@claude-relay/proto/admin";
+import { Code, ConnectError, type ConnectRouter, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
+import { AccountService, ApiKeyService, AuditService, AuthService, SessionService, UsageService } from "@claude-relay/proto/admin";
 import type { Logger } from "@claude-relay/logging";
 import type { Registry } from "@claude-relay/metrics";
 import type { AccountStore } from "../../accounts/account-store.js";
+import type { HealthStore } from "../../accounts/health-store.js";
+import type { OAuthAuthorization } from "../../accounts/oauth-authorization.js";
 import type { AdminSessions } from "../../auth/admin-sessions.js";
 import type { AdminUsers } from "../../auth/admin-users.js";
 import type { ApiKeyStore } from "../../keys/api-key-store.js";
 import { createAdminSessionInterceptor } from "../interceptors/admin-session.js";
+import { createAccountOAuthMethods } from "./account-oauth-methods.js";
 import { createAccountService, type AccountServiceDeps } from "./account-service.js";
 import { createAdminObserver } from "./admin-observer.js";
 import { createApiKeyService } from "./api-key-service.js";
 import { createAuthService } from "./auth-service.js";
+import type { AuditLog } from "../../audit/audit-log.js";
+import type { SignInThrottle } from "../../auth/sign-in-throttle.js";
+import { createAuditInterceptor } from "../interceptors/audit.js";
+import { createAuditService } from "./audit-service.js";
+import type { KeyLimits } from "../../keys/key-limits.js";
+import type { AffinityCounter } from "../../sessions/affinity-counter.js";
+import type { SessionStore } from "../../sessions/session-store.js";
+import type { UsageReader } from "../../usage/usage-reader.js";
+import { createSessionService } from "./session-service.js";
+import { createUsageService } from "./usage-service.js";
 
 /** What the admin services need. */
 export interface AdminRoutesDeps {
@@ -23,22 +37,60 @@ export interface AdminRoutesDeps {
   accounts: AccountStore;
   apiKeys: ApiKeyStore;
   leases: AccountServiceDeps["leases"];
+  /** Account health; without it accounts read healthy and ResetAccountHealth does nothing. */
+  health?: Pick<HealthStore, "conditions" | "apply">;
+  /** The PKCE steps; without them the OAuth methods answer FailedPrecondition. */
+  oauthAuthorization?: OAuthAuthorization;
+  /** Failed sign-in limits; without it sign-ins are not limited. */
+  signInThrottle?: SignInThrottle;
+  /** The audit log; without it writes are not recorded and AuditService answers FailedPrecondition. */
+  audit?: AuditLog;
+  /** Key spend against limits, shown with each key; without it keys show none. */
+  keyLimits?: Pick<KeyLimits, "spend">;
+  /** Usage counters; without them UsageService is not served. */
+  usage?: UsageReader;
+  /** Session records and affinity counts; without them SessionService is not served. */
+  sessionRecords?: Pick<SessionStore, "get" | "list" | "unbind">;
+  affinity?: Pick<AffinityCounter, "totals">;
   log: Logger;
   registry: Registry;
   now?: () => number;
 }
 
-/** Routes and interceptors (observer outermost, then the session check) of the admin API. */
+/** Routes and interceptors (audit outermost, then the observer, then the session check) of the admin API. */
 export function createAdminRoutes(deps: AdminRoutesDeps): { routes: (router: ConnectRouter) => void; interceptors: Interceptor[] } {
-  const auth = createAuthService({ users: deps.users, sessions: deps.sessions });
-  const accounts = createAccountService({ accounts: deps.accounts, leases: deps.leases });
-  const apiKeys = createApiKeyService({ apiKeys: deps.apiKeys, ...(deps.now && { now: deps.now }) });
+  const auth = createAuthService({ users: deps.users, sessions: deps.sessions, throttle: deps.signInThrottle });
+  const { health, oauthAuthorization } = deps;
+  const accounts: ServiceImpl<typeof AccountService> = {
+    ...createAccountService({ accounts: deps.accounts, leases: deps.leases, ...(health && { health }), ...(deps.now && { now: deps.now }) }),
+    ...(oauthAuthorization && health
+      ? createAccountOAuthMethods({ accounts: deps.accounts, authorization: oauthAuthorization, health, leases: deps.leases, ...(deps.now && { now: deps.now }) })
+      : {
+          generateOAuthUrl: () => Promise.reject(new ConnectError("OAuth is not configured on this control plane", Code.FailedPrecondition)),
+          exchangeOAuthCode: () => Promise.reject(new ConnectError("OAuth is not configured on this control plane", Code.FailedPrecondition)),
+        }),
+  };
+  const apiKeys = createApiKeyService({
+    apiKeys: deps.apiKeys,
+    accounts: deps.accounts,
+    ...(deps.keyLimits && { keyLimits: deps.keyLimits }),
+    ...(deps.now && { now: deps.now }),
+  });
+  const { usage, sessionRecords, affinity } = deps;
   return {
     routes: (router) => {
       router.service(AuthService, auth);
+      router.service(AuditService, createAuditService({ audit: deps.audit }));
       router.service(AccountService, accounts);
       router.service(ApiKeyService, apiKeys);
+      if (usage) router.service(UsageService, createUsageService({ usage, apiKeys: deps.apiKeys, accounts: deps.accounts, ...(deps.now && { now: deps.now }) }));
+      if (sessionRecords && affinity) router.service(SessionService, createSessionService({ sessions: sessionRecords, affinity }));
     },
-    interceptors: [createAdminObserver({ log: deps.log, registry: deps.registry }), createAdminSessionInterceptor({ sessions: deps.sessions })],
+    interceptors: [
+      // The audit interceptor wraps the rest, so it records the codes clients see and the admin the session check found.
+      ...(deps.audit ? [createAuditInterceptor({ audit: deps.audit, log: deps.log, ...(deps.now && { now: deps.now }) })] : []),
+      createAdminObserver({ log: deps.log, registry: deps.registry }),
+      createAdminSessionInterceptor({ sessions: deps.sessions }),
+    ],
   };
 }

@@ -7,18 +7,27 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ApiKeySchema, ApiKeyService } from "@claude-relay/proto/admin";
-import type { ApiKeyRecord, ApiKeyStore } from "../../keys/api-key-store.js";
+import type { AccountStore } from "../../accounts/account-store.js";
+import type { ApiKeyPatch, ApiKeyRecord, ApiKeyStore } from "../../keys/api-key-store.js";
+import type { KeyLimits, KeySpend } from "../../keys/key-limits.js";
 import { optionalTimestamp } from "./account-message.js";
 import { checkNonEmpty, checkNonNegativeInt, invalidArgument, notFound } from "./field-checks.js";
+import { checkKeyBinding, toBindingFields } from "./key-binding.js";
+import { checkKeyLimitsPatch, checkNewKeyLimits, toLimitFields } from "./key-limit-fields.js";
 
 /** Dependencies of createApiKeyService. */
 export interface ApiKeyServiceDeps {
-  apiKeys: Pick<ApiKeyStore, "create" | "list" | "revoke">;
+  apiKeys: Pick<ApiKeyStore, "create" | "list" | "get" | "revoke" | "update">;
+  /** Confirms that a bound account exists. */
+  accounts?: Pick<AccountStore, "get">;
+  /** Reads each key's spend against its limits; without it keys show no spend. */
+  keyLimits?: Pick<KeyLimits, "spend">;
   now?: () => number;
 }
 
 /** The ApiKeyService implementation. */
-export function createApiKeyService({ apiKeys, now = Date.now }: ApiKeyServiceDeps): ServiceImpl<typeof ApiKeyService> {
+export function createApiKeyService({ apiKeys, accounts, keyLimits, now = Date.now }: ApiKeyServiceDeps): ServiceImpl<typeof ApiKeyService> {
+  const withSpend = async (record: ApiKeyRecord) => toApiKeyMessage(record, await keyLimits?.spend(record));
   return {
     async createApiKey(req) {
       const name = checkNonEmpty("name", req.name);
@@ -26,7 +35,11 @@ export function createApiKeyService({ apiKeys, now = Date.now }: ApiKeyServiceDe
       const expiresAtMs = req.expiresAt ? timestampMs(req.expiresAt) : 0;
       if (req.expiresAt && expiresAtMs <= now()) throw invalidArgument("expires_at", "must be in the future");
       const allowedModels = req.allowedModels.map((model, i) => checkNonEmpty(`allowed_models[${i}]`, model));
+      const binding = await checkKeyBinding(req, accounts);
+      const limits = checkNewKeyLimits(req);
       const { record, plaintextKey } = await apiKeys.create({
+        ...binding,
+        ...limits,
         name,
         concurrencyLimit,
         allowedModels,
@@ -36,7 +49,7 @@ export function createApiKeyService({ apiKeys, now = Date.now }: ApiKeyServiceDe
     },
 
     async listApiKeys() {
-      return { apiKeys: (await apiKeys.list()).map(toApiKeyMessage) };
+      return { apiKeys: await Promise.all((await apiKeys.list()).map(withSpend)) };
     },
 
     async revokeApiKey(req) {
@@ -45,11 +58,34 @@ export function createApiKeyService({ apiKeys, now = Date.now }: ApiKeyServiceDe
       if (record === undefined) throw notFound("API key", id);
       return { apiKey: toApiKeyMessage(record) };
     },
+
+    async updateApiKey(req) {
+      const id = checkNonEmpty("id", req.id);
+      const patch: ApiKeyPatch = checkKeyLimitsPatch(req);
+      if (req.name !== undefined) patch.name = checkNonEmpty("name", req.name);
+      if (req.enabled === true && ((await apiKeys.get(id))?.revokedAtMs ?? 0) !== 0) throw invalidArgument("enabled", "a revoked key cannot be enabled again");
+      if (req.enabled !== undefined) patch.enabled = req.enabled;
+      if (req.concurrencyLimit !== undefined) patch.concurrencyLimit = checkNonNegativeInt("concurrency_limit", req.concurrencyLimit, "0 means unlimited");
+      if (req.expiresAt && req.clearExpiresAt) throw invalidArgument("clear_expires_at", "must be false when expires_at is set");
+      if (req.clearExpiresAt) patch.expiresAtMs = 0;
+      if (req.expiresAt) {
+        patch.expiresAtMs = timestampMs(req.expiresAt);
+        if (patch.expiresAtMs <= now()) throw invalidArgument("expires_at", "must be in the future");
+      }
+      if (req.allowedModels) patch.allowedModels = req.allowedModels.models.map((model, i) => checkNonEmpty(`allowed_models.models[${i}]`, model));
+      // Either binding field replaces the whole binding: the one left unset becomes empty.
+      if (req.boundAccountId !== undefined || req.boundGroup !== undefined) {
+        Object.assign(patch, await checkKeyBinding({ boundAccountId: req.boundAccountId ?? "", boundGroup: req.boundGroup ?? "" }, accounts));
+      }
+      const record = await apiKeys.update(id, patch);
+      if (record === undefined) throw notFound("API key", id);
+      return { apiKey: await withSpend(record) };
+    },
   };
 }
 
 /** The admin ApiKey message of a record: no hash, no key; unset times stay unset. */
-export function toApiKeyMessage(record: ApiKeyRecord): MessageInitShape<typeof ApiKeySchema> {
+export function toApiKeyMessage(record: ApiKeyRecord, spend?: KeySpend): MessageInitShape<typeof ApiKeySchema> {
   return {
     id: record.id,
     name: record.name,
@@ -60,5 +96,7 @@ export function toApiKeyMessage(record: ApiKeyRecord): MessageInitShape<typeof A
     concurrencyLimit: record.concurrencyLimit,
     allowedModels: [...record.allowedModels],
     revokedAt: optionalTimestamp(record.revokedAtMs),
+    ...toBindingFields(record),
+    ...toLimitFields(record, spend),
   };
 }

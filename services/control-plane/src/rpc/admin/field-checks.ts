@@ -49,6 +49,18 @@ export function checkUrl(field: string, value: string, protocols: readonly strin
   return value;
 }
 
+/** A group name: "" (none), or up to 64 letters, digits, "_", "-", "." and ":". */
+export function checkGroupName(field: string, value: string): string {
+  const trimmed = value.trim();
+  if (trimmed !== "" && !/^[A-Za-z0-9_.:-]{1,64}$/.test(trimmed)) throw invalidArgument(field, "must be at most 64 letters, digits, '_', '-', '.' or ':'");
+  return trimmed;
+}
+
+/** Model names, each non-empty; an entry ending in "*" is a prefix. */
+export function checkModelList(field: string, models: readonly string[]): string[] {
+  return models.map((model, i) => checkNonEmpty(`${field}[${i}]`, model));
+}
+
 function truncate(id: string): string {
   return id.length > 64 ? `${id.slice(0, 64)}…` : id;
 }

@@ -12,7 +12,68 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/admin/v1/account_service.proto.
  */
 export const file_claude_relay_admin_v1_account_service: GenFile = /*@__PURE__*/
-  fileDesc("CitjbGF1ZGVfcmVsYXkvYWRtaW4vdjEvYWNjb3VudF9zZXJ2aWNlLnByb3RvEhVjbGF1ZGVfcmVsYXkuYWRtaW4udjEiegoLT0F1dGhUb2tlbnMSFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc2NvcGVzGAQgAygJIu4CCgdBY2NvdW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSMAoEdHlwZRgDIAEoDjIiLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50VHlwZRIQCghiYXNlX3VybBgEIAEoCRIQCghwcmlvcml0eRgFIAEoBRIcChRtYXhfY29uY3VycmVudF90YXNrcxgGIAEoBRITCgtzY2hlZHVsYWJsZRgHIAEoCBIRCglwcm94eV91cmwYCCABKAkSLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1hY3RpdmVfbGVhc2VzGAsgASgFEjQKEHRva2VuX2V4cGlyZXNfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqsCChRDcmVhdGVBY2NvdW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEjAKBHR5cGUYAiABKA4yIi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQWNjb3VudFR5cGUSEAoIYmFzZV91cmwYAyABKAkSDwoHYXBpX2tleRgEIAEoCRIxCgVvYXV0aBgFIAEoCzIiLmNsYXVkZV9yZWxheS5hZG1pbi52MS5PQXV0aFRva2VucxIVCghwcmlvcml0eRgGIAEoBUgAiAEBEhwKFG1heF9jb25jdXJyZW50X3Rhc2tzGAcgASgFEhgKC3NjaGVkdWxhYmxlGAggASgISAGIAQESEQoJcHJveHlfdXJsGAkgASgJQgsKCV9wcmlvcml0eUIOCgxfc2NoZWR1bGFibGUiSAoVQ3JlYXRlQWNjb3VudFJlc3BvbnNlEi8KB2FjY291bnQYASABKAsyHi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQWNjb3VudCIVChNMaXN0QWNjb3VudHNSZXF1ZXN0IkgKFExpc3RBY2NvdW50c1Jlc3BvbnNlEjAKCGFjY291bnRzGAEgAygLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQiHwoRR2V0QWNjb3VudFJlcXVlc3QSCgoCaWQYASABKAkiRQoSR2V0QWNjb3VudFJlc3BvbnNlEi8KB2FjY291bnQYASABKAsyHi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQWNjb3VudCLnAgoUVXBkYXRlQWNjb3VudFJlcXVlc3QSCgoCaWQYASABKAkSEQoEbmFtZRgCIAEoCUgAiAEBEhUKCGJhc2VfdXJsGAMgASgJSAGIAQESFAoHYXBpX2tleRgEIAEoCUgCiAEBEjEKBW9hdXRoGAUgASgLMiIuY2xhdWRlX3JlbGF5LmFkbWluLnYxLk9BdXRoVG9rZW5zEhUKCHByaW9yaXR5GAYgASgFSAOIAQESIQoUbWF4X2NvbmN1cnJlbnRfdGFza3MYByABKAVIBIgBARIYCgtzY2hlZHVsYWJsZRgIIAEoCEgFiAEBEhYKCXByb3h5X3VybBgJIAEoCUgGiAEBQgcKBV9uYW1lQgsKCV9iYXNlX3VybEIKCghfYXBpX2tleUILCglfcHJpb3JpdHlCFwoVX21heF9jb25jdXJyZW50X3Rhc2tzQg4KDF9zY2hlZHVsYWJsZUIMCgpfcHJveHlfdXJsIkgKFVVwZGF0ZUFjY291bnRSZXNwb25zZRIvCgdhY2NvdW50GAEgASgLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQiIgoURGVsZXRlQWNjb3VudFJlcXVlc3QSCgoCaWQYASABKAkiFwoVRGVsZXRlQWNjb3VudFJlc3BvbnNlKmsKC0FjY291bnRUeXBlEhwKGEFDQ09VTlRfVFlQRV9VTlNQRUNJRklFRBAAEh8KG0FDQ09VTlRfVFlQRV9DTEFVREVfQ09OU09MRRABEh0KGUFDQ09VTlRfVFlQRV9DTEFVREVfT0FVVEgQAjKgBAoOQWNjb3VudFNlcnZpY2USagoNQ3JlYXRlQWNjb3VudBIrLmNsYXVkZV9yZWxheS5hZG1pbi52MS5DcmVhdGVBY2NvdW50UmVxdWVzdBosLmNsYXVkZV9yZWxheS5hZG1pbi52MS5DcmVhdGVBY2NvdW50UmVzcG9uc2USZwoMTGlzdEFjY291bnRzEiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLkxpc3RBY2NvdW50c1JlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuTGlzdEFjY291bnRzUmVzcG9uc2USYQoKR2V0QWNjb3VudBIoLmNsYXVkZV9yZWxheS5hZG1pbi52MS5HZXRBY2NvdW50UmVxdWVzdBopLmNsYXVkZV9yZWxheS5hZG1pbi52MS5HZXRBY2NvdW50UmVzcG9uc2USagoNVXBkYXRlQWNjb3VudBIrLmNsYXVkZV9yZWxheS5hZG1pbi52MS5VcGRhdGVBY2NvdW50UmVxdWVzdBosLmNsYXVkZV9yZWxheS5hZG1pbi52MS5VcGRhdGVBY2NvdW50UmVzcG9uc2USagoNRGVsZXRlQWNjb3VudBIrLmNsYXVkZV9yZWxheS5hZG1pbi52MS5EZWxldGVBY2NvdW50UmVxdWVzdBosLmNsYXVkZV9yZWxheS5hZG1pbi52MS5EZWxldGVBY2NvdW50UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CitjbGF1ZGVfcmVsYXkvYWRtaW4vdjEvYWNjb3VudF9zZXJ2aWNlLnByb3RvEhVjbGF1ZGVfcmVsYXkuYWRtaW4udjEiiAEKD1JhdGVMaW1pdFdpbmRvdxIMCgRuYW1lGAEgASgJEg4KBnN0YXR1cxgCIAEoCRIYCgt1dGlsaXphdGlvbhgDIAEoAUgAiAEBEi0KCXJlc2V0c19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCDgoMX3V0aWxpemF0aW9uIhsKCU1vZGVsTGlzdBIOCgZtb2RlbHMYASADKAkiegoLT0F1dGhUb2tlbnMSFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc2NvcGVzGAQgAygJIs0ECgdBY2NvdW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSMAoEdHlwZRgDIAEoDjIiLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50VHlwZRIQCghiYXNlX3VybBgEIAEoCRIQCghwcmlvcml0eRgFIAEoBRIcChRtYXhfY29uY3VycmVudF90YXNrcxgGIAEoBRITCgtzY2hlZHVsYWJsZRgHIAEoCBIRCglwcm94eV91cmwYCCABKAkSLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1hY3RpdmVfbGVhc2VzGAsgASgFEjQKEHRva2VuX2V4cGlyZXNfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKBmhlYWx0aBgNIAEoDjIkLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50SGVhbHRoEhUKDWhlYWx0aF9yZWFzb24YDiABKAkSMAoMaGVhbHRoX3VudGlsGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3Cgd3aW5kb3dzGBAgAygLMiYuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJhdGVMaW1pdFdpbmRvdxINCgVncm91cBgRIAEoCRIWCg5hbGxvd2VkX21vZGVscxgSIAMoCSLSAgoUQ3JlYXRlQWNjb3VudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIwCgR0eXBlGAIgASgOMiIuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnRUeXBlEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSMQoFb2F1dGgYBSABKAsyIi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuT0F1dGhUb2tlbnMSFQoIcHJpb3JpdHkYBiABKAVIAIgBARIcChRtYXhfY29uY3VycmVudF90YXNrcxgHIAEoBRIYCgtzY2hlZHVsYWJsZRgIIAEoCEgBiAEBEhEKCXByb3h5X3VybBgJIAEoCRINCgVncm91cBgKIAEoCRIWCg5hbGxvd2VkX21vZGVscxgLIAMoCUILCglfcHJpb3JpdHlCDgoMX3NjaGVkdWxhYmxlIkgKFUNyZWF0ZUFjY291bnRSZXNwb25zZRIvCgdhY2NvdW50GAEgASgLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQiFQoTTGlzdEFjY291bnRzUmVxdWVzdCJIChRMaXN0QWNjb3VudHNSZXNwb25zZRIwCghhY2NvdW50cxgBIAMoCzIeLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50Ih8KEUdldEFjY291bnRSZXF1ZXN0EgoKAmlkGAEgASgJIkUKEkdldEFjY291bnRSZXNwb25zZRIvCgdhY2NvdW50GAEgASgLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQivwMKFFVwZGF0ZUFjY291bnRSZXF1ZXN0EgoKAmlkGAEgASgJEhEKBG5hbWUYAiABKAlIAIgBARIVCghiYXNlX3VybBgDIAEoCUgBiAEBEhQKB2FwaV9rZXkYBCABKAlIAogBARIxCgVvYXV0aBgFIAEoCzIiLmNsYXVkZV9yZWxheS5hZG1pbi52MS5PQXV0aFRva2VucxIVCghwcmlvcml0eRgGIAEoBUgDiAEBEiEKFG1heF9jb25jdXJyZW50X3Rhc2tzGAcgASgFSASIAQESGAoLc2NoZWR1bGFibGUYCCABKAhIBYgBARIWCglwcm94eV91cmwYCSABKAlIBogBARISCgVncm91cBgKIAEoCUgHiAEBEjgKDmFsbG93ZWRfbW9kZWxzGAsgASgLMiAuY2xhdWRlX3JlbGF5LmFkbWluLnYxLk1vZGVsTGlzdEIHCgVfbmFtZUILCglfYmFzZV91cmxCCgoIX2FwaV9rZXlCCwoJX3ByaW9yaXR5QhcKFV9tYXhfY29uY3VycmVudF90YXNrc0IOCgxfc2NoZWR1bGFibGVCDAoKX3Byb3h5X3VybEIICgZfZ3JvdXAiSAoVVXBkYXRlQWNjb3VudFJlc3BvbnNlEi8KB2FjY291bnQYASABKAsyHi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQWNjb3VudCIiChREZWxldGVBY2NvdW50UmVxdWVzdBIKCgJpZBgBIAEoCSIXChVEZWxldGVBY2NvdW50UmVzcG9uc2UiGQoXR2VuZXJhdGVPQXV0aFVybFJlcXVlc3QicAoYR2VuZXJhdGVPQXV0aFVybFJlc3BvbnNlEhUKDWF1dGhvcml6ZV91cmwYASABKAkSDQoFc3RhdGUYAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1QEKGEV4Y2hhbmdlT0F1dGhDb2RlUmVxdWVzdBIMCgRjb2RlGAEgASgJEg0KBXN0YXRlGAIgASgJEhIKCmFjY291bnRfaWQYAyABKAkSDAoEbmFtZRgEIAEoCRIVCghwcmlvcml0eRgFIAEoBUgAiAEBEhwKFG1heF9jb25jdXJyZW50X3Rhc2tzGAYgASgFEhEKCXByb3h5X3VybBgHIAEoCRINCgVncm91cBgIIAEoCRIWCg5hbGxvd2VkX21vZGVscxgJIAMoCUILCglfcHJpb3JpdHkiXQoZRXhjaGFuZ2VPQXV0aENvZGVSZXNwb25zZRIvCgdhY2NvdW50GAEgASgLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQSDwoHY3JlYXRlZBgCIAEoCCInChlSZXNldEFjY291bnRIZWFsdGhSZXF1ZXN0EgoKAmlkGAEgASgJIk0KGlJlc2V0QWNjb3VudEhlYWx0aFJlc3BvbnNlEi8KB2FjY291bnQYASABKAsyHi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQWNjb3VudCrzAQoNQWNjb3VudEhlYWx0aBIeChpBQ0NPVU5UX0hFQUxUSF9VTlNQRUNJRklFRBAAEhoKFkFDQ09VTlRfSEVBTFRIX0hFQUxUSFkQARIfChtBQ0NPVU5UX0hFQUxUSF9SQVRFX0xJTUlURUQQAhIdChlBQ0NPVU5UX0hFQUxUSF9PVkVSTE9BREVEEAMSHwobQUNDT1VOVF9IRUFMVEhfVU5BVVRIT1JJWkVEEAQSHwobQUNDT1VOVF9IRUFMVEhfQ0lSQ1VJVF9PUEVOEAUSJAogQUNDT1VOVF9IRUFMVEhfQ0lSQ1VJVF9IQUxGX09QRU4QBiprCgtBY2NvdW50VHlwZRIcChhBQ0NPVU5UX1RZUEVfVU5TUEVDSUZJRUQQABIfChtBQ0NPVU5UX1RZUEVfQ0xBVURFX0NPTlNPTEUQARIdChlBQ0NPVU5UX1RZUEVfQ0xBVURFX09BVVRIEAIyiAcKDkFjY291bnRTZXJ2aWNlEmoKDUNyZWF0ZUFjY291bnQSKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ3JlYXRlQWNjb3VudFJlcXVlc3QaLC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ3JlYXRlQWNjb3VudFJlc3BvbnNlEmcKDExpc3RBY2NvdW50cxIqLmNsYXVkZV9yZWxheS5hZG1pbi52MS5MaXN0QWNjb3VudHNSZXF1ZXN0GisuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkxpc3RBY2NvdW50c1Jlc3BvbnNlEmEKCkdldEFjY291bnQSKC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuR2V0QWNjb3VudFJlcXVlc3QaKS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuR2V0QWNjb3VudFJlc3BvbnNlEmoKDVVwZGF0ZUFjY291bnQSKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuVXBkYXRlQWNjb3VudFJlcXVlc3QaLC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuVXBkYXRlQWNjb3VudFJlc3BvbnNlEmoKDURlbGV0ZUFjY291bnQSKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuRGVsZXRlQWNjb3VudFJlcXVlc3QaLC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuRGVsZXRlQWNjb3VudFJlc3BvbnNlEnMKEEdlbmVyYXRlT0F1dGhVcmwSLi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuR2VuZXJhdGVPQXV0aFVybFJlcXVlc3QaLy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuR2VuZXJhdGVPQXV0aFVybFJlc3BvbnNlEnYKEUV4Y2hhbmdlT0F1dGhDb2RlEi8uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkV4Y2hhbmdlT0F1dGhDb2RlUmVxdWVzdBowLmNsYXVkZV9yZWxheS5hZG1pbi52MS5FeGNoYW5nZU9BdXRoQ29kZVJlc3BvbnNlEnkKElJlc2V0QWNjb3VudEhlYWx0aBIwLmNsYXVkZV9yZWxheS5hZG1pbi52MS5SZXNldEFjY291bnRIZWFsdGhSZXF1ZXN0GjEuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJlc2V0QWNjb3VudEhlYWx0aFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+
+/**
+ * One subscription window the upstream reported (anthropic-ratelimit-unified-* headers).
+ *
+ * @generated from message claude_relay.admin.v1.RateLimitWindow
+ */
+export type RateLimitWindow = Message<"claude_relay.admin.v1.RateLimitWindow"> & {
+  /**
+   * "unified" for the overall status, else the window's name as sent ("5h", "7d", ...).
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * As sent: "allowed", "allowed_warning", "rejected", ...; empty when not sent.
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * Share of the window used, 1.0 = exhausted; unset when not sent.
+   *
+   * @generated from field: optional double utilization = 3;
+   */
+  utilization?: number | undefined;
+
+  /**
+   * When the window resets; unset when not sent.
+   *
+   * @generated from field: google.protobuf.Timestamp resets_at = 4;
+   */
+  resetsAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.RateLimitWindow.
+ * Use `create(RateLimitWindowSchema)` to create a new message.
+ */
+export const RateLimitWindowSchema: GenMessage<RateLimitWindow> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 0);
+
+/**
+ * A list of model names; an entry ending in "*" matches every model starting with the rest.
+ *
+ * @generated from message claude_relay.admin.v1.ModelList
+ */
+export type ModelList = Message<"claude_relay.admin.v1.ModelList"> & {
+  /**
+   * @generated from field: repeated string models = 1;
+   */
+  models: string[];
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.ModelList.
+ * Use `create(ModelListSchema)` to create a new message.
+ */
+export const ModelListSchema: GenMessage<ModelList> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 1);
 
 /**
  * OAuth tokens as pasted or exchanged.
@@ -46,7 +107,7 @@ export type OAuthTokens = Message<"claude_relay.admin.v1.OAuthTokens"> & {
  * Use `create(OAuthTokensSchema)` to create a new message.
  */
 export const OAuthTokensSchema: GenMessage<OAuthTokens> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 0);
+  messageDesc(file_claude_relay_admin_v1_account_service, 2);
 
 /**
  * @generated from message claude_relay.admin.v1.Account
@@ -121,6 +182,46 @@ export type Account = Message<"claude_relay.admin.v1.Account"> & {
    * @generated from field: google.protobuf.Timestamp token_expires_at = 12;
    */
   tokenExpiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: claude_relay.admin.v1.AccountHealth health = 13;
+   */
+  health: AccountHealth;
+
+  /**
+   * Why the account is not healthy; empty when it is.
+   *
+   * @generated from field: string health_reason = 14;
+   */
+  healthReason: string;
+
+  /**
+   * When the state ends by itself; unset when healthy or unauthorized.
+   *
+   * @generated from field: google.protobuf.Timestamp health_until = 15;
+   */
+  healthUntil?: Timestamp | undefined;
+
+  /**
+   * Subscription windows from the last upstream answer that reported them.
+   *
+   * @generated from field: repeated claude_relay.admin.v1.RateLimitWindow windows = 16;
+   */
+  windows: RateLimitWindow[];
+
+  /**
+   * Scheduling group; API keys bound to a group use only its accounts. Empty for none.
+   *
+   * @generated from field: string group = 17;
+   */
+  group: string;
+
+  /**
+   * Models this account may serve; empty means all.
+   *
+   * @generated from field: repeated string allowed_models = 18;
+   */
+  allowedModels: string[];
 };
 
 /**
@@ -128,7 +229,7 @@ export type Account = Message<"claude_relay.admin.v1.Account"> & {
  * Use `create(AccountSchema)` to create a new message.
  */
 export const AccountSchema: GenMessage<Account> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 1);
+  messageDesc(file_claude_relay_admin_v1_account_service, 3);
 
 /**
  * @generated from message claude_relay.admin.v1.CreateAccountRequest
@@ -190,6 +291,18 @@ export type CreateAccountRequest = Message<"claude_relay.admin.v1.CreateAccountR
    * @generated from field: string proxy_url = 9;
    */
   proxyUrl: string;
+
+  /**
+   * @generated from field: string group = 10;
+   */
+  group: string;
+
+  /**
+   * Empty: every model.
+   *
+   * @generated from field: repeated string allowed_models = 11;
+   */
+  allowedModels: string[];
 };
 
 /**
@@ -197,7 +310,7 @@ export type CreateAccountRequest = Message<"claude_relay.admin.v1.CreateAccountR
  * Use `create(CreateAccountRequestSchema)` to create a new message.
  */
 export const CreateAccountRequestSchema: GenMessage<CreateAccountRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 2);
+  messageDesc(file_claude_relay_admin_v1_account_service, 4);
 
 /**
  * @generated from message claude_relay.admin.v1.CreateAccountResponse
@@ -214,7 +327,7 @@ export type CreateAccountResponse = Message<"claude_relay.admin.v1.CreateAccount
  * Use `create(CreateAccountResponseSchema)` to create a new message.
  */
 export const CreateAccountResponseSchema: GenMessage<CreateAccountResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 3);
+  messageDesc(file_claude_relay_admin_v1_account_service, 5);
 
 /**
  * @generated from message claude_relay.admin.v1.ListAccountsRequest
@@ -227,7 +340,7 @@ export type ListAccountsRequest = Message<"claude_relay.admin.v1.ListAccountsReq
  * Use `create(ListAccountsRequestSchema)` to create a new message.
  */
 export const ListAccountsRequestSchema: GenMessage<ListAccountsRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 4);
+  messageDesc(file_claude_relay_admin_v1_account_service, 6);
 
 /**
  * @generated from message claude_relay.admin.v1.ListAccountsResponse
@@ -244,7 +357,7 @@ export type ListAccountsResponse = Message<"claude_relay.admin.v1.ListAccountsRe
  * Use `create(ListAccountsResponseSchema)` to create a new message.
  */
 export const ListAccountsResponseSchema: GenMessage<ListAccountsResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 5);
+  messageDesc(file_claude_relay_admin_v1_account_service, 7);
 
 /**
  * @generated from message claude_relay.admin.v1.GetAccountRequest
@@ -261,7 +374,7 @@ export type GetAccountRequest = Message<"claude_relay.admin.v1.GetAccountRequest
  * Use `create(GetAccountRequestSchema)` to create a new message.
  */
 export const GetAccountRequestSchema: GenMessage<GetAccountRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 6);
+  messageDesc(file_claude_relay_admin_v1_account_service, 8);
 
 /**
  * @generated from message claude_relay.admin.v1.GetAccountResponse
@@ -278,7 +391,7 @@ export type GetAccountResponse = Message<"claude_relay.admin.v1.GetAccountRespon
  * Use `create(GetAccountResponseSchema)` to create a new message.
  */
 export const GetAccountResponseSchema: GenMessage<GetAccountResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 7);
+  messageDesc(file_claude_relay_admin_v1_account_service, 9);
 
 /**
  * Changes only the fields that are set.
@@ -330,6 +443,20 @@ export type UpdateAccountRequest = Message<"claude_relay.admin.v1.UpdateAccountR
    * @generated from field: optional string proxy_url = 9;
    */
   proxyUrl?: string | undefined;
+
+  /**
+   * Empty string: no group.
+   *
+   * @generated from field: optional string group = 10;
+   */
+  group?: string | undefined;
+
+  /**
+   * Set: replaces the list (an empty list allows every model).
+   *
+   * @generated from field: claude_relay.admin.v1.ModelList allowed_models = 11;
+   */
+  allowedModels?: ModelList | undefined;
 };
 
 /**
@@ -337,7 +464,7 @@ export type UpdateAccountRequest = Message<"claude_relay.admin.v1.UpdateAccountR
  * Use `create(UpdateAccountRequestSchema)` to create a new message.
  */
 export const UpdateAccountRequestSchema: GenMessage<UpdateAccountRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 8);
+  messageDesc(file_claude_relay_admin_v1_account_service, 10);
 
 /**
  * @generated from message claude_relay.admin.v1.UpdateAccountResponse
@@ -354,7 +481,7 @@ export type UpdateAccountResponse = Message<"claude_relay.admin.v1.UpdateAccount
  * Use `create(UpdateAccountResponseSchema)` to create a new message.
  */
 export const UpdateAccountResponseSchema: GenMessage<UpdateAccountResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 9);
+  messageDesc(file_claude_relay_admin_v1_account_service, 11);
 
 /**
  * @generated from message claude_relay.admin.v1.DeleteAccountRequest
@@ -371,7 +498,7 @@ export type DeleteAccountRequest = Message<"claude_relay.admin.v1.DeleteAccountR
  * Use `create(DeleteAccountRequestSchema)` to create a new message.
  */
 export const DeleteAccountRequestSchema: GenMessage<DeleteAccountRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 10);
+  messageDesc(file_claude_relay_admin_v1_account_service, 12);
 
 /**
  * @generated from message claude_relay.admin.v1.DeleteAccountResponse
@@ -384,7 +511,232 @@ export type DeleteAccountResponse = Message<"claude_relay.admin.v1.DeleteAccount
  * Use `create(DeleteAccountResponseSchema)` to create a new message.
  */
 export const DeleteAccountResponseSchema: GenMessage<DeleteAccountResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 11);
+  messageDesc(file_claude_relay_admin_v1_account_service, 13);
+
+/**
+ * @generated from message claude_relay.admin.v1.GenerateOAuthUrlRequest
+ */
+export type GenerateOAuthUrlRequest = Message<"claude_relay.admin.v1.GenerateOAuthUrlRequest"> & {
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.GenerateOAuthUrlRequest.
+ * Use `create(GenerateOAuthUrlRequestSchema)` to create a new message.
+ */
+export const GenerateOAuthUrlRequestSchema: GenMessage<GenerateOAuthUrlRequest> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 14);
+
+/**
+ * @generated from message claude_relay.admin.v1.GenerateOAuthUrlResponse
+ */
+export type GenerateOAuthUrlResponse = Message<"claude_relay.admin.v1.GenerateOAuthUrlResponse"> & {
+  /**
+   * Open this in a browser signed in to the Claude subscription.
+   *
+   * @generated from field: string authorize_url = 1;
+   */
+  authorizeUrl: string;
+
+  /**
+   * Pass back to ExchangeOAuthCode with the code.
+   *
+   * @generated from field: string state = 2;
+   */
+  state: string;
+
+  /**
+   * The authorization must be finished before this time.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 3;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.GenerateOAuthUrlResponse.
+ * Use `create(GenerateOAuthUrlResponseSchema)` to create a new message.
+ */
+export const GenerateOAuthUrlResponseSchema: GenMessage<GenerateOAuthUrlResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 15);
+
+/**
+ * @generated from message claude_relay.admin.v1.ExchangeOAuthCodeRequest
+ */
+export type ExchangeOAuthCodeRequest = Message<"claude_relay.admin.v1.ExchangeOAuthCodeRequest"> & {
+  /**
+   * The code shown after authorizing; "code#state" as shown is accepted too.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * @generated from field: string state = 2;
+   */
+  state: string;
+
+  /**
+   * Empty: create a new account. Set: replace that OAuth account's tokens.
+   *
+   * @generated from field: string account_id = 3;
+   */
+  accountId: string;
+
+  /**
+   * New accounts: the name (required) and settings, as in CreateAccountRequest.
+   *
+   * @generated from field: string name = 4;
+   */
+  name: string;
+
+  /**
+   * @generated from field: optional int32 priority = 5;
+   */
+  priority?: number | undefined;
+
+  /**
+   * @generated from field: int32 max_concurrent_tasks = 6;
+   */
+  maxConcurrentTasks: number;
+
+  /**
+   * @generated from field: string proxy_url = 7;
+   */
+  proxyUrl: string;
+
+  /**
+   * @generated from field: string group = 8;
+   */
+  group: string;
+
+  /**
+   * @generated from field: repeated string allowed_models = 9;
+   */
+  allowedModels: string[];
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.ExchangeOAuthCodeRequest.
+ * Use `create(ExchangeOAuthCodeRequestSchema)` to create a new message.
+ */
+export const ExchangeOAuthCodeRequestSchema: GenMessage<ExchangeOAuthCodeRequest> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 16);
+
+/**
+ * @generated from message claude_relay.admin.v1.ExchangeOAuthCodeResponse
+ */
+export type ExchangeOAuthCodeResponse = Message<"claude_relay.admin.v1.ExchangeOAuthCodeResponse"> & {
+  /**
+   * @generated from field: claude_relay.admin.v1.Account account = 1;
+   */
+  account?: Account | undefined;
+
+  /**
+   * True when a new account was created.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.ExchangeOAuthCodeResponse.
+ * Use `create(ExchangeOAuthCodeResponseSchema)` to create a new message.
+ */
+export const ExchangeOAuthCodeResponseSchema: GenMessage<ExchangeOAuthCodeResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 17);
+
+/**
+ * @generated from message claude_relay.admin.v1.ResetAccountHealthRequest
+ */
+export type ResetAccountHealthRequest = Message<"claude_relay.admin.v1.ResetAccountHealthRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.ResetAccountHealthRequest.
+ * Use `create(ResetAccountHealthRequestSchema)` to create a new message.
+ */
+export const ResetAccountHealthRequestSchema: GenMessage<ResetAccountHealthRequest> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 18);
+
+/**
+ * @generated from message claude_relay.admin.v1.ResetAccountHealthResponse
+ */
+export type ResetAccountHealthResponse = Message<"claude_relay.admin.v1.ResetAccountHealthResponse"> & {
+  /**
+   * @generated from field: claude_relay.admin.v1.Account account = 1;
+   */
+  account?: Account | undefined;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.ResetAccountHealthResponse.
+ * Use `create(ResetAccountHealthResponseSchema)` to create a new message.
+ */
+export const ResetAccountHealthResponseSchema: GenMessage<ResetAccountHealthResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 19);
+
+/**
+ * Whether the account can take requests now, as the control plane sees it.
+ *
+ * @generated from enum claude_relay.admin.v1.AccountHealth
+ */
+export enum AccountHealth {
+  /**
+   * @generated from enum value: ACCOUNT_HEALTH_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: ACCOUNT_HEALTH_HEALTHY = 1;
+   */
+  HEALTHY = 1,
+
+  /**
+   * The upstream answered 429; usable again at health_until.
+   *
+   * @generated from enum value: ACCOUNT_HEALTH_RATE_LIMITED = 2;
+   */
+  RATE_LIMITED = 2,
+
+  /**
+   * The upstream answered 529; usable again at health_until.
+   *
+   * @generated from enum value: ACCOUNT_HEALTH_OVERLOADED = 3;
+   */
+  OVERLOADED = 3,
+
+  /**
+   * The credential was refused (401/403) or its refresh failed; until an admin acts or a refresh succeeds.
+   *
+   * @generated from enum value: ACCOUNT_HEALTH_UNAUTHORIZED = 4;
+   */
+  UNAUTHORIZED = 4,
+
+  /**
+   * Repeated server errors or connection failures; one probe request is let through at health_until.
+   *
+   * @generated from enum value: ACCOUNT_HEALTH_CIRCUIT_OPEN = 5;
+   */
+  CIRCUIT_OPEN = 5,
+
+  /**
+   * The breaker's open time is over; the next request is the probe that closes or re-opens it.
+   *
+   * @generated from enum value: ACCOUNT_HEALTH_CIRCUIT_HALF_OPEN = 6;
+   */
+  CIRCUIT_HALF_OPEN = 6,
+}
+
+/**
+ * Describes the enum claude_relay.admin.v1.AccountHealth.
+ */
+export const AccountHealthSchema: GenEnum<AccountHealth> = /*@__PURE__*/
+  enumDesc(file_claude_relay_admin_v1_account_service, 0);
 
 /**
  * @generated from enum claude_relay.admin.v1.AccountType
@@ -414,7 +766,7 @@ export enum AccountType {
  * Describes the enum claude_relay.admin.v1.AccountType.
  */
 export const AccountTypeSchema: GenEnum<AccountType> = /*@__PURE__*/
-  enumDesc(file_claude_relay_admin_v1_account_service, 0);
+  enumDesc(file_claude_relay_admin_v1_account_service, 1);
 
 /**
  * Upstream accounts in the pool. Credentials go in, never come out.
@@ -461,6 +813,36 @@ export const AccountService: GenService<{
     methodKind: "unary";
     input: typeof DeleteAccountRequestSchema;
     output: typeof DeleteAccountResponseSchema;
+  },
+  /**
+   * Starts adding a subscription account: a PKCE authorization URL to open in a browser.
+   *
+   * @generated from rpc claude_relay.admin.v1.AccountService.GenerateOAuthUrl
+   */
+  generateOAuthUrl: {
+    methodKind: "unary";
+    input: typeof GenerateOAuthUrlRequestSchema;
+    output: typeof GenerateOAuthUrlResponseSchema;
+  },
+  /**
+   * Finishes it: the code the browser shows, exchanged for tokens; creates or updates the account.
+   *
+   * @generated from rpc claude_relay.admin.v1.AccountService.ExchangeOAuthCode
+   */
+  exchangeOAuthCode: {
+    methodKind: "unary";
+    input: typeof ExchangeOAuthCodeRequestSchema;
+    output: typeof ExchangeOAuthCodeResponseSchema;
+  },
+  /**
+   * Clears the account's health state (rate limit, overload, unauthorized, circuit breaker).
+   *
+   * @generated from rpc claude_relay.admin.v1.AccountService.ResetAccountHealth
+   */
+  resetAccountHealth: {
+    methodKind: "unary";
+    input: typeof ResetAccountHealthRequestSchema;
+    output: typeof ResetAccountHealthResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_claude_relay_admin_v1_account_service, 0);

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { ModelList } from "./account_service_pb.js";
+import { file_claude_relay_admin_v1_account_service } from "./account_service_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,139 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/admin/v1/api_key_service.proto.
  */
 export const file_claude_relay_admin_v1_api_key_service: GenFile = /*@__PURE__*/
-  fileDesc("CitjbGF1ZGVfcmVsYXkvYWRtaW4vdjEvYXBpX2tleV9zZXJ2aWNlLnByb3RvEhVjbGF1ZGVfcmVsYXkuYWRtaW4udjEiigIKBkFwaUtleRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhIKCmtleV9wcmVmaXgYAyABKAkSDwoHZW5hYmxlZBgEIAEoCBIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFjb25jdXJyZW5jeV9saW1pdBgHIAEoBRIWCg5hbGxvd2VkX21vZGVscxgIIAMoCRIuCgpyZXZva2VkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJEhkKEWNvbmN1cnJlbmN5X2xpbWl0GAIgASgFEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmFsbG93ZWRfbW9kZWxzGAQgAygJIl0KFENyZWF0ZUFwaUtleVJlc3BvbnNlEi4KB2FwaV9rZXkYASABKAsyHS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQXBpS2V5EhUKDXBsYWludGV4dF9rZXkYAiABKAkiFAoSTGlzdEFwaUtleXNSZXF1ZXN0IkYKE0xpc3RBcGlLZXlzUmVzcG9uc2USLwoIYXBpX2tleXMYASADKAsyHS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQXBpS2V5IiEKE1Jldm9rZUFwaUtleVJlcXVlc3QSCgoCaWQYASABKAkiRgoUUmV2b2tlQXBpS2V5UmVzcG9uc2USLgoHYXBpX2tleRgBIAEoCzIdLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BcGlLZXkyxwIKDUFwaUtleVNlcnZpY2USZwoMQ3JlYXRlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USZAoLTGlzdEFwaUtleXMSKS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuTGlzdEFwaUtleXNSZXF1ZXN0GiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USZwoMUmV2b2tlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuUmV2b2tlQXBpS2V5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CitjbGF1ZGVfcmVsYXkvYWRtaW4vdjEvYXBpX2tleV9zZXJ2aWNlLnByb3RvEhVjbGF1ZGVfcmVsYXkuYWRtaW4udjEiTQoJUmF0ZUxpbWl0EhYKDndpbmRvd19zZWNvbmRzGAEgASgFEhQKDG1heF9yZXF1ZXN0cxgCIAEoBRISCgptYXhfdG9rZW5zGAMgASgDIksKCkNvc3RMaW1pdHMSEQoJZGFpbHlfdXNkGAEgASgBEhEKCXRvdGFsX3VzZBgCIAEoARIXCg93ZWVrbHlfb3B1c191c2QYAyABKAEifAoIS2V5U3BlbmQSEQoJdG9kYXlfdXNkGAEgASgBEhEKCXRvdGFsX3VzZBgCIAEoARIaChJvcHVzX3RoaXNfd2Vla191c2QYAyABKAESFwoPd2luZG93X3JlcXVlc3RzGAQgASgFEhUKDXdpbmRvd190b2tlbnMYBSABKAMiHgoKQ2xpZW50TGlzdBIQCghwYXR0ZXJucxgBIAMoCSLLBAoGQXBpS2V5EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEgoKa2V5X3ByZWZpeBgDIAEoCRIPCgdlbmFibGVkGAQgASgIEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhkKEWNvbmN1cnJlbmN5X2xpbWl0GAcgASgFEhYKDmFsbG93ZWRfbW9kZWxzGAggAygJEi4KCnJldm9rZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEGJvdW5kX2FjY291bnRfaWQYCiABKAkSEwoLYm91bmRfZ3JvdXAYCyABKAkSJgoeZXhwaXJlX2FmdGVyX2ZpcnN0X3VzZV9zZWNvbmRzGAwgASgFEjEKDWZpcnN0X3VzZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2FsbG93ZWRfY2xpZW50cxgOIAMoCRI0CgpyYXRlX2xpbWl0GA8gASgLMiAuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJhdGVMaW1pdBI2Cgtjb3N0X2xpbWl0cxgQIAEoCzIhLmNsYXVkZV9yZWxheS5hZG1pbi52MS5Db3N0TGltaXRzEi4KBXNwZW5kGBEgASgLMh8uY2xhdWRlX3JlbGF5LmFkbWluLnYxLktleVNwZW5kIuQCChNDcmVhdGVBcGlLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSGQoRY29uY3VycmVuY3lfbGltaXQYAiABKAUSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOYWxsb3dlZF9tb2RlbHMYBCADKAkSGAoQYm91bmRfYWNjb3VudF9pZBgFIAEoCRITCgtib3VuZF9ncm91cBgGIAEoCRImCh5leHBpcmVfYWZ0ZXJfZmlyc3RfdXNlX3NlY29uZHMYByABKAUSFwoPYWxsb3dlZF9jbGllbnRzGAggAygJEjQKCnJhdGVfbGltaXQYCSABKAsyIC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuUmF0ZUxpbWl0EjYKC2Nvc3RfbGltaXRzGAogASgLMiEuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNvc3RMaW1pdHMiXQoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USLgoHYXBpX2tleRgBIAEoCzIdLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BcGlLZXkSFQoNcGxhaW50ZXh0X2tleRgCIAEoCSIUChJMaXN0QXBpS2V5c1JlcXVlc3QiRgoTTGlzdEFwaUtleXNSZXNwb25zZRIvCghhcGlfa2V5cxgBIAMoCzIdLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BcGlLZXkiIQoTUmV2b2tlQXBpS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSJGChRSZXZva2VBcGlLZXlSZXNwb25zZRIuCgdhcGlfa2V5GAEgASgLMh0uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFwaUtleSLxBAoTVXBkYXRlQXBpS2V5UmVxdWVzdBIKCgJpZBgBIAEoCRIRCgRuYW1lGAIgASgJSACIAQESFAoHZW5hYmxlZBgDIAEoCEgBiAEBEh4KEWNvbmN1cnJlbmN5X2xpbWl0GAQgASgFSAKIAQESLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQY2xlYXJfZXhwaXJlc19hdBgGIAEoCBIrCh5leHBpcmVfYWZ0ZXJfZmlyc3RfdXNlX3NlY29uZHMYByABKAVIA4gBARI4Cg5hbGxvd2VkX21vZGVscxgIIAEoCzIgLmNsYXVkZV9yZWxheS5hZG1pbi52MS5Nb2RlbExpc3QSOgoPYWxsb3dlZF9jbGllbnRzGAkgASgLMiEuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNsaWVudExpc3QSNAoKcmF0ZV9saW1pdBgKIAEoCzIgLmNsYXVkZV9yZWxheS5hZG1pbi52MS5SYXRlTGltaXQSNgoLY29zdF9saW1pdHMYCyABKAsyIS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ29zdExpbWl0cxIdChBib3VuZF9hY2NvdW50X2lkGAwgASgJSASIAQESGAoLYm91bmRfZ3JvdXAYDSABKAlIBYgBAUIHCgVfbmFtZUIKCghfZW5hYmxlZEIUChJfY29uY3VycmVuY3lfbGltaXRCIQofX2V4cGlyZV9hZnRlcl9maXJzdF91c2Vfc2Vjb25kc0ITChFfYm91bmRfYWNjb3VudF9pZEIOCgxfYm91bmRfZ3JvdXAiRgoUVXBkYXRlQXBpS2V5UmVzcG9uc2USLgoHYXBpX2tleRgBIAEoCzIdLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BcGlLZXkysAMKDUFwaUtleVNlcnZpY2USZwoMQ3JlYXRlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USZAoLTGlzdEFwaUtleXMSKS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuTGlzdEFwaUtleXNSZXF1ZXN0GiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USZwoMUmV2b2tlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USZwoMVXBkYXRlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLlVwZGF0ZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuVXBkYXRlQXBpS2V5UmVzcG9uc2ViBnByb3RvMw", [file_claude_relay_admin_v1_account_service, file_google_protobuf_timestamp]);
+
+/**
+ * Request and token limits over a rolling window.
+ *
+ * @generated from message claude_relay.admin.v1.RateLimit
+ */
+export type RateLimit = Message<"claude_relay.admin.v1.RateLimit"> & {
+  /**
+   * Length of the rolling window; 0 turns both limits off.
+   *
+   * @generated from field: int32 window_seconds = 1;
+   */
+  windowSeconds: number;
+
+  /**
+   * Requests the key may start within any window; 0 for no limit.
+   *
+   * @generated from field: int32 max_requests = 2;
+   */
+  maxRequests: number;
+
+  /**
+   * Tokens (input, output, cache writes and cache reads) the key may use within any window; 0 for no limit.
+   *
+   * @generated from field: int64 max_tokens = 3;
+   */
+  maxTokens: bigint;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.RateLimit.
+ * Use `create(RateLimitSchema)` to create a new message.
+ */
+export const RateLimitSchema: GenMessage<RateLimit> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 0);
+
+/**
+ * Spending limits at list prices, in US dollars; 0 means no limit.
+ *
+ * @generated from message claude_relay.admin.v1.CostLimits
+ */
+export type CostLimits = Message<"claude_relay.admin.v1.CostLimits"> & {
+  /**
+   * Per UTC day.
+   *
+   * @generated from field: double daily_usd = 1;
+   */
+  dailyUsd: number;
+
+  /**
+   * Over the key's whole life.
+   *
+   * @generated from field: double total_usd = 2;
+   */
+  totalUsd: number;
+
+  /**
+   * Per week (Monday 00:00 UTC to the next), counting Opus models only.
+   *
+   * @generated from field: double weekly_opus_usd = 3;
+   */
+  weeklyOpusUsd: number;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.CostLimits.
+ * Use `create(CostLimitsSchema)` to create a new message.
+ */
+export const CostLimitsSchema: GenMessage<CostLimits> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 1);
+
+/**
+ * What a key has used so far, against its limits.
+ *
+ * @generated from message claude_relay.admin.v1.KeySpend
+ */
+export type KeySpend = Message<"claude_relay.admin.v1.KeySpend"> & {
+  /**
+   * @generated from field: double today_usd = 1;
+   */
+  todayUsd: number;
+
+  /**
+   * @generated from field: double total_usd = 2;
+   */
+  totalUsd: number;
+
+  /**
+   * @generated from field: double opus_this_week_usd = 3;
+   */
+  opusThisWeekUsd: number;
+
+  /**
+   * Requests started within the current rate-limit window.
+   *
+   * @generated from field: int32 window_requests = 4;
+   */
+  windowRequests: number;
+
+  /**
+   * Tokens used within the current rate-limit window.
+   *
+   * @generated from field: int64 window_tokens = 5;
+   */
+  windowTokens: bigint;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.KeySpend.
+ * Use `create(KeySpendSchema)` to create a new message.
+ */
+export const KeySpendSchema: GenMessage<KeySpend> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 2);
+
+/**
+ * User-Agent patterns; "*" matches any run of characters, case is ignored.
+ *
+ * @generated from message claude_relay.admin.v1.ClientList
+ */
+export type ClientList = Message<"claude_relay.admin.v1.ClientList"> & {
+  /**
+   * @generated from field: repeated string patterns = 1;
+   */
+  patterns: string[];
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.ClientList.
+ * Use `create(ClientListSchema)` to create a new message.
+ */
+export const ClientListSchema: GenMessage<ClientList> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 3);
 
 /**
  * @generated from message claude_relay.admin.v1.ApiKey
@@ -72,6 +206,56 @@ export type ApiKey = Message<"claude_relay.admin.v1.ApiKey"> & {
    * @generated from field: google.protobuf.Timestamp revoked_at = 9;
    */
   revokedAt?: Timestamp | undefined;
+
+  /**
+   * Dedicated binding: the key is served only by this account. Empty for none.
+   *
+   * @generated from field: string bound_account_id = 10;
+   */
+  boundAccountId: string;
+
+  /**
+   * Or only by the accounts of this group. Empty for none; never both.
+   *
+   * @generated from field: string bound_group = 11;
+   */
+  boundGroup: string;
+
+  /**
+   * The key also expires this long after its first use; 0 for no such limit.
+   *
+   * @generated from field: int32 expire_after_first_use_seconds = 12;
+   */
+  expireAfterFirstUseSeconds: number;
+
+  /**
+   * When the key was first used; unset until then.
+   *
+   * @generated from field: google.protobuf.Timestamp first_used_at = 13;
+   */
+  firstUsedAt?: Timestamp | undefined;
+
+  /**
+   * User-Agent patterns the key may be used from, e.g. "claude-cli/*"; empty means any client.
+   *
+   * @generated from field: repeated string allowed_clients = 14;
+   */
+  allowedClients: string[];
+
+  /**
+   * @generated from field: claude_relay.admin.v1.RateLimit rate_limit = 15;
+   */
+  rateLimit?: RateLimit | undefined;
+
+  /**
+   * @generated from field: claude_relay.admin.v1.CostLimits cost_limits = 16;
+   */
+  costLimits?: CostLimits | undefined;
+
+  /**
+   * @generated from field: claude_relay.admin.v1.KeySpend spend = 17;
+   */
+  spend?: KeySpend | undefined;
 };
 
 /**
@@ -79,7 +263,7 @@ export type ApiKey = Message<"claude_relay.admin.v1.ApiKey"> & {
  * Use `create(ApiKeySchema)` to create a new message.
  */
 export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 0);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 4);
 
 /**
  * @generated from message claude_relay.admin.v1.CreateApiKeyRequest
@@ -104,6 +288,40 @@ export type CreateApiKeyRequest = Message<"claude_relay.admin.v1.CreateApiKeyReq
    * @generated from field: repeated string allowed_models = 4;
    */
   allowedModels: string[];
+
+  /**
+   * At most one of the two; see ApiKey.
+   *
+   * @generated from field: string bound_account_id = 5;
+   */
+  boundAccountId: string;
+
+  /**
+   * @generated from field: string bound_group = 6;
+   */
+  boundGroup: string;
+
+  /**
+   * See ApiKey.
+   *
+   * @generated from field: int32 expire_after_first_use_seconds = 7;
+   */
+  expireAfterFirstUseSeconds: number;
+
+  /**
+   * @generated from field: repeated string allowed_clients = 8;
+   */
+  allowedClients: string[];
+
+  /**
+   * @generated from field: claude_relay.admin.v1.RateLimit rate_limit = 9;
+   */
+  rateLimit?: RateLimit | undefined;
+
+  /**
+   * @generated from field: claude_relay.admin.v1.CostLimits cost_limits = 10;
+   */
+  costLimits?: CostLimits | undefined;
 };
 
 /**
@@ -111,7 +329,7 @@ export type CreateApiKeyRequest = Message<"claude_relay.admin.v1.CreateApiKeyReq
  * Use `create(CreateApiKeyRequestSchema)` to create a new message.
  */
 export const CreateApiKeyRequestSchema: GenMessage<CreateApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 1);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 5);
 
 /**
  * @generated from message claude_relay.admin.v1.CreateApiKeyResponse
@@ -135,7 +353,7 @@ export type CreateApiKeyResponse = Message<"claude_relay.admin.v1.CreateApiKeyRe
  * Use `create(CreateApiKeyResponseSchema)` to create a new message.
  */
 export const CreateApiKeyResponseSchema: GenMessage<CreateApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 2);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 6);
 
 /**
  * @generated from message claude_relay.admin.v1.ListApiKeysRequest
@@ -148,7 +366,7 @@ export type ListApiKeysRequest = Message<"claude_relay.admin.v1.ListApiKeysReque
  * Use `create(ListApiKeysRequestSchema)` to create a new message.
  */
 export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 3);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 7);
 
 /**
  * @generated from message claude_relay.admin.v1.ListApiKeysResponse
@@ -165,7 +383,7 @@ export type ListApiKeysResponse = Message<"claude_relay.admin.v1.ListApiKeysResp
  * Use `create(ListApiKeysResponseSchema)` to create a new message.
  */
 export const ListApiKeysResponseSchema: GenMessage<ListApiKeysResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 4);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 8);
 
 /**
  * @generated from message claude_relay.admin.v1.RevokeApiKeyRequest
@@ -182,7 +400,7 @@ export type RevokeApiKeyRequest = Message<"claude_relay.admin.v1.RevokeApiKeyReq
  * Use `create(RevokeApiKeyRequestSchema)` to create a new message.
  */
 export const RevokeApiKeyRequestSchema: GenMessage<RevokeApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 5);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 9);
 
 /**
  * @generated from message claude_relay.admin.v1.RevokeApiKeyResponse
@@ -199,7 +417,117 @@ export type RevokeApiKeyResponse = Message<"claude_relay.admin.v1.RevokeApiKeyRe
  * Use `create(RevokeApiKeyResponseSchema)` to create a new message.
  */
 export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 6);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 10);
+
+/**
+ * Changes only the fields that are set.
+ *
+ * @generated from message claude_relay.admin.v1.UpdateApiKeyRequest
+ */
+export type UpdateApiKeyRequest = Message<"claude_relay.admin.v1.UpdateApiKeyRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: optional string name = 2;
+   */
+  name?: string | undefined;
+
+  /**
+   * @generated from field: optional bool enabled = 3;
+   */
+  enabled?: boolean | undefined;
+
+  /**
+   * @generated from field: optional int32 concurrency_limit = 4;
+   */
+  concurrencyLimit?: number | undefined;
+
+  /**
+   * Set: the new fixed expiry, in the future.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 5;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * True: the key no longer has a fixed expiry (expires_at must then be unset).
+   *
+   * @generated from field: bool clear_expires_at = 6;
+   */
+  clearExpiresAt: boolean;
+
+  /**
+   * @generated from field: optional int32 expire_after_first_use_seconds = 7;
+   */
+  expireAfterFirstUseSeconds?: number | undefined;
+
+  /**
+   * Set: replaces the list (an empty list allows every model).
+   *
+   * @generated from field: claude_relay.admin.v1.ModelList allowed_models = 8;
+   */
+  allowedModels?: ModelList | undefined;
+
+  /**
+   * Set: replaces the list (an empty list allows every client).
+   *
+   * @generated from field: claude_relay.admin.v1.ClientList allowed_clients = 9;
+   */
+  allowedClients?: ClientList | undefined;
+
+  /**
+   * Set: replaces the rate limit.
+   *
+   * @generated from field: claude_relay.admin.v1.RateLimit rate_limit = 10;
+   */
+  rateLimit?: RateLimit | undefined;
+
+  /**
+   * Set: replaces the cost limits.
+   *
+   * @generated from field: claude_relay.admin.v1.CostLimits cost_limits = 11;
+   */
+  costLimits?: CostLimits | undefined;
+
+  /**
+   * Setting either replaces the binding (the other one becomes empty); both empty: no binding.
+   *
+   * @generated from field: optional string bound_account_id = 12;
+   */
+  boundAccountId?: string | undefined;
+
+  /**
+   * @generated from field: optional string bound_group = 13;
+   */
+  boundGroup?: string | undefined;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.UpdateApiKeyRequest.
+ * Use `create(UpdateApiKeyRequestSchema)` to create a new message.
+ */
+export const UpdateApiKeyRequestSchema: GenMessage<UpdateApiKeyRequest> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 11);
+
+/**
+ * @generated from message claude_relay.admin.v1.UpdateApiKeyResponse
+ */
+export type UpdateApiKeyResponse = Message<"claude_relay.admin.v1.UpdateApiKeyResponse"> & {
+  /**
+   * @generated from field: claude_relay.admin.v1.ApiKey api_key = 1;
+   */
+  apiKey?: ApiKey | undefined;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.UpdateApiKeyResponse.
+ * Use `create(UpdateApiKeyResponseSchema)` to create a new message.
+ */
+export const UpdateApiKeyResponseSchema: GenMessage<UpdateApiKeyResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 12);
 
 /**
  * The relay's own API keys, handed to clients. Only a key's SHA-256 is stored.
@@ -230,6 +558,16 @@ export const ApiKeyService: GenService<{
     methodKind: "unary";
     input: typeof RevokeApiKeyRequestSchema;
     output: typeof RevokeApiKeyResponseSchema;
+  },
+  /**
+   * Changes a key's name, policy or limits, or enables or disables it. A revoked key stays revoked.
+   *
+   * @generated from rpc claude_relay.admin.v1.ApiKeyService.UpdateApiKey
+   */
+  updateApiKey: {
+    methodKind: "unary";
+    input: typeof UpdateApiKeyRequestSchema;
+    output: typeof UpdateApiKeyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_claude_relay_admin_v1_api_key_service, 0);

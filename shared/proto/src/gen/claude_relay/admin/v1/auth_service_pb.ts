@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/admin/v1/auth_service.proto.
  */
 export const file_claude_relay_admin_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CihjbGF1ZGVfcmVsYXkvYWRtaW4vdjEvYXV0aF9zZXJ2aWNlLnByb3RvEhVjbGF1ZGVfcmVsYXkuYWRtaW4udjEiMgoMTG9naW5SZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIk4KDUxvZ2luUmVzcG9uc2USDQoFdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZTK4AQoLQXV0aFNlcnZpY2USUgoFTG9naW4SIy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuTG9naW5SZXF1ZXN0GiQuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkxvZ2luUmVzcG9uc2USVQoGTG9nb3V0EiQuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkxvZ291dFJlcXVlc3QaJS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuTG9nb3V0UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CihjbGF1ZGVfcmVsYXkvYWRtaW4vdjEvYXV0aF9zZXJ2aWNlLnByb3RvEhVjbGF1ZGVfcmVsYXkuYWRtaW4udjEiMgoMTG9naW5SZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIk4KDUxvZ2luUmVzcG9uc2USDQoFdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSJHChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkiMgoWQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRIYChByZXZva2VkX3Nlc3Npb25zGAEgASgFIi4KD1NpZ25JblRocm90dGxlZBIbChNyZXRyeV9hZnRlcl9zZWNvbmRzGAEgASgFMqcCCgtBdXRoU2VydmljZRJSCgVMb2dpbhIjLmNsYXVkZV9yZWxheS5hZG1pbi52MS5Mb2dpblJlcXVlc3QaJC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuTG9naW5SZXNwb25zZRJVCgZMb2dvdXQSJC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuTG9nb3V0UmVxdWVzdBolLmNsYXVkZV9yZWxheS5hZG1pbi52MS5Mb2dvdXRSZXNwb25zZRJtCg5DaGFuZ2VQYXNzd29yZBIsLmNsYXVkZV9yZWxheS5hZG1pbi52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaLS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message claude_relay.admin.v1.LoginRequest
@@ -87,6 +87,71 @@ export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
   messageDesc(file_claude_relay_admin_v1_auth_service, 3);
 
 /**
+ * @generated from message claude_relay.admin.v1.ChangePasswordRequest
+ */
+export type ChangePasswordRequest = Message<"claude_relay.admin.v1.ChangePasswordRequest"> & {
+  /**
+   * @generated from field: string current_password = 1;
+   */
+  currentPassword: string;
+
+  /**
+   * At least 12 characters.
+   *
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.ChangePasswordRequest.
+ * Use `create(ChangePasswordRequestSchema)` to create a new message.
+ */
+export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_auth_service, 4);
+
+/**
+ * @generated from message claude_relay.admin.v1.ChangePasswordResponse
+ */
+export type ChangePasswordResponse = Message<"claude_relay.admin.v1.ChangePasswordResponse"> & {
+  /**
+   * How many other sessions of the admin were ended.
+   *
+   * @generated from field: int32 revoked_sessions = 1;
+   */
+  revokedSessions: number;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.ChangePasswordResponse.
+ * Use `create(ChangePasswordResponseSchema)` to create a new message.
+ */
+export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_auth_service, 5);
+
+/**
+ * Detail of the RESOURCE_EXHAUSTED error that Login (and ChangePassword)
+ * answer after too many failed sign-ins from one address or for one user.
+ *
+ * @generated from message claude_relay.admin.v1.SignInThrottled
+ */
+export type SignInThrottled = Message<"claude_relay.admin.v1.SignInThrottled"> & {
+  /**
+   * Seconds until another attempt is let through.
+   *
+   * @generated from field: int32 retry_after_seconds = 1;
+   */
+  retryAfterSeconds: number;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.SignInThrottled.
+ * Use `create(SignInThrottledSchema)` to create a new message.
+ */
+export const SignInThrottledSchema: GenMessage<SignInThrottled> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_auth_service, 6);
+
+/**
  * Admin sign-in. Every other admin service wants `Authorization: Bearer <token>`
  * with a token from Login.
  *
@@ -108,6 +173,17 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof LogoutRequestSchema;
     output: typeof LogoutResponseSchema;
+  },
+  /**
+   * Changes the signed-in admin's password and ends every other session of
+   * that admin. A wrong current password counts as a failed sign-in.
+   *
+   * @generated from rpc claude_relay.admin.v1.AuthService.ChangePassword
+   */
+  changePassword: {
+    methodKind: "unary";
+    input: typeof ChangePasswordRequestSchema;
+    output: typeof ChangePasswordResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_claude_relay_admin_v1_auth_service, 0);

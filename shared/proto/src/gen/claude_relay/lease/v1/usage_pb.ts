@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/lease/v1/usage.proto.
  */
 export const file_claude_relay_lease_v1_usage: GenFile = /*@__PURE__*/
-  fileDesc("CiFjbGF1ZGVfcmVsYXkvbGVhc2UvdjEvdXNhZ2UucHJvdG8SFWNsYXVkZV9yZWxheS5sZWFzZS52MSKJAQoFVXNhZ2USDQoFbW9kZWwYASABKAkSFAoMaW5wdXRfdG9rZW5zGAIgASgFEhUKDW91dHB1dF90b2tlbnMYAyABKAUSIwobY2FjaGVfY3JlYXRpb25faW5wdXRfdG9rZW5zGAQgASgFEh8KF2NhY2hlX3JlYWRfaW5wdXRfdG9rZW5zGAUgASgFIskBCgdPdXRjb21lEjAKBGtpbmQYASABKA4yIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZUtpbmQSDgoGc3RhdHVzGAIgASgFEjwKB2hlYWRlcnMYAyADKAsyKy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZS5IZWFkZXJzRW50cnkSDgoGZGV0YWlsGAQgASgJGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBKtEBCgtPdXRjb21lS2luZBIcChhPVVRDT01FX0tJTkRfVU5TUEVDSUZJRUQQABIYChRPVVRDT01FX0tJTkRfU1VDQ0VTUxABEh8KG09VVENPTUVfS0lORF9VUFNUUkVBTV9FUlJPUhACEiMKH09VVENPTUVfS0lORF9DT05ORUNUSU9OX0ZBSUxVUkUQAxIfChtPVVRDT01FX0tJTkRfQ0xJRU5UX0FCT1JURUQQBBIjCh9PVVRDT01FX0tJTkRfU1RSRUFNX0lOVEVSUlVQVEVEEAViBnByb3RvMw");
+  fileDesc("CiFjbGF1ZGVfcmVsYXkvbGVhc2UvdjEvdXNhZ2UucHJvdG8SFWNsYXVkZV9yZWxheS5sZWFzZS52MSKxAQoFVXNhZ2USDQoFbW9kZWwYASABKAkSFAoMaW5wdXRfdG9rZW5zGAIgASgFEhUKDW91dHB1dF90b2tlbnMYAyABKAUSIwobY2FjaGVfY3JlYXRpb25faW5wdXRfdG9rZW5zGAQgASgFEh8KF2NhY2hlX3JlYWRfaW5wdXRfdG9rZW5zGAUgASgFEiYKHmNhY2hlX2NyZWF0aW9uXzFoX2lucHV0X3Rva2VucxgGIAEoBSLJAQoHT3V0Y29tZRIwCgRraW5kGAEgASgOMiIuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLk91dGNvbWVLaW5kEg4KBnN0YXR1cxgCIAEoBRI8CgdoZWFkZXJzGAMgAygLMisuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLk91dGNvbWUuSGVhZGVyc0VudHJ5Eg4KBmRldGFpbBgEIAEoCRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASrRAQoLT3V0Y29tZUtpbmQSHAoYT1VUQ09NRV9LSU5EX1VOU1BFQ0lGSUVEEAASGAoUT1VUQ09NRV9LSU5EX1NVQ0NFU1MQARIfChtPVVRDT01FX0tJTkRfVVBTVFJFQU1fRVJST1IQAhIjCh9PVVRDT01FX0tJTkRfQ09OTkVDVElPTl9GQUlMVVJFEAMSHwobT1VUQ09NRV9LSU5EX0NMSUVOVF9BQk9SVEVEEAQSIwofT1VUQ09NRV9LSU5EX1NUUkVBTV9JTlRFUlJVUFRFRBAFYgZwcm90bzM");
 
 /**
  * Tokens the upstream reported for one request (message_start + message_delta).
@@ -44,6 +44,15 @@ export type Usage = Message<"claude_relay.lease.v1.Usage"> & {
    * @generated from field: int32 cache_read_input_tokens = 5;
    */
   cacheReadInputTokens: number;
+
+  /**
+   * Of cache_creation_input_tokens, those written to the 1-hour cache, which
+   * cost more than 5-minute writes (usage.cache_creation.ephemeral_1h_input_tokens);
+   * 0 when unknown.
+   *
+   * @generated from field: int32 cache_creation_1h_input_tokens = 6;
+   */
+  cacheCreation1hInputTokens: number;
 };
 
 /**

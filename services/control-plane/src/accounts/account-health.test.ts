@@ -1,0 +1,138 @@
+import { OutcomeKind } from "@claude-relay/proto/lease";
+import { describe, expect, it } from "vitest";
+import {
+  applyHealthEvent,
+  availability,
+  DEFAULT_HEALTH_CONFIG as CONFIG,
+  HEALTHY,
+  healthEventFor,
+  viewHealth,
+  windowsFromOutcome,
+  type HealthEvent,
+  type HealthOutcome,
+  type HealthState,
+} from "./account-health.js";
+
+const NOW = 1_900_000_000_000;
+const outcome = (over: Partial<HealthOutcome>): HealthOutcome => ({ kind: OutcomeKind.UPSTREAM_ERROR, status: 500, headers: {}, detail: "", ...over });
+const apply = (state: HealthState, event: HealthEvent, nowMs = NOW, isProbe = false) => applyHealthEvent(state, event, { nowMs, isProbe, config: CONFIG });
+const failure: HealthEvent = { kind: "failure", reason: "upstream answered 502" };
+
+describe("healthEventFor", () => {
+  it("rate-limits a 429 until the announced reset, or for the default time", () => {
+    const reset = String((NOW + 7_200_000) / 1000);
+    expect(healthEventFor(outcome({ status: 429, headers: { "anthropic-ratelimit-unified-reset": reset } }), NOW, CONFIG)).toEqual({
+      kind: "block",
+      status: "rate_limited",
+      reason: "upstream answered 429",
+      untilMs: NOW + 7_200_000,
+    });
+    expect(healthEventFor(outcome({ status: 429 }), NOW, CONFIG)).toMatchObject({ untilMs: NOW + CONFIG.rateLimitDefaultMs });
+  });
+
+  it("marks 529 overloaded for the cooldown and 401/403 unauthorized with no end", () => {
+    expect(healthEventFor(outcome({ status: 529 }), NOW, CONFIG)).toMatchObject({ kind: "block", status: "overloaded", untilMs: NOW + CONFIG.overloadCooldownMs });
+    expect(healthEventFor(outcome({ status: 401 }), NOW, CONFIG)).toMatchObject({ kind: "block", status: "unauthorized", untilMs: 0 });
+    expect(healthEventFor(outcome({ status: 403 }), NOW, CONFIG)).toMatchObject({ kind: "block", status: "unauthorized", reason: "upstream answered 403" });
+  });
+
+  it("counts 5xx and connection failures for the breaker, with the detail in the reason", () => {
+    expect(healthEventFor(outcome({ status: 503 }), NOW, CONFIG)).toEqual({ kind: "failure", reason: "upstream answered 503" });
+    expect(healthEventFor(outcome({ kind: OutcomeKind.CONNECTION_FAILURE, status: 0, detail: "connection refused" }), NOW, CONFIG)).toEqual({
+      kind: "failure",
+      reason: "connection failure: connection refused",
+    });
+  });
+
+  it("treats success as success and leaves client aborts, stream breaks and other 4xx alone", () => {
+    expect(healthEventFor(outcome({ kind: OutcomeKind.SUCCESS, status: 200 }), NOW, CONFIG)).toEqual({ kind: "success" });
+    expect(healthEventFor(outcome({ kind: OutcomeKind.CLIENT_ABORTED, status: 200 }), NOW, CONFIG)).toEqual({ kind: "none" });
+    expect(healthEventFor(outcome({ kind: OutcomeKind.STREAM_INTERRUPTED, status: 200 }), NOW, CONFIG)).toEqual({ kind: "none" });
+    expect(healthEventFor(outcome({ status: 400 }), NOW, CONFIG)).toEqual({ kind: "none" });
+  });
+});
+
+describe("applyHealthEvent", () => {
+  it("opens the breaker on the third failure within the window and forgets older ones", () => {
+    let state: HealthState = { ...HEALTHY, failures: [] };
+    state = apply(state, failure, NOW - CONFIG.breakerWindowMs - 1);
+    state = apply(state, failure, NOW - 1_000);
+    state = apply(state, failure, NOW);
+    expect(state).toMatchObject({ status: "healthy", failures: [NOW - 1_000, NOW] });
+    state = apply(state, failure, NOW + 1_000);
+    expect(state).toEqual({ status: "circuit_open", reason: "upstream answered 502", untilMs: NOW + 1_000 + CONFIG.breakerOpenMs, sinceMs: NOW + 1_000, failures: [] });
+  });
+
+  it("half-opens after the open time; the probe's success closes it and its failure re-opens it", () => {
+    const open: HealthState = { status: "circuit_open", reason: "x", untilMs: NOW, sinceMs: NOW - 60_000, failures: [] };
+    expect(viewHealth(open, NOW - 1)).toBe("circuit_open");
+    expect(viewHealth(open, NOW)).toBe("half_open");
+    expect(apply(open, { kind: "success" }, NOW + 10, true)).toEqual({ ...HEALTHY, failures: [] });
+    expect(apply(open, failure, NOW + 10, true)).toMatchObject({ status: "circuit_open", untilMs: NOW + 10 + CONFIG.breakerOpenMs });
+  });
+
+  it("ignores successes and failures of older requests while the breaker is still open", () => {
+    const open: HealthState = { status: "circuit_open", reason: "x", untilMs: NOW + 30_000, sinceMs: NOW - 30_000, failures: [] };
+    expect(apply(open, { kind: "success" })).toEqual(open);
+    expect(apply(open, failure)).toEqual(open);
+  });
+
+  it("never shortens a longer block and never lets a block replace unauthorized", () => {
+    const limited: HealthState = { status: "rate_limited", reason: "429", untilMs: NOW + 3_600_000, sinceMs: NOW, failures: [] };
+    expect(apply(limited, { kind: "block", status: "overloaded", reason: "529", untilMs: NOW + 60_000 })).toEqual(limited);
+    expect(apply(limited, { kind: "block", status: "overloaded", reason: "529", untilMs: NOW + 7_200_000 })).toMatchObject({ status: "overloaded" });
+    const unauthorized = apply(limited, { kind: "block", status: "unauthorized", reason: "401", untilMs: 0 });
+    expect(unauthorized).toMatchObject({ status: "unauthorized", untilMs: 0 });
+    expect(apply(unauthorized, { kind: "block", status: "rate_limited", reason: "429", untilMs: NOW + 9e9 })).toEqual(unauthorized);
+    expect(apply(unauthorized, { kind: "success" })).toEqual(unauthorized);
+  });
+
+  it("lets a new block replace one whose time is over", () => {
+    const over: HealthState = { status: "overloaded", reason: "529", untilMs: NOW - 1, sinceMs: NOW - 60_000, failures: [] };
+    expect(apply(over, { kind: "block", status: "rate_limited", reason: "429", untilMs: NOW + 5 })).toMatchObject({ status: "rate_limited", untilMs: NOW + 5 });
+  });
+
+  it("lifts unauthorized only on reauthorized or reset, and reset clears everything", () => {
+    const unauthorized: HealthState = { status: "unauthorized", reason: "401", untilMs: 0, sinceMs: NOW, failures: [NOW] };
+    expect(apply(unauthorized, { kind: "reauthorized" })).toEqual({ ...HEALTHY, failures: [NOW] });
+    expect(apply({ ...unauthorized, status: "overloaded", untilMs: NOW + 5 }, { kind: "reauthorized" })).toMatchObject({ status: "overloaded" });
+    expect(apply(unauthorized, { kind: "reset" })).toEqual({ ...HEALTHY, failures: [] });
+  });
+});
+
+describe("availability", () => {
+  const condition = (status: HealthState["status"], untilMs: number, extra: { probeInFlight?: boolean; windows?: never[] } = {}) => ({
+    health: { status, reason: "r", untilMs },
+    probeInFlight: extra.probeInFlight ?? false,
+    windows: [],
+  });
+
+  it("is usable with no condition, and not while blocked, with the time it comes back", () => {
+    expect(availability(undefined, NOW)).toEqual({ usable: true, probe: false, utilization: 0 });
+    expect(availability(condition("rate_limited", NOW + 5_000), NOW)).toEqual({ usable: false, untilMs: NOW + 5_000 });
+    expect(availability(condition("rate_limited", NOW - 1), NOW)).toMatchObject({ usable: true });
+    expect(availability(condition("unauthorized", 0), NOW)).toEqual({ usable: false, untilMs: 0 });
+  });
+
+  it("offers a half-open account as the probe only while no probe runs", () => {
+    expect(availability(condition("circuit_open", NOW + 1), NOW)).toEqual({ usable: false, untilMs: NOW + 1 });
+    expect(availability(condition("circuit_open", NOW), NOW)).toEqual({ usable: true, probe: true, utilization: 0 });
+    expect(availability(condition("circuit_open", NOW, { probeInFlight: true }), NOW)).toEqual({ usable: false, untilMs: 0 });
+  });
+
+  it("is not usable while a window is exhausted, and reports utilization as headroom", () => {
+    const exhausted = { ...condition("healthy", 0), windows: [{ name: "unified", status: "rejected", resetMs: NOW + 9_000 }] };
+    expect(availability(exhausted, NOW)).toEqual({ usable: false, untilMs: NOW + 9_000 });
+    const busy = { ...condition("healthy", 0), windows: [{ name: "5h", status: "allowed", utilization: 0.7, resetMs: NOW + 9_000 }] };
+    expect(availability(busy, NOW)).toEqual({ usable: true, probe: false, utilization: 0.7 });
+  });
+});
+
+describe("windowsFromOutcome", () => {
+  it("keeps nothing when no window was reported, and gives an exhausted window without a reset the default time", () => {
+    expect(windowsFromOutcome(outcome({ headers: { "retry-after": "1" } }), NOW, CONFIG)).toBeUndefined();
+    expect(windowsFromOutcome(outcome({ headers: { "anthropic-ratelimit-unified-status": "rejected" } }), NOW, CONFIG)).toEqual([
+      { name: "unified", status: "rejected", resetMs: NOW + CONFIG.rateLimitDefaultMs },
+    ]);
+  });
+});

@@ -1,0 +1,148 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { OutcomeKind } from "@claude-relay/proto/lease";
+import { startRedis, type TestRedis } from "@claude-relay/testkit";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedis } from "../redis/client.js";
+import { createRedisKeys } from "../redis/keys.js";
+import { applyHealthEvent, DEFAULT_HEALTH_CONFIG as CONFIG, HEALTHY, type HealthEvent, type HealthState } from "./account-health.js";
+import { createHealthStore, type HealthStore } from "./health-store.js";
+
+const TTL = 30_000;
+const keys = createRedisKeys({ prefix: `test-${randomBytes(4).toString("hex")}` });
+let server: TestRedis;
+let redis: Redis;
+let store: HealthStore;
+let clock = 1_900_000_000_000;
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = createRedis(server.url);
+  store = createHealthStore({ redis, keys, now: () => clock, probeTtlMs: TTL });
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await server?.close();
+});
+
+async function account(): Promise<string> {
+  const id = randomUUID();
+  await redis.hset(keys.account(id), { type: "claude-console", name: id });
+  return id;
+}
+
+/** One step of a scenario: advance the clock, then apply the event (as the probe's lease when `probe`). */
+interface Step {
+  afterMs: number;
+  event: HealthEvent;
+  probe?: boolean;
+}
+
+const fail: HealthEvent = { kind: "failure", reason: "upstream answered 500" };
+const ok: HealthEvent = { kind: "success" };
+const SCENARIOS: Record<string, Step[]> = {
+  "breaker opens, a probe fails, another probe succeeds": [
+    { afterMs: 0, event: fail },
+    { afterMs: 1_000, event: fail },
+    { afterMs: 1_000, event: ok },
+    { afterMs: 1_000, event: fail },
+    { afterMs: 10_000, event: fail },
+    { afterMs: 10_000, event: ok },
+    { afterMs: CONFIG.breakerOpenMs, event: fail, probe: true },
+    { afterMs: CONFIG.breakerOpenMs, event: ok, probe: true },
+  ],
+  "failures spread wider than the window never open it": [
+    { afterMs: 0, event: fail },
+    { afterMs: CONFIG.breakerWindowMs / 2 + 1, event: fail },
+    { afterMs: CONFIG.breakerWindowMs / 2 + 1, event: fail },
+    { afterMs: CONFIG.breakerWindowMs / 2 + 1, event: fail },
+  ],
+  "blocks stack without shortening, unauthorized wins, reauthorized lifts it": [
+    { afterMs: 0, event: { kind: "block", status: "rate_limited", reason: "429", untilMs: 1_900_000_600_000 } },
+    { afterMs: 1_000, event: { kind: "block", status: "overloaded", reason: "529", untilMs: 1_900_000_100_000 } },
+    { afterMs: 1_000, event: fail },
+    { afterMs: 1_000, event: fail },
+    { afterMs: 1_000, event: fail },
+    { afterMs: 1_000, event: { kind: "block", status: "unauthorized", reason: "401", untilMs: 0 } },
+    { afterMs: 1_000, event: { kind: "block", status: "rate_limited", reason: "429", untilMs: 1_999_000_000_000 } },
+    { afterMs: 1_000, event: { kind: "reauthorized" } },
+    { afterMs: 1_000, event: { kind: "reset" } },
+  ],
+};
+
+describe("health-event.lua", () => {
+  for (const [name, steps] of Object.entries(SCENARIOS)) {
+    it(`makes the same transitions as applyHealthEvent: ${name}`, async () => {
+      const id = await account();
+      let expected: HealthState = { ...HEALTHY, failures: [] };
+      for (const [i, step] of steps.entries()) {
+        clock += step.afterMs;
+        const leaseId = step.probe ? `probe-${i}` : "";
+        if (step.probe) expect(await store.claimProbe(id, leaseId)).toBe(true);
+        expected = applyHealthEvent(expected, step.event, { nowMs: clock, isProbe: step.probe === true, config: CONFIG });
+        const status = await store.apply(id, step.event, leaseId);
+        const stored = await store.read(id);
+        expect({ step: i, returned: status, ...stored.health, failures: stored.failureCount }).toEqual({
+          step: i,
+          returned: expected.status,
+          status: expected.status,
+          reason: expected.reason,
+          untilMs: expected.untilMs,
+          sinceMs: expected.sinceMs,
+          failures: expected.failures.length,
+        });
+      }
+    });
+  }
+});
+
+describe("createHealthStore", () => {
+  it("stores the windows an outcome reports and keeps them when the next reports none", async () => {
+    const id = await account();
+    const headers = { "anthropic-ratelimit-unified-status": "allowed", "anthropic-ratelimit-unified-5h-utilization": "0.25" };
+    expect(await store.recordOutcome(id, "l1", { kind: OutcomeKind.SUCCESS, status: 200, headers, detail: "" })).toBe("healthy");
+    await store.recordOutcome(id, "l2", { kind: OutcomeKind.SUCCESS, status: 200, headers: {}, detail: "" });
+    const conditions = await store.conditions([id, await account()]);
+    expect(conditions.size).toBe(1);
+    expect(conditions.get(id)?.windows).toEqual([
+      { name: "unified", status: "allowed", resetMs: 0 },
+      { name: "5h", status: "", utilization: 0.25, resetMs: 0 },
+    ]);
+  });
+
+  it("writes nothing for an account that does not exist", async () => {
+    const ghost = randomUUID();
+    expect(await store.recordOutcome(ghost, "l", { kind: OutcomeKind.UPSTREAM_ERROR, status: 529, headers: {}, detail: "" })).toBeUndefined();
+    expect(await redis.exists(keys.accountHealth(ghost), keys.accountFailures(ghost))).toBe(0);
+  });
+
+  it("grants a half-open account's probe to exactly one of many racing replicas, and again once it ends", async () => {
+    const id = await account();
+    for (let i = 0; i < CONFIG.breakerFailures; i++) await store.apply(id, fail);
+    clock += CONFIG.breakerOpenMs;
+    const clients = [createRedis(server.url), createRedis(server.url), createRedis(server.url)];
+    try {
+      const replicas = clients.map((c) => createHealthStore({ redis: c, keys, now: () => clock, probeTtlMs: TTL }));
+      const claims = await Promise.all(Array.from({ length: 30 }, (_, i) => replicas[i % 3]!.claimProbe(id, `lease-${i}`)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect((await store.conditions([id])).get(id)?.probeInFlight).toBe(true);
+      const winner = `lease-${claims.indexOf(true)}`;
+      await store.releaseProbe(id, winner);
+      expect((await store.conditions([id])).get(id)?.probeInFlight).toBe(false);
+      expect(await store.claimProbe(id, "next")).toBe(true);
+    } finally {
+      for (const c of clients) c.disconnect();
+    }
+  });
+
+  it("lets a probe claim lapse after the lease TTL when its Release never comes", async () => {
+    const id = await account();
+    for (let i = 0; i < CONFIG.breakerFailures; i++) await store.apply(id, fail);
+    clock += CONFIG.breakerOpenMs;
+    expect(await store.claimProbe(id, "crashed")).toBe(true);
+    expect(await store.claimProbe(id, "other")).toBe(false);
+    clock += TTL;
+    expect(await store.claimProbe(id, "other")).toBe(true);
+  });
+});

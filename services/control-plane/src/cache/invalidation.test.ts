@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { parseChange } from "./invalidation.js";
+
+describe("parseChange", () => {
+  it("reads an account or an API key change", () => {
+    expect(parseChange('{"kind":"account","id":"a-1"}')).toEqual({ kind: "account", id: "a-1" });
+    expect(parseChange('{"kind":"api-key","id":"k-1","extra":true}')).toEqual({ kind: "api-key", id: "k-1" });
+  });
+
+  it("invalidates everything on a message it does not understand", () => {
+    expect(parseChange("not json")).toBe("all");
+    expect(parseChange('{"kind":"session","id":"s"}')).toBe("all");
+    expect(parseChange('{"kind":"account","id":7}')).toBe("all");
+    expect(parseChange("null")).toBe("all");
+  });
+});

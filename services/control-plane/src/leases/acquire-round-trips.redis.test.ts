@@ -1,0 +1,166 @@
+/**
+ * What Acquire and Release cost in Redis once the caches are warm, measured on
+ * the whole control plane as app.ts wires it (every store, health, limits,
+ * usage, sessions), called over gRPC. A round trip is one write on the
+ * command connection: auto-pipelining sends a tick's commands together.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { loadConfig } from "@claude-relay/config";
+import { createLogger } from "@claude-relay/logging";
+import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
+import { AcquireRequestSchema, LeaseService, OutcomeKind, ReleaseRequestSchema, type AcquireResponse } from "@claude-relay/proto/lease";
+import { startRedis, type TestRedis } from "@claude-relay/testkit";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccountStore } from "../accounts/account-store.js";
+import { createCredentialCipher, parseEncryptionKey } from "../accounts/credential-cipher.js";
+import { buildControlPlane, type ControlPlane } from "../app.js";
+import { controlPlaneConfigSchema } from "../config.js";
+import { createApiKeyStore, hashApiKey } from "../keys/api-key-store.js";
+import { createRedis } from "../redis/client.js";
+import { createRedisKeys } from "../redis/keys.js";
+
+const TOKEN = "round-trips-internal-token-0123";
+const LeaseClient = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(LeaseService), "LeaseService");
+
+let server: TestRedis;
+let dataDir: string;
+let app: ControlPlane;
+let client: grpc.Client;
+let redis: Redis;
+let keyHash: string;
+
+/** One command as sent: its name and its first argument (the key, for all but scripts). */
+interface Sent {
+  name: string;
+  first: string;
+}
+
+/** Records every write on a client's connection, with the commands it carried. */
+function recordWrites(target: Redis): { batches: Sent[][] } {
+  const log = { batches: [] as Sent[][] };
+  const stream = (target as unknown as { stream: { write: (chunk: unknown, ...rest: unknown[]) => boolean } }).stream;
+  const write = stream.write.bind(stream);
+  stream.write = (chunk: unknown, ...rest: unknown[]) => {
+    // Each command is a RESP array of bulk strings: its name, then its arguments.
+    const commands = [...String(chunk).matchAll(/\*\d+\r\n\$\d+\r\n([A-Za-z]+)\r\n(?:\$\d+\r\n([^\r]*)\r\n)?/g)];
+    log.batches.push(commands.map((m) => ({ name: (m[1] as string).toLowerCase(), first: m[2] ?? "" })));
+    return write(chunk, ...rest);
+  };
+  return log;
+}
+
+beforeAll(async () => {
+  server = await startRedis();
+  dataDir = await mkdtemp(join(tmpdir(), "control-plane-round-trips-"));
+  const config = loadConfig(controlPlaneConfigSchema, {
+    REDIS_URL: server.url,
+    CONTROL_PLANE_GRPC_PORT: "0",
+    CONTROL_PLANE_HTTP_PORT: "0",
+    CONTROL_PLANE_INTERNAL_TOKEN: TOKEN,
+    CONTROL_PLANE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+    CONTROL_PLANE_DATA_DIR: dataDir,
+    ADMIN_PASSWORD: "round-trips-password",
+  });
+  const keys = createRedisKeys({ prefix: `test-${randomBytes(4).toString("hex")}` });
+  redis = createRedis(server.url);
+  app = buildControlPlane(config, createLogger({ service: "control-plane", level: "silent" }), { keys, redis });
+  const { grpcPort } = await app.start();
+  client = new LeaseClient(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+
+  // Another connection plays the admin: the app learns of these through its invalidation channel.
+  const admin = createRedis(server.url);
+  try {
+    const accounts = createAccountStore({ redis: admin, keys, cipher: createCredentialCipher(parseEncryptionKey(config.CONTROL_PLANE_ENCRYPTION_KEY.reveal())) });
+    for (let i = 0; i < 3; i++) {
+      await accounts.create({ name: `acct-${i}`, type: "claude-console", maxConcurrentTasks: 5, credential: { kind: "api-key", apiKey: `sk-${i}` } });
+    }
+    keyHash = hashApiKey((await createApiKeyStore({ redis: admin, keys }).create({ name: "k", concurrencyLimit: 10 })).plaintextKey);
+  } finally {
+    admin.disconnect();
+  }
+});
+
+afterAll(async () => {
+  client?.close();
+  await app?.close();
+  await server?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+function call<T>(method: "acquire" | "release", request: unknown): Promise<T> {
+  const metadata = new grpc.Metadata();
+  metadata.set("x-internal-token", TOKEN);
+  return new Promise((resolve, reject) => {
+    const fn = (client as unknown as Record<string, Function>)[method]!.bind(client);
+    fn(request, metadata, { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+const acquire = (sessionHash: string, hash = keyHash) => call<AcquireResponse>("acquire", create(AcquireRequestSchema, { keyHash: hash, model: "claude-sonnet-4-5", sessionHash }));
+const release = (leaseId: string) =>
+  call("release", create(ReleaseRequestSchema, { leaseId, outcome: { kind: OutcomeKind.SUCCESS, status: 200 }, usage: { model: "claude-sonnet-4-5", inputTokens: 10, outputTokens: 20 }, latencyMs: 12 }));
+const leaseId = (res: AcquireResponse) => {
+  if (res.result.case !== "lease") throw new Error(`expected a lease, got ${res.result.case}`);
+  return res.result.value.leaseId;
+};
+
+/** Runs fn after the connection went quiet; returns the writes it caused, waiting a moment for writes it left in flight. */
+async function measure<T>(log: { batches: Sent[][] }, fn: () => Promise<T>): Promise<{ result: T; batches: Sent[][] }> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  log.batches.length = 0;
+  const result = await fn();
+  const onPath = [...log.batches];
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return { result, batches: onPath };
+}
+
+/** True when a command touches what the catalog caches: key and account records, the hash lookup, the id sets. */
+const readsCatalog = (batches: Sent[][]) => batches.flat().some(({ first }) => /:(account|apikey|apikey-hash):|:(accounts|apikeys)$/.test(first));
+
+const describeBatches = (batches: Sent[][]) =>
+  `${batches.length} round trips, ${batches.flat().length} commands (${batches.map((b) => b.map((c) => c.name).join(" ")).join(" | ")})`;
+
+describe("Acquire's Redis cost on a warm cache, through the whole app", () => {
+  it("reads no key or account from Redis, and takes at most two round trips; Release takes one", async () => {
+    const log = recordWrites(redis);
+    // Warm up until an Acquire reads no record: the invalidation channel is live and every credential is cached.
+    for (let tries = 0; ; tries++) {
+      const warm = await Promise.all([acquire("session-1"), ...Array.from({ length: 5 }, () => acquire(""))]);
+      await Promise.all(warm.map((res) => release(leaseId(res))));
+      const probe = await measure(log, () => acquire(""));
+      await release(leaseId(probe.result));
+      if (!readsCatalog(probe.batches) || tries >= 50) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    const sticky = await measure(log, () => acquire("session-1"));
+    const plain = await measure(log, () => acquire(""));
+    const released = await measure(log, () => release(leaseId(sticky.result)));
+    await release(leaseId(plain.result));
+    const unknown = await measure(log, () => acquire("", "f".repeat(64)));
+    const unknownAgain = await measure(log, () => acquire("", "f".repeat(64)));
+    console.log(
+      [
+        `Acquire with a sticky session: ${describeBatches(sticky.batches)}`,
+        `Acquire without a session: ${describeBatches(plain.batches)}`,
+        `Release: ${describeBatches(released.batches)}`,
+        `Acquire with an unknown key: ${unknown.batches.length} round trips, then ${unknownAgain.batches.length} once the miss is cached`,
+      ].join("\n"),
+    );
+
+    for (const measured of [sticky, plain]) {
+      expect(measured.result.result.case).toBe("lease");
+      // Keys and accounts come from the cache: no record, index or credential read.
+      expect(readsCatalog(measured.batches)).toBe(false);
+      expect(measured.batches.length).toBeLessThanOrEqual(2);
+    }
+    expect(released.batches).toHaveLength(1);
+    expect(unknownAgain.batches).toHaveLength(0);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Reads back the counters usage-recorder writes: one series (the total, or
+ * one key, account or model) by day or by hour, and a dimension's breakdown
+ * (every key, account or model used) summed over days. Admin-side only, so it
+ * may read many hashes; each read is one command, issued together.
+ */
+import type { RedisClient } from "../redis/client.js";
+import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
+import { hoursOf } from "./usage-periods.js";
+import { modelLabel, USAGE_COUNTERS, type UsageCounter } from "./usage-recorder.js";
+
+/** Counter totals; cost in nano-dollars. */
+export type UsageTotals = Record<UsageCounter, number>;
+
+/** What a series is about. */
+export type UsageSubject = { kind: "total" } | { kind: "key" | "account" | "model"; id: string };
+
+/** A breakdown dimension. */
+export type UsageDimension = "key" | "account" | "model";
+
+/** Reads usage counters. */
+export interface UsageReader {
+  /** One total per day, in the order given. */
+  daily(subject: UsageSubject, days: readonly string[]): Promise<UsageTotals[]>;
+  /** The 24 hourly totals of a day, hour 0 first. */
+  hourly(subject: UsageSubject, day: string): Promise<UsageTotals[]>;
+  /** Every id of the dimension used on the days, with its totals over them. */
+  breakdown(dimension: UsageDimension, days: readonly string[]): Promise<Map<string, UsageTotals>>;
+}
+
+/** All counters at 0. */
+export function emptyTotals(): UsageTotals {
+  return Object.fromEntries(USAGE_COUNTERS.map((c) => [c, 0])) as UsageTotals;
+}
+
+/** Adds `more` into `into` and returns it. */
+export function addTotals(into: UsageTotals, more: UsageTotals): UsageTotals {
+  for (const c of USAGE_COUNTERS) into[c] += more[c];
+  return into;
+}
+
+/** Orders by cost, then requests, most first. */
+export function byCostThenRequests(a: UsageTotals, b: UsageTotals): number {
+  return b.cost_nanos - a.cost_nanos || b.requests - a.requests;
+}
+
+/** A reader over one Redis client. */
+export function createUsageReader(options: { redis: RedisClient; keys?: RedisKeys }): UsageReader {
+  const { redis } = options;
+  const keys = options.keys ?? createRedisKeys();
+
+  /** The totals of one period: a plain hash, or the "<model>|" fields of a per-model hash. */
+  async function read(hashKey: string, model?: string): Promise<UsageTotals> {
+    if (model === undefined) return parseTotals(await redis.hgetall(hashKey));
+    const values = await redis.hmget(hashKey, ...USAGE_COUNTERS.map((c) => `${model}|${c}`));
+    return parseTotals(Object.fromEntries(USAGE_COUNTERS.map((c, i) => [c, values[i] ?? "0"])));
+  }
+
+  function periodKey(subject: UsageSubject, period: string, hourly: boolean): [string, string?] {
+    switch (subject.kind) {
+      case "total":
+        return [hourly ? keys.usageHour(period) : keys.usageDay(period)];
+      case "key":
+        return [hourly ? keys.apiKeyHourlyUsage(subject.id, period) : keys.apiKeyDailyUsage(subject.id, period)];
+      case "account":
+        return [hourly ? keys.accountHourlyUsage(subject.id, period) : keys.accountDailyUsage(subject.id, period)];
+      case "model":
+        return [hourly ? keys.usageHourByModel(period) : keys.usageDayBy(period, "model"), modelLabel(subject.id)];
+    }
+  }
+
+  return {
+    daily(subject, days) {
+      return Promise.all(days.map((day) => read(...periodKey(subject, day, false))));
+    },
+
+    hourly(subject, day) {
+      return Promise.all(hoursOf(day).map((hour) => read(...periodKey(subject, hour, true))));
+    },
+
+    async breakdown(dimension, days) {
+      const hashes = await Promise.all(days.map((day) => redis.hgetall(keys.usageDayBy(day, dimension))));
+      const out = new Map<string, UsageTotals>();
+      for (const hash of hashes) {
+        for (const [field, value] of Object.entries(hash)) {
+          const cut = field.lastIndexOf("|");
+          const counter = field.slice(cut + 1) as UsageCounter;
+          if (cut <= 0 || !USAGE_COUNTERS.includes(counter)) continue;
+          const id = field.slice(0, cut);
+          let totals = out.get(id);
+          if (!totals) out.set(id, (totals = emptyTotals()));
+          totals[counter] += Number(value) || 0;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+function parseTotals(hash: Record<string, string>): UsageTotals {
+  const totals = emptyTotals();
+  for (const c of USAGE_COUNTERS) totals[c] = Number(hash[c] ?? 0) || 0;
+  return totals;
+}
