@@ -1,8 +1,10 @@
 /**
  * The admin UI in a real browser (headless Chromium through playwright-core)
- * against the whole stack: sign in, create an account and a key, copy the
- * key's secret, watch the concurrency bar follow leases held over gRPC
- * without a reload, switch the language, and reload a deep link.
+ * against the whole stack: sign in to a dashboard that counts a request
+ * made through the relay, create an account (healthy) and a key, copy the
+ * key's secret, find and unbind the request's session, watch the concurrency
+ * bar follow leases held over gRPC without a reload, switch the language, reload a deep link, find the
+ * account's creation in the audit log, and change the password.
  * Screenshots of each page land in test-artifacts/admin-ui/.
  */
 import { createHash } from "node:crypto";
@@ -11,6 +13,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
 import { AcquireRequestSchema, LeaseService, type AcquireRequest, type AcquireResponse } from "@claude-relay/proto/lease";
@@ -20,6 +23,7 @@ import { repoRoot, startStack, type Stack } from "./support/stack.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ADMIN_PASSWORD = "e2e-admin-password-123";
+const NEW_ADMIN_PASSWORD = "e2e-changed-password-456";
 const artifacts = join(repoRoot, "test-artifacts", "admin-ui");
 const UI = { timeout: 15_000 };
 
@@ -105,7 +109,20 @@ describe("the admin UI", () => {
     const errors: string[] = [];
     page.on("pageerror", (err) => errors.push(err.message));
 
-    // Sign in: a wrong password is refused clearly, the right one lands on the accounts page.
+    // One request through the relay before signing in, so the dashboard and the sessions page have something to show.
+    const relayed = await fetch(`${s.relayUrl}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": s.clientKey, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hello from the admin UI test" }] }),
+    });
+    expect(relayed.status).toBe(200);
+    await relayed.arrayBuffer();
+    // Its cost lands with its Release, after the answer: wait for it rather than race it.
+    await expect
+      .poll(async () => (await s.apiKeys.listApiKeys({})).apiKeys.find((k) => k.name === "e2e")?.spend?.todayUsd ?? 0, UI)
+      .toBeGreaterThan(0);
+
+    // Sign in: a wrong password is refused clearly, the right one lands on the dashboard.
     await page.goto(`${s.adminUrl}/admin/`);
     await page.waitForURL(/\/admin\/login/, UI);
     await fill(page, "login-username", "admin");
@@ -115,6 +132,20 @@ describe("the admin UI", () => {
     await screenshot(page, "login");
     await fill(page, "login-password", ADMIN_PASSWORD);
     await page.getByTestId("login-submit").click();
+    await page.waitForURL(/\/admin\/dashboard$/, UI);
+
+    // The dashboard's cards count the request made before: one request, its tokens and cost, one healthy account.
+    const statValue = (card: string) => page.getByTestId(card).getByTestId("stat-value").textContent();
+    await expect.poll(() => statValue("stat-requests"), UI).toBe("1");
+    expect(Number((await statValue("stat-tokens"))?.replace(/,/g, ""))).toBeGreaterThan(0);
+    expect(await statValue("stat-cost")).toMatch(/^\$0\.\d*[1-9]/);
+    expect(await statValue("stat-keys")).toBe("1");
+    expect(await page.getByTestId("accounts-by-health").getAttribute("data-health")).toBe("healthy");
+    await page.getByTestId("top-keys").getByText("e2e", { exact: true }).waitFor(UI);
+    await page.getByTestId("trend-chart").locator("canvas").waitFor(UI);
+    await page.getByTestId("model-chart").locator("canvas").waitFor(UI);
+    await screenshot(page, "dashboard");
+    await page.getByTestId("nav-accounts").click();
     await page.waitForURL(/\/admin\/accounts$/, UI);
     await row(page, "account-1").waitFor(UI);
 
@@ -134,6 +165,13 @@ describe("the admin UI", () => {
     const uiRow = row(page, "ui-account");
     await uiRow.waitFor(UI);
     await expect.poll(() => uiRow.getByTestId("concurrency-text").textContent(), UI).toBe("0 / 2");
+    // A new account is healthy, and says so on hover.
+    const healthTag = uiRow.getByTestId("health-tag");
+    expect(await healthTag.getAttribute("data-health")).toBe("healthy");
+    expect(await healthTag.textContent()).toContain("Healthy");
+    await healthTag.hover();
+    await expect.poll(() => page.getByTestId("health-tooltip").filter({ visible: true }).textContent(), UI).toContain("Taking requests.");
+    await page.mouse.move(0, 0);
 
     // Take the stack's own account out of scheduling, so every lease lands on ui-account.
     await row(page, "account-1").getByTestId("schedulable-switch").click();
@@ -159,6 +197,18 @@ describe("the admin UI", () => {
     await expect.poll(() => keyRow.getByTestId("api-key-state").textContent(), UI).toContain("Active");
     await expect.poll(() => keyRow.textContent(), UI).toContain(shown.slice(0, 7));
     await screenshot(page, "api-keys");
+
+    // The request made before signing in is a sticky session on account-1; unbinding it asks first.
+    await page.getByTestId("nav-sessions").click();
+    await page.waitForURL(/\/admin\/sessions$/, UI);
+    const sessionRow = page.locator(".el-table__body-wrapper .el-table__row").first();
+    await expect.poll(() => sessionRow.getByTestId("session-status").textContent(), UI).toContain("OK");
+    expect(await sessionRow.getByTestId("session-account").textContent()).toBe("account-1");
+    expect(await sessionRow.textContent()).toContain("e2e");
+    await screenshot(page, "sessions");
+    await sessionRow.getByTestId("unbind-session").click();
+    await page.locator(".el-message-box__btns .el-button--primary").click();
+    await expect.poll(() => sessionRow.getByTestId("session-status").textContent(), UI).toContain("Unbound");
 
     // Leases held over gRPC show up on the open page without a reload.
     await page.getByTestId("nav-accounts").click();
@@ -213,11 +263,62 @@ describe("the admin UI", () => {
     await expect.poll(() => page.getByTestId("snippet-claude-code").textContent(), UI).toContain(`ANTHROPIC_BASE_URL=${s.relayUrl}`);
     await screenshot(page, "connect");
 
-    // Settings, then sign out.
+    // The audit log shows the account's creation: by the admin, from this machine, after the refused first try.
+    const uiAccountId = (await s.accounts.listAccounts({})).accounts.find((a) => a.name === "ui-account")?.id ?? "";
+    expect(uiAccountId).not.toBe("");
+    await page.getByTestId("nav-audit").click();
+    await page.waitForURL(/\/admin\/audit$/, UI);
+    const creations = page
+      .locator(".el-table__body-wrapper .el-table__row")
+      .filter({ has: page.getByTestId("audit-target-name").getByText("ui-account", { exact: true }) })
+      .filter({ has: page.getByTestId("audit-action").getByText("AccountService/CreateAccount", { exact: true }) });
+    await expect.poll(() => creations.count(), UI).toBe(2);
+    const [created, refused] = [creations.nth(0), creations.nth(1)];
+    expect(await created.textContent()).toContain(uiAccountId);
+    expect(await created.textContent()).toContain("admin");
+    expect(await created.textContent()).toContain("127.0.0.1");
+    expect(await created.getByTestId("audit-outcome").textContent()).not.toContain("invalid_argument");
+    expect(await refused.getByTestId("audit-outcome").textContent()).toContain("invalid_argument");
+    // The upstream key typed into the form never reaches the log.
+    expect(await page.locator(".el-table__body-wrapper").textContent()).not.toContain("sk-ant-upstream-ui-0001");
+    await fill(page, "audit-filter-action", "ApiKeyService/");
+    await page.getByTestId("audit-search").click();
+    await expect.poll(() => page.getByTestId("audit-action").allTextContents(), UI).toEqual(["ApiKeyService/CreateApiKey", "ApiKeyService/CreateApiKey"]);
+    await page.getByTestId("audit-reset").click();
+    await expect.poll(() => creations.count(), UI).toBe(2);
+    await expect.poll(() => page.locator(".el-loading-mask").count(), UI).toBe(0);
+    await screenshot(page, "audit");
+
+    // Settings: change the password; the admin's other session (the stack's API client) ends.
     await page.getByTestId("nav-settings").click();
     await page.getByTestId("sign-out").waitFor(UI);
+    await fill(page, "password-current", ADMIN_PASSWORD);
+    await fill(page, "password-new", "too-short");
+    await fill(page, "password-confirm", "too-short");
+    await page.getByTestId("password-submit").click();
+    await page.getByTestId("password-error").waitFor(UI);
+    await fill(page, "password-new", NEW_ADMIN_PASSWORD);
+    await fill(page, "password-confirm", NEW_ADMIN_PASSWORD);
+    await page.getByTestId("password-submit").click();
+    await page.getByTestId("password-changed").waitFor(UI);
+    expect(await page.getByTestId("password-changed").textContent()).toContain("1");
+    await expect(s.accounts.listAccounts({})).rejects.toMatchObject({ code: Code.Unauthenticated });
     await screenshot(page, "settings");
+
+    // Sign out; the old password no longer works, the new one does.
     await page.getByTestId("sign-out").click();
+    await page.waitForURL(/\/admin\/login/, UI);
+    await fill(page, "login-username", "admin");
+    await fill(page, "login-password", ADMIN_PASSWORD);
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("login-error").waitFor(UI);
+    await fill(page, "login-password", NEW_ADMIN_PASSWORD);
+    await page.getByTestId("login-submit").click();
+    await page.waitForURL(/\/admin\/dashboard$/, UI);
+    await page.getByTestId("stat-accounts").waitFor(UI);
+
+    // Sign out for good: a deep link now leads to the login page.
+    await page.getByTestId("header-sign-out").click();
     await page.waitForURL(/\/admin\/login/, UI);
     await page.goto(`${s.adminUrl}/admin/accounts`);
     await page.waitForURL(/\/admin\/login/, UI);

@@ -133,7 +133,7 @@ describe("probes", () => {
 
   it("checks control-plane liveness with a native gRPC probe and readiness over HTTP /readyz", () => {
     const cp = container(render("defaults.yaml"), "rel-claude-relay-control-plane");
-    expect(cp.livenessProbe.grpc).toEqual({ port: 50051, service: "" });
+    expect(cp.livenessProbe.grpc).toEqual({ port: 50051, service: "liveness" });
     expect(cp.readinessProbe.httpGet).toMatchObject({ path: "/readyz", port: "http" });
   });
 });
@@ -200,10 +200,16 @@ describe("redis", () => {
     expect(podSources(render("defaults.yaml")).map((p) => p.owner)).not.toContain("Deployment/rel-claude-relay-redis");
   });
 
-  it("tells the control plane when the URL is a Redis Cluster", () => {
+  it("hands a Redis Cluster to the control plane as a redis+cluster:// URL with its extra seed nodes", () => {
+    const redisUrl = (objects: KubeObject[]) => Buffer.from(find(objects, "Secret", "rel-claude-relay-redis-url")?.data["redis-url"], "base64").toString();
     const objects = render("redis-cluster.yaml");
-    expect(envOf(objects, container(objects, "rel-claude-relay-control-plane"), "REDIS_CLUSTER")).toBe("true");
-    expect(envOf(render("defaults.yaml"), container(render("defaults.yaml"), "rel-claude-relay-control-plane"), "REDIS_CLUSTER")).toBe("false");
+    const cp = container(objects, "rel-claude-relay-control-plane");
+    expect(redisUrl(objects)).toBe("redis+cluster://redis-cluster.data.svc.cluster.local:6379");
+    expect(envOf(objects, cp, "REDIS_CLUSTER_NODES")).toBe("redis-cluster-1.data.svc.cluster.local:6379,redis-cluster-2.data.svc.cluster.local:6379");
+    expect(envOf(objects, cp, "REDIS_CLUSTER")).toBeUndefined();
+    const defaults = render("defaults.yaml");
+    expect(redisUrl(defaults)).toBe("redis://redis.data.svc.cluster.local:6379");
+    expect(envOf(defaults, container(defaults, "rel-claude-relay-control-plane"), "REDIS_CLUSTER_NODES")).toBeUndefined();
   });
 });
 

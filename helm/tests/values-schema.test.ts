@@ -7,6 +7,7 @@ const rejected: { file: string; says: string[] }[] = [
   { file: "missing-redis-url.yaml", says: ["/redis/url", "minLength"] },
   { file: "redis-url-scheme.yaml", says: ["/redis/url", "does not match pattern"] },
   { file: "embedded-cluster.yaml", says: ["/redis/cluster", "value must be false"] },
+  { file: "cluster-node.yaml", says: ["/redis/clusterNodes/0", "does not match pattern"] },
   { file: "log-level.yaml", says: ["/logLevel", "value must be one of"] },
   { file: "encryption-key.yaml", says: ["/secrets/encryptionKey", "does not match pattern"] },
   { file: "wrong-types.yaml", says: ["/relay/drainMs", "want integer", "/relay/autoscaling/minReplicas", "/controlPlane/grpcPort"] },

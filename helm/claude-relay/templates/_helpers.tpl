@@ -88,7 +88,12 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.redis.embedded.enabled }}
 {{- printf "redis://%s.%s.svc.%s:6379" (include "claude-relay.redis.fullname" .) .Release.Namespace .Values.clusterDomain }}
 {{- else }}
-{{- required "redis.url is required when redis.embedded.enabled is false and redis.existingSecret is empty" .Values.redis.url }}
+{{- $url := required "redis.url is required when redis.embedded.enabled is false and redis.existingSecret is empty" .Values.redis.url }}
+{{- /* The control plane opens a Redis Cluster client for a redis+cluster:// (rediss+cluster://) URL. */}}
+{{- if and .Values.redis.cluster (not (contains "+cluster://" $url)) }}
+{{- $url = regexReplaceAll "^(rediss?)://" $url "${1}+cluster://" }}
+{{- end }}
+{{- $url }}
 {{- end }}
 {{- end }}
 

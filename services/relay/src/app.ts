@@ -7,7 +7,7 @@ import { createMetricsHandler, createMetricsRegistry, type Registry } from "@cla
 import type { RelayConfig } from "./config.js";
 import { createLeaseClient, type LeaseClient } from "./control-plane/lease-client.js";
 import { createRelayServer } from "./http/server.js";
-import { createMessagesHandler } from "./proxy/handle-messages.js";
+import { createApiHandler } from "./proxy/handle-api.js";
 import { createRelayMetrics } from "./relay-metrics.js";
 import { createUpstreamPools } from "./upstream/pools.js";
 
@@ -22,9 +22,11 @@ export interface Relay {
   /** Listens; resolves to the bound port (RELAY_PORT=0 picks a free one). */
   start(): Promise<{ port: number }>;
   /**
-   * Stops accepting, turns /readyz to 503, lets requests in flight finish for up
-   * to `drainMs`, cuts the rest (each still releases its lease), then closes the
-   * upstream pools and the control-plane channel.
+   * Turns /readyz to 503, stops accepting connections, answers requests that still
+   * arrive on open ones with 503 overloaded_error, lets requests in flight finish
+   * for up to `drainMs`, cuts the rest (streams with an SSE error event; each still
+   * releases its lease), then closes the upstream pools and, once every Release
+   * has been sent, the control-plane channel.
    */
   close(options?: { drainMs?: number }): Promise<void>;
 }
@@ -44,16 +46,21 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
       deadlineMs: config.RELAY_CONTROL_PLANE_DEADLINE_MS,
     });
 
-  // pools — consumes: upstream timeouts; provides: a warm dispatcher per (origin, proxy).
+  // pools — consumes: upstream timeouts, the registry; provides: a dispatcher per (origin, proxy), its stats and health.
   const pools = createUpstreamPools({
     connections: config.RELAY_POOL_CONNECTIONS,
     connectTimeoutMs: config.RELAY_UPSTREAM_CONNECT_TIMEOUT_MS,
     headersTimeoutMs: config.RELAY_UPSTREAM_HEADERS_TIMEOUT_MS,
     bodyTimeoutMs: config.RELAY_STREAM_IDLE_TIMEOUT_MS,
+    idleEvictMs: config.RELAY_POOL_IDLE_EVICT_MS,
+    deadAfterFailures: config.RELAY_POOL_DEAD_AFTER_FAILURES,
+    probeIntervalMs: config.RELAY_POOL_PROBE_INTERVAL_MS,
+    registry,
+    log,
   });
 
-  // messages — consumes: leases, pools, metrics; provides: POST /v1/messages and the in-flight set.
-  const messages = createMessagesHandler({
+  // api — consumes: leases, pools, metrics; provides: the API routes and the in-flight set.
+  const api = createApiHandler({
     leases,
     pools,
     metrics,
@@ -62,9 +69,10 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     maxAttempts: config.RELAY_MAX_ATTEMPTS,
     upstreamHeadersTimeoutMs: config.RELAY_UPSTREAM_HEADERS_TIMEOUT_MS,
     streamIdleTimeoutMs: config.RELAY_STREAM_IDLE_TIMEOUT_MS,
+    clientPingIntervalMs: config.RELAY_CLIENT_PING_INTERVAL_MS,
   });
 
-  // server — consumes: messages, readiness, metrics; provides: the client-facing HTTP endpoint.
+  // server — consumes: api, readiness, metrics; provides: the client-facing HTTP endpoint.
   let closing = false;
   const server = createRelayServer({
     host: config.RELAY_HOST,
@@ -72,7 +80,7 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     headersTimeoutMs: config.RELAY_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: config.RELAY_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: config.RELAY_KEEP_ALIVE_TIMEOUT_MS,
-    messages,
+    api,
     isReady: () => !closing && leases.isReady(),
     metricsHandler: createMetricsHandler(registry),
     metrics,
@@ -87,20 +95,28 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
       leases.isReady();
       const port = await server.listen();
       log.info({ host: config.RELAY_HOST, port, controlPlane: config.RELAY_CONTROL_PLANE_URL }, "relay listening");
+      if (config.RELAY_WARM_ORIGINS.length > 0) {
+        // Not awaited: an upstream that is slow to answer must not hold the start.
+        pools.warm(config.RELAY_WARM_ORIGINS, config.RELAY_WARM_CONNECTIONS).then(
+          (results) => log.info({ warmed: results }, "upstream connections warmed"),
+          (error: unknown) => log.warn({ err: error }, "upstream warm-up failed"),
+        );
+      }
       return { port };
     },
     close({ drainMs = config.RELAY_DRAIN_MS } = {}) {
       closed ??= (async () => {
         closing = true;
+        api.refuseNew();
         server.stopAccepting();
-        if (messages.inflight > 0) {
-          log.info({ inflight: messages.inflight, drainMs }, "draining requests in flight");
-          await within(messages.idle(), drainMs);
+        if (api.inflight > 0) {
+          log.info({ inflight: api.inflight, drainMs }, "draining requests in flight");
+          await within(api.idle(), drainMs);
         }
-        if (messages.inflight > 0) {
-          log.warn({ inflight: messages.inflight }, "cutting requests still in flight");
-          messages.abortAll();
-          await within(messages.idle(), 2_000);
+        if (api.inflight > 0) {
+          log.warn({ inflight: api.inflight }, "cutting requests still in flight");
+          api.abortAll();
+          await within(api.idle(), 2_000);
         }
         await server.closeAll();
         await pools.close();

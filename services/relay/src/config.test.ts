@@ -13,7 +13,12 @@ describe("relayConfigSchema", () => {
       RELAY_CONTROL_PLANE_URL: "dns:///127.0.0.1:50051",
       RELAY_MAX_BODY_BYTES: 32 * 1024 * 1024,
       RELAY_STREAM_IDLE_TIMEOUT_MS: 300_000,
-      RELAY_POOL_CONNECTIONS: 128,
+      RELAY_POOL_CONNECTIONS: 512,
+      RELAY_POOL_IDLE_EVICT_MS: 300_000,
+      RELAY_POOL_DEAD_AFTER_FAILURES: 3,
+      RELAY_POOL_PROBE_INTERVAL_MS: 5_000,
+      RELAY_WARM_ORIGINS: [],
+      RELAY_CLIENT_PING_INTERVAL_MS: 0,
       RELAY_MAX_ATTEMPTS: 2,
       RELAY_DRAIN_MS: 30_000,
       LOG_LEVEL: "info",
@@ -50,6 +55,22 @@ describe("relayConfigSchema", () => {
 
   it("requires the internal token", () => {
     expect(() => loadConfig(relayConfigSchema, {})).toThrow(/RELAY_INTERNAL_TOKEN: is required/);
+  });
+
+  it("reads the warm-up origins from a comma list, once each", () => {
+    const config = loadConfig(relayConfigSchema, {
+      RELAY_INTERNAL_TOKEN: TOKEN,
+      RELAY_WARM_ORIGINS: " https://api.anthropic.com/v1 , http://127.0.0.1:8081,https://api.anthropic.com,",
+    });
+    expect(config.RELAY_WARM_ORIGINS).toEqual(["https://api.anthropic.com", "http://127.0.0.1:8081"]);
+    expect(() => loadConfig(relayConfigSchema, { RELAY_INTERNAL_TOKEN: TOKEN, RELAY_WARM_ORIGINS: "ftp://files" })).toThrow(/RELAY_WARM_ORIGINS/);
+  });
+
+  it("refuses a ping interval that the stream idle timeout would cut first", () => {
+    expect(() =>
+      loadConfig(relayConfigSchema, { RELAY_INTERNAL_TOKEN: TOKEN, RELAY_CLIENT_PING_INTERVAL_MS: "5000", RELAY_STREAM_IDLE_TIMEOUT_MS: "5000" }),
+    ).toThrow(/RELAY_CLIENT_PING_INTERVAL_MS: must be shorter than RELAY_STREAM_IDLE_TIMEOUT_MS/);
+    expect(loadConfig(relayConfigSchema, { RELAY_INTERNAL_TOKEN: TOKEN, RELAY_CLIENT_PING_INTERVAL_MS: "15000" }).RELAY_CLIENT_PING_INTERVAL_MS).toBe(15_000);
   });
 
   it("refuses a headers timeout longer than the request timeout", () => {

@@ -22,6 +22,33 @@ function grpcTarget(defaultValue: string) {
     });
 }
 
+/** A comma-separated list of http(s) URLs, kept as their origins (empty: none). */
+function originList() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const origins: string[] = [];
+      for (const item of (raw ?? "").split(",")) {
+        const value = item.trim();
+        if (value === "") continue;
+        let url: URL;
+        try {
+          url = new URL(value);
+        } catch {
+          ctx.addIssue({ code: "custom", message: `"${value.slice(0, 100)}" is not a valid URL` });
+          return z.NEVER;
+        }
+        if (url.protocol !== "http:" && url.protocol !== "https:") {
+          ctx.addIssue({ code: "custom", message: `"${url.origin}" must use http: or https:` });
+          return z.NEVER;
+        }
+        if (!origins.includes(url.origin)) origins.push(url.origin);
+      }
+      return origins;
+    });
+}
+
 /** The RELAY_* environment schema. */
 export const relayConfigSchema = z
   .object({
@@ -52,11 +79,29 @@ export const relayConfigSchema = z
   RELAY_UPSTREAM_HEADERS_TIMEOUT_MS: envInt(600_000, { min: 100 }),
   /** Longest upstream silence inside a response body before the stream is cut with an error event. */
   RELAY_STREAM_IDLE_TIMEOUT_MS: envInt(300_000, { min: 100 }),
-  /** Connections per upstream origin (and proxy). */
-  RELAY_POOL_CONNECTIONS: envInt(128, { min: 1, max: 10_000 }),
+  /**
+   * Most sockets per upstream origin (and proxy). Every request in flight holds one,
+   * streams included, so this bounds the streams one relay can relay to one origin.
+   */
+  RELAY_POOL_CONNECTIONS: envInt(512, { min: 1, max: 10_000 }),
+  /** A dispatcher (origin, proxy) unused for this long is closed, and its metrics go with it. */
+  RELAY_POOL_IDLE_EVICT_MS: envInt(300_000, { min: 1_000 }),
+  /** Consecutive failed connects after which an (origin, proxy) pair is marked dead and attempts on it fail fast. */
+  RELAY_POOL_DEAD_AFTER_FAILURES: envInt(3, { min: 1, max: 1_000 }),
+  /** How often a dead (origin, proxy) pair is probed with a TCP connect to its first hop. */
+  RELAY_POOL_PROBE_INTERVAL_MS: envInt(5_000, { min: 100, max: 600_000 }),
+  /** Upstream origins to open connections to at start (comma list of URLs), so the first requests find them warm. */
+  RELAY_WARM_ORIGINS: originList(),
+  /** Connections opened per warm origin at start. */
+  RELAY_WARM_CONNECTIONS: envInt(2, { min: 1, max: 64 }),
+  /**
+   * Sends an `event: ping` to a streaming client after this long without an upstream
+   * byte, so idle proxies and load balancers keep the connection; 0 turns it off.
+   */
+  RELAY_CLIENT_PING_INTERVAL_MS: envInt(0, { min: 0, max: 600_000 }),
   /** Attempts per request, counting the first: 2 means one failover to another account. */
   RELAY_MAX_ATTEMPTS: envInt(2, { min: 1, max: 5 }),
-  /** On shutdown, time in-flight requests get to finish before they are cut. */
+  /** On SIGTERM, time the requests in flight get to finish before they are cut with an error event. */
   RELAY_DRAIN_MS: envInt(30_000, { min: 0 }),
   /** pino level. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -65,6 +110,10 @@ export const relayConfigSchema = z
     // node:http refuses a headers timeout longer than the whole-request timeout.
     if (config.RELAY_HEADERS_TIMEOUT_MS > config.RELAY_REQUEST_TIMEOUT_MS) {
       ctx.addIssue({ code: "custom", path: ["RELAY_HEADERS_TIMEOUT_MS"], message: "must not exceed RELAY_REQUEST_TIMEOUT_MS" });
+    }
+    // A ping is only useful before the idle timeout cuts the silent stream.
+    if (config.RELAY_CLIENT_PING_INTERVAL_MS > 0 && config.RELAY_CLIENT_PING_INTERVAL_MS >= config.RELAY_STREAM_IDLE_TIMEOUT_MS) {
+      ctx.addIssue({ code: "custom", path: ["RELAY_CLIENT_PING_INTERVAL_MS"], message: "must be shorter than RELAY_STREAM_IDLE_TIMEOUT_MS" });
     }
   });
 

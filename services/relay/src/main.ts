@@ -1,6 +1,7 @@
 /**
  * The relay process: configuration → logger → relay → listen; SIGTERM or SIGINT
- * drains and exits 0, a bad configuration prints every problem and exits 1.
+ * drains (see Relay.close) and exits 0, a bad configuration prints every
+ * problem and exits 1.
  */
 import { createRequire } from "node:module";
 import { ConfigError, loadConfig } from "@claude-relay/config";
@@ -15,7 +16,12 @@ async function main(): Promise<void> {
   const relay = buildRelay(config, log);
   await relay.start();
   const stop = (signal: NodeJS.Signals): void => {
-    log.info({ signal }, "shutting down");
+    log.info({ signal, drainMs: config.RELAY_DRAIN_MS }, "shutting down");
+    // The drain is bounded; a close that still hangs past it must not keep the process.
+    setTimeout(() => {
+      log.error("shutdown did not finish in time");
+      process.exit(1);
+    }, config.RELAY_DRAIN_MS + 15_000).unref();
     relay.close({ drainMs: config.RELAY_DRAIN_MS }).then(() => process.exit(0), (error: unknown) => {
       log.error({ err: error }, "shutdown failed");
       process.exit(1);

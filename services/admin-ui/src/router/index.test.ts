@@ -6,7 +6,8 @@ function router(signedIn: boolean) {
   return createAppRouter({ isSignedIn: () => signedIn }, createMemoryHistory("/admin/"));
 }
 
-describe("router guard", () => {
+// The first navigation compiles a lazily loaded page with Element Plus, which takes seconds on a loaded machine.
+describe("router guard", { timeout: 30_000 }, () => {
   it("sends a signed-out user to the login page, remembering the deep link", async () => {
     const r = router(false);
     await r.push("/api-keys");
@@ -20,17 +21,23 @@ describe("router guard", () => {
     expect(r.currentRoute.value.name).toBe("settings");
   });
 
-  it("sends a signed-in user away from the login page and unknown paths to the accounts", async () => {
+  it("sends a signed-in user away from the login page and unknown paths to the dashboard", async () => {
     const r = router(true);
     await r.push("/login");
-    expect(r.currentRoute.value.name).toBe("accounts");
+    expect(r.currentRoute.value.name).toBe("dashboard");
     await r.push("/no/such/page");
-    expect(r.currentRoute.value.name).toBe("accounts");
+    expect(r.currentRoute.value.name).toBe("dashboard");
   });
 
-  it("opens the accounts page at the root", async () => {
+  it("opens the dashboard at the root", async () => {
     const r = router(true);
     await r.push("/");
-    expect(r.currentRoute.value.name).toBe("accounts");
+    expect(r.currentRoute.value.name).toBe("dashboard");
+  });
+
+  it("opens the sessions page by its deep link", async () => {
+    const r = router(true);
+    await r.push("/sessions");
+    expect(r.currentRoute.value.name).toBe("sessions");
   });
 });

@@ -28,20 +28,23 @@ export function createAppRouter(session: RouterSession, history: RouterHistory =
         path: "/",
         component: AppLayout,
         children: [
-          { path: "", redirect: { name: "accounts" } },
+          { path: "", redirect: { name: "dashboard" } },
+          { path: "dashboard", name: "dashboard", component: () => import("../views/DashboardView.vue") },
           { path: "accounts", name: "accounts", component: () => import("../views/AccountsView.vue") },
           { path: "api-keys", name: "api-keys", component: () => import("../views/ApiKeysView.vue") },
+          { path: "sessions", name: "sessions", component: () => import("../views/SessionsView.vue") },
           { path: "connect", name: "connect", component: () => import("../views/ConnectView.vue") },
+          { path: "audit", name: "audit", component: () => import("../views/AuditLogView.vue") },
           { path: "settings", name: "settings", component: () => import("../views/SettingsView.vue") },
         ],
       },
-      { path: "/:unknown(.*)*", redirect: "/accounts" },
+      { path: "/:unknown(.*)*", redirect: "/dashboard" },
     ],
   });
 
   router.beforeEach((to) => {
     const signedIn = session.isSignedIn();
-    if (to.meta.public) return to.name === "login" && signedIn ? { name: "accounts" } : true;
+    if (to.meta.public) return to.name === "login" && signedIn ? { name: "dashboard" } : true;
     if (signedIn) return true;
     return { name: "login", query: to.fullPath === "/" ? {} : { redirect: to.fullPath } };
   });

@@ -111,4 +111,8 @@ describe("isModelAllowed", () => {
     expect(isModelAllowed(["claude-sonnet-*"], "claude-sonnet-4-5-20250929")).toBe(true);
     expect(isModelAllowed(["claude-sonnet-*"], "claude-opus-4-1")).toBe(false);
   });
+
+  it("lets a request that names no model through (model listings)", () => {
+    expect(isModelAllowed(["claude-sonnet-*"], "")).toBe(true);
+  });
 });

@@ -77,6 +77,7 @@ function globMatches(pattern: string, text: string): boolean {
 
 /** An empty list allows every model; an entry ending in "*" allows every model starting with the rest. */
 export function isModelAllowed(allowed: readonly string[], model: string): boolean {
-  if (allowed.length === 0) return true;
+  // An empty model is a request that names none (GET /v1/models): nothing to check.
+  if (allowed.length === 0 || model === "") return true;
   return allowed.some((entry) => (entry.endsWith("*") ? model.startsWith(entry.slice(0, -1)) : entry === model));
 }

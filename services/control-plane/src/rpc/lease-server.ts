@@ -33,6 +33,7 @@ import { createHealthService, HEALTH_CHECK_PATH, healthServiceDefinition } from 
 import { createDrainingInterceptor } from "./interceptors/draining.js";
 import { createInternalTokenInterceptor } from "./interceptors/internal-token.js";
 import type { LeaseMetrics } from "./lease-metrics.js";
+import { withLivenessService } from "./liveness-health.js";
 import { addReflection, REFLECTION_PATHS } from "./reflection-service.js";
 
 /** What the lease server needs. */
@@ -119,7 +120,9 @@ export function createLeaseServer(deps: LeaseServerDeps): LeaseServer {
     },
   };
   server.addService(toGrpcServiceDefinition(LeaseService), handlers);
-  if (deps.isServing) server.addService(healthServiceDefinition, createHealthService({ isServing: deps.isServing, services: [LeaseService.typeName] }));
+  if (deps.isServing) {
+    server.addService(healthServiceDefinition, withLivenessService(createHealthService({ isServing: deps.isServing, services: [LeaseService.typeName] })));
+  }
   // Reflection needs no token either: it describes the services, it calls none of them.
   addReflection(server, { services: [LeaseService], health: deps.isServing !== undefined });
 

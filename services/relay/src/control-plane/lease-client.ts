@@ -119,7 +119,8 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
     return new Promise((resolve, reject) => {
       const deadline = Date.now() + options.deadlineMs;
       const fn = stub[method] as unknown as Unary<I, O>;
-      fn.call(stub, request, metadata.clone(), { deadline }, (error, response) => {
+      // One Metadata for every call: grpc-js copies it when the call starts.
+      fn.call(stub, request, metadata, { deadline }, (error, response) => {
         if (error) reject(new ControlPlaneError(method, error.code, error.details, { cause: error }));
         else resolve(response as O);
       });

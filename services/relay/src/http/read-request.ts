@@ -1,5 +1,5 @@
 /**
- * Reads a Messages request off the wire: the client key (hashed, never kept), the
+ * Reads an API request off the wire: the client key (hashed, never kept), the
  * body as raw bytes within the size limit, and the few fields the control plane
  * needs — `model`, `stream` and the session identity. The body is parsed once, to
  * read those fields, and forwarded as the bytes that arrived; nothing walks it
@@ -12,13 +12,17 @@ import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { RelayFailure } from "../errors.js";
 
-/** A Messages request, ready for Acquire and the upstream call. */
-export interface MessagesRequest {
-  /** The body exactly as received. */
+/** The API routes the relay forwards (all under `/v1`, `/api/v1` or `/claude/v1`). */
+export type ApiEndpoint = "messages" | "count_tokens" | "models";
+
+/** An API request, ready for Acquire and the upstream call. */
+export interface ApiRequest {
+  /** The body exactly as received; empty for a GET. */
   body: Buffer;
+  /** The model the body names; empty for `models`. */
   model: string;
   stream: boolean;
-  /** SHA-256 hex of the session identity; empty when the request carries none. */
+  /** SHA-256 hex of the session identity; empty when the request carries none (always, for count_tokens and models). */
   sessionHash: string;
   /** SHA-256 hex of the client's key. */
   keyHash: string;
@@ -26,23 +30,29 @@ export interface MessagesRequest {
 
 /** What reading gave: the request, a failure to answer with, or nothing because the client went away. */
 export type ReadRequestResult =
-  | { ok: true; request: MessagesRequest }
+  | { ok: true; request: ApiRequest }
   | { ok: false; failure: RelayFailure }
   | { ok: false; failure: null };
 
-/** Options of readMessagesRequest. */
+/** Options of readApiRequest. */
 export interface ReadRequestOptions {
   maxBodyBytes: number;
 }
 
-/** Reads and checks a `POST /v1/messages` request; see the module comment. */
-export async function readMessagesRequest(req: IncomingMessage, options: ReadRequestOptions): Promise<ReadRequestResult> {
+const NO_BODY = Buffer.alloc(0);
+
+/**
+ * Reads and checks a request to `endpoint`; see the module comment. `messages`
+ * and `count_tokens` need a JSON object with `model` and `messages`; a
+ * `models` listing has no body to read.
+ */
+export async function readApiRequest(req: IncomingMessage, endpoint: ApiEndpoint, options: ReadRequestOptions): Promise<ReadRequestResult> {
   const key = clientKeyOf(req.headers);
   const declared = Number(req.headers["content-length"]);
-  if (key === undefined || declared > options.maxBodyBytes) {
-    const drained = await readBody(req, -1);
-    if (drained === "gone") return { ok: false, failure: null };
+  if (key === undefined || endpoint === "models" || declared > options.maxBodyBytes) {
+    if (!(await discardBody(req))) return { ok: false, failure: null };
     if (key === undefined) return { ok: false, failure: { kind: "missing-key" } };
+    if (endpoint === "models") return { ok: true, request: { body: NO_BODY, model: "", stream: false, sessionHash: "", keyHash: sha256Hex(key) } };
     return { ok: false, failure: { kind: "body-too-large", limitBytes: options.maxBodyBytes } };
   }
   const body = await readBody(req, options.maxBodyBytes);
@@ -60,16 +70,24 @@ export async function readMessagesRequest(req: IncomingMessage, options: ReadReq
   if (typeof fields.model !== "string" || fields.model === "") return invalid("model: Field required");
   if (!Array.isArray(fields.messages)) return invalid("messages: Field required");
 
+  const messages = endpoint === "messages";
   return {
     ok: true,
     request: {
       body,
       model: fields.model,
-      stream: fields.stream === true,
-      sessionHash: sessionHashOf(fields, req.headers),
+      stream: messages && fields.stream === true,
+      // Counting tokens needs no prompt cache, so it neither uses nor moves a sticky binding.
+      sessionHash: messages ? sessionHashOf(fields, req.headers) : "",
       keyHash: sha256Hex(key),
     },
   };
+}
+
+/** Reads and drops whatever is left of a request body; false when the client went away first. */
+export async function discardBody(req: IncomingMessage): Promise<boolean> {
+  if (req.complete) return true;
+  return (await readBody(req, -1)) !== "gone";
 }
 
 /** The client's key from `x-api-key` or `Authorization: Bearer`; undefined when it sent none. */

@@ -4,8 +4,12 @@
  * unknown routes, and the requests Node's parser rejects before any handler runs
  * (oversized headers 431, too slow 408, malformed 400).
  *
- * Probes answer without a key and without touching the control plane: `HEAD /`
- * and `HEAD /api/hello` are what Claude Code sends to see the API is there.
+ * The API routes (`POST /v1/messages`, `POST /v1/messages/count_tokens`,
+ * `GET /v1/models[/{id}]`) are also served under `/api/v1/…` and `/claude/v1/…`,
+ * the base paths older relays used, so their clients need no change; upstream
+ * they are always `/v1/…`. Probes answer without a key and without touching the
+ * control plane: `HEAD /` and `HEAD /api/hello` are what Claude Code sends to see
+ * the API is there.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
@@ -14,8 +18,9 @@ import type { Duplex } from "node:stream";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "@claude-relay/logging";
 import { type RelayFailure, toAnthropicError, writeAnthropicError } from "../errors.js";
-import type { MessagesHandler } from "../proxy/handle-messages.js";
+import type { ApiHandler } from "../proxy/handle-api.js";
 import type { RelayMetrics, RouteLabel } from "../relay-metrics.js";
+import type { ApiEndpoint } from "./read-request.js";
 
 /** Options of createRelayServer. */
 export interface RelayServerOptions {
@@ -24,7 +29,7 @@ export interface RelayServerOptions {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
-  messages: MessagesHandler;
+  api: ApiHandler;
   /** True once the relay can serve traffic (control plane connected, not shutting down). */
   isReady(): boolean;
   /** Serves GET /metrics. */
@@ -60,9 +65,25 @@ export function createRequestIds(): () => string {
   };
 }
 
+/** The API route of a request, or undefined; `path` has no query string. */
+export function apiEndpointOf(method: string, path: string): ApiEndpoint | undefined {
+  let rest: string;
+  if (path.startsWith("/v1/")) rest = path.slice(3);
+  else if (path.startsWith("/api/v1/")) rest = path.slice(7);
+  else if (path.startsWith("/claude/v1/")) rest = path.slice(10);
+  else return undefined;
+  if (method === "POST") {
+    if (rest === "/messages") return "messages";
+    if (rest === "/messages/count_tokens") return "count_tokens";
+    return undefined;
+  }
+  if (method === "GET" && (rest === "/models" || (rest.startsWith("/models/") && rest.length > 8 && rest.indexOf("/", 8) < 0))) return "models";
+  return undefined;
+}
+
 /** Creates the server; nothing listens until listen(). */
 export function createRelayServer(options: RelayServerOptions): RelayServer {
-  const { messages, metrics, log } = options;
+  const { api, metrics, log } = options;
   const newRequestId = createRequestIds();
   const server = createServer(
     {
@@ -84,8 +105,11 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
     const probe = method === "GET" || method === "HEAD";
     const requestId = newRequestId();
 
-    if (path === "/v1/messages" && method === "POST") {
-      messages.handle(req, res, requestId).catch((error: unknown) => log.error({ err: error, requestId }, "request failed"));
+    const endpoint = apiEndpointOf(method, path);
+    if (endpoint !== undefined) {
+      // Upstream the path is always /v1/…, whichever base the client used.
+      const upstreamPath = path.startsWith("/v1/") ? url : url.slice(url.indexOf("/v1/"));
+      api.handle(req, res, requestId, endpoint, upstreamPath).catch((error: unknown) => log.error({ err: error, requestId }, "request failed"));
       return;
     }
     if (probe && (path === "/" || path === "/api/hello")) return simple(res, path === "/" ? "root" : "hello", 200, "ok\n");
@@ -103,18 +127,17 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
       return;
     }
     const status = writeAnthropicError(res, { kind: "not-found", method, path }, requestId);
-    metrics.requests.inc({ route: "not_found", status: String(status) });
+    metrics.countRequest("not_found", status);
   }
 
   function simple(res: ServerResponse, route: RouteLabel, status: number, body: string): void {
     res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": String(body.length) });
     res.end(body);
-    metrics.requests.inc({ route, status: String(status) });
+    metrics.countRequest(route, status);
   }
 
   function count(route: RouteLabel, status: number, startedAt: number): void {
-    metrics.requests.inc({ route, status: String(status) });
-    metrics.requestDuration.observe({ route }, (performance.now() - startedAt) / 1000);
+    metrics.countRequest(route, status, (performance.now() - startedAt) / 1000);
   }
 
   function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
@@ -136,7 +159,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
     socket.end(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ""}\r\n${head}connection: close\r\n\r\n${answer.body}`);
     // The peer may never close its side; do not keep the socket for it.
     setTimeout(() => socket.destroy(), 1_000).unref();
-    metrics.requests.inc({ route: "client_error", status: String(answer.status) });
+    metrics.countRequest("client_error", answer.status);
   }
 
   return {

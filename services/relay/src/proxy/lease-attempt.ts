@@ -13,8 +13,10 @@ import type { LeaseClient } from "../control-plane/lease-client.js";
 import { startLeaseRenewer } from "../control-plane/lease-renewer.js";
 import type { RelayMetrics } from "../relay-metrics.js";
 import { classifyOutcome } from "../upstream/classify-outcome.js";
+import { isConnectError } from "../upstream/connect-error.js";
 import { buildUpstreamRequest } from "../upstream/forward.js";
 import type { UpstreamPools } from "../upstream/pools.js";
+import type { RequestAbort } from "./request-abort.js";
 import { type AttemptResult, runAttempt } from "./run-attempt.js";
 
 /** What every attempt needs. */
@@ -25,6 +27,7 @@ export interface LeaseAttemptDeps {
   log: Logger;
   upstreamHeadersTimeoutMs: number;
   streamIdleTimeoutMs: number;
+  clientPingIntervalMs: number;
 }
 
 /** One request's side of an attempt. */
@@ -32,11 +35,15 @@ export interface LeaseAttemptInput {
   req: IncomingMessage;
   res: ServerResponse;
   lease: Lease;
-  /** The request body as received. */
+  /** The `/v1/…` path and query to call on the account's base URL. */
+  upstreamPath: string;
+  /** The request body as received (empty for a GET). */
   body: Buffer;
   /** The requested model, reported when the upstream named none. */
   model: string;
-  signal: AbortSignal;
+  /** Sent back with Release, so the session's record needs no lookup. */
+  sessionHash: string;
+  signal: RequestAbort;
   mayRetry: boolean;
 }
 
@@ -55,7 +62,7 @@ export async function runLeaseAttempt(deps: LeaseAttemptDeps, input: LeaseAttemp
     return { ...result, outcome };
   } finally {
     renewer.stop();
-    release(deps, lease, result, outcome, input.model);
+    release(deps, input, result, outcome);
   }
 }
 
@@ -72,24 +79,36 @@ function attempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<Atte
   });
   if (signal.aborted) return { ...refused("client closed the connection"), end: { kind: "client-aborted" }, retry: undefined };
   if (!account) return refused("lease carries no account");
-  const built = buildUpstreamRequest(account, req.url ?? "/v1/messages", req.headers, input.body.length);
+  const method = req.method === "GET" ? "GET" : "POST";
+  const built = buildUpstreamRequest(account, input.upstreamPath, req.headers, method === "GET" ? undefined : input.body.length);
   if (!built.ok) return refused(built.detail);
-  const pool = deps.pools.get(built.request.origin, account.proxyUrl);
-  if (!pool.ok) return refused(pool.detail);
-  return runAttempt({
-    dispatcher: pool.dispatcher,
+  const found = deps.pools.get(built.request.origin, account.proxyUrl);
+  if (!found.ok) return refused(found.detail);
+  const running = runAttempt({
+    dispatcher: found.pool.dispatcher,
+    method,
     request: built.request,
-    body: input.body,
+    body: method === "GET" ? undefined : input.body,
     res: input.res,
     mayRetry,
     timeouts: { headersTimeoutMs: deps.upstreamHeadersTimeoutMs, bodyTimeoutMs: deps.streamIdleTimeoutMs },
+    clientPingIntervalMs: deps.clientPingIntervalMs,
     signal,
     metrics: deps.metrics,
+  });
+  return running.then((result) => {
+    // Connect failures are counted by the pool's connector; these broke on an open connection.
+    const end = result.end;
+    if ((end.kind === "connection-failure" || end.kind === "stream-interrupted") && end.error !== undefined && !isConnectError(end.error)) {
+      found.pool.requestFailed();
+    }
+    return result;
   });
 }
 
 /** Sends Release without waiting for it: the client's answer never waits on bookkeeping. */
-function release(deps: LeaseAttemptDeps, lease: Lease, result: AttemptResult | undefined, outcome: Outcome | undefined, model: string): void {
+function release(deps: LeaseAttemptDeps, input: LeaseAttemptInput, result: AttemptResult | undefined, outcome: Outcome | undefined): void {
+  const { lease, model } = input;
   const usage = result?.usage;
   deps.leases
     .release({
@@ -98,6 +117,7 @@ function release(deps: LeaseAttemptDeps, lease: Lease, result: AttemptResult | u
       usage: usage ? { ...usage, model: usage.model || model } : { model },
       latencyMs: Math.round(result?.latencyMs ?? 0),
       ttfbMs: Math.round(result?.ttfbMs ?? 0),
+      sessionHash: input.sessionHash,
     })
     .catch((error: unknown) => {
       deps.metrics.controlPlaneErrors.inc();

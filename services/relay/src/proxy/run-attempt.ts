@@ -9,6 +9,11 @@
  *
  * The request's abort signal (client gone, or shutdown) settles the attempt at
  * once, whatever the upstream is doing, so the lease is released within the tick.
+ *
+ * With pings on, a passed event stream gets `event: ping` keep-alives of the
+ * relay's own through long upstream silences, only between complete upstream
+ * events (client-pinger.ts), so the upstream's bytes reach the client unchanged
+ * and in order around them.
  */
 import type { ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -18,6 +23,8 @@ import type { RelayMetrics } from "../relay-metrics.js";
 import type { AttemptEnd } from "../upstream/classify-outcome.js";
 import { isFailoverStatus } from "../upstream/classify-outcome.js";
 import { type ForwardTimeouts, forward, type UpstreamRequest } from "../upstream/forward.js";
+import { type ClientPinger, startClientPinger } from "./client-pinger.js";
+import type { RequestAbort } from "./request-abort.js";
 import { createUsageTap, type UsageTap } from "./usage-tap.js";
 
 /** The abort reason when the client closed its connection. */
@@ -48,13 +55,17 @@ export interface HeldResponse {
 /** Options of runAttempt. */
 export interface AttemptOptions {
   dispatcher: Dispatcher;
+  method: "POST" | "GET";
   request: UpstreamRequest;
-  body: Buffer;
+  /** The body to send; undefined for a GET. */
+  body: Buffer | undefined;
   res: ServerResponse;
   /** Whether a failure before the first byte may be retried on another account. */
   mayRetry: boolean;
   timeouts: ForwardTimeouts;
-  signal: AbortSignal;
+  /** Upstream silence after which a passed event stream gets a ping; 0 for never. */
+  clientPingIntervalMs: number;
+  signal: RequestAbort;
   metrics: RelayMetrics;
 }
 
@@ -88,13 +99,15 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
   let tap: UsageTap | undefined;
   let isStream = false;
   let waitingForDrain = false;
+  let pinger: ClientPinger | undefined;
 
   return new Promise<AttemptResult>((resolve) => {
     let settled = false;
     const settle = (end: AttemptEnd, extra: Partial<AttemptResult> = {}): void => {
       if (settled) return;
       settled = true;
-      signal.removeEventListener("abort", onAbort);
+      pinger?.stop();
+      signal.listen(undefined);
       res.off("drain", onDrain);
       if (mode === "pass") metrics.activeStreams.dec();
       resolve({
@@ -122,6 +135,9 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
       tap = createUsageTap(typeof contentType === "string" ? contentType : undefined, typeof encoding === "string" ? encoding : undefined);
       // A stream's head goes out at once, as the upstream sent it; a JSON head rides with its body.
       if (isStream) res.flushHeaders();
+      if (isStream && options.clientPingIntervalMs > 0) {
+        pinger = startClientPinger({ intervalMs: options.clientPingIntervalMs, send, writable: () => !settled && !res.destroyed && !waitingForDrain });
+      }
     }
 
     function write(chunk: Buffer): void {
@@ -130,6 +146,11 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
       } catch {
         tap = undefined;
       }
+      send(chunk);
+      pinger?.forwarded(chunk);
+    }
+
+    function send(chunk: Buffer): void {
       if (!res.write(chunk) && !waitingForDrain) {
         waitingForDrain = true;
         res.once("drain", onDrain);
@@ -146,6 +167,7 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
 
     const call = forward(
       options.dispatcher,
+      options.method,
       options.request,
       options.body,
       {
@@ -210,7 +232,7 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
     );
 
     function onAbort(): void {
-      const reason: unknown = signal.reason;
+      const reason = signal.reason;
       // Settle first: aborting the call reports its own error synchronously, which must not win.
       if (reason instanceof ShutdownError) {
         if (mode === "pass") cutResponse("overloaded_error", "The relay is restarting. Please try again.");
@@ -222,6 +244,6 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
     }
 
     if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
+    else signal.listen(onAbort);
   });
 }

@@ -95,7 +95,8 @@ function createJsonReader(): UsageTap {
     async end() {
       if (size > MAX_JSON_BYTES || size === 0) return;
       try {
-        usage = usageFromMessage(JSON.parse(Buffer.concat(chunks, size).toString("utf8")));
+        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+        usage = usageFromMessage(JSON.parse(body.toString("utf8")));
       } catch {
         // Not JSON (an HTML error page from a proxy, say): no usage to report.
       }

@@ -110,11 +110,27 @@ const DETAIL_BY_CODE: Readonly<Record<string, string>> = {
   CERT_HAS_EXPIRED: "TLS certificate has expired",
 };
 
-/** A short, secret-free description of a failure: a known phrase for its code, else the code itself. */
+/**
+ * A short, secret-free description of a failure: the connector's own detail for a
+ * connection it could not open (it names the target and proxy label, see
+ * connect-error.ts), else a known phrase for the code, else the code itself.
+ */
 export function describeError(error: unknown): string {
+  const detail = connectDetail(error);
+  if (detail !== undefined) return detail;
   const code = errorCode(error);
   if (code === undefined) return "upstream request failed";
   return DETAIL_BY_CODE[code] ?? `upstream request failed (${safeToken(code)})`;
+}
+
+/** The `detail` of an UpstreamConnectError anywhere in the cause chain (matched on its code prefix). */
+function connectDetail(error: unknown): string | undefined {
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 4; depth++) {
+    const { code, detail } = e as { code?: unknown; detail?: unknown };
+    if (typeof code === "string" && code.startsWith("ERR_RELAY_") && typeof detail === "string") return detail;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function errorCode(error: unknown): string | undefined {

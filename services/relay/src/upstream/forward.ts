@@ -28,12 +28,15 @@ export interface UpstreamRequest {
 /** The upstream request for an account, or why the account cannot be called. */
 export type BuildResult = { ok: true; request: UpstreamRequest } | { ok: false; detail: string };
 
-/** Builds the upstream request for `account` from the client's URL (path and query) and headers. */
+/**
+ * Builds the upstream request for `account` from the `/v1/…` path and query and
+ * the client's headers; `bodyLength` is undefined for a request without a body.
+ */
 export function buildUpstreamRequest(
   account: Pick<UpstreamAccount, "baseUrl" | "credentialKind" | "credential">,
   clientUrl: string,
   clientHeaders: IncomingHttpHeaders,
-  bodyLength: number,
+  bodyLength: number | undefined,
 ): BuildResult {
   let base: URL;
   try {
@@ -59,7 +62,7 @@ export function buildUpstreamRequest(
   }
   const accept = headers["accept-encoding"];
   if (typeof accept === "string" && accept.includes("zstd")) headers["accept-encoding"] = withoutZstd(accept);
-  headers["content-length"] = String(bodyLength);
+  if (bodyLength !== undefined) headers["content-length"] = String(bodyLength);
   return { ok: true, request: { origin: base.origin, path: prefix + clientUrl, headers } };
 }
 
@@ -108,11 +111,12 @@ export interface ForwardTimeouts {
   bodyTimeoutMs?: number;
 }
 
-/** Sends `body` upstream and feeds the response to `sink`. */
+/** Sends the request (with `body`, unless it is a GET) upstream and feeds the response to `sink`. */
 export function forward(
   dispatcher: Dispatcher,
+  method: "POST" | "GET",
   request: UpstreamRequest,
-  body: Buffer,
+  body: Buffer | undefined,
   sink: UpstreamSink,
   timeouts: ForwardTimeouts = {},
 ): UpstreamCall {
@@ -150,7 +154,7 @@ export function forward(
     {
       origin: request.origin,
       path: request.path,
-      method: "POST",
+      method,
       headers: request.headers,
       body,
       headersTimeout: timeouts.headersTimeoutMs,

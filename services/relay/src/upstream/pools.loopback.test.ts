@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Server as NetServer } from "node:net";
+import { freePort } from "@claude-relay/testkit";
 import { OutcomeKind } from "@claude-relay/proto/lease";
 import { createProxy } from "proxy";
 import socks5 from "simple-socks";
@@ -8,10 +9,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { messagesBody, type RelayHarness, startRelayHarness } from "../relay-harness.test-helper.js";
 
 let httpProxy: Server;
+let openHttpProxy: Server;
 let socksProxy: NetServer;
+let openSocksProxy: NetServer;
 let httpProxyPort = 0;
+let openHttpProxyPort = 0;
 let socksPort = 0;
+let openSocksPort = 0;
 let connects = 0;
+let openConnects = 0;
+let openSocksConnects = 0;
 let socksLogins: string[] = [];
 let h: RelayHarness;
 
@@ -33,14 +40,23 @@ beforeAll(async () => {
     },
   });
   socksPort = await listen(socksProxy);
+  openHttpProxy = createProxy(createServer());
+  openHttpProxy.on("connect", () => openConnects++);
+  openHttpProxyPort = await listen(openHttpProxy);
+  openSocksProxy = socks5.createServer();
+  openSocksProxy.on("proxyConnect", () => openSocksConnects++);
+  openSocksPort = await listen(openSocksProxy);
   h = await startRelayHarness({ accounts: () => [] });
 });
 
 afterAll(async () => {
   await h?.close();
-  httpProxy?.closeAllConnections();
-  await new Promise((resolve) => httpProxy?.close(resolve));
+  for (const proxy of [httpProxy, openHttpProxy]) {
+    proxy?.closeAllConnections();
+    await new Promise((resolve) => proxy?.close(resolve));
+  }
   await new Promise((resolve) => socksProxy?.close(resolve));
+  await new Promise((resolve) => openSocksProxy?.close(resolve));
 });
 
 beforeEach(async () => {
@@ -82,14 +98,62 @@ describe("accounts behind a proxy", () => {
     expect(res.release?.outcome?.kind).toBe(OutcomeKind.SUCCESS);
   });
 
-  it("reports a proxy that refuses the credentials as a connection failure, without the credentials", async () => {
+  it("reaches the upstream through an HTTP CONNECT proxy without credentials", async () => {
+    const before = openConnects;
+    const res = await viaProxy(`http://127.0.0.1:${openHttpProxyPort}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain("event: message_stop");
+    expect(openConnects).toBe(before + 1);
+    expect(h.mock.requests[0]?.headers["proxy-authorization"]).toBeUndefined();
+    expect(res.release?.outcome?.kind).toBe(OutcomeKind.SUCCESS);
+  });
+
+  it("reaches the upstream through a SOCKS5 proxy without credentials", async () => {
+    const before = openSocksConnects;
+    const res = await viaProxy(`socks5://127.0.0.1:${openSocksPort}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain("event: message_stop");
+    expect(openSocksConnects).toBe(before + 1);
+    expect(res.release?.outcome?.kind).toBe(OutcomeKind.SUCCESS);
+  });
+
+  it("reports a proxy that refuses the credentials as a connection failure naming the proxy, without the credentials", async () => {
     const res = await viaProxy(`http://proxyuser:wrong-secret@127.0.0.1:${httpProxyPort}`);
     expect(res.status).toBe(502);
     expect(JSON.parse(res.text).error.type).toBe("api_error");
-    expect(res.release?.outcome?.kind).toBe(OutcomeKind.CONNECTION_FAILURE);
-    expect(res.release?.outcome?.detail).not.toContain("wrong-secret");
+    expect(res.release?.outcome).toMatchObject({
+      kind: OutcomeKind.CONNECTION_FAILURE,
+      detail: `proxy http://127.0.0.1:${httpProxyPort} refused the credentials (407)`,
+    });
     expect(h.mock.requests).toHaveLength(0);
     expect(JSON.stringify(h.logs)).not.toContain("wrong-secret");
+  });
+
+  it("says so when an HTTP proxy wants credentials and the account has none", async () => {
+    const res = await viaProxy(`http://127.0.0.1:${httpProxyPort}`);
+    expect(res.status).toBe(502);
+    expect(res.release?.outcome?.detail).toBe(`proxy http://127.0.0.1:${httpProxyPort} requires credentials (407)`);
+  });
+
+  it("reports a SOCKS5 proxy that refuses the credentials as a connection failure naming the proxy", async () => {
+    const res = await viaProxy(`socks5://socksuser:not-the-pass@127.0.0.1:${socksPort}`);
+    expect(res.status).toBe(502);
+    expect(socksLogins).toContain("socksuser");
+    expect(res.release?.outcome?.kind).toBe(OutcomeKind.CONNECTION_FAILURE);
+    expect(res.release?.outcome?.detail).toContain(`proxy socks5://127.0.0.1:${socksPort}`);
+    expect(res.release?.outcome?.detail).not.toContain("not-the-pass");
+    expect(JSON.stringify(h.logs)).not.toContain("not-the-pass");
+  });
+
+  it("reports a proxy that is not there as unreachable, by host and port only", async () => {
+    const port = await freePort();
+    const res = await viaProxy(`socks5://someone:hunter2-secret@127.0.0.1:${port}`);
+    expect(res.status).toBe(502);
+    expect(res.release?.outcome).toMatchObject({
+      kind: OutcomeKind.CONNECTION_FAILURE,
+      detail: `proxy socks5://127.0.0.1:${port} unreachable: connection refused`,
+    });
+    expect(JSON.stringify(h.logs)).not.toContain("hunter2-secret");
   });
 
   it("reports a proxy scheme it cannot speak as a connection failure", async () => {

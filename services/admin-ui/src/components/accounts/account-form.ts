@@ -2,7 +2,9 @@
  * The account dialog's form state and the requests made from it. Create sends
  * every field of the chosen type. Update sends only what changed, and a
  * credential only when one was typed: blank means "keep the current one",
- * since the API never hands credentials back.
+ * since the API never hands credentials back. An OAuth account can instead be
+ * authorized in the browser: ExchangeOAuthCode then creates it (or replaces
+ * its tokens), and any setting the exchange does not carry follows as an update.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
@@ -10,12 +12,25 @@ import {
   AccountType,
   type Account,
   type CreateAccountRequestSchema,
+  type ExchangeOAuthCodeRequestSchema,
   type OAuthTokensSchema,
   type UpdateAccountRequestSchema,
 } from "@claude-relay/proto/admin";
 
 /** Priority a new account starts with (lower runs first). */
 export const DEFAULT_ACCOUNT_PRIORITY = 50;
+
+/** How an OAuth account gets its tokens: authorized in the browser, or pasted. */
+export type OAuthMethod = "authorize" | "tokens";
+
+/** An authorization started with GenerateOAuthUrl. */
+export interface OAuthStart {
+  authorizeUrl: string;
+  /** Sent back with the code. */
+  state: string;
+  /** Milliseconds since the epoch; 0 when the server gave none. */
+  expiresAtMs: number;
+}
 
 /** What the account dialog edits. Numbers are null while their input is cleared. */
 export interface AccountFormState {
@@ -31,6 +46,14 @@ export interface AccountFormState {
   maxConcurrentTasks: number | null;
   schedulable: boolean;
   proxyUrl: string;
+  /** Scheduling group; "" for none. */
+  group: string;
+  /** Empty: every model. */
+  allowedModels: string[];
+  oauthMethod: OAuthMethod;
+  oauthStart: OAuthStart | undefined;
+  /** The code pasted after authorizing ("code#state" as shown is fine). */
+  oauthCode: string;
 }
 
 /** A blank form for a new account. */
@@ -47,6 +70,11 @@ export function emptyAccountForm(): AccountFormState {
     maxConcurrentTasks: 0,
     schedulable: true,
     proxyUrl: "",
+    group: "",
+    allowedModels: [],
+    oauthMethod: "authorize",
+    oauthStart: undefined,
+    oauthCode: "",
   };
 }
 
@@ -62,7 +90,24 @@ export function formFromAccount(account: Account): AccountFormState {
     maxConcurrentTasks: account.maxConcurrentTasks,
     schedulable: account.schedulable,
     proxyUrl: account.proxyUrl,
+    group: account.group,
+    allowedModels: [...account.allowedModels],
+    // An existing account keeps its tokens unless the admin chooses to authorize it again.
+    oauthMethod: "tokens",
   };
+}
+
+/** True when the form authorizes an OAuth account in the browser rather than taking pasted tokens. */
+export function isAuthorizing(form: AccountFormState): boolean {
+  return form.type === AccountType.CLAUDE_OAUTH && form.oauthMethod === "authorize";
+}
+
+function cleanModels(models: readonly string[]): string[] {
+  return models.map((model) => model.trim()).filter((model) => model !== "");
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 function oauthTokens(form: AccountFormState): MessageInitShape<typeof OAuthTokensSchema> {
@@ -82,6 +127,8 @@ export function toCreateRequest(form: AccountFormState): MessageInitShape<typeof
     maxConcurrentTasks: form.maxConcurrentTasks ?? 0,
     schedulable: form.schedulable,
     proxyUrl: form.proxyUrl.trim(),
+    group: form.group.trim(),
+    allowedModels: cleanModels(form.allowedModels),
   };
   if (form.type === AccountType.CLAUDE_OAUTH) return { ...common, oauth: oauthTokens(form) };
   return { ...common, baseUrl: form.baseUrl.trim(), apiKey: form.apiKey.trim() };
@@ -100,12 +147,42 @@ export function toUpdateRequest(form: AccountFormState, account: Account): Messa
   // The proxy URL comes back with its password masked; sending it unchanged would be a no-op anyway.
   const proxyUrl = form.proxyUrl.trim();
   if (proxyUrl !== account.proxyUrl) req.proxyUrl = proxyUrl;
+  const group = form.group.trim();
+  if (group !== account.group) req.group = group;
+  const allowedModels = cleanModels(form.allowedModels);
+  if (!sameList(allowedModels, account.allowedModels)) req.allowedModels = { models: allowedModels };
   if (form.type === AccountType.CLAUDE_CONSOLE) {
     const baseUrl = form.baseUrl.trim();
     if (baseUrl !== account.baseUrl) req.baseUrl = baseUrl;
     if (form.apiKey.trim() !== "") req.apiKey = form.apiKey.trim();
-  } else if (form.accessToken.trim() !== "") {
+  } else if (!isAuthorizing(form) && form.accessToken.trim() !== "") {
     req.oauth = oauthTokens(form);
   }
   return req;
+}
+
+/** True when an UpdateAccount request changes anything besides naming the account. */
+export function changesAnything(req: MessageInitShape<typeof UpdateAccountRequestSchema>): boolean {
+  return Object.keys(req).some((key) => key !== "id");
+}
+
+/**
+ * The ExchangeOAuthCode request finishing the form's authorization: with
+ * `accountId` it replaces that account's tokens, else it creates the account
+ * with the form's settings. Undefined until a link was generated and a code pasted.
+ */
+export function toExchangeRequest(form: AccountFormState, accountId = ""): MessageInitShape<typeof ExchangeOAuthCodeRequestSchema> | undefined {
+  const code = form.oauthCode.trim();
+  if (form.oauthStart === undefined || code === "") return undefined;
+  const target = { code, state: form.oauthStart.state };
+  if (accountId !== "") return { ...target, accountId };
+  return {
+    ...target,
+    name: form.name.trim(),
+    priority: form.priority ?? 0,
+    maxConcurrentTasks: form.maxConcurrentTasks ?? 0,
+    proxyUrl: form.proxyUrl.trim(),
+    group: form.group.trim(),
+    allowedModels: cleanModels(form.allowedModels),
+  };
 }

@@ -1,12 +1,12 @@
 /**
- * `POST /v1/messages`: read → Acquire → upstream → stream back → Release, with
- * failover while nothing has reached the client. Every lease is released in a
- * `finally`, with the attempt's outcome and the usage seen; a client that hangs
- * up aborts the upstream call and frees its slot at once. One log line and one
- * set of metric updates per request.
+ * The API routes — Messages, count_tokens, models: read → Acquire → upstream →
+ * stream back → Release, with failover while nothing has reached the client.
+ * Every lease is released in a `finally`, with the attempt's outcome and the
+ * usage seen; a client that hangs up aborts the upstream call and frees its slot
+ * at once. One log line and one set of metric updates per request.
  *
- * It also keeps the requests in flight, so a shutdown can wait for them and then
- * cut the rest (each still releasing its lease).
+ * It also keeps the requests in flight, so a shutdown can refuse new ones, wait
+ * for those running and then cut the rest (each still releasing its lease).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -15,14 +15,15 @@ import type { Logger } from "@claude-relay/logging";
 import { OutcomeKind, RefusalReason } from "@claude-relay/proto/lease";
 import type { LeaseClient } from "../control-plane/lease-client.js";
 import { type RelayFailure, writeAnthropicError } from "../errors.js";
-import { type MessagesRequest, readMessagesRequest } from "../http/read-request.js";
+import { type ApiEndpoint, type ApiRequest, discardBody, readApiRequest } from "../http/read-request.js";
 import type { RelayMetrics } from "../relay-metrics.js";
 import type { UpstreamPools } from "../upstream/pools.js";
-import { runLeaseAttempt } from "./lease-attempt.js";
-import { type AttemptResult, ClientGoneError, type HeldResponse, ShutdownError } from "./run-attempt.js";
+import { type LeaseAttemptResult, runLeaseAttempt } from "./lease-attempt.js";
+import { createRequestAbort, type RequestAbort } from "./request-abort.js";
+import { ClientGoneError, type HeldResponse, ShutdownError } from "./run-attempt.js";
 
 /** What the handler needs. */
-export interface MessagesHandlerOptions {
+export interface ApiHandlerOptions {
   leases: LeaseClient;
   pools: UpstreamPools;
   metrics: RelayMetrics;
@@ -31,11 +32,16 @@ export interface MessagesHandlerOptions {
   maxAttempts: number;
   upstreamHeadersTimeoutMs: number;
   streamIdleTimeoutMs: number;
+  /** Period of `event: ping` keep-alives on a silent stream; 0 for none. */
+  clientPingIntervalMs: number;
 }
 
-/** The Messages route with its in-flight bookkeeping. */
-export interface MessagesHandler {
-  handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void>;
+/** The API routes with their in-flight bookkeeping. */
+export interface ApiHandler {
+  /** Serves one request to `endpoint`; `upstreamPath` is the `/v1/…` path and query to call upstream. */
+  handle(req: IncomingMessage, res: ServerResponse, requestId: string, endpoint: ApiEndpoint, upstreamPath: string): Promise<void>;
+  /** From now on, new requests are answered 503 overloaded_error (shutdown). */
+  refuseNew(): void;
   /** Requests running now. */
   readonly inflight: number;
   /** Resolves once no request is running. */
@@ -53,18 +59,20 @@ interface RequestRecord {
   outcome: string;
   /** Why the control plane could not be asked, for the request's log line. */
   error?: string;
-  attempt?: AttemptResult;
+  attempt?: LeaseAttemptResult;
 }
 
-/** Creates the Messages handler. */
-export function createMessagesHandler(options: MessagesHandlerOptions): MessagesHandler {
+/** Creates the API handler. */
+export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const { leases, metrics, log } = options;
-  const running = new Set<AbortController>();
+  const running = new Set<RequestAbort>();
   const idleWaiters: Array<() => void> = [];
+  let refusing = false;
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, endpoint: ApiEndpoint, upstreamPath: string): Promise<void> {
+    if (refusing) return refuse(req, res, requestId, endpoint);
     const startedAt = performance.now();
-    const abort = new AbortController();
+    const abort = createRequestAbort();
     running.add(abort);
     const onClose = (): void => {
       if (!res.writableFinished) abort.abort(new ClientGoneError());
@@ -73,13 +81,13 @@ export function createMessagesHandler(options: MessagesHandlerOptions): Messages
     const record: RequestRecord = { status: 0, accountId: "", keyId: "", attempts: 0, outcome: "" };
     let model = "";
     try {
-      const read = await readMessagesRequest(req, { maxBodyBytes: options.maxBodyBytes });
+      const read = await readApiRequest(req, endpoint, { maxBodyBytes: options.maxBodyBytes });
       if (!read.ok) {
         if (read.failure) record.status = writeAnthropicError(res, read.failure, requestId);
         return;
       }
       model = read.request.model;
-      await proxy(req, res, requestId, read.request, abort.signal, record);
+      await proxy(req, res, requestId, read.request, upstreamPath, abort, record);
     } catch (error) {
       log.error({ err: error, requestId }, "request failed");
       if (!res.headersSent) record.status = writeAnthropicError(res, { kind: "internal" }, requestId);
@@ -89,9 +97,8 @@ export function createMessagesHandler(options: MessagesHandlerOptions): Messages
       running.delete(abort);
       if (running.size === 0) for (const wake of idleWaiters.splice(0)) wake();
       const seconds = (performance.now() - startedAt) / 1000;
-      const status = record.status || (abort.signal.aborted ? 499 : res.statusCode);
-      metrics.requests.inc({ route: "messages", status: String(status) });
-      metrics.requestDuration.observe({ route: "messages" }, seconds);
+      const status = record.status || (abort.aborted ? 499 : res.statusCode);
+      metrics.countRequest(endpoint, status, seconds);
       const usage = record.attempt?.usage;
       // Still one line per request; the relay's own 5xx stand out at warn.
       const level = status >= 500 && !record.attempt?.wroteResponse ? "warn" : "info";
@@ -106,6 +113,7 @@ export function createMessagesHandler(options: MessagesHandlerOptions): Messages
           keyId: record.keyId || undefined,
           attempts: record.attempts,
           outcome: record.outcome || undefined,
+          detail: record.attempt?.outcome.detail || undefined,
           error: record.error,
           latencyMs: Math.round(seconds * 1000),
           ttfbMs: record.attempt ? Math.round(record.attempt.ttfbMs) : undefined,
@@ -123,8 +131,9 @@ export function createMessagesHandler(options: MessagesHandlerOptions): Messages
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
-    request: MessagesRequest,
-    signal: AbortSignal,
+    request: ApiRequest,
+    upstreamPath: string,
+    signal: RequestAbort,
     record: RequestRecord,
   ): Promise<void> {
     const exclude: string[] = [];
@@ -163,8 +172,10 @@ export function createMessagesHandler(options: MessagesHandlerOptions): Messages
         req,
         res,
         lease,
+        upstreamPath,
         body: request.body,
         model: request.model,
+        sessionHash: request.sessionHash,
         signal,
         mayRetry: attempt < options.maxAttempts,
       });
@@ -198,8 +209,20 @@ export function createMessagesHandler(options: MessagesHandlerOptions): Messages
     }
   }
 
+  /** Answers a request that arrived during shutdown, once its body is read, and closes the connection. */
+  async function refuse(req: IncomingMessage, res: ServerResponse, requestId: string, endpoint: ApiEndpoint): Promise<void> {
+    if (!(await discardBody(req))) return;
+    res.setHeader("connection", "close");
+    const status = writeAnthropicError(res, { kind: "shutting-down" }, requestId);
+    metrics.countRequest(endpoint, status);
+    log.info({ requestId, method: req.method, path: req.url, status, error: "relay shutting down" }, "request");
+  }
+
   return {
     handle,
+    refuseNew() {
+      refusing = true;
+    },
     get inflight() {
       return running.size;
     },
@@ -208,7 +231,7 @@ export function createMessagesHandler(options: MessagesHandlerOptions): Messages
       return new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
     abortAll() {
-      for (const controller of running) controller.abort(new ShutdownError());
+      for (const abort of running) abort.abort(new ShutdownError());
     },
   };
 }

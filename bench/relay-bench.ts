@@ -1,0 +1,187 @@
+/**
+ * `npm run bench:relay`: what the relay costs over the least a Node relay can do.
+ *
+ * The mock upstream, a bare pass-through (baseline-pipe.ts) and the full stack
+ * (redis-server, control plane, relay, one unlimited account on the mock, one
+ * key) each run as their own processes on 127.0.0.1, and the same load comes
+ * from a separate driver process per run: JSON and SSE, at 1 and 64 requests in
+ * flight, each scenario on the baseline and then on the relay. Then memory per
+ * stream: a fresh relay holding many slow streams open.
+ * Ends with one `RESULT` line. See bench/README.md.
+ */
+import { fileURLToPath } from "node:url";
+import { startRedis } from "@claude-relay/testkit";
+import type { LoadResultMessage } from "./support/driver-protocol.js";
+import { runToResult, type BenchProcess, type ProcessGroup } from "./support/process-group.js";
+import { benchReply, benchRequest, REPLY_EVENTS, REPLY_TEXT_BYTES, SCENARIOS, type Scenario } from "./support/relay-scenarios.js";
+import { formatNumber, formatResultLine, formatTable } from "./support/report.js";
+import { startCpuMeter } from "./support/cpu-time.js";
+import { createRssSampler } from "./support/rss.js";
+import { envNumber, runBenchmark } from "./support/run-benchmark.js";
+import { connectAdmin, missingBuilds, startControlPlane, startRelay } from "./support/services.js";
+import { measureStreamMemory, type StreamMemory } from "./support/stream-memory.js";
+
+const WARMUP_MS = envNumber("BENCH_WARMUP_MS", 2_000);
+const DURATION_MS = envNumber("BENCH_DURATION_MS", 8_000);
+const STREAMS = envNumber("BENCH_STREAMS", 1_000);
+const MOCK = fileURLToPath(new URL("./mock-upstream-process.ts", import.meta.url));
+const BASELINE = fileURLToPath(new URL("./baseline-pipe.ts", import.meta.url));
+const LOAD_DRIVER = fileURLToPath(new URL("./load-driver.ts", import.meta.url));
+const BASELINE_KEY = "sk-ant-bench-baseline-client";
+
+/** One measured run against one target. */
+interface Run {
+  target: string;
+  scenario: Scenario;
+  result: LoadResultMessage;
+  peakRssKb: number;
+  /** CPU time per completed request of the front process, and of the control plane (NaN for the baseline). */
+  cpuMsPerRequest: number;
+  controlPlaneCpuMsPerRequest: number;
+}
+
+/** A target: where to send requests, with which key, and its processes. */
+interface Target {
+  name: string;
+  origin: string;
+  key: string;
+  /** The process that serves the client (its RSS and CPU are reported). */
+  pid: number;
+  controlPlanePid?: number;
+}
+
+/** Runs one scenario against one target, sampling the RSS of its front process and the CPU of its processes. */
+async function measure(group: ProcessGroup, target: Target, scenario: Scenario): Promise<Run> {
+  const sampler = createRssSampler(target.pid);
+  const stopCpu = startCpuMeter([target.pid, target.controlPlanePid ?? -1]);
+  const request = benchRequest(target.origin, target.key, scenario.stream);
+  const options = { mode: "load", request, concurrency: scenario.concurrency, warmupMs: WARMUP_MS, durationMs: DURATION_MS };
+  const name = `load-driver (${target.name} ${scenario.label})`;
+  const result = await runToResult<LoadResultMessage>(group, name, LOAD_DRIVER, options, WARMUP_MS + DURATION_MS + 60_000);
+  const { requestsPerSecond, latencyMs, errors } = result;
+  console.log(`  ${scenario.label.padEnd(9)} ${target.name.padEnd(8)} ${formatNumber(requestsPerSecond, 1)} req/s, p50 ${formatNumber(latencyMs.p50)} ms, errors ${errors}`);
+  const [frontCpuMs = Number.NaN, controlPlaneCpuMs = Number.NaN] = stopCpu();
+  return {
+    target: target.name,
+    scenario,
+    result,
+    peakRssKb: sampler.stop(),
+    cpuMsPerRequest: frontCpuMs / result.completed,
+    controlPlaneCpuMsPerRequest: controlPlaneCpuMs / result.completed,
+  };
+}
+
+/** One request through the target, so a broken setup fails in a second, with the logs of `processes`. */
+async function probe(origin: string, key: string, processes: readonly BenchProcess[]): Promise<void> {
+  const { body, headers, path } = benchRequest(origin, key, false);
+  const res = await fetch(origin + path, { method: "POST", headers, body, signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  if (res.status === 200) return;
+  const logs = processes.map((p) => `--- ${p.name} output (end):\n${p.tail()}`).join("\n");
+  throw new Error(`probe of ${origin} answered ${res.status}: ${text.slice(0, 300)}\n${logs}`);
+}
+
+/** Prints the table and the derived figures; returns the figures of the RESULT line but memory's. */
+function printReport(baseline: readonly Run[], full: readonly Run[], memory: StreamMemory) {
+  const runs = [...baseline, ...full];
+  const columns = ["target", "scenario", "req/s", "p50 ms", "p99 ms", "ttfb p50", "ttfb p99", "errors", "peak RSS MB", "cpu ms/req", "cp cpu ms/req", "body B"];
+  const rows = runs.map(({ target, scenario, result: r, peakRssKb, cpuMsPerRequest, controlPlaneCpuMsPerRequest }) => [
+    target,
+    scenario.label,
+    formatNumber(r.requestsPerSecond, 1),
+    r.latencyMs.p50,
+    r.latencyMs.p99,
+    r.ttfbMs.p50,
+    r.ttfbMs.p99,
+    r.errors,
+    formatNumber(peakRssKb / 1024, 1),
+    cpuMsPerRequest,
+    controlPlaneCpuMsPerRequest,
+    Math.round(r.responseBytes),
+  ]);
+  console.log(`\n${formatTable(columns, rows, 2)}\n`);
+
+  const added = (stream: boolean, p: "p50" | "p99") => find(full, stream, 1).latencyMs[p] - find(baseline, stream, 1).latencyMs[p];
+  const ratio = (stream: boolean) => find(full, stream, 64).requestsPerSecond / find(baseline, stream, 64).requestsPerSecond;
+  const ms = (value: number) => `${formatNumber(value)} ms`;
+  console.log(
+    `added latency at concurrency 1 (relay - baseline): json p50 ${ms(added(false, "p50"))}, p99 ${ms(added(false, "p99"))}; ` +
+      `sse p50 ${ms(added(true, "p50"))}, p99 ${ms(added(true, "p99"))}`,
+  );
+  console.log(`throughput at concurrency 64 (relay / baseline): json ${formatNumber(ratio(false))}, sse ${formatNumber(ratio(true))}`);
+  const mb = (kb: number) => `${formatNumber(kb / 1024, 1)} MB`;
+  console.log(
+    `memory: relay RSS ${mb(memory.beforeKb)} idle, ${mb(memory.duringKb)} with ${memory.open} of ${memory.streams} streams open ` +
+      `(opened in ${formatNumber(memory.openMs / 1000, 1)} s), peak ${mb(memory.peakKb)} -> ${formatNumber(memory.perStreamKb)} KB per stream`,
+  );
+  if (!memory.heldThroughReading) console.log("  note: some streams ended before the reading did (opening them all was slow), so the figure is low");
+
+  const samples = [
+    ...runs.flatMap((r) => r.result.errorSamples.map((text) => `${r.target} ${r.scenario.label}: ${text}`)),
+    ...memory.errorSamples.map((text) => `memory: ${text}`),
+  ];
+  for (const sample of samples.slice(0, 10)) console.log(`  error: ${sample}`);
+  return {
+    added_p50_ms: added(false, "p50"),
+    added_p99_ms: added(false, "p99"),
+    throughput_ratio: ratio(false),
+    errors: runs.reduce((sum, r) => sum + r.result.errors, 0) + memory.errors,
+  };
+}
+
+function find(runs: readonly Run[], stream: boolean, concurrency: number): LoadResultMessage {
+  const run = runs.find((r) => r.scenario.stream === stream && r.scenario.concurrency === concurrency);
+  if (!run) throw new Error(`no run with stream=${stream} concurrency=${concurrency}`);
+  return run.result;
+}
+
+await runBenchmark("relay benchmark", 285_000, async (group) => {
+  const missing = missingBuilds(["control-plane", "relay"]);
+  if (missing.length > 0) throw new Error(`${missing.join(", ")} missing: run \`npm run build\` first`);
+  console.log(
+    `relay benchmark: ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s measured per run; ` +
+      `reply: ${REPLY_TEXT_BYTES} B of text, as JSON or as ${REPLY_EVENTS} SSE text deltas\n`,
+  );
+
+  const mock = group.script("mock-upstream", MOCK, [JSON.stringify({ reply: benchReply() })]);
+  const { url: mockUrl } = await mock.next<{ url: string }>("ready", 30_000);
+
+  const pipe = group.script("baseline-pipe", BASELINE, [JSON.stringify({ upstream: mockUrl, connections: 128 })]);
+  const { url: pipeUrl } = await pipe.next<{ url: string }>("ready", 30_000);
+  await probe(pipeUrl, BASELINE_KEY, [pipe, mock]);
+
+  const redis = await startRedis({ own: true });
+  group.onClose(() => redis.close());
+  const controlPlane = await startControlPlane(group, "control-plane", redis.url);
+  const admin = await connectAdmin(controlPlane.adminUrl);
+  await admin.createAccount("bench-account", mockUrl, 0);
+  const key = await admin.createKey("bench");
+  const relay = await startRelay(group, "relay", controlPlane.grpcTarget);
+  await probe(relay.url, key.plaintext, [relay.process, controlPlane.process, mock]);
+
+  // Each scenario runs on the baseline, then at once on the relay, so a change in the
+  // machine's other load over the minutes of the run skews both sides alike.
+  console.log("baseline = bare undici pipe; relay = redis-server + control plane + relay:");
+  const baselineTarget: Target = { name: "baseline", origin: pipeUrl, key: BASELINE_KEY, pid: pipe.pid };
+  const relayTarget: Target = { name: "relay", origin: relay.url, key: key.plaintext, pid: relay.process.pid, controlPlanePid: controlPlane.process.pid };
+  const baseline: Run[] = [];
+  const full: Run[] = [];
+  for (const scenario of SCENARIOS) {
+    baseline.push(await measure(group, baselineTarget, scenario));
+    full.push(await measure(group, relayTarget, scenario));
+  }
+  await pipe.stop();
+  await relay.process.stop();
+
+  console.log(`memory: ${STREAMS} slow streams held open through a fresh relay ...`);
+  // Room for every stream's upstream connection, so none waits in the pool's queue.
+  const memoryRelay = await startRelay(group, "relay-memory", controlPlane.grpcTarget, { RELAY_POOL_CONNECTIONS: String(STREAMS + 100) });
+  const memory = await measureStreamMemory(group, mock, { url: memoryRelay.url, pid: memoryRelay.process.pid }, key.plaintext, STREAMS);
+
+  const figures = printReport(baseline, full, memory);
+  const failures: string[] = [];
+  if (figures.errors > 0) failures.push(`${figures.errors} requests failed`);
+  if (memory.open < memory.streams) failures.push(`only ${memory.open} of ${memory.streams} streams opened within 30 s`);
+  const { added_p50_ms, added_p99_ms, throughput_ratio, errors } = figures;
+  return { failures, result: formatResultLine({ added_p50_ms, added_p99_ms, throughput_ratio, mem_per_stream_kb: memory.perStreamKb, errors }) };
+});

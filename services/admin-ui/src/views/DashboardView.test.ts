@@ -1,0 +1,157 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import {
+  AccountHealth,
+  AccountSchema,
+  AccountService,
+  ApiKeySchema,
+  ApiKeyService,
+  UsageCountersSchema,
+  UsageService,
+  type GetUsageSummaryRequest,
+} from "@claude-relay/proto/admin";
+import { createRouterTransport } from "@connectrpc/connect";
+import { flushPromises, mount } from "@vue/test-utils";
+import ElementPlus from "element-plus";
+import { afterEach, describe, expect, it } from "vitest";
+import { transportKey } from "../api/transport.js";
+import ModelChart from "../components/dashboard/ModelChart.vue";
+import TrendChart from "../components/dashboard/TrendChart.vue";
+import { createAppI18n } from "../i18n/index.js";
+import DashboardView from "./DashboardView.vue";
+
+/** "Today" as the fake server counts it. */
+const TODAY = "2025-03-14";
+
+const counters = (requests: number, inputTokens: number, costUsd: number, unpricedRequests = 0) =>
+  create(UsageCountersSchema, { requests: BigInt(requests), inputTokens: BigInt(inputTokens), outputTokens: 500n, costUsd, unpricedRequests: BigInt(unpricedRequests) });
+
+function render(withUsage = true, locale: "en" | "zh-CN" = "en") {
+  const summaries: GetUsageSummaryRequest[] = [];
+  const hourlyDays: string[] = [];
+  const transport = createRouterTransport(({ service }) => {
+    service(AccountService, {
+      listAccounts: async () => ({
+        accounts: [AccountHealth.HEALTHY, AccountHealth.HEALTHY, AccountHealth.RATE_LIMITED, AccountHealth.UNAUTHORIZED].map((health, i) =>
+          create(AccountSchema, { id: `acc-${i}`, name: `account-${i}`, health }),
+        ),
+      }),
+    });
+    service(ApiKeyService, {
+      listApiKeys: async () => ({
+        apiKeys: [
+          create(ApiKeySchema, { id: "k1", name: "ci", enabled: true }),
+          create(ApiKeySchema, { id: "k2", name: "off", enabled: false }),
+          create(ApiKeySchema, { id: "k3", name: "gone", enabled: true, revokedAt: timestampFromMs(1) }),
+        ],
+      }),
+    });
+    if (withUsage) {
+      service(UsageService, {
+        getUsageSummary: async (req) => {
+          summaries.push(req);
+          const range = req.fromDay !== "";
+          return {
+            fromDay: req.fromDay || TODAY,
+            toDay: req.toDay || TODAY,
+            total: range ? counters(40, 100_000, 12.5) : counters(7, 12_000, 0.0042, 2),
+            days: range ? Array.from({ length: 14 }, (_, i) => ({ day: `2025-03-${String(i + 1).padStart(2, "0")}`, usage: counters(i, 10, 0) })) : [],
+            models: [{ id: "claude-sonnet-4-5", name: "claude-sonnet-4-5", usage: counters(range ? 30 : 5, 10, 1) }, { id: "claude-haiku-4-5", name: "claude-haiku-4-5", usage: counters(range ? 10 : 2, 10, 1) }],
+            topKeys: [{ id: "k1", name: range ? "ci (14 days)" : "ci", usage: counters(range ? 40 : 7, 12_000, 0.0042) }],
+            topAccounts: [{ id: "acc-0", name: "", usage: counters(7, 12_000, 0.0042) }],
+          };
+        },
+        getHourlyUsage: async (req) => {
+          hourlyDays.push(req.day);
+          return { hours: Array.from({ length: 24 }, (_, hour) => ({ hour, usage: counters(hour === 9 ? 7 : 0, 0, 0) })) };
+        },
+      });
+    }
+  });
+  const wrapper = mount(DashboardView, {
+    global: {
+      plugins: [createAppI18n(locale), ElementPlus],
+      provide: { [transportKey as symbol]: transport },
+      // Chart.js needs a real canvas; the charts' data is checked through their props.
+      stubs: { TrendChart: true, ModelChart: true },
+    },
+    attachTo: document.body,
+  });
+  return { wrapper, summaries, hourlyDays };
+}
+
+type Wrapper = ReturnType<typeof render>["wrapper"];
+const card = (wrapper: Wrapper, testid: string) => wrapper.get(`[data-testid="${testid}"]`);
+
+afterEach(() => {
+  document.body.innerHTML = "";
+});
+
+describe("DashboardView", { timeout: 30_000 }, () => {
+  it("shows today's keys, accounts by health, requests, tokens and cost in the cards", async () => {
+    const { wrapper, summaries } = render();
+    await flushPromises();
+    expect(card(wrapper, "stat-keys").get('[data-testid="stat-value"]').text()).toBe("1");
+    expect(card(wrapper, "stat-keys").text()).toContain("2 not revoked");
+    expect(card(wrapper, "stat-accounts").get('[data-testid="stat-value"]').text()).toBe("4");
+    const byHealth = wrapper.findAll('[data-testid="accounts-by-health"]').map((el) => [el.attributes("data-health"), el.text()]);
+    expect(byHealth).toEqual([
+      ["healthy", "2 Healthy"],
+      ["rate_limited", "1 Rate limited"],
+      ["unauthorized", "1 Unauthorized"],
+    ]);
+    expect(card(wrapper, "stat-requests").get('[data-testid="stat-value"]').text()).toBe("7");
+    expect(card(wrapper, "stat-tokens").get('[data-testid="stat-value"]').text()).toBe("12.5K");
+    expect(card(wrapper, "stat-cost").get('[data-testid="stat-value"]').text()).toBe("$0.0042");
+    expect(card(wrapper, "stat-cost").text()).toContain("2 requests of unpriced models not included");
+    // Today as the server counts it, then the 14 days and the hours up to that day.
+    expect(summaries.map((s) => [s.fromDay, s.toDay])).toEqual([
+      ["", ""],
+      ["2025-03-01", TODAY],
+    ]);
+    wrapper.unmount();
+  });
+
+  it("charts today by hour and the last 14 days by day, with the model split and top lists of the same period", async () => {
+    const { wrapper, hourlyDays } = render();
+    await flushPromises();
+    expect(hourlyDays).toEqual([TODAY]);
+    const trend = wrapper.findComponent(TrendChart);
+    expect(trend.props("labels")).toHaveLength(24);
+    expect(trend.props("values")[9]).toBe(7);
+    expect(wrapper.findComponent(ModelChart).props("labels")).toEqual(["claude-sonnet-4-5", "claude-haiku-4-5"]);
+    expect(wrapper.findComponent(ModelChart).props("values")).toEqual([5, 2]);
+    expect(wrapper.get('[data-testid="top-keys"]').text()).toContain("ci");
+    expect(wrapper.get('[data-testid="top-accounts"]').text()).toContain("Deleted (acc-0)");
+
+    await wrapper.findAll('[data-testid="dashboard-period"] input')[1]?.setValue(true);
+    await flushPromises();
+    expect(wrapper.findComponent(TrendChart).props("labels")).toEqual(Array.from({ length: 14 }, (_, i) => `03-${String(i + 1).padStart(2, "0")}`));
+    expect(wrapper.findComponent(ModelChart).props("values")).toEqual([30, 10]);
+    expect(wrapper.get('[data-testid="top-keys"]').text()).toContain("ci (14 days)");
+
+    await wrapper.findAll('[data-testid="dashboard-metric"] input')[2]?.setValue(true);
+    await flushPromises();
+    expect(wrapper.findComponent(TrendChart).props("label")).toBe("Cost");
+    expect(wrapper.findComponent(TrendChart).props("format")(1.5)).toBe("$1.50");
+    wrapper.unmount();
+  });
+
+  it("still shows keys and accounts when the server reports no usage", async () => {
+    const { wrapper } = render(false);
+    await flushPromises();
+    expect(wrapper.find('[data-testid="usage-error"]').exists()).toBe(true);
+    expect(card(wrapper, "stat-accounts").get('[data-testid="stat-value"]').text()).toBe("4");
+    expect(card(wrapper, "stat-requests").get('[data-testid="stat-value"]').text()).toBe("–");
+    expect(wrapper.findComponent(TrendChart).exists()).toBe(false);
+    wrapper.unmount();
+  });
+
+  it("is translated into Chinese", async () => {
+    const { wrapper } = render(true, "zh-CN");
+    await flushPromises();
+    expect(wrapper.text()).toContain("今日请求");
+    expect(wrapper.text()).toContain("用量最高的账户");
+    wrapper.unmount();
+  });
+});
