@@ -17,10 +17,18 @@ export const serviceMetrics: Readonly<Record<string, MetricType>> = {
   relay_lease_refusals_total: "counter",
   relay_control_plane_errors_total: "counter",
   relay_failovers_total: "counter",
+  relay_control_plane_call_duration_seconds: "histogram",
   control_plane_acquire_total: "counter",
   control_plane_acquire_duration_seconds: "histogram",
   control_plane_releases_total: "counter",
   control_plane_redis_errors_total: "counter",
+  control_plane_rpc_duration_seconds: "histogram",
+  control_plane_redis_command_duration_seconds: "histogram",
+  control_plane_account_active_leases: "gauge",
+  control_plane_account_max_concurrent_tasks: "gauge",
+  control_plane_account_health: "gauge",
+  control_plane_tokens_total: "counter",
+  control_plane_cost_usd_total: "counter",
 };
 
 /** Service metrics plus prom-client's default process metrics, read from a real registry. */

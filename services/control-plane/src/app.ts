@@ -27,6 +27,7 @@ import { createRenewLease } from "./leases/renew-lease.js";
 import { createNodeConnection, createRedisClient, parseRedisTarget, type RedisClient } from "./redis/client.js";
 import { createRedisKeys, type RedisKeys } from "./redis/keys.js";
 import { pingRedis } from "./redis/ping.js";
+import { createAccountMetrics } from "./observability/account-metrics.js";
 import { createLeaseMetrics } from "./rpc/lease-metrics.js";
 import { createLeaseServer } from "./rpc/lease-server.js";
 import { createAffinityCounter } from "./sessions/affinity-counter.js";
@@ -82,8 +83,10 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const accounts = createAccountStore({ redis, cipher, now, keys, changes: invalidation });
   // consumes redis, invalidation; provides client keys by id and by hash, announcing every change.
   const apiKeys = createApiKeyStore({ redis, now, keys, changes: invalidation });
+  // consumes registry; provides the lease service's metrics, Redis batch latency among them.
+  const leaseMetrics = createLeaseMetrics(registry);
   // consumes redis, CONTROL_PLANE_LEASE_TTL_MS; provides slots per account and per key.
-  const leases = createLeaseStore({ redis, ttlMs: config.CONTROL_PLANE_LEASE_TTL_MS, now, keys });
+  const leases = createLeaseStore({ redis, ttlMs: config.CONTROL_PLANE_LEASE_TTL_MS, now, keys, timer: (labels) => leaseMetrics.redisDuration.startTimer(labels) });
   // consumes redis, CONTROL_PLANE_STICKY_TTL_SECONDS; provides session → account bindings.
   const sticky = createStickyStore({ redis, ttlSeconds: config.CONTROL_PLANE_STICKY_TTL_SECONDS, keys });
   // consumes redis, CONTROL_PLANE_RATE_LIMIT_*/OVERLOAD_*/BREAKER_*; provides account health, probes and windows.
@@ -126,6 +129,8 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   // consumes the stores, invalidation; provides the hot path's reads of keys and accounts from a per-replica cache.
   const source: LeaseCatalog = { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential };
   const catalog = createCachedCatalog({ source, invalidation, registry, now });
+  // consumes catalog, leases, health; provides per-account slot and health gauges, read on scrape.
+  createAccountMetrics({ registry, listAccounts: catalog.listAccounts, leases, health, log, now });
   // Set by close(): readiness turns 503 and Acquire UNAVAILABLE at once, while calls in flight finish.
   let draining = false;
   // consumes catalog, leases, sticky, CONTROL_PLANE_INTERNAL_TOKEN; provides the relay's LeaseService over gRPC.
@@ -134,7 +139,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     renew: createRenewLease({ leases }),
     release: createReleaseLease({ leases, health, usage, sessions: sessionRecords, log, now }),
     internalToken: config.CONTROL_PLANE_INTERNAL_TOKEN,
-    metrics: createLeaseMetrics(registry),
+    metrics: leaseMetrics,
     log,
     isServing: async () => (await pingRedis(redis)) && !draining,
     isDraining: () => draining,

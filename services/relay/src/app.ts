@@ -44,6 +44,7 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
       target: config.RELAY_CONTROL_PLANE_URL,
       token: config.RELAY_INTERNAL_TOKEN.reveal(),
       deadlineMs: config.RELAY_CONTROL_PLANE_DEADLINE_MS,
+      callDuration: metrics.controlPlaneCallDuration,
     });
 
   // pools — consumes: upstream timeouts, the registry; provides: a dispatcher per (origin, proxy), its stats and health.

@@ -28,6 +28,8 @@ export interface RelayMetrics {
   activeStreams: Gauge;
   leaseRefusals: Counter<"reason">;
   controlPlaneErrors: Counter;
+  /** Round trip of each control-plane call, by method (acquire, renew, release). */
+  controlPlaneCallDuration: Histogram<"method">;
   failovers: Counter;
 }
 
@@ -85,6 +87,13 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
     controlPlaneErrors: new Counter({
       name: "relay_control_plane_errors_total",
       help: "Control-plane calls that failed (unreachable, deadline, rejected).",
+      registers,
+    }),
+    controlPlaneCallDuration: new Histogram({
+      name: "relay_control_plane_call_duration_seconds",
+      help: "Time from sending a control-plane call to its answer or failure, by method.",
+      labelNames: ["method"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
       registers,
     }),
     failovers: new Counter({

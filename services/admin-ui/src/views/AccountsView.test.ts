@@ -21,8 +21,16 @@ function render() {
       windows: [{ name: "5h", utilization: 0.5, status: "allowed" }],
       allowedModels: ["claude-opus-*"],
     }),
-    create(AccountSchema, { id: "acc-2", name: "fine", type: AccountType.CLAUDE_CONSOLE, health: AccountHealth.HEALTHY, group: "team-a" }),
+    create(AccountSchema, {
+      id: "acc-2",
+      name: "fine",
+      type: AccountType.CLAUDE_CONSOLE,
+      health: AccountHealth.HEALTHY,
+      group: "team-a",
+      usageToday: { requests: 42n, tokens: 12_500n, costUsd: 0.75 },
+    }),
   ];
+  const tests: string[] = [];
   const resets: string[] = [];
   const updates: UpdateAccountRequest[] = [];
   const transport = createRouterTransport(({ service }) => {
@@ -33,6 +41,12 @@ function render() {
         const account = accounts.find((a) => a.id === req.id) as Account;
         Object.assign(account, { health: AccountHealth.HEALTHY, healthReason: "", healthUntil: undefined });
         return { account };
+      },
+      testAccount: async (req) => {
+        tests.push(req.id);
+        return req.id === "acc-2"
+          ? { ok: true, httpStatus: 200, latencyMs: 345, model: "claude-haiku-4-5" }
+          : { ok: false, httpStatus: 401, latencyMs: 90, errorType: "authentication_error", errorMessage: "invalid bearer token", model: "claude-haiku-4-5" };
       },
       updateAccount: async (req) => {
         updates.push(req);
@@ -46,7 +60,7 @@ function render() {
     global: { plugins: [createAppI18n("en"), ElementPlus], provide: { [transportKey as symbol]: transport } },
     attachTo: document.body,
   });
-  return { wrapper, resets, updates };
+  return { wrapper, resets, updates, tests };
 }
 
 afterEach(() => {
@@ -87,6 +101,31 @@ describe("AccountsView", { timeout: 30_000 }, () => {
     (document.querySelector('[data-testid="move-group-submit"]') as HTMLButtonElement).click();
     await vi.waitFor(() => expect(updates).toEqual([expect.objectContaining({ id: "acc-1", group: "team-a" })]), { timeout: 5_000 });
     await vi.waitFor(() => expect(wrapper.findAll('[data-testid="account-group"]').map((g) => g.text())).toEqual(["team-a", "team-a"]), { timeout: 5_000 });
+    wrapper.unmount();
+  });
+
+  it("shows each account's usage today, or that none was reported", async () => {
+    const { wrapper } = render();
+    await flushPromises();
+    const cells = wrapper.findAll('[data-testid="account-usage-today"]').map((cell) => cell.text());
+    expect(cells[0]).toBe("Not reported");
+    expect(cells[1]).toContain("42 requests");
+    expect(cells[1]).toContain("12.5K tokens");
+    expect(cells[1]).toContain("$0.75");
+    wrapper.unmount();
+  });
+
+  it("tests an account and shows the latency on success or the upstream's error on failure", async () => {
+    const { wrapper, tests } = render();
+    await flushPromises();
+    const buttons = wrapper.findAll('[data-testid="test-account"]');
+    expect(buttons).toHaveLength(2);
+    await buttons[1]?.trigger("click");
+    await vi.waitFor(() => expect(document.querySelector(".el-message--success")?.textContent).toContain("345 ms"), { timeout: 5_000 });
+    await buttons[0]?.trigger("click");
+    await vi.waitFor(() => expect(document.querySelector(".el-message--error")?.textContent).toContain("HTTP 401"), { timeout: 5_000 });
+    expect(document.querySelector(".el-message--error")?.textContent).toContain("authentication_error: invalid bearer token");
+    expect(tests).toEqual(["acc-2", "acc-1"]);
     wrapper.unmount();
   });
 });

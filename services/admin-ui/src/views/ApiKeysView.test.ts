@@ -26,7 +26,7 @@ function render() {
       boundGroup: "team-a",
       costLimits: { dailyUsd: 5, totalUsd: 0, weeklyOpusUsd: 0 },
       rateLimit: { windowSeconds: 3_600, maxRequests: 100, maxTokens: 0n },
-      spend: { todayUsd: 1.25, totalUsd: 40, opusThisWeekUsd: 0, windowRequests: 3, windowTokens: 900n },
+      spend: { todayUsd: 1.25, totalUsd: 40, opusThisWeekUsd: 0, windowRequests: 3, windowTokens: 900n, todayRequests: 12n, todayTokens: 32_000n, totalRequests: 340n, totalTokens: 1_200_000n },
     }),
   ];
   const updates: UpdateApiKeyRequest[] = [];
@@ -58,14 +58,14 @@ afterEach(() => {
 });
 
 describe("ApiKeysView", { timeout: 30_000 }, () => {
-  it("lists each key's binding, spend against its limits and usage today", async () => {
+  it("lists each key's binding, spend against its limits and usage today and in total", async () => {
     const { wrapper } = render();
     await flushPromises();
     expect(wrapper.get('[data-testid="api-key-binding"]').text()).toBe("Group: team-a");
     expect(wrapper.get('[data-testid="api-key-cost-today"]').text()).toBe("Today $1.25 / $5.00");
     expect(wrapper.get('[data-testid="api-key-cost-total"]').text()).toBe("Total $40.00");
-    expect(wrapper.get('[data-testid="api-key-usage-today"]').text()).toContain("12 requests");
-    expect(wrapper.get('[data-testid="api-key-usage-today"]').text()).toContain("32K tokens");
+    expect(wrapper.get('[data-testid="api-key-usage-today"]').text()).toContain("Today: 12 req · 32K tokens");
+    expect(wrapper.get('[data-testid="api-key-usage-total"]').text()).toBe("Total: 340 req · 1.2M tokens");
     wrapper.unmount();
   });
 

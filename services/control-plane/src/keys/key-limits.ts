@@ -35,7 +35,14 @@ export interface KeySpend {
   opusThisWeekNanos: number;
   windowRequests: number;
   windowTokens: number;
+  /** Requests and tokens (every kind together) today (UTC) and over the key's life. */
+  todayRequests: number;
+  todayTokens: number;
+  totalRequests: number;
+  totalTokens: number;
 }
+
+const SPEND_FIELDS = ["cost_nanos", "requests", "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"] as const;
 
 /** The key side of Acquire. */
 export interface KeyLimits {
@@ -93,16 +100,30 @@ export function createKeyLimits(options: KeyLimitsOptions): KeyLimits {
     async spend(key) {
       const nowMs = now();
       const cutoff = nowMs - (key.rateWindowSeconds ?? 0) * 1000;
-      const cost = (hashKey: string) => redis.hget(hashKey, "cost_nanos").then((v) => Number(v ?? 0));
-      const [todayNanos, totalNanos, opusThisWeekNanos, windowRequests, tokenEntries] = await Promise.all([
-        cost(keys.apiKeyDailyUsage(key.id, dayOf(nowMs))),
-        cost(keys.apiKeyTotalUsage(key.id)),
-        cost(keys.apiKeyWeeklyOpusUsage(key.id, weekStartOf(nowMs))),
+      const counters = (hashKey: string) =>
+        redis.hmget(hashKey, ...SPEND_FIELDS).then((values) => {
+          const [costNanos, requests, ...tokens] = values.map((v) => Number(v ?? 0) || 0) as number[];
+          return { costNanos: costNanos ?? 0, requests: requests ?? 0, tokens: tokens.reduce((sum, n) => sum + n, 0) };
+        });
+      const [today, total, opusThisWeekNanos, windowRequests, tokenEntries] = await Promise.all([
+        counters(keys.apiKeyDailyUsage(key.id, dayOf(nowMs))),
+        counters(keys.apiKeyTotalUsage(key.id)),
+        redis.hget(keys.apiKeyWeeklyOpusUsage(key.id, weekStartOf(nowMs)), "cost_nanos").then((v) => Number(v ?? 0)),
         key.rateWindowSeconds ? redis.zcount(keys.apiKeyRequestWindow(key.id), `(${cutoff}`, "+inf") : 0,
         key.rateWindowSeconds ? redis.zrangebyscore(keys.apiKeyTokenWindow(key.id), `(${cutoff}`, "+inf") : [],
       ]);
       const windowTokens = tokenEntries.reduce((sum, member) => sum + Number(member.slice(member.lastIndexOf(":") + 1) || 0), 0);
-      return { todayNanos, totalNanos, opusThisWeekNanos, windowRequests, windowTokens };
+      return {
+        todayNanos: today.costNanos,
+        totalNanos: total.costNanos,
+        opusThisWeekNanos,
+        windowRequests,
+        windowTokens,
+        todayRequests: today.requests,
+        todayTokens: today.tokens,
+        totalRequests: total.requests,
+        totalTokens: total.tokens,
+      };
     },
   };
 }
@@ -120,7 +141,7 @@ export function concurrencyOnlyKeyLimits(leases: LeaseStore): KeyLimits {
       await leases.release(leaseId, [{ kind: "key", id: keyId }]);
     },
     async spend() {
-      return { todayNanos: 0, totalNanos: 0, opusThisWeekNanos: 0, windowRequests: 0, windowTokens: 0 };
+      return { todayNanos: 0, totalNanos: 0, opusThisWeekNanos: 0, windowRequests: 0, windowTokens: 0, todayRequests: 0, todayTokens: 0, totalRequests: 0, totalTokens: 0 };
     },
   };
 }

@@ -59,6 +59,8 @@ export interface LeaseStoreOptions {
   ttlMs: number;
   now?: () => number;
   keys?: RedisKeys;
+  /** Times each Redis batch (acquire, renew, release, count); histogram.startTimer fits. */
+  timer?: (labels: { operation: "acquire" | "renew" | "release" | "count" }) => () => unknown;
 }
 
 /** A lease store over one Redis client. */
@@ -69,12 +71,18 @@ export function createLeaseStore(options: LeaseStoreOptions): LeaseStore {
   const scripts = createRedisScripts(redis);
   const leasesKey = (o: SlotOwner) => (o.kind === "account" ? keys.accountLeases(o.id) : keys.apiKeyLeases(o.id));
   const activeCount = (accountId: string) => redis.zcount(keys.accountLeases(accountId), `(${now()}`, "+inf");
+  // Each method below is one batch (its commands leave in one tick), so its time is one round trip.
+  const timed = <T>(operation: "acquire" | "renew" | "release" | "count", work: Promise<T>): Promise<T> => {
+    if (!options.timer) return work;
+    const stop = options.timer({ operation });
+    return work.finally(() => void stop());
+  };
 
   return {
     ttlMs,
 
     acquire(leaseId, owner, limit) {
-      return scripts.acquireSlot({
+      return timed("acquire", scripts.acquireSlot({
         leasesKey: leasesKey(owner),
         recordKey: owner.kind === "account" ? keys.account(owner.id) : keys.apiKey(owner.id),
         leaseId,
@@ -82,26 +90,26 @@ export function createLeaseStore(options: LeaseStoreOptions): LeaseStore {
         ttlMs,
         limit,
         ...(owner.kind === "account" && { stampField: ACCOUNT_LAST_USED_FIELD }),
-      });
+      }));
     },
 
     async renew(leaseId, owners) {
       const nowMs = now();
-      const renewed = await Promise.all(owners.map((o) => scripts.renewSlot({ leasesKey: leasesKey(o), leaseId, nowMs, ttlMs })));
+      const renewed = await timed("renew", Promise.all(owners.map((o) => scripts.renewSlot({ leasesKey: leasesKey(o), leaseId, nowMs, ttlMs }))));
       return renewed.every(Boolean);
     },
 
     async release(leaseId, owners, writes) {
       // Plain commands issued in one tick, not a MULTI: on a cluster the owners live on different nodes.
       const removed = owners.map((o) => redis.zrem(leasesKey(o), leaseId));
-      const [held] = await Promise.all([Promise.all(removed), Promise.all(writes?.(redis) ?? [])]);
+      const [held] = await timed("release", Promise.all([Promise.all(removed), Promise.all(writes?.(redis) ?? [])]));
       return held.every((n) => n === 1);
     },
 
     activeCount,
 
     async activeCounts(accountIds) {
-      const counts = await Promise.all(accountIds.map(activeCount));
+      const counts = await timed("count", Promise.all(accountIds.map(activeCount)));
       return new Map(accountIds.map((id, i) => [id, counts[i] ?? 0]));
     },
   };

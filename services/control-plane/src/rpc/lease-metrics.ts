@@ -1,7 +1,8 @@
 /**
  * The lease service's metrics, on the app's registry. Label sets are closed:
  * results are "lease" or a refusal reason (or "error"), outcomes are the
- * proto's OutcomeKind names.
+ * proto's OutcomeKind names, methods the three LeaseService methods and
+ * operations the lease store's Redis batches.
  */
 import { Counter, Histogram, type Registry } from "@claude-relay/metrics";
 
@@ -11,7 +12,13 @@ export interface LeaseMetrics {
   acquireDuration: Histogram;
   releasesTotal: Counter<"outcome">;
   redisErrors: Counter;
+  /** Time to answer each LeaseService method, by method (acquire, renew, release). */
+  rpcDuration: Histogram<"method">;
+  /** One Redis batch of the lease store, by operation (acquire, renew, release, count); see leases/lease-store.ts. */
+  redisDuration: Histogram<"operation">;
 }
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 /** Registers the lease metrics on a registry. */
 export function createLeaseMetrics(registry: Registry): LeaseMetrics {
@@ -25,7 +32,7 @@ export function createLeaseMetrics(registry: Registry): LeaseMetrics {
     acquireDuration: new Histogram({
       name: "control_plane_acquire_duration_seconds",
       help: "Time to answer Acquire.",
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
     releasesTotal: new Counter({
@@ -37,6 +44,20 @@ export function createLeaseMetrics(registry: Registry): LeaseMetrics {
     redisErrors: new Counter({
       name: "control_plane_redis_errors_total",
       help: "Lease-service calls that failed on a Redis error.",
+      registers: [registry],
+    }),
+    rpcDuration: new Histogram({
+      name: "control_plane_rpc_duration_seconds",
+      help: "Time to answer a LeaseService call, by method.",
+      labelNames: ["method"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    redisDuration: new Histogram({
+      name: "control_plane_redis_command_duration_seconds",
+      help: "Round trip of one Redis batch of the lease store (a pipelined script or count), by operation.",
+      labelNames: ["operation"],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
       registers: [registry],
     }),
   };

@@ -21,6 +21,7 @@ import { Counter, type Registry } from "@claude-relay/metrics";
 import type { RedisClient } from "../redis/client.js";
 import { defineLuaCommand, type LuaCommand } from "../redis/lua-command.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
+import { createUsageMetrics } from "../observability/usage-metrics.js";
 import { isOpusModel, priceRequest, type PriceTable, type TokenCounts } from "./pricing.js";
 import { dayOf, hourOf, weekStartOf } from "./usage-periods.js";
 
@@ -46,7 +47,7 @@ export interface UsageRecorderOptions {
   redis: RedisClient;
   prices: PriceTable;
   keys?: RedisKeys;
-  /** Registers `control_plane_usage_unpriced_total` when given. */
+  /** Registers `control_plane_usage_unpriced_total`, `control_plane_tokens_total` and `control_plane_cost_usd_total` when given. */
   registry?: Registry;
   log?: Logger;
 }
@@ -90,6 +91,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
         registers: [options.registry],
       })
     : undefined;
+  const rates = options.registry && createUsageMetrics(options.registry);
   const warned = new Set<string>();
   // Defined up front: a script defined in the middle of a tick would miss that tick's auto-pipeline.
   // One definition per key count: the script takes any number of hashes, but a call's key count is fixed.
@@ -103,6 +105,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       const totalTokens = tokens.inputTokens + tokens.outputTokens + tokens.cacheCreationInputTokens + tokens.cacheReadInputTokens;
       const cost = priceRequest(prices, event.model, tokens);
       const isUnpriced = !cost.priced && totalTokens > 0;
+      rates?.record(tokens, cost);
       if (isUnpriced) {
         unpriced?.inc();
         if (!warned.has(model) && warned.size < MAX_WARNED_MODELS) {

@@ -5,9 +5,11 @@
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { AccountHealth, AccountType as ProtoAccountType, type AccountSchema, type RateLimitWindowSchema } from "@claude-relay/proto/admin";
+import { AccountHealth, AccountType as ProtoAccountType, type AccountSchema, type AccountUsageSchema, type RateLimitWindowSchema } from "@claude-relay/proto/admin";
 import { HEALTHY, viewHealth, type AccountCondition, type HealthView } from "../../accounts/account-health.js";
 import type { AccountRecord, AccountType } from "../../accounts/account-store.js";
+import { nanosToUsd } from "../../usage/pricing.js";
+import type { UsageTotals } from "../../usage/usage-reader.js";
 
 /** What replaces a proxy password in every answer. */
 export const MASK = "***";
@@ -56,6 +58,7 @@ export function toAccountMessage(
   activeLeases: number,
   condition?: AccountCondition,
   nowMs: number = Date.now(),
+  usageToday?: UsageTotals,
 ): MessageInitShape<typeof AccountSchema> {
   return {
     id: record.id,
@@ -73,7 +76,22 @@ export function toAccountMessage(
     group: record.group,
     allowedModels: [...record.allowedModels],
     ...toHealthFields(condition, nowMs),
+    ...(usageToday && { usageToday: toAccountUsage(usageToday) }),
   };
+}
+
+/** An AccountUsage message of counter totals: tokens of every kind together, cost in dollars. */
+export function toAccountUsage(totals: UsageTotals): MessageInitShape<typeof AccountUsageSchema> {
+  return {
+    requests: BigInt(Math.trunc(totals.requests)),
+    tokens: BigInt(Math.trunc(totalTokens(totals))),
+    costUsd: nanosToUsd(totals.cost_nanos),
+  };
+}
+
+/** Input, output and cache tokens together. */
+export function totalTokens(totals: Pick<UsageTotals, "input_tokens" | "output_tokens" | "cache_creation_input_tokens" | "cache_read_input_tokens">): number {
+  return totals.input_tokens + totals.output_tokens + totals.cache_creation_input_tokens + totals.cache_read_input_tokens;
 }
 
 /** The health fields of an Account message: the state as it reads at nowMs, why, until when, and the windows. */

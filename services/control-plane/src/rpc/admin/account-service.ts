@@ -2,7 +2,9 @@
  * AccountService: the pool's upstream accounts. Credentials go in through
  * Create and Update and never come out: answers carry the record (with the
  * proxy password masked), the number of leases held right now, and the
- * account's health and subscription windows.
+ * account's health and subscription windows, and its usage today (one read
+ * of the day's per-account counters for the whole list). TestAccount tries
+ * an account upstream without a lease (accounts/account-test.ts).
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
@@ -11,6 +13,9 @@ import type { AccountSchema, AccountService, OAuthTokens } from "@claude-relay/p
 import type { AccountCredential, AccountPatch, AccountRecord, AccountStore, AccountType } from "../../accounts/account-store.js";
 import type { HealthStore } from "../../accounts/health-store.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
+import { createAccountTester, pickTestModel, type AccountTester } from "../../accounts/account-test.js";
+import { dayOf } from "../../usage/usage-periods.js";
+import { emptyTotals, type UsageReader, type UsageTotals } from "../../usage/usage-reader.js";
 import { accountTypeFromProto, maskProxyUrl, toAccountMessage } from "./account-message.js";
 import {
   BASE_URL_PROTOCOLS,
@@ -30,6 +35,10 @@ export interface AccountServiceDeps {
   leases: Pick<LeaseStore, "activeCount">;
   /** Health per account; without it every account reads healthy. */
   health?: Pick<HealthStore, "conditions" | "apply">;
+  /** Usage counters; without them accounts carry no usage today. */
+  usage?: Pick<UsageReader, "breakdown" | "daily">;
+  /** Tries an account upstream; a fetch-based tester by default. */
+  tester?: AccountTester;
   now?: () => number;
 }
 
@@ -37,10 +46,14 @@ export interface AccountServiceDeps {
 export type AccountRecordMethods = Omit<ServiceImpl<typeof AccountService>, "generateOAuthUrl" | "exchangeOAuthCode">;
 
 /** The record and health methods of AccountService. */
-export function createAccountService({ accounts, leases, health, now = Date.now }: AccountServiceDeps): AccountRecordMethods {
-  const withLeases = async (record: AccountRecord): Promise<MessageInitShape<typeof AccountSchema>> => {
-    const [active, conditions] = await Promise.all([leases.activeCount(record.id), health?.conditions([record.id])]);
-    return toAccountMessage(record, active, conditions?.get(record.id), now());
+export function createAccountService({ accounts, leases, health, usage, tester = createAccountTester(), now = Date.now }: AccountServiceDeps): AccountRecordMethods {
+  const withLeases = async (record: AccountRecord, usageToday?: UsageTotals): Promise<MessageInitShape<typeof AccountSchema>> => {
+    const [active, conditions, today] = await Promise.all([
+      leases.activeCount(record.id),
+      health?.conditions([record.id]),
+      usageToday ?? usage?.daily({ kind: "account", id: record.id }, [dayOf(now())]).then(([totals]) => totals),
+    ]);
+    return toAccountMessage(record, active, conditions?.get(record.id), now(), today);
   };
 
   return {
@@ -70,8 +83,9 @@ export function createAccountService({ accounts, leases, health, now = Date.now 
     },
 
     async listAccounts() {
-      const records = await accounts.list();
-      return { accounts: await Promise.all(records.map(withLeases)) };
+      // One read of the day's per-account counters serves the whole list.
+      const [records, today] = await Promise.all([accounts.list(), usage?.breakdown("account", [dayOf(now())])]);
+      return { accounts: await Promise.all(records.map((r) => withLeases(r, today ? (today.get(r.id) ?? emptyTotals()) : undefined))) };
     },
 
     async getAccount(req) {
@@ -121,6 +135,16 @@ export function createAccountService({ accounts, leases, health, now = Date.now 
       if (record === undefined) throw notFound("account", id);
       await health?.apply(id, { kind: "reset" });
       return { account: await withLeases(record) };
+    },
+
+    async testAccount(req) {
+      const id = checkNonEmpty("id", req.id);
+      const record = await accounts.get(id);
+      if (record === undefined) throw notFound("account", id);
+      const credential = await accounts.credential(id);
+      if (credential === undefined) throw notFound("account credential", id);
+      const model = req.model.trim() === "" ? pickTestModel(record.allowedModels) : req.model.trim();
+      return tester.test({ baseUrl: record.baseUrl, credential, model });
     },
 
     async deleteAccount(req) {

@@ -62,7 +62,13 @@ export function createAdminRoutes(deps: AdminRoutesDeps): { routes: (router: Con
   const auth = createAuthService({ users: deps.users, sessions: deps.sessions, throttle: deps.signInThrottle });
   const { health, oauthAuthorization } = deps;
   const accounts: ServiceImpl<typeof AccountService> = {
-    ...createAccountService({ accounts: deps.accounts, leases: deps.leases, ...(health && { health }), ...(deps.now && { now: deps.now }) }),
+    ...createAccountService({
+      accounts: deps.accounts,
+      leases: deps.leases,
+      ...(health && { health }),
+      ...(deps.usage && { usage: deps.usage }),
+      ...(deps.now && { now: deps.now }),
+    }),
     ...(oauthAuthorization && health
       ? createAccountOAuthMethods({ accounts: deps.accounts, authorization: oauthAuthorization, health, leases: deps.leases, ...(deps.now && { now: deps.now }) })
       : {

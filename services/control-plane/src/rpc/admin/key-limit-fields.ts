@@ -98,6 +98,10 @@ export function toLimitFields(record: ApiKeyRecord, spend?: KeySpend): ApiKeyLim
         opusThisWeekUsd: nanosToUsd(spend.opusThisWeekNanos),
         windowRequests: spend.windowRequests,
         windowTokens: BigInt(spend.windowTokens),
+        todayRequests: BigInt(Math.trunc(spend.todayRequests)),
+        todayTokens: BigInt(Math.trunc(spend.todayTokens)),
+        totalRequests: BigInt(Math.trunc(spend.totalRequests)),
+        totalTokens: BigInt(Math.trunc(spend.totalTokens)),
       },
     }),
   };

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/admin/v1/account_service.proto.
  */
 export const file_claude_relay_admin_v1_account_service: GenFile = /*@__PURE__*/
-  fileDesc("CitjbGF1ZGVfcmVsYXkvYWRtaW4vdjEvYWNjb3VudF9zZXJ2aWNlLnByb3RvEhVjbGF1ZGVfcmVsYXkuYWRtaW4udjEiiAEKD1JhdGVMaW1pdFdpbmRvdxIMCgRuYW1lGAEgASgJEg4KBnN0YXR1cxgCIAEoCRIYCgt1dGlsaXphdGlvbhgDIAEoAUgAiAEBEi0KCXJlc2V0c19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCDgoMX3V0aWxpemF0aW9uIhsKCU1vZGVsTGlzdBIOCgZtb2RlbHMYASADKAkiegoLT0F1dGhUb2tlbnMSFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc2NvcGVzGAQgAygJIs0ECgdBY2NvdW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSMAoEdHlwZRgDIAEoDjIiLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50VHlwZRIQCghiYXNlX3VybBgEIAEoCRIQCghwcmlvcml0eRgFIAEoBRIcChRtYXhfY29uY3VycmVudF90YXNrcxgGIAEoBRITCgtzY2hlZHVsYWJsZRgHIAEoCBIRCglwcm94eV91cmwYCCABKAkSLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1hY3RpdmVfbGVhc2VzGAsgASgFEjQKEHRva2VuX2V4cGlyZXNfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKBmhlYWx0aBgNIAEoDjIkLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50SGVhbHRoEhUKDWhlYWx0aF9yZWFzb24YDiABKAkSMAoMaGVhbHRoX3VudGlsGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3Cgd3aW5kb3dzGBAgAygLMiYuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJhdGVMaW1pdFdpbmRvdxINCgVncm91cBgRIAEoCRIWCg5hbGxvd2VkX21vZGVscxgSIAMoCSLSAgoUQ3JlYXRlQWNjb3VudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIwCgR0eXBlGAIgASgOMiIuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnRUeXBlEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSMQoFb2F1dGgYBSABKAsyIi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuT0F1dGhUb2tlbnMSFQoIcHJpb3JpdHkYBiABKAVIAIgBARIcChRtYXhfY29uY3VycmVudF90YXNrcxgHIAEoBRIYCgtzY2hlZHVsYWJsZRgIIAEoCEgBiAEBEhEKCXByb3h5X3VybBgJIAEoCRINCgVncm91cBgKIAEoCRIWCg5hbGxvd2VkX21vZGVscxgLIAMoCUILCglfcHJpb3JpdHlCDgoMX3NjaGVkdWxhYmxlIkgKFUNyZWF0ZUFjY291bnRSZXNwb25zZRIvCgdhY2NvdW50GAEgASgLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQiFQoTTGlzdEFjY291bnRzUmVxdWVzdCJIChRMaXN0QWNjb3VudHNSZXNwb25zZRIwCghhY2NvdW50cxgBIAMoCzIeLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50Ih8KEUdldEFjY291bnRSZXF1ZXN0EgoKAmlkGAEgASgJIkUKEkdldEFjY291bnRSZXNwb25zZRIvCgdhY2NvdW50GAEgASgLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQivwMKFFVwZGF0ZUFjY291bnRSZXF1ZXN0EgoKAmlkGAEgASgJEhEKBG5hbWUYAiABKAlIAIgBARIVCghiYXNlX3VybBgDIAEoCUgBiAEBEhQKB2FwaV9rZXkYBCABKAlIAogBARIxCgVvYXV0aBgFIAEoCzIiLmNsYXVkZV9yZWxheS5hZG1pbi52MS5PQXV0aFRva2VucxIVCghwcmlvcml0eRgGIAEoBUgDiAEBEiEKFG1heF9jb25jdXJyZW50X3Rhc2tzGAcgASgFSASIAQESGAoLc2NoZWR1bGFibGUYCCABKAhIBYgBARIWCglwcm94eV91cmwYCSABKAlIBogBARISCgVncm91cBgKIAEoCUgHiAEBEjgKDmFsbG93ZWRfbW9kZWxzGAsgASgLMiAuY2xhdWRlX3JlbGF5LmFkbWluLnYxLk1vZGVsTGlzdEIHCgVfbmFtZUILCglfYmFzZV91cmxCCgoIX2FwaV9rZXlCCwoJX3ByaW9yaXR5QhcKFV9tYXhfY29uY3VycmVudF90YXNrc0IOCgxfc2NoZWR1bGFibGVCDAoKX3Byb3h5X3VybEIICgZfZ3JvdXAiSAoVVXBkYXRlQWNjb3VudFJlc3BvbnNlEi8KB2FjY291bnQYASABKAsyHi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQWNjb3VudCIiChREZWxldGVBY2NvdW50UmVxdWVzdBIKCgJpZBgBIAEoCSIXChVEZWxldGVBY2NvdW50UmVzcG9uc2UiGQoXR2VuZXJhdGVPQXV0aFVybFJlcXVlc3QicAoYR2VuZXJhdGVPQXV0aFVybFJlc3BvbnNlEhUKDWF1dGhvcml6ZV91cmwYASABKAkSDQoFc3RhdGUYAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1QEKGEV4Y2hhbmdlT0F1dGhDb2RlUmVxdWVzdBIMCgRjb2RlGAEgASgJEg0KBXN0YXRlGAIgASgJEhIKCmFjY291bnRfaWQYAyABKAkSDAoEbmFtZRgEIAEoCRIVCghwcmlvcml0eRgFIAEoBUgAiAEBEhwKFG1heF9jb25jdXJyZW50X3Rhc2tzGAYgASgFEhEKCXByb3h5X3VybBgHIAEoCRINCgVncm91cBgIIAEoCRIWCg5hbGxvd2VkX21vZGVscxgJIAMoCUILCglfcHJpb3JpdHkiXQoZRXhjaGFuZ2VPQXV0aENvZGVSZXNwb25zZRIvCgdhY2NvdW50GAEgASgLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQSDwoHY3JlYXRlZBgCIAEoCCInChlSZXNldEFjY291bnRIZWFsdGhSZXF1ZXN0EgoKAmlkGAEgASgJIk0KGlJlc2V0QWNjb3VudEhlYWx0aFJlc3BvbnNlEi8KB2FjY291bnQYASABKAsyHi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQWNjb3VudCrzAQoNQWNjb3VudEhlYWx0aBIeChpBQ0NPVU5UX0hFQUxUSF9VTlNQRUNJRklFRBAAEhoKFkFDQ09VTlRfSEVBTFRIX0hFQUxUSFkQARIfChtBQ0NPVU5UX0hFQUxUSF9SQVRFX0xJTUlURUQQAhIdChlBQ0NPVU5UX0hFQUxUSF9PVkVSTE9BREVEEAMSHwobQUNDT1VOVF9IRUFMVEhfVU5BVVRIT1JJWkVEEAQSHwobQUNDT1VOVF9IRUFMVEhfQ0lSQ1VJVF9PUEVOEAUSJAogQUNDT1VOVF9IRUFMVEhfQ0lSQ1VJVF9IQUxGX09QRU4QBiprCgtBY2NvdW50VHlwZRIcChhBQ0NPVU5UX1RZUEVfVU5TUEVDSUZJRUQQABIfChtBQ0NPVU5UX1RZUEVfQ0xBVURFX0NPTlNPTEUQARIdChlBQ0NPVU5UX1RZUEVfQ0xBVURFX09BVVRIEAIyiAcKDkFjY291bnRTZXJ2aWNlEmoKDUNyZWF0ZUFjY291bnQSKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ3JlYXRlQWNjb3VudFJlcXVlc3QaLC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ3JlYXRlQWNjb3VudFJlc3BvbnNlEmcKDExpc3RBY2NvdW50cxIqLmNsYXVkZV9yZWxheS5hZG1pbi52MS5MaXN0QWNjb3VudHNSZXF1ZXN0GisuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkxpc3RBY2NvdW50c1Jlc3BvbnNlEmEKCkdldEFjY291bnQSKC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuR2V0QWNjb3VudFJlcXVlc3QaKS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuR2V0QWNjb3VudFJlc3BvbnNlEmoKDVVwZGF0ZUFjY291bnQSKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuVXBkYXRlQWNjb3VudFJlcXVlc3QaLC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuVXBkYXRlQWNjb3VudFJlc3BvbnNlEmoKDURlbGV0ZUFjY291bnQSKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuRGVsZXRlQWNjb3VudFJlcXVlc3QaLC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuRGVsZXRlQWNjb3VudFJlc3BvbnNlEnMKEEdlbmVyYXRlT0F1dGhVcmwSLi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuR2VuZXJhdGVPQXV0aFVybFJlcXVlc3QaLy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuR2VuZXJhdGVPQXV0aFVybFJlc3BvbnNlEnYKEUV4Y2hhbmdlT0F1dGhDb2RlEi8uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkV4Y2hhbmdlT0F1dGhDb2RlUmVxdWVzdBowLmNsYXVkZV9yZWxheS5hZG1pbi52MS5FeGNoYW5nZU9BdXRoQ29kZVJlc3BvbnNlEnkKElJlc2V0QWNjb3VudEhlYWx0aBIwLmNsYXVkZV9yZWxheS5hZG1pbi52MS5SZXNldEFjY291bnRIZWFsdGhSZXF1ZXN0GjEuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJlc2V0QWNjb3VudEhlYWx0aFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CitjbGF1ZGVfcmVsYXkvYWRtaW4vdjEvYWNjb3VudF9zZXJ2aWNlLnByb3RvEhVjbGF1ZGVfcmVsYXkuYWRtaW4udjEiiAEKD1JhdGVMaW1pdFdpbmRvdxIMCgRuYW1lGAEgASgJEg4KBnN0YXR1cxgCIAEoCRIYCgt1dGlsaXphdGlvbhgDIAEoAUgAiAEBEi0KCXJlc2V0c19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCDgoMX3V0aWxpemF0aW9uIhsKCU1vZGVsTGlzdBIOCgZtb2RlbHMYASADKAkiegoLT0F1dGhUb2tlbnMSFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc2NvcGVzGAQgAygJIocFCgdBY2NvdW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSMAoEdHlwZRgDIAEoDjIiLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50VHlwZRIQCghiYXNlX3VybBgEIAEoCRIQCghwcmlvcml0eRgFIAEoBRIcChRtYXhfY29uY3VycmVudF90YXNrcxgGIAEoBRITCgtzY2hlZHVsYWJsZRgHIAEoCBIRCglwcm94eV91cmwYCCABKAkSLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1hY3RpdmVfbGVhc2VzGAsgASgFEjQKEHRva2VuX2V4cGlyZXNfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKBmhlYWx0aBgNIAEoDjIkLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50SGVhbHRoEhUKDWhlYWx0aF9yZWFzb24YDiABKAkSMAoMaGVhbHRoX3VudGlsGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3Cgd3aW5kb3dzGBAgAygLMiYuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJhdGVMaW1pdFdpbmRvdxINCgVncm91cBgRIAEoCRIWCg5hbGxvd2VkX21vZGVscxgSIAMoCRI4Cgt1c2FnZV90b2RheRgTIAEoCzIjLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50VXNhZ2UiQgoMQWNjb3VudFVzYWdlEhAKCHJlcXVlc3RzGAEgASgDEg4KBnRva2VucxgCIAEoAxIQCghjb3N0X3VzZBgDIAEoASLSAgoUQ3JlYXRlQWNjb3VudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIwCgR0eXBlGAIgASgOMiIuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnRUeXBlEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSMQoFb2F1dGgYBSABKAsyIi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuT0F1dGhUb2tlbnMSFQoIcHJpb3JpdHkYBiABKAVIAIgBARIcChRtYXhfY29uY3VycmVudF90YXNrcxgHIAEoBRIYCgtzY2hlZHVsYWJsZRgIIAEoCEgBiAEBEhEKCXByb3h5X3VybBgJIAEoCRINCgVncm91cBgKIAEoCRIWCg5hbGxvd2VkX21vZGVscxgLIAMoCUILCglfcHJpb3JpdHlCDgoMX3NjaGVkdWxhYmxlIkgKFUNyZWF0ZUFjY291bnRSZXNwb25zZRIvCgdhY2NvdW50GAEgASgLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQiFQoTTGlzdEFjY291bnRzUmVxdWVzdCJIChRMaXN0QWNjb3VudHNSZXNwb25zZRIwCghhY2NvdW50cxgBIAMoCzIeLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BY2NvdW50Ih8KEUdldEFjY291bnRSZXF1ZXN0EgoKAmlkGAEgASgJIkUKEkdldEFjY291bnRSZXNwb25zZRIvCgdhY2NvdW50GAEgASgLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQivwMKFFVwZGF0ZUFjY291bnRSZXF1ZXN0EgoKAmlkGAEgASgJEhEKBG5hbWUYAiABKAlIAIgBARIVCghiYXNlX3VybBgDIAEoCUgBiAEBEhQKB2FwaV9rZXkYBCABKAlIAogBARIxCgVvYXV0aBgFIAEoCzIiLmNsYXVkZV9yZWxheS5hZG1pbi52MS5PQXV0aFRva2VucxIVCghwcmlvcml0eRgGIAEoBUgDiAEBEiEKFG1heF9jb25jdXJyZW50X3Rhc2tzGAcgASgFSASIAQESGAoLc2NoZWR1bGFibGUYCCABKAhIBYgBARIWCglwcm94eV91cmwYCSABKAlIBogBARISCgVncm91cBgKIAEoCUgHiAEBEjgKDmFsbG93ZWRfbW9kZWxzGAsgASgLMiAuY2xhdWRlX3JlbGF5LmFkbWluLnYxLk1vZGVsTGlzdEIHCgVfbmFtZUILCglfYmFzZV91cmxCCgoIX2FwaV9rZXlCCwoJX3ByaW9yaXR5QhcKFV9tYXhfY29uY3VycmVudF90YXNrc0IOCgxfc2NoZWR1bGFibGVCDAoKX3Byb3h5X3VybEIICgZfZ3JvdXAiSAoVVXBkYXRlQWNjb3VudFJlc3BvbnNlEi8KB2FjY291bnQYASABKAsyHi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQWNjb3VudCIiChREZWxldGVBY2NvdW50UmVxdWVzdBIKCgJpZBgBIAEoCSIXChVEZWxldGVBY2NvdW50UmVzcG9uc2UiGQoXR2VuZXJhdGVPQXV0aFVybFJlcXVlc3QicAoYR2VuZXJhdGVPQXV0aFVybFJlc3BvbnNlEhUKDWF1dGhvcml6ZV91cmwYASABKAkSDQoFc3RhdGUYAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1QEKGEV4Y2hhbmdlT0F1dGhDb2RlUmVxdWVzdBIMCgRjb2RlGAEgASgJEg0KBXN0YXRlGAIgASgJEhIKCmFjY291bnRfaWQYAyABKAkSDAoEbmFtZRgEIAEoCRIVCghwcmlvcml0eRgFIAEoBUgAiAEBEhwKFG1heF9jb25jdXJyZW50X3Rhc2tzGAYgASgFEhEKCXByb3h5X3VybBgHIAEoCRINCgVncm91cBgIIAEoCRIWCg5hbGxvd2VkX21vZGVscxgJIAMoCUILCglfcHJpb3JpdHkiXQoZRXhjaGFuZ2VPQXV0aENvZGVSZXNwb25zZRIvCgdhY2NvdW50GAEgASgLMh4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFjY291bnQSDwoHY3JlYXRlZBgCIAEoCCInChlSZXNldEFjY291bnRIZWFsdGhSZXF1ZXN0EgoKAmlkGAEgASgJIk0KGlJlc2V0QWNjb3VudEhlYWx0aFJlc3BvbnNlEi8KB2FjY291bnQYASABKAsyHi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQWNjb3VudCIvChJUZXN0QWNjb3VudFJlcXVlc3QSCgoCaWQYASABKAkSDQoFbW9kZWwYAiABKAkihAEKE1Rlc3RBY2NvdW50UmVzcG9uc2USCgoCb2sYASABKAgSEwoLaHR0cF9zdGF0dXMYAiABKAUSEgoKbGF0ZW5jeV9tcxgDIAEoBRISCgplcnJvcl90eXBlGAQgASgJEhUKDWVycm9yX21lc3NhZ2UYBSABKAkSDQoFbW9kZWwYBiABKAkq8wEKDUFjY291bnRIZWFsdGgSHgoaQUNDT1VOVF9IRUFMVEhfVU5TUEVDSUZJRUQQABIaChZBQ0NPVU5UX0hFQUxUSF9IRUFMVEhZEAESHwobQUNDT1VOVF9IRUFMVEhfUkFURV9MSU1JVEVEEAISHQoZQUNDT1VOVF9IRUFMVEhfT1ZFUkxPQURFRBADEh8KG0FDQ09VTlRfSEVBTFRIX1VOQVVUSE9SSVpFRBAEEh8KG0FDQ09VTlRfSEVBTFRIX0NJUkNVSVRfT1BFThAFEiQKIEFDQ09VTlRfSEVBTFRIX0NJUkNVSVRfSEFMRl9PUEVOEAYqawoLQWNjb3VudFR5cGUSHAoYQUNDT1VOVF9UWVBFX1VOU1BFQ0lGSUVEEAASHwobQUNDT1VOVF9UWVBFX0NMQVVERV9DT05TT0xFEAESHQoZQUNDT1VOVF9UWVBFX0NMQVVERV9PQVVUSBACMu4HCg5BY2NvdW50U2VydmljZRJqCg1DcmVhdGVBY2NvdW50EisuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNyZWF0ZUFjY291bnRSZXF1ZXN0GiwuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNyZWF0ZUFjY291bnRSZXNwb25zZRJnCgxMaXN0QWNjb3VudHMSKi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuTGlzdEFjY291bnRzUmVxdWVzdBorLmNsYXVkZV9yZWxheS5hZG1pbi52MS5MaXN0QWNjb3VudHNSZXNwb25zZRJhCgpHZXRBY2NvdW50EiguY2xhdWRlX3JlbGF5LmFkbWluLnYxLkdldEFjY291bnRSZXF1ZXN0GikuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkdldEFjY291bnRSZXNwb25zZRJqCg1VcGRhdGVBY2NvdW50EisuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlVwZGF0ZUFjY291bnRSZXF1ZXN0GiwuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlVwZGF0ZUFjY291bnRSZXNwb25zZRJqCg1EZWxldGVBY2NvdW50EisuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkRlbGV0ZUFjY291bnRSZXF1ZXN0GiwuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkRlbGV0ZUFjY291bnRSZXNwb25zZRJzChBHZW5lcmF0ZU9BdXRoVXJsEi4uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkdlbmVyYXRlT0F1dGhVcmxSZXF1ZXN0Gi8uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkdlbmVyYXRlT0F1dGhVcmxSZXNwb25zZRJ2ChFFeGNoYW5nZU9BdXRoQ29kZRIvLmNsYXVkZV9yZWxheS5hZG1pbi52MS5FeGNoYW5nZU9BdXRoQ29kZVJlcXVlc3QaMC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuRXhjaGFuZ2VPQXV0aENvZGVSZXNwb25zZRJ5ChJSZXNldEFjY291bnRIZWFsdGgSMC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuUmVzZXRBY2NvdW50SGVhbHRoUmVxdWVzdBoxLmNsYXVkZV9yZWxheS5hZG1pbi52MS5SZXNldEFjY291bnRIZWFsdGhSZXNwb25zZRJkCgtUZXN0QWNjb3VudBIpLmNsYXVkZV9yZWxheS5hZG1pbi52MS5UZXN0QWNjb3VudFJlcXVlc3QaKi5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuVGVzdEFjY291bnRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * One subscription window the upstream reported (anthropic-ratelimit-unified-* headers).
@@ -222,6 +222,13 @@ export type Account = Message<"claude_relay.admin.v1.Account"> & {
    * @generated from field: repeated string allowed_models = 18;
    */
   allowedModels: string[];
+
+  /**
+   * What the account served today (UTC); unset when usage counters are not read.
+   *
+   * @generated from field: claude_relay.admin.v1.AccountUsage usage_today = 19;
+   */
+  usageToday?: AccountUsage | undefined;
 };
 
 /**
@@ -230,6 +237,37 @@ export type Account = Message<"claude_relay.admin.v1.Account"> & {
  */
 export const AccountSchema: GenMessage<Account> = /*@__PURE__*/
   messageDesc(file_claude_relay_admin_v1_account_service, 3);
+
+/**
+ * Usage counted over a period.
+ *
+ * @generated from message claude_relay.admin.v1.AccountUsage
+ */
+export type AccountUsage = Message<"claude_relay.admin.v1.AccountUsage"> & {
+  /**
+   * @generated from field: int64 requests = 1;
+   */
+  requests: bigint;
+
+  /**
+   * Input, output and cache tokens together.
+   *
+   * @generated from field: int64 tokens = 2;
+   */
+  tokens: bigint;
+
+  /**
+   * @generated from field: double cost_usd = 3;
+   */
+  costUsd: number;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.AccountUsage.
+ * Use `create(AccountUsageSchema)` to create a new message.
+ */
+export const AccountUsageSchema: GenMessage<AccountUsage> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 4);
 
 /**
  * @generated from message claude_relay.admin.v1.CreateAccountRequest
@@ -310,7 +348,7 @@ export type CreateAccountRequest = Message<"claude_relay.admin.v1.CreateAccountR
  * Use `create(CreateAccountRequestSchema)` to create a new message.
  */
 export const CreateAccountRequestSchema: GenMessage<CreateAccountRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 4);
+  messageDesc(file_claude_relay_admin_v1_account_service, 5);
 
 /**
  * @generated from message claude_relay.admin.v1.CreateAccountResponse
@@ -327,7 +365,7 @@ export type CreateAccountResponse = Message<"claude_relay.admin.v1.CreateAccount
  * Use `create(CreateAccountResponseSchema)` to create a new message.
  */
 export const CreateAccountResponseSchema: GenMessage<CreateAccountResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 5);
+  messageDesc(file_claude_relay_admin_v1_account_service, 6);
 
 /**
  * @generated from message claude_relay.admin.v1.ListAccountsRequest
@@ -340,7 +378,7 @@ export type ListAccountsRequest = Message<"claude_relay.admin.v1.ListAccountsReq
  * Use `create(ListAccountsRequestSchema)` to create a new message.
  */
 export const ListAccountsRequestSchema: GenMessage<ListAccountsRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 6);
+  messageDesc(file_claude_relay_admin_v1_account_service, 7);
 
 /**
  * @generated from message claude_relay.admin.v1.ListAccountsResponse
@@ -357,7 +395,7 @@ export type ListAccountsResponse = Message<"claude_relay.admin.v1.ListAccountsRe
  * Use `create(ListAccountsResponseSchema)` to create a new message.
  */
 export const ListAccountsResponseSchema: GenMessage<ListAccountsResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 7);
+  messageDesc(file_claude_relay_admin_v1_account_service, 8);
 
 /**
  * @generated from message claude_relay.admin.v1.GetAccountRequest
@@ -374,7 +412,7 @@ export type GetAccountRequest = Message<"claude_relay.admin.v1.GetAccountRequest
  * Use `create(GetAccountRequestSchema)` to create a new message.
  */
 export const GetAccountRequestSchema: GenMessage<GetAccountRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 8);
+  messageDesc(file_claude_relay_admin_v1_account_service, 9);
 
 /**
  * @generated from message claude_relay.admin.v1.GetAccountResponse
@@ -391,7 +429,7 @@ export type GetAccountResponse = Message<"claude_relay.admin.v1.GetAccountRespon
  * Use `create(GetAccountResponseSchema)` to create a new message.
  */
 export const GetAccountResponseSchema: GenMessage<GetAccountResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 9);
+  messageDesc(file_claude_relay_admin_v1_account_service, 10);
 
 /**
  * Changes only the fields that are set.
@@ -464,7 +502,7 @@ export type UpdateAccountRequest = Message<"claude_relay.admin.v1.UpdateAccountR
  * Use `create(UpdateAccountRequestSchema)` to create a new message.
  */
 export const UpdateAccountRequestSchema: GenMessage<UpdateAccountRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 10);
+  messageDesc(file_claude_relay_admin_v1_account_service, 11);
 
 /**
  * @generated from message claude_relay.admin.v1.UpdateAccountResponse
@@ -481,7 +519,7 @@ export type UpdateAccountResponse = Message<"claude_relay.admin.v1.UpdateAccount
  * Use `create(UpdateAccountResponseSchema)` to create a new message.
  */
 export const UpdateAccountResponseSchema: GenMessage<UpdateAccountResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 11);
+  messageDesc(file_claude_relay_admin_v1_account_service, 12);
 
 /**
  * @generated from message claude_relay.admin.v1.DeleteAccountRequest
@@ -498,7 +536,7 @@ export type DeleteAccountRequest = Message<"claude_relay.admin.v1.DeleteAccountR
  * Use `create(DeleteAccountRequestSchema)` to create a new message.
  */
 export const DeleteAccountRequestSchema: GenMessage<DeleteAccountRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 12);
+  messageDesc(file_claude_relay_admin_v1_account_service, 13);
 
 /**
  * @generated from message claude_relay.admin.v1.DeleteAccountResponse
@@ -511,7 +549,7 @@ export type DeleteAccountResponse = Message<"claude_relay.admin.v1.DeleteAccount
  * Use `create(DeleteAccountResponseSchema)` to create a new message.
  */
 export const DeleteAccountResponseSchema: GenMessage<DeleteAccountResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 13);
+  messageDesc(file_claude_relay_admin_v1_account_service, 14);
 
 /**
  * @generated from message claude_relay.admin.v1.GenerateOAuthUrlRequest
@@ -524,7 +562,7 @@ export type GenerateOAuthUrlRequest = Message<"claude_relay.admin.v1.GenerateOAu
  * Use `create(GenerateOAuthUrlRequestSchema)` to create a new message.
  */
 export const GenerateOAuthUrlRequestSchema: GenMessage<GenerateOAuthUrlRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 14);
+  messageDesc(file_claude_relay_admin_v1_account_service, 15);
 
 /**
  * @generated from message claude_relay.admin.v1.GenerateOAuthUrlResponse
@@ -557,7 +595,7 @@ export type GenerateOAuthUrlResponse = Message<"claude_relay.admin.v1.GenerateOA
  * Use `create(GenerateOAuthUrlResponseSchema)` to create a new message.
  */
 export const GenerateOAuthUrlResponseSchema: GenMessage<GenerateOAuthUrlResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 15);
+  messageDesc(file_claude_relay_admin_v1_account_service, 16);
 
 /**
  * @generated from message claude_relay.admin.v1.ExchangeOAuthCodeRequest
@@ -620,7 +658,7 @@ export type ExchangeOAuthCodeRequest = Message<"claude_relay.admin.v1.ExchangeOA
  * Use `create(ExchangeOAuthCodeRequestSchema)` to create a new message.
  */
 export const ExchangeOAuthCodeRequestSchema: GenMessage<ExchangeOAuthCodeRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 16);
+  messageDesc(file_claude_relay_admin_v1_account_service, 17);
 
 /**
  * @generated from message claude_relay.admin.v1.ExchangeOAuthCodeResponse
@@ -644,7 +682,7 @@ export type ExchangeOAuthCodeResponse = Message<"claude_relay.admin.v1.ExchangeO
  * Use `create(ExchangeOAuthCodeResponseSchema)` to create a new message.
  */
 export const ExchangeOAuthCodeResponseSchema: GenMessage<ExchangeOAuthCodeResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 17);
+  messageDesc(file_claude_relay_admin_v1_account_service, 18);
 
 /**
  * @generated from message claude_relay.admin.v1.ResetAccountHealthRequest
@@ -661,7 +699,7 @@ export type ResetAccountHealthRequest = Message<"claude_relay.admin.v1.ResetAcco
  * Use `create(ResetAccountHealthRequestSchema)` to create a new message.
  */
 export const ResetAccountHealthRequestSchema: GenMessage<ResetAccountHealthRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 18);
+  messageDesc(file_claude_relay_admin_v1_account_service, 19);
 
 /**
  * @generated from message claude_relay.admin.v1.ResetAccountHealthResponse
@@ -678,7 +716,85 @@ export type ResetAccountHealthResponse = Message<"claude_relay.admin.v1.ResetAcc
  * Use `create(ResetAccountHealthResponseSchema)` to create a new message.
  */
 export const ResetAccountHealthResponseSchema: GenMessage<ResetAccountHealthResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_account_service, 19);
+  messageDesc(file_claude_relay_admin_v1_account_service, 20);
+
+/**
+ * @generated from message claude_relay.admin.v1.TestAccountRequest
+ */
+export type TestAccountRequest = Message<"claude_relay.admin.v1.TestAccountRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Empty: the account's first allowed model without a wildcard, else a small default.
+   *
+   * @generated from field: string model = 2;
+   */
+  model: string;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.TestAccountRequest.
+ * Use `create(TestAccountRequestSchema)` to create a new message.
+ */
+export const TestAccountRequestSchema: GenMessage<TestAccountRequest> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 21);
+
+/**
+ * @generated from message claude_relay.admin.v1.TestAccountResponse
+ */
+export type TestAccountResponse = Message<"claude_relay.admin.v1.TestAccountResponse"> & {
+  /**
+   * True when the upstream answered 2xx.
+   *
+   * @generated from field: bool ok = 1;
+   */
+  ok: boolean;
+
+  /**
+   * The upstream's HTTP status; 0 when no answer came (unreachable, timed out).
+   *
+   * @generated from field: int32 http_status = 2;
+   */
+  httpStatus: number;
+
+  /**
+   * From sending the request to the end of the answer, or to the failure.
+   *
+   * @generated from field: int32 latency_ms = 3;
+   */
+  latencyMs: number;
+
+  /**
+   * The upstream's error type ("authentication_error", ...), or "timeout" / "connection_error"; empty when ok.
+   *
+   * @generated from field: string error_type = 4;
+   */
+  errorType: string;
+
+  /**
+   * The upstream's error message, or what failed; empty when ok. Never carries the credential.
+   *
+   * @generated from field: string error_message = 5;
+   */
+  errorMessage: string;
+
+  /**
+   * The model the request asked for.
+   *
+   * @generated from field: string model = 6;
+   */
+  model: string;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.TestAccountResponse.
+ * Use `create(TestAccountResponseSchema)` to create a new message.
+ */
+export const TestAccountResponseSchema: GenMessage<TestAccountResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_account_service, 22);
 
 /**
  * Whether the account can take requests now, as the control plane sees it.
@@ -843,6 +959,16 @@ export const AccountService: GenService<{
     methodKind: "unary";
     input: typeof ResetAccountHealthRequestSchema;
     output: typeof ResetAccountHealthResponseSchema;
+  },
+  /**
+   * Sends one tiny Messages request upstream with the account's credential, without a lease.
+   *
+   * @generated from rpc claude_relay.admin.v1.AccountService.TestAccount
+   */
+  testAccount: {
+    methodKind: "unary";
+    input: typeof TestAccountRequestSchema;
+    output: typeof TestAccountResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_claude_relay_admin_v1_account_service, 0);
