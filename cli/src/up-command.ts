@@ -90,6 +90,7 @@ export async function upCommand(env: NodeJS.ProcessEnv, out: (line: string) => v
   out("claude-relay is up");
   out(`  relay      http://${host}:${relayPort}   (ANTHROPIC_BASE_URL for clients)`);
   out(`  admin API  http://${host}:${httpPort}`);
+  out(`  admin UI   http://${host}:${httpPort}/admin/`);
   out(`  admin      ${username} / ${adminPasswordHint(env, password, hadPassword, passwordFile)}`);
   out(`  redis      ${redisUrlShown}`);
   out(`  data       ${dataDir}`);
