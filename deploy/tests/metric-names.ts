@@ -17,6 +17,7 @@ export const serviceMetrics: Readonly<Record<string, MetricType>> = {
   relay_lease_refusals_total: "counter",
   relay_control_plane_errors_total: "counter",
   relay_failovers_total: "counter",
+  relay_upstream_attempts_total: "counter",
   relay_control_plane_call_duration_seconds: "histogram",
   control_plane_acquire_total: "counter",
   control_plane_acquire_duration_seconds: "histogram",

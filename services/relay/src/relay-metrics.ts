@@ -4,6 +4,7 @@
  * reasons are RefusalReason names.
  */
 import { Counter, Gauge, Histogram, type Registry } from "@claude-relay/metrics";
+import { OutcomeKind, type Outcome } from "@claude-relay/proto/lease";
 
 /** Route labels: one per entry of the route table, "not_found", and "client_error" for requests the parser refused. */
 export type RouteLabel =
@@ -22,6 +23,9 @@ export type RouteLabel =
 export interface RelayMetrics {
   /** Counts one answered request, and observes its duration when given (label children cached). */
   countRequest(route: RouteLabel, status: number, seconds?: number): void;
+  /** Counts one upstream attempt on an account by how it ended (label children cached). */
+  countAttempt(accountId: string, outcome: Outcome | undefined): void;
+  upstreamAttempts: Counter<"account" | "outcome">;
   requests: Counter<"route" | "status">;
   requestDuration: Histogram<"route">;
   upstreamTtfb: Histogram;
@@ -49,6 +53,13 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
     buckets: [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
     registers,
   });
+  const upstreamAttempts = new Counter({
+    name: "relay_upstream_attempts_total",
+    help: "Upstream attempts by account and how they ended: success, client_aborted, or the upstream status class (4xx, 5xx, 429, 529), connection_failure, stream_interrupted.",
+    labelNames: ["account", "outcome"],
+    registers,
+  });
+  const attempts = new Map<string, { inc(): void }>();
   // prom-client hashes the label object on every call; the children are looked up once instead.
   const counted = new Map<RouteLabel, Map<number, { inc(): void }>>();
   const timed = new Map<RouteLabel, { observe(value: number): void }>();
@@ -65,6 +76,14 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
       if (histogram === undefined) timed.set(route, (histogram = requestDuration.labels(route)));
       histogram.observe(seconds);
     },
+    countAttempt(accountId, outcome) {
+      const label = outcomeLabel(outcome);
+      const cacheKey = `${accountId}\u0000${label}`;
+      let counter = attempts.get(cacheKey);
+      if (counter === undefined) attempts.set(cacheKey, (counter = upstreamAttempts.labels(accountId, label)));
+      counter.inc();
+    },
+    upstreamAttempts,
     requests,
     requestDuration,
     upstreamTtfb: new Histogram({
@@ -102,4 +121,25 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
       registers,
     }),
   };
+}
+
+/** A closed label set for an attempt's outcome. */
+export function outcomeLabel(outcome: Outcome | undefined): string {
+  switch (outcome?.kind) {
+    case OutcomeKind.SUCCESS:
+      return "success";
+    case OutcomeKind.CLIENT_ABORTED:
+      return "client_aborted";
+    case OutcomeKind.CONNECTION_FAILURE:
+      return "connection_failure";
+    case OutcomeKind.STREAM_INTERRUPTED:
+      return "stream_interrupted";
+    case OutcomeKind.UPSTREAM_ERROR: {
+      const status = outcome.status;
+      if (status === 429 || status === 529) return String(status);
+      return status >= 500 ? "5xx" : "4xx";
+    }
+    default:
+      return "unknown";
+  }
 }

@@ -110,6 +110,7 @@ function attempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<Atte
 function release(deps: LeaseAttemptDeps, input: LeaseAttemptInput, result: AttemptResult | undefined, outcome: Outcome | undefined): void {
   const { lease, model } = input;
   const usage = result?.usage;
+  deps.metrics.countAttempt(lease.account?.id ?? "", outcome);
   deps.leases
     .release({
       leaseId: lease.leaseId,
