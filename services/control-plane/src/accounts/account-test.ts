@@ -3,8 +3,10 @@
  * URL with its credential, sent the way the relay sends it, without a lease.
  * The answer is reduced to ok, status, latency and the upstream's error type
  * and message; the credential is scrubbed from anything that goes back. The
- * request goes out directly: an account's proxy is not used here.
+ * request goes through the account's proxy (HTTP CONNECT or SOCKS5) when it
+ * has one, as the relay's would.
  */
+import { fetch, ProxyAgent, Socks5ProxyAgent, type Dispatcher } from "undici";
 import type { AccountCredential } from "./account-store.js";
 
 /** The model tried when the account allows every model (or only wildcards). */
@@ -20,6 +22,8 @@ export interface AccountTestTarget {
   baseUrl: string;
   credential: AccountCredential;
   model: string;
+  /** The account's proxy URL (socks5://, socks5h://, http://, https://); empty or absent for direct. */
+  proxyUrl?: string;
 }
 
 /** How the try went. */
@@ -63,15 +67,26 @@ export function testRequestHeaders(credential: AccountCredential): Record<string
   return headers;
 }
 
-/** Builds a tester over the runtime's fetch. */
+/** A one-off dispatcher for an account's proxy, and the password to scrub from messages. */
+function proxyDispatcher(raw: string): { dispatcher: Dispatcher; password: string } {
+  const url = new URL(raw);
+  const password = decodeURIComponent(url.password);
+  if (url.protocol === "socks5:" || url.protocol === "socks5h:") return { dispatcher: new Socks5ProxyAgent(raw), password };
+  const token = url.username ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${password}`).toString("base64")}` : undefined;
+  return { dispatcher: new ProxyAgent({ uri: `${url.protocol}//${url.host}`, ...(token && { token }) }), password };
+}
+
+/** Builds a tester over undici's fetch. */
 export function createAccountTester(options: AccountTesterOptions = {}): AccountTester {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
   const now = options.now ?? Date.now;
 
   return {
-    async test({ baseUrl, credential, model }) {
+    async test({ baseUrl, credential, model, proxyUrl = "" }) {
       const started = now();
       const secrets = credential.kind === "api-key" ? [credential.apiKey] : [credential.accessToken, credential.refreshToken];
+      const proxy = proxyUrl === "" ? undefined : proxyDispatcher(proxyUrl);
+      if (proxy?.password) secrets.push(proxy.password);
       const result = (fields: Omit<AccountTestResult, "latencyMs" | "model">): AccountTestResult => ({
         ...fields,
         errorMessage: scrub(fields.errorMessage, secrets),
@@ -85,6 +100,7 @@ export function createAccountTester(options: AccountTesterOptions = {}): Account
           body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: "user", content: "ping" }] }),
           signal: AbortSignal.timeout(timeoutMs),
           redirect: "manual",
+          ...(proxy && { dispatcher: proxy.dispatcher }),
         });
         const text = await response.text();
         if (response.ok) return result({ ok: true, httpStatus: response.status, errorType: "", errorMessage: "" });
@@ -103,6 +119,8 @@ export function createAccountTester(options: AccountTesterOptions = {}): Account
           errorType: timedOut ? "timeout" : "connection_error",
           errorMessage: timedOut ? `no answer within ${timeoutMs} ms` : describeFetchError(err),
         });
+      } finally {
+        await proxy?.dispatcher.close().catch(() => {});
       }
     },
   };

@@ -144,7 +144,7 @@ export function createAccountService({ accounts, leases, health, usage, tester =
       const credential = await accounts.credential(id);
       if (credential === undefined) throw notFound("account credential", id);
       const model = req.model.trim() === "" ? pickTestModel(record.allowedModels) : req.model.trim();
-      return tester.test({ baseUrl: record.baseUrl, credential, model });
+      return tester.test({ baseUrl: record.baseUrl, credential, model, proxyUrl: record.proxyUrl });
     },
 
     async deleteAccount(req) {
