@@ -1,28 +1,39 @@
 /**
- * One Lua script from `lua/` as a typed call: registered on a client with
- * `defineCommand` (EVALSHA with an EVAL fallback). Define commands when the
- * owning module is built, not in the middle of a tick: a command defined after
- * the tick's auto-pipeline was opened is missing from it. The fixed key count
- * puts the first key first, which is what routes the call on a cluster.
+ * One Lua script from `lua/` as a typed call. It is sent by EVALSHA once Redis
+ * has it, and by EVAL until then or after a NOSCRIPT (a restarted or failed-over
+ * server): ioredis's own `defineCommand` tracks loaded scripts per write
+ * stream, and with auto-pipelining every tick is a new stream, so it would send
+ * the whole script body with every call. The fixed key count puts the first
+ * key first, which is what routes the call on a cluster.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { RedisClient } from "./client.js";
 
 /** Runs the script with these keys and arguments. */
 export type LuaCommand = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
 
-type ScriptClient = Record<string, ((...args: (string | number)[]) => Promise<unknown>) | undefined>;
-
-/** Registers `lua/<file>.lua` as `name` taking `numberOfKeys` keys on the client (once per client) and returns its caller. */
+/** Reads `lua/<file>.lua` and returns its caller taking `numberOfKeys` keys; `name` only labels errors. */
 export function defineLuaCommand(redis: RedisClient, name: string, file: string, numberOfKeys: number): LuaCommand {
-  const client = redis as unknown as ScriptClient;
-  if (typeof client[name] !== "function") {
-    // Read relative to this module: src/redis/lua in tests, dist/redis/lua once built (scripts/copy-lua.mjs).
-    const lua = readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), "utf8");
-    redis.defineCommand(name, { numberOfKeys, lua });
-  }
+  // Read relative to this module: src/redis/lua in tests, dist/redis/lua once built (scripts/copy-lua.mjs).
+  const lua = readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), "utf8");
+  const sha = createHash("sha1").update(lua).digest("hex");
+  // Until one EVAL has answered, Redis may not hold the script; EVAL also caches it by its SHA.
+  let loaded = false;
+  const runEval = (params: (string | number)[]) =>
+    redis.eval(lua, numberOfKeys, ...params).then((reply) => {
+      loaded = true;
+      return reply;
+    });
+
   return (keys, args) => {
     if (keys.length !== numberOfKeys) throw new Error(`${name} takes ${numberOfKeys} keys, got ${keys.length}`);
-    return (client[name] as (...args: (string | number)[]) => Promise<unknown>).call(redis, ...keys, ...args);
+    const params = [...keys, ...args];
+    if (!loaded) return runEval(params);
+    return redis.evalsha(sha, numberOfKeys, ...params).catch((err: unknown) => {
+      if (!(err instanceof Error) || !err.message.includes("NOSCRIPT")) throw err;
+      loaded = false;
+      return runEval(params);
+    });
   };
 }

@@ -1,11 +1,11 @@
 /**
- * The Lua scripts in `lua/`, registered on a client with `defineCommand` (EVALSHA
- * with an EVAL fallback) and wrapped in typed functions. Each script touches
+ * The slot and record scripts in `lua/` (lua-command.ts: EVALSHA with an EVAL
+ * fallback), wrapped in typed functions. Each script touches
  * the keys of one owner only; callers that need several owners issue several
  * calls at once, which one connection sends back to back.
  */
-import { readFileSync } from "node:fs";
 import type { RedisClient } from "./client.js";
+import { defineLuaCommand } from "./lua-command.js";
 
 /** Reply of acquireSlot. */
 export type SlotReply =
@@ -37,45 +37,24 @@ export interface RedisScripts {
   updateRecord(key: string, fields: Record<string, string>): Promise<boolean>;
 }
 
-const COMMANDS = {
-  crAcquireSlot: { file: "acquire", numberOfKeys: 2 },
-  crRenewSlot: { file: "renew", numberOfKeys: 1 },
-  crUpdateRecord: { file: "update-record", numberOfKeys: 1 },
-} as const;
-
-type CommandName = keyof typeof COMMANDS;
-type ScriptClient = RedisClient & Record<CommandName, (...args: (string | number)[]) => Promise<unknown>>;
-
-/** Registers the scripts on a client (once per client) and returns the typed wrappers. */
+/** Registers the scripts on a client and returns the typed wrappers. */
 export function createRedisScripts(redis: RedisClient): RedisScripts {
-  const client = redis as ScriptClient;
-  for (const [name, { file, numberOfKeys }] of Object.entries(COMMANDS)) {
-    if (typeof (client as unknown as Record<string, unknown>)[name] === "function") continue;
-    // Read relative to this module: src/redis/lua in tests, dist/redis/lua once built (scripts/copy-lua.mjs).
-    const lua = readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), "utf8");
-    redis.defineCommand(name, { numberOfKeys, lua });
-  }
+  const acquire = defineLuaCommand(redis, "crAcquireSlot", "acquire", 2);
+  const renew = defineLuaCommand(redis, "crRenewSlot", "renew", 1);
+  const update = defineLuaCommand(redis, "crUpdateRecord", "update-record", 1);
   return {
     async acquireSlot(args) {
-      const reply = (await client.crAcquireSlot(
-        args.leasesKey,
-        args.recordKey,
-        args.leaseId,
-        args.nowMs,
-        args.ttlMs,
-        args.limit,
-        args.stampField ?? "",
-      )) as number[];
+      const reply = (await acquire([args.leasesKey, args.recordKey], [args.leaseId, args.nowMs, args.ttlMs, args.limit, args.stampField ?? ""])) as number[];
       const [status = -1, active = 0, waitMs = 0] = reply;
       if (status === 1) return { status: "granted", active };
       if (status === 0) return { status: "full", active, waitMs: Math.max(0, waitMs) };
       return { status: "missing" };
     },
     async renewSlot({ leasesKey, leaseId, nowMs, ttlMs }) {
-      return (await client.crRenewSlot(leasesKey, leaseId, nowMs, ttlMs)) === 1;
+      return (await renew([leasesKey], [leaseId, nowMs, ttlMs])) === 1;
     },
     async updateRecord(key, fields) {
-      return (await client.crUpdateRecord(key, ...Object.entries(fields).flat())) === 1;
+      return (await update([key], Object.entries(fields).flat())) === 1;
     },
   };
 }
