@@ -115,7 +115,13 @@ describe("usageFromMessage", () => {
       type: "message",
       model: "claude-haiku-4-5",
       content: [{ type: "text", text: "hi" }],
-      usage: { input_tokens: 11, output_tokens: 22, cache_creation_input_tokens: 33, cache_read_input_tokens: 44 },
+      usage: {
+        input_tokens: 11,
+        output_tokens: 22,
+        cache_creation_input_tokens: 33,
+        cache_read_input_tokens: 44,
+        cache_creation: { ephemeral_5m_input_tokens: 30, ephemeral_1h_input_tokens: 3 },
+      },
     };
     expect(usageFromMessage(body)).toEqual({
       model: "claude-haiku-4-5",
@@ -123,6 +129,7 @@ describe("usageFromMessage", () => {
       outputTokens: 22,
       cacheCreationInputTokens: 33,
       cacheReadInputTokens: 44,
+      cacheCreation1hInputTokens: 3,
     });
   });
 

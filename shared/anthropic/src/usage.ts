@@ -19,6 +19,8 @@ export interface UsageTotals {
   outputTokens: number;
   cacheCreationInputTokens: number;
   cacheReadInputTokens: number;
+  /** Of the cache-creation tokens, those written to the 1-hour cache (`usage.cache_creation.ephemeral_1h_input_tokens`). */
+  cacheCreation1hInputTokens?: number;
 }
 
 /** Follows one stream's events and keeps the usage seen so far. */
@@ -104,6 +106,8 @@ function applyUsage(totals: UsageTotals, usage: unknown): void {
   if (creation !== undefined) totals.cacheCreationInputTokens = creation;
   const read = count(field(usage, "cache_read_input_tokens"));
   if (read !== undefined) totals.cacheReadInputTokens = read;
+  const oneHour = count(field(field(usage, "cache_creation"), "ephemeral_1h_input_tokens"));
+  if (oneHour !== undefined) totals.cacheCreation1hInputTokens = oneHour;
 }
 
 function count(value: unknown): number | undefined {
