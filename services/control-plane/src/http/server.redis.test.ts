@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { createLogger } from "@claude-relay/logging";
@@ -17,6 +17,7 @@ import { createLeaseStore } from "../leases/lease-store.js";
 import { createRedis } from "../redis/client.js";
 import { createRedisKeys } from "../redis/keys.js";
 import { createAdminHttpServer, type AdminHttpServer, type AdminHttpServerDeps } from "./server.js";
+import { rpcError } from "../rpc/admin/admin-client.test-helper.js";
 
 const PASSWORD = "correct-horse-battery-staple";
 const SESSION_TTL_MS = 60_000;
@@ -69,14 +70,6 @@ async function login(): Promise<string> {
   return (await createClient(AuthService, transport()).login({ username: "admin", password: PASSWORD })).token;
 }
 
-async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(error instanceof ConnectError)) throw new Error(`expected a ConnectError, got ${String(error)}`);
-  return error;
-}
 
 describe("AuthService over HTTP/1.1", () => {
   it("signs in with the right password and returns a token and its expiry", async () => {

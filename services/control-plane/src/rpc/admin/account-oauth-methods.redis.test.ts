@@ -8,7 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { createLogger } from "@claude-relay/logging";
 import { createMetricsRegistry } from "@claude-relay/metrics";
@@ -29,6 +29,7 @@ import { createApiKeyStore } from "../../keys/api-key-store.js";
 import { createLeaseStore } from "../../leases/lease-store.js";
 import { createRedis } from "../../redis/client.js";
 import { createRedisKeys } from "../../redis/keys.js";
+import { rpcError } from "./admin-client.test-helper.js";
 
 const PASSWORD = "oauth-methods-test-password";
 const REDIRECT = "https://console.example.test/oauth/code/callback";
@@ -102,14 +103,6 @@ afterAll(async () => {
   await redisServer?.close();
 });
 
-async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(error instanceof ConnectError)) throw new Error(`expected a ConnectError, got ${String(error)}`);
-  return error;
-}
 
 describe("AccountService OAuth", () => {
   it("generates a PKCE S256 authorization URL with a fresh state that expires", async () => {

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code, createClient, type Client } from "@connectrpc/connect";
 import { createLogger } from "@claude-relay/logging";
 import { createMetricsRegistry } from "@claude-relay/metrics";
-import { AccountService, AccountType, AuthService } from "@claude-relay/proto/admin";
+import { AccountService, AccountType } from "@claude-relay/proto/admin";
 import { startRedis, type TestRedis } from "@claude-relay/testkit";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +16,7 @@ import { createApiKeyStore } from "../../keys/api-key-store.js";
 import { createLeaseStore } from "../../leases/lease-store.js";
 import { createRedis } from "../../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../../redis/keys.js";
+import { rpcError, signIn } from "./admin-client.test-helper.js";
 
 const PASSWORD = "account-service-test-password";
 const SECRETS = ["sk-ant-api-console-secret-1", "sk-ant-oat-access-secret-2", "sk-ant-ort-refresh-secret-3", "proxy-pass-secret-4", "sk-ant-api-rotated-5"];
@@ -48,12 +48,9 @@ beforeAll(async () => {
     registry: createMetricsRegistry("control-plane"),
   });
   baseUrl = `http://127.0.0.1:${await http.listen(0, "127.0.0.1")}`;
-  token = (await createClient(AuthService, createConnectTransport({ baseUrl, httpVersion: "1.1" })).login({ username: "admin", password: PASSWORD })).token;
-  const bearer: Interceptor = (next) => (req) => {
-    req.header.set("authorization", `Bearer ${token}`);
-    return next(req);
-  };
-  accounts = createClient(AccountService, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer] }));
+  const signedIn = await signIn(baseUrl, "admin", PASSWORD);
+  token = signedIn.token;
+  accounts = createClient(AccountService, signedIn.transport);
 });
 
 afterAll(async () => {
@@ -62,14 +59,6 @@ afterAll(async () => {
   await redisServer?.close();
 });
 
-async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(error instanceof ConnectError)) throw new Error(`expected a ConnectError, got ${String(error)}`);
-  return error;
-}
 
 /** A JSON call as curl would send it; returns the status and the raw body. */
 async function postJson(method: string, body: unknown): Promise<{ status: number; text: string }> {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { createLogger } from "@claude-relay/logging";
 import { createMetricsRegistry } from "@claude-relay/metrics";
@@ -18,6 +18,7 @@ import { createApiKeyStore } from "../../keys/api-key-store.js";
 import { createLeaseStore } from "../../leases/lease-store.js";
 import { createRedis } from "../../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../../redis/keys.js";
+import { rpcError } from "./admin-client.test-helper.js";
 
 const PASSWORD = "audit-service-test-password";
 const UPSTREAM_KEY = "sk-ant-upstream-never-logged-0001";
@@ -86,14 +87,6 @@ async function rawLog(): Promise<string> {
   return JSON.stringify(await redis.xrange(keys.auditLog(), "-", "+"));
 }
 
-async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(error instanceof ConnectError)) throw new Error(`expected a ConnectError, got ${String(error)}`);
-  return error;
-}
 
 describe("the audit log", () => {
   it("records a write with its admin, action, target, time, address and outcome, and no secret", async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { createLogger } from "@claude-relay/logging";
 import { createMetricsRegistry } from "@claude-relay/metrics";
@@ -17,6 +17,7 @@ import { createApiKeyStore } from "../../keys/api-key-store.js";
 import { createLeaseStore } from "../../leases/lease-store.js";
 import { createRedis } from "../../redis/client.js";
 import { createRedisKeys } from "../../redis/keys.js";
+import { rpcError } from "./admin-client.test-helper.js";
 
 const PASSWORD = "auth-service-test-password";
 const MAX_FAILURES = 3;
@@ -76,14 +77,6 @@ async function startAdmin(options: { trustProxy?: boolean } = {}) {
   return { baseUrl, users, clients, login, as };
 }
 
-async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(error instanceof ConnectError)) throw new Error(`expected a ConnectError, got ${String(error)}`);
-  return error;
-}
 
 /** `count` failed sign-ins, each answered Unauthenticated. */
 async function failLogins(login: (username: string, password: string) => Promise<string>, count: number, username = "admin"): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { createLogger } from "@claude-relay/logging";
 import { createMetricsRegistry } from "@claude-relay/metrics";
@@ -20,6 +20,7 @@ import { createRedisKeys } from "../../redis/keys.js";
 import { createAffinityCounter, type AffinityCounter } from "../../sessions/affinity-counter.js";
 import { createSessionStore, type SessionStore } from "../../sessions/session-store.js";
 import { createStickyStore, type StickyStore } from "../../sessions/sticky-store.js";
+import { rpcError } from "./admin-client.test-helper.js";
 
 const PASSWORD = "session-service-test-password";
 const NOW = 1_700_000_000_000;
@@ -80,14 +81,6 @@ afterAll(async () => {
   await redisServer?.close();
 });
 
-async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(error instanceof ConnectError)) throw new Error(`expected a ConnectError, got ${String(error)}`);
-  return error;
-}
 
 const hashes = (res: { sessions: { sessionHash: string }[] }) => res.sessions.map((s) => s.sessionHash).sort();
 

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { createLogger } from "@claude-relay/logging";
 import { createMetricsRegistry } from "@claude-relay/metrics";
-import { AuthService, UsageService } from "@claude-relay/proto/admin";
+import { UsageService } from "@claude-relay/proto/admin";
 import { startRedis, type TestRedis } from "@claude-relay/testkit";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +19,7 @@ import { createRedisKeys } from "../../redis/keys.js";
 import { loadPriceTable, type TokenCounts } from "../../usage/pricing.js";
 import { createUsageReader } from "../../usage/usage-reader.js";
 import { createUsageRecorder } from "../../usage/usage-recorder.js";
+import { rpcError, signIn } from "./admin-client.test-helper.js";
 
 const PASSWORD = "usage-service-test-password";
 // "Today" for the service: Thursday 2025-01-16, 09:30 UTC.
@@ -54,12 +55,9 @@ beforeAll(async () => {
     now: () => NOW,
   });
   baseUrl = `http://127.0.0.1:${await http.listen(0, "127.0.0.1")}`;
-  token = (await createClient(AuthService, createConnectTransport({ baseUrl, httpVersion: "1.1" })).login({ username: "admin", password: PASSWORD })).token;
-  const bearer: Interceptor = (next) => (req) => {
-    req.header.set("authorization", `Bearer ${token}`);
-    return next(req);
-  };
-  usage = createClient(UsageService, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer] }));
+  const signedIn = await signIn(baseUrl, "admin", PASSWORD);
+  token = signedIn.token;
+  usage = createClient(UsageService, signedIn.transport);
 
   ids.keyA = (await apiKeys.create({ name: "team-a" })).record.id;
   ids.keyB = (await apiKeys.create({ name: "team-b" })).record.id;
@@ -83,14 +81,6 @@ afterAll(async () => {
   await redisServer?.close();
 });
 
-async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(error instanceof ConnectError)) throw new Error(`expected a ConnectError, got ${String(error)}`);
-  return error;
-}
 
 describe("UsageService", () => {
   it("sums a range of days: the total, each day, by model, and the top keys and accounts with their names", async () => {
