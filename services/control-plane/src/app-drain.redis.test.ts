@@ -15,6 +15,7 @@ import { buildControlPlane } from "./app.js";
 import { controlPlaneConfigSchema } from "./config.js";
 import { createRedisKeys } from "./redis/keys.js";
 import { healthServiceDefinition, ServingStatus, type HealthCheckResponse } from "./rpc/health-service.js";
+import { openExchange } from "./rpc/lease-server.test-helper.js";
 
 const TOKEN = "drain-test-internal-token-0123";
 let redis: TestRedis;
@@ -43,7 +44,7 @@ function unary<T>(client: grpc.Client, method: string, request: unknown, token?:
 }
 
 describe("control plane drain", () => {
-  it("answers probes in flight as not ready the moment it drains, finishes calls in flight, then stops", async () => {
+  it("answers probes in flight as not ready the moment it drains, finishes calls in flight, ends Exchange streams, then stops", async () => {
     const config = loadConfig(controlPlaneConfigSchema, {
       REDIS_URL: redis.url,
       CONTROL_PLANE_GRPC_PORT: "0",
@@ -65,6 +66,11 @@ describe("control plane drain", () => {
     try {
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       expect((await unary<HealthCheckResponse>(health, "check", { service: "" })).status).toBe(ServingStatus.SERVING);
+      const unknownKey = { case: "acquire", value: create(AcquireRequestSchema, { keyHash: "0".repeat(64), model: "m" }) } as const;
+      // Two open Exchange streams: one idle when the drain begins, one with an Acquire in flight.
+      const idle = openExchange(leases, TOKEN);
+      const busy = openExchange(leases, TOKEN);
+      for (const stream of [idle, busy]) expect((await stream.call(1, unknownKey)).case).toBe("acquire");
 
       // Redis holds every command for 0.7 s (less than the probes' 1 s PING deadline), so the probes and the
       // Acquire below are in flight when the drain begins, and only the drain can make them answer "not serving".
@@ -72,6 +78,7 @@ describe("control plane drain", () => {
       const readyz = fetch(`${base}/readyz`).then(async (res) => ({ status: res.status, body: await res.text() }));
       const check = unary<HealthCheckResponse>(health, "check", { service: "" });
       const acquire = unary<AcquireResponse>(leases, "acquire", create(AcquireRequestSchema, { keyHash: "0".repeat(64), model: "m" }), TOKEN);
+      const streamed = busy.call(2, unknownKey);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const closing = app.close().then(() => (closed = true));
 
@@ -79,6 +86,10 @@ describe("control plane drain", () => {
       expect((await check).status).toBe(ServingStatus.NOT_SERVING);
       // The Acquire that arrived before the drain is answered, not cut.
       expect((await acquire).result).toMatchObject({ case: "refusal", value: { reason: RefusalReason.KEY_INVALID } });
+      // The idle stream ends at once; the busy one once its Acquire is answered, both with status OK.
+      expect((await idle.status).code).toBe(grpc.status.OK);
+      expect(await streamed).toMatchObject({ case: "acquire", value: { result: { case: "refusal", value: { reason: RefusalReason.KEY_INVALID } } } });
+      expect((await busy.status).code).toBe(grpc.status.OK);
       await closing;
       expect(closed).toBe(true);
       await expect(fetch(`${base}/readyz`)).rejects.toThrow();

@@ -44,7 +44,9 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
       target: config.RELAY_CONTROL_PLANE_URL,
       token: config.RELAY_INTERNAL_TOKEN.reveal(),
       deadlineMs: config.RELAY_CONTROL_PLANE_DEADLINE_MS,
+      streams: config.RELAY_CONTROL_PLANE_STREAMS,
       callDuration: metrics.controlPlaneCallDuration,
+      onLateLease: (leaseId) => log.warn({ leaseId }, "lease granted after its deadline; released"),
     });
 
   // pools — consumes: upstream timeouts, the registry; provides: a dispatcher per (origin, proxy), its stats and health.

@@ -2,7 +2,10 @@
 export {
   AcquireRequestSchema,
   AcquireResponseSchema,
+  CallErrorSchema,
   CredentialKind,
+  ExchangeRequestSchema,
+  ExchangeResponseSchema,
   LeaseSchema,
   LeaseService,
   ReleaseRequestSchema,
@@ -14,6 +17,9 @@ export {
 export type {
   AcquireRequest,
   AcquireResponse,
+  CallError,
+  ExchangeRequest,
+  ExchangeResponse,
   Lease,
   ReleaseRequest,
   ReleaseResponse,

@@ -1,14 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { Secret } from "@claude-relay/config";
-import { createLogger } from "@claude-relay/logging";
-import { createMetricsRegistry } from "@claude-relay/metrics";
-import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
 import {
   AcquireRequestSchema,
   CredentialKind,
-  LeaseService,
   OutcomeKind,
   RefusalReason,
   ReleaseRequestSchema,
@@ -17,71 +11,9 @@ import {
   type Lease,
 } from "@claude-relay/proto/lease";
 import { startRedis, type TestRedis } from "@claude-relay/testkit";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccountStore, type AccountStore } from "../accounts/account-store.js";
-import { createCredentialCipher } from "../accounts/credential-cipher.js";
-import { createApiKeyStore, hashApiKey, type ApiKeyStore } from "../keys/api-key-store.js";
-import { createAcquireLease } from "../leases/acquire-lease.js";
-import { createLeaseStore } from "../leases/lease-store.js";
-import { createReleaseLease } from "../leases/release-lease.js";
-import { createRenewLease } from "../leases/renew-lease.js";
-import { createRedis } from "../redis/client.js";
-import { createRedisKeys } from "../redis/keys.js";
-import { createStickyStore } from "../sessions/sticky-store.js";
-import { loadPriceTable } from "../usage/pricing.js";
-import { createUsageRecorder } from "../usage/usage-recorder.js";
-import { createLeaseMetrics } from "./lease-metrics.js";
-import { createLeaseServer, type LeaseServer } from "./lease-server.js";
-
-const TOKEN = "internal-token-for-tests-0123";
-const TTL = 30_000;
-const log = createLogger({ service: "control-plane", level: "silent" });
-const keys = createRedisKeys({ prefix: `test-${randomBytes(4).toString("hex")}` });
-const LeaseClient = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(LeaseService), "LeaseService");
-
-interface Harness {
-  redis: Redis;
-  server: LeaseServer;
-  client: grpc.Client;
-  registry: ReturnType<typeof createMetricsRegistry>;
-  accounts: AccountStore;
-  apiKeys: ApiKeyStore;
-  close(): Promise<void>;
-}
-
-async function startHarness(redisUrl: string): Promise<Harness> {
-  const redis = createRedis(redisUrl, { commandTimeoutMs: 1_000 });
-  redis.on("error", () => {});
-  const registry = createMetricsRegistry("control-plane");
-  const accounts = createAccountStore({ redis, cipher: createCredentialCipher(randomBytes(32)), keys });
-  const apiKeys = createApiKeyStore({ redis, keys });
-  const leases = createLeaseStore({ redis, ttlMs: TTL, keys });
-  const sticky = createStickyStore({ redis, keys });
-  const server = createLeaseServer({
-    acquire: createAcquireLease({ catalog: { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential }, leases, sticky, log }),
-    renew: createRenewLease({ leases }),
-    release: createReleaseLease({ leases, log, usage: createUsageRecorder({ redis, keys, prices: loadPriceTable() }) }),
-    internalToken: new Secret(TOKEN),
-    metrics: createLeaseMetrics(registry),
-    log,
-  });
-  const port = await server.listen("127.0.0.1", 0);
-  const client = new LeaseClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  return {
-    redis,
-    server,
-    client,
-    registry,
-    accounts,
-    apiKeys,
-    async close() {
-      client.close();
-      await server.close(1_000);
-      redis.disconnect();
-    },
-  };
-}
+import { hashApiKey } from "../keys/api-key-store.js";
+import { startHarness, TOKEN, TTL, type Harness } from "./lease-server.test-helper.js";
 
 function call<T>(client: grpc.Client, method: "acquire" | "renew" | "release", request: unknown, token: string | null = TOKEN): Promise<T> {
   const metadata = new grpc.Metadata();
@@ -176,9 +108,9 @@ describe("lease server", () => {
         latencyMs: 120,
       }),
     );
-    expect(await h.redis.zscore(keys.apiKeyLeases(record.id), lease.leaseId)).toBeNull();
+    expect(await h.redis.zscore(h.keys.apiKeyLeases(record.id), lease.leaseId)).toBeNull();
     const day = new Date().toISOString().slice(0, 10);
-    expect(await h.redis.hget(keys.apiKeyDailyUsage(record.id, day), "output_tokens")).toBe("22");
+    expect(await h.redis.hget(h.keys.apiKeyDailyUsage(record.id, day), "output_tokens")).toBe("22");
     await expect(call(h.client, "renew", create(RenewRequestSchema, { leaseId: lease.leaseId }))).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     expect(await h.registry.getSingleMetricAsString("control_plane_releases_total")).toContain('outcome="success"');
   });
@@ -190,7 +122,7 @@ describe("lease server", () => {
   it("accepts the release of an unknown lease and still counts its usage", async () => {
     await call(h.client, "release", create(ReleaseRequestSchema, { leaseId: "ghost-acct.ghost-key.r", usage: { inputTokens: 5 }, outcome: { kind: OutcomeKind.UPSTREAM_ERROR, status: 529 } }));
     const day = new Date().toISOString().slice(0, 10);
-    expect(await h.redis.hget(keys.accountDailyUsage("ghost-acct", day), "input_tokens")).toBe("5");
+    expect(await h.redis.hget(h.keys.accountDailyUsage("ghost-acct", day), "input_tokens")).toBe("5");
   });
 
   it("answers INVALID_ARGUMENT for malformed input", async () => {

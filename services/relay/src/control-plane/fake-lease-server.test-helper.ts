@@ -1,7 +1,8 @@
 /**
  * A scripted LeaseService for relay tests: a real grpc-js server on a loopback
  * port, behind the same generated definition the control plane serves, that
- * records every call and answers from a queue (lease, refusal, gRPC error, delay).
+ * records every call and answers from a queue (lease, refusal, gRPC error, delay),
+ * as unary calls and on the Exchange stream alike.
  * When the queue is empty, Acquire grants a lease on the first account not
  * excluded.
  */
@@ -13,6 +14,9 @@ import {
   type AcquireResponse,
   AcquireResponseSchema,
   CredentialKind,
+  type ExchangeRequest,
+  type ExchangeResponse,
+  ExchangeResponseSchema,
   LeaseService,
   RefusalReason,
   type ReleaseRequest,
@@ -63,6 +67,14 @@ export interface FakeLeaseServer {
   failRenewWith(code: grpc.status | undefined): void;
   /** Delay every Release by this long. */
   delayReleases(ms: number): void;
+  /** Ends every open Exchange stream cleanly (status OK), as a draining control plane does. */
+  endExchanges(): void;
+  /** Ends every open Exchange stream with UNAVAILABLE, as a broken connection does. */
+  breakExchanges(): void;
+  /** How many Exchange streams were opened with the right token so far. */
+  exchangeCount(): number;
+  /** While true, messages on Exchange streams are dropped unanswered and unrecorded. */
+  ignoreExchangeCalls(ignore: boolean): void;
   waitForReleases(n: number, timeoutMs?: number): Promise<ReleaseRequest[]>;
   waitForRenews(n: number, timeoutMs?: number): Promise<RenewRequest[]>;
   /** Resolves once every lease granted so far has been released (whatever the lists were reset to). */
@@ -80,26 +92,29 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
   let renewError: grpc.status | undefined;
   let releaseDelayMs = 0;
   let leaseCount = 0;
+  let exchangeDrop = false;
+  let exchangesOpened = 0;
   const outstanding = new Set<string>();
+  const exchanges: grpc.ServerDuplexStream<ExchangeRequest, ExchangeResponse>[] = [];
 
-  function authorized(call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<never>): boolean {
-    const token = String(call.metadata.get("x-internal-token")[0] ?? "");
+  type Answer<T> = T | { code: grpc.status; details: string };
+  const isError = <T,>(answer: Answer<T>): answer is { code: grpc.status; details: string } => typeof answer === "object" && answer !== null && "code" in answer && "details" in answer && !("$typeName" in answer);
+
+  function authorized(token: string): boolean {
     tokens.push(token);
-    if (options.token === undefined || token === options.token) return true;
-    callback({ code: grpc.status.UNAUTHENTICATED, details: "bad internal token" });
-    return false;
+    return options.token === undefined || token === options.token;
   }
 
-  function answerAcquire(request: AcquireRequest, answer: FakeAcquireAnswer, callback: grpc.sendUnaryData<AcquireResponse>): void {
-    if ("error" in answer) return callback({ code: answer.error, details: answer.details ?? "scripted failure" });
+  function answerAcquire(request: AcquireRequest, answer: FakeAcquireAnswer): Answer<AcquireResponse> {
+    if ("error" in answer) return { code: answer.error, details: answer.details ?? "scripted failure" };
     if ("refusal" in answer) {
       const refusal = { message: "", retryAfterMs: 0, ...answer.refusal };
-      return callback(null, create(AcquireResponseSchema, { result: { case: "refusal", value: refusal } }));
+      return create(AcquireResponseSchema, { result: { case: "refusal", value: refusal } });
     }
     const account = answer.lease.account ?? options.accounts.find((a) => !request.excludeAccounts.includes(a.id));
     if (!account) {
       const refusal = { reason: RefusalReason.NO_ACCOUNT, message: "no account", retryAfterMs: 0 };
-      return callback(null, create(AcquireResponseSchema, { result: { case: "refusal", value: refusal } }));
+      return create(AcquireResponseSchema, { result: { case: "refusal", value: refusal } });
     }
     leaseCount++;
     const lease = {
@@ -116,32 +131,84 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
       },
     };
     outstanding.add(lease.leaseId);
-    callback(null, create(AcquireResponseSchema, { result: { case: "lease", value: lease } }));
+    return create(AcquireResponseSchema, { result: { case: "lease", value: lease } });
+  }
+
+  const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // One implementation of each call, served both as a unary method and on the Exchange stream.
+  const calls = {
+    async acquire(request: AcquireRequest): Promise<Answer<AcquireResponse>> {
+      acquires.push(request);
+      const answer = queue.shift() ?? { lease: {} };
+      if (answer.delayMs) await delay(answer.delayMs);
+      return answerAcquire(request, answer);
+    },
+    async renew(request: RenewRequest): Promise<Answer<RenewResponse>> {
+      renews.push(request);
+      if (renewError !== undefined) return { code: renewError, details: "scripted renew failure" };
+      return create(RenewResponseSchema, { ttlMs: options.ttlMs ?? 30_000 });
+    },
+    async release(request: ReleaseRequest): Promise<Answer<ReleaseResponse>> {
+      if (releaseDelayMs > 0) await delay(releaseDelayMs);
+      releases.push(request);
+      outstanding.delete(request.leaseId);
+      return create(ReleaseResponseSchema, {});
+    },
+  };
+
+  const tokenOf = (metadata: grpc.Metadata) => String(metadata.get("x-internal-token")[0] ?? "");
+  const unauthenticated = { code: grpc.status.UNAUTHENTICATED, details: "bad internal token" };
+
+  function unary<I, O>(handle: (request: I) => Promise<Answer<O>>) {
+    return (call: grpc.ServerUnaryCall<I, O>, callback: grpc.sendUnaryData<O>) => {
+      if (!authorized(tokenOf(call.metadata))) return callback(unauthenticated);
+      void handle(call.request).then((answer) => (isError(answer) ? callback(answer) : callback(null, answer)));
+    };
   }
 
   const implementation: grpc.UntypedServiceImplementation = {
-    acquire(call: grpc.ServerUnaryCall<AcquireRequest, AcquireResponse>, callback: grpc.sendUnaryData<AcquireResponse>) {
-      if (!authorized(call, callback as grpc.sendUnaryData<never>)) return;
-      acquires.push(call.request);
-      const answer = queue.shift() ?? { lease: {} };
-      if (answer.delayMs) setTimeout(() => answerAcquire(call.request, answer, callback), answer.delayMs);
-      else answerAcquire(call.request, answer, callback);
-    },
-    renew(call: grpc.ServerUnaryCall<RenewRequest, RenewResponse>, callback: grpc.sendUnaryData<RenewResponse>) {
-      if (!authorized(call, callback as grpc.sendUnaryData<never>)) return;
-      renews.push(call.request);
-      if (renewError !== undefined) return callback({ code: renewError, details: "scripted renew failure" });
-      callback(null, create(RenewResponseSchema, { ttlMs: options.ttlMs ?? 30_000 }));
-    },
-    release(call: grpc.ServerUnaryCall<ReleaseRequest, ReleaseResponse>, callback: grpc.sendUnaryData<ReleaseResponse>) {
-      if (!authorized(call, callback as grpc.sendUnaryData<never>)) return;
-      const answer = (): void => {
-        releases.push(call.request);
-        outstanding.delete(call.request.leaseId);
-        callback(null, create(ReleaseResponseSchema, {}));
+    acquire: unary(calls.acquire),
+    renew: unary(calls.renew),
+    release: unary(calls.release),
+    exchange(call: grpc.ServerDuplexStream<ExchangeRequest, ExchangeResponse>) {
+      const token = tokenOf(call.metadata);
+      if (!authorized(token)) {
+        call.emit("error", unauthenticated);
+        return;
+      }
+      exchanges.push(call);
+      exchangesOpened++;
+      let inFlight = 0;
+      let clientDone = false;
+      const endWhenIdle = () => {
+        if (clientDone && inFlight === 0) call.end();
       };
-      if (releaseDelayMs > 0) setTimeout(answer, releaseDelayMs);
-      else answer();
+      call.on("data", (request: ExchangeRequest) => {
+        if (exchangeDrop) return;
+        tokens.push(token);
+        const { callId } = request;
+        const handled =
+          request.call.case === "acquire"
+            ? calls.acquire(request.call.value).then((a) => (isError(a) ? a : ({ case: "acquire", value: a } as const)))
+            : request.call.case === "renew"
+              ? calls.renew(request.call.value).then((a) => (isError(a) ? a : ({ case: "renew", value: a } as const)))
+              : request.call.case === "release"
+                ? calls.release(request.call.value).then((a) => (isError(a) ? a : ({ case: "release", value: a } as const)))
+                : Promise.resolve({ code: grpc.status.INVALID_ARGUMENT, details: "no call" });
+        inFlight++;
+        void handled.then((answer) => {
+          inFlight--;
+          const result = "code" in answer ? { case: "error" as const, value: { code: answer.code, message: answer.details } } : answer;
+          if (!call.cancelled && !call.writableEnded) call.write(create(ExchangeResponseSchema, { callId, result }));
+          endWhenIdle();
+        });
+      });
+      call.on("end", () => {
+        clientDone = true;
+        endWhenIdle();
+      });
+      call.on("error", () => {});
     },
   };
 
@@ -166,6 +233,16 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
     },
     delayReleases(ms) {
       releaseDelayMs = ms;
+    },
+    endExchanges() {
+      for (const call of exchanges.splice(0)) if (!call.writableEnded) call.end();
+    },
+    breakExchanges() {
+      for (const call of exchanges.splice(0)) call.emit("error", { code: grpc.status.UNAVAILABLE, details: "scripted stream failure" });
+    },
+    exchangeCount: () => exchangesOpened,
+    ignoreExchangeCalls(ignore) {
+      exchangeDrop = ignore;
     },
     waitForReleases: (n, timeoutMs = 5_000) => waitFor(releases, n, timeoutMs, "releases"),
     waitForRenews: (n, timeoutMs = 5_000) => waitFor(renews, n, timeoutMs, "renews"),

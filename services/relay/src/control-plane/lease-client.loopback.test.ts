@@ -105,4 +105,79 @@ describe("createLeaseClient", () => {
       await down.close();
     }
   });
+
+  it("sends an Acquire refused as unavailable (a draining replica) once more", async () => {
+    fake.enqueueAcquire({ error: status.UNAVAILABLE, details: "control plane is draining" });
+    const before = fake.acquires.length;
+    const result = await client.acquire(acquireInit);
+    expect(result.kind).toBe("lease");
+    expect(fake.acquires.length - before).toBe(2);
+  });
+
+  it("sends calls once more on a new stream when the control plane ends its stream cleanly", async () => {
+    const own = createLeaseClient({ target: fake.target, token: TOKEN, deadlineMs: 2_000, streams: 1 });
+    try {
+      expect((await own.acquire(acquireInit)).kind).toBe("lease");
+      fake.ignoreExchangeCalls(true);
+      const before = fake.acquires.length;
+      const pending = own.acquire(acquireInit);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      fake.ignoreExchangeCalls(false);
+      fake.endExchanges();
+      const result = await pending;
+      expect(result.kind).toBe("lease");
+      expect(fake.acquires.length - before).toBe(1);
+    } finally {
+      fake.ignoreExchangeCalls(false);
+      await own.close();
+    }
+  });
+
+  it("does not send an Acquire again when its stream broke, since it may have run", async () => {
+    const own = createLeaseClient({ target: fake.target, token: TOKEN, deadlineMs: 2_000, streams: 1 });
+    try {
+      expect((await own.acquire(acquireInit)).kind).toBe("lease");
+      fake.ignoreExchangeCalls(true);
+      const pending = own.acquire(acquireInit);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      fake.breakExchanges();
+      const result = await pending;
+      expect(result.kind === "error" && result.error.grpcCode).toBe(status.UNAVAILABLE);
+      fake.ignoreExchangeCalls(false);
+      // The next call opens a new stream.
+      expect((await own.acquire(acquireInit)).kind).toBe("lease");
+    } finally {
+      fake.ignoreExchangeCalls(false);
+      await own.close();
+    }
+  });
+
+  it("releases a lease granted after the caller stopped waiting", async () => {
+    const late: string[] = [];
+    const own = createLeaseClient({ target: fake.target, token: TOKEN, deadlineMs: 200, onLateLease: (id) => late.push(id) });
+    try {
+      fake.enqueueAcquire({ lease: {}, delayMs: 400 });
+      const result = await own.acquire(acquireInit);
+      expect(result.kind === "error" && result.error.grpcCode).toBe(status.DEADLINE_EXCEEDED);
+      const released = await fake.waitForReleases(fake.releases.length + 1, 2_000);
+      expect(late).toHaveLength(1);
+      expect(released.at(-1)).toMatchObject({ leaseId: late[0], outcome: { kind: OutcomeKind.CLIENT_ABORTED } });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("spreads calls over its streams and replaces a stream past its age", async () => {
+    const own = createLeaseClient({ target: fake.target, token: TOKEN, deadlineMs: 2_000, streams: 2, streamMaxAgeMs: 300 });
+    try {
+      const opened = fake.exchangeCount();
+      for (let i = 0; i < 4; i++) expect((await own.acquire(acquireInit)).kind).toBe("lease");
+      expect(fake.exchangeCount() - opened).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      expect((await own.acquire(acquireInit)).kind).toBe("lease");
+      expect(fake.exchangeCount() - opened).toBe(3);
+    } finally {
+      await own.close();
+    }
+  });
 });

@@ -1,32 +1,35 @@
 /**
  * The relay's only connection to the control plane: a grpc-js client of
  * LeaseService over one channel that resolves every replica (`dns:///`) and
- * spreads calls round-robin, kept warm with keepalive pings.
+ * spreads streams round-robin, kept warm with keepalive pings. Every call goes
+ * as a message on one of a few long-lived Exchange streams (exchange-stream.ts),
+ * which costs a fraction of a unary call; each stream is replaced after
+ * `streamMaxAgeMs`, so replicas that joined later get their share.
  *
  * A refusal is an answer and comes back as a value. A failed call (no replica
  * reachable, deadline, bad token) comes back as a ControlPlaneError: from acquire
  * as a value the caller maps to 503, from renew and release as a rejection the
- * caller logs. Releases still in flight are awaited by close, so a shutdown does
- * not leak slots.
+ * caller logs. A call that a replica answered as unavailable (it is draining),
+ * or that was waiting when its stream ended cleanly (so it never ran), is sent
+ * once more on another stream. An Acquire granted after its deadline passed is
+ * released at once, so its slot is not held for a TTL. Releases still in flight
+ * are awaited by close, so a shutdown does not leak slots.
  */
 import { create } from "@bufbuild/protobuf";
 import {
-  type AcquireRequest,
   AcquireRequestSchema,
   type AcquireResponse,
   type Lease,
-  type Refusal,
-  type ReleaseRequest,
-  ReleaseRequestSchema,
-  type ReleaseResponse,
-  RenewRequestSchema,
-  type RenewRequest,
-  type RenewResponse,
   LeaseService,
+  OutcomeKind,
+  type Refusal,
+  ReleaseRequestSchema,
+  RenewRequestSchema,
 } from "@claude-relay/proto/lease";
 import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import { type ExchangeCall, type ExchangeDuplex, type ExchangeFailure, type ExchangeResult, type ExchangeStream, openExchangeStream } from "./exchange-stream.js";
 
 /** Thrown by (or returned from) the lease client when a call fails rather than answers. */
 export class ControlPlaneError extends Error {
@@ -66,9 +69,17 @@ export interface LeaseClientOptions {
   token: string;
   /** Deadline of one call. */
   deadlineMs: number;
+  /** Exchange streams kept open, spread over the replicas round-robin; default 4. */
+  streams?: number;
+  /** A stream older than this takes no new calls and is replaced; default 5 minutes. */
+  streamMaxAgeMs?: number;
   /** Observes each call's duration in seconds, failed ones included, by method (a histogram's `labels` fits). */
-  callDuration?: { labels(method: "acquire" | "renew" | "release"): { startTimer(): () => unknown } };
+  callDuration?: { labels(method: Method): { startTimer(): () => unknown } };
+  /** Told about an Acquire granted after its deadline, released at once (for a log line). */
+  onLateLease?: (leaseId: string) => void;
 }
+
+type Method = "acquire" | "renew" | "release";
 
 /** A LeaseService client. */
 export interface LeaseClient {
@@ -79,21 +90,12 @@ export interface LeaseClient {
   release(request: MessageInitShape<typeof ReleaseRequestSchema>): Promise<void>;
   /** True while the channel is connected; asks an idle channel to connect. */
   isReady(): boolean;
-  /** Waits (up to `timeoutMs`) for releases in flight, then closes the channel. */
+  /** Waits (up to `timeoutMs`) for releases in flight, then closes the streams and the channel. */
   close(timeoutMs?: number): Promise<void>;
 }
 
-type Unary<I, O> = (
-  request: I,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: (error: grpc.ServiceError | null, response?: O) => void,
-) => grpc.ClientUnaryCall;
-
 interface LeaseStub extends grpc.Client {
-  acquire: Unary<AcquireRequest, AcquireResponse>;
-  renew: Unary<RenewRequest, RenewResponse>;
-  release: Unary<ReleaseRequest, ReleaseResponse>;
+  exchange(metadata: grpc.Metadata, options?: grpc.CallOptions): ExchangeDuplex;
 }
 
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -109,13 +111,22 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.enable_channelz": 0,
 };
 
+const DEFAULT_STREAMS = 4;
+const DEFAULT_STREAM_MAX_AGE_MS = 5 * 60_000;
+const RETIRED_STREAM_GRACE_MS = 30_000;
+
 /** Creates the client; the channel connects on the first call or isReady(). */
 export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
   const Stub = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(LeaseService), "LeaseService");
   const stub = new Stub(options.target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as LeaseStub;
   const metadata = new grpc.Metadata();
   metadata.set("x-internal-token", options.token);
+  const streamCount = Math.max(1, options.streams ?? DEFAULT_STREAMS);
+  const maxAgeMs = options.streamMaxAgeMs ?? DEFAULT_STREAM_MAX_AGE_MS;
   const pendingReleases = new Set<Promise<void>>();
+  const streams: ExchangeStream[] = [];
+  let turn = 0;
+  let closed = false;
 
   const timers = options.callDuration && {
     acquire: options.callDuration.labels("acquire"),
@@ -123,24 +134,92 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
     release: options.callDuration.labels("release"),
   };
 
-  function call<I, O>(method: "acquire" | "renew" | "release", request: I): Promise<O> {
-    return new Promise((resolve, reject) => {
-      const deadline = Date.now() + options.deadlineMs;
-      const fn = stub[method] as unknown as Unary<I, O>;
-      const stop = timers?.[method].startTimer();
-      // One Metadata for every call: grpc-js copies it when the call starts.
-      fn.call(stub, request, metadata, { deadline }, (error, response) => {
-        stop?.();
-        if (error) reject(new ControlPlaneError(method, error.code, error.details, { cause: error }));
-        else resolve(response as O);
-      });
-    });
+  /** An Acquire answered after its caller gave up: a granted lease is given back at once. */
+  function onLateAnswer(call: ExchangeCall, result: ExchangeResult): void {
+    if (call.case !== "acquire" || result.case !== "acquire" || result.value.result.case !== "lease") return;
+    const { leaseId } = result.value.result.value;
+    options.onLateLease?.(leaseId);
+    release({ leaseId, outcome: { kind: OutcomeKind.CLIENT_ABORTED, detail: "lease granted after the relay stopped waiting" } }).catch(() => {});
+  }
+
+  function openStream(): ExchangeStream {
+    return openExchangeStream(() => stub.exchange(metadata), { onLateAnswer });
+  }
+
+  /** The next usable stream, round-robin; opens streams up to the count, replaces dead and old ones. */
+  function pickStream(avoid?: ExchangeStream): ExchangeStream {
+    const now = Date.now();
+    for (let i = streams.length - 1; i >= 0; i--) {
+      const stream = streams[i]!;
+      if (stream.usable && now - stream.openedAt <= maxAgeMs) continue;
+      stream.retire();
+      streams.splice(i, 1);
+    }
+    if (streams.length < streamCount || (streams.length === 1 && streams[0] === avoid)) {
+      const stream = openStream();
+      streams.push(stream);
+      return stream;
+    }
+    turn = (turn + 1) % streams.length;
+    const stream = streams[turn]!;
+    return stream === avoid ? streams[(turn + 1) % streams.length]! : stream;
+  }
+
+  /** Sends one call and settles with its result; sends it once more when the first try certainly never ran. */
+  function call(method: Method, exchangeCall: ExchangeCall): Promise<NonNullable<ExchangeResult["value"]>> {
+    const stop = timers?.[method].startTimer();
+    return new Promise<NonNullable<ExchangeResult["value"]>>((resolve, reject) => {
+      const attempt = (triesLeft: number, avoid?: ExchangeStream) => {
+        if (closed) return reject(new ControlPlaneError(method, grpc.status.CANCELLED, "the lease client is closed"));
+        const stream = pickStream(avoid);
+        const retryOrFail = (failure: ExchangeFailure) => {
+          if (failure.unprocessed && triesLeft > 0) return attempt(triesLeft - 1, stream);
+          reject(new ControlPlaneError(method, failure.code, failure.details));
+        };
+        const deadline = setTimeout(() => {
+          stream.forget(callId);
+          // A stream that let a call run past its deadline is not trusted with more.
+          stream.retire();
+          // Late answers still come in on it (a late lease gets released); one that never ends is cut.
+          setTimeout(() => stream.cancel(), RETIRED_STREAM_GRACE_MS).unref();
+          reject(new ControlPlaneError(method, grpc.status.DEADLINE_EXCEEDED, `no answer within ${options.deadlineMs} ms`));
+        }, options.deadlineMs);
+        const callId = stream.send(exchangeCall, {
+          answer(result) {
+            clearTimeout(deadline);
+            if (result.case === method) return resolve(result.value);
+            if (result.case === "error") {
+              const { code, message } = result.value;
+              // A draining replica refuses a call before running it: another replica can take it.
+              if (code === grpc.status.UNAVAILABLE && triesLeft > 0) {
+                stream.retire();
+                return attempt(triesLeft - 1, stream);
+              }
+              return reject(new ControlPlaneError(method, code as grpc.status, message));
+            }
+            reject(new ControlPlaneError(method, grpc.status.INTERNAL, `answered ${result.case ?? "nothing"} to ${method}`));
+          },
+          fail(failure) {
+            clearTimeout(deadline);
+            retryOrFail(failure);
+          },
+        });
+      };
+      attempt(1);
+    }).finally(() => stop?.());
+  }
+
+  function release(init: MessageInitShape<typeof ReleaseRequestSchema>): Promise<void> {
+    const pending = call("release", { case: "release", value: create(ReleaseRequestSchema, init) }).then(() => {});
+    const tracked = pending.catch(() => {}).finally(() => pendingReleases.delete(tracked));
+    pendingReleases.add(tracked);
+    return pending;
   }
 
   return {
     async acquire(init) {
       try {
-        const response = await call<AcquireRequest, AcquireResponse>("acquire", create(AcquireRequestSchema, init));
+        const response = (await call("acquire", { case: "acquire", value: create(AcquireRequestSchema, init) })) as AcquireResponse;
         const result = response.result;
         if (result.case === "lease") return { kind: "lease", lease: result.value };
         if (result.case === "refusal") return { kind: "refusal", refusal: result.value };
@@ -150,15 +229,10 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
       }
     },
     async renew(leaseId) {
-      const response = await call<RenewRequest, RenewResponse>("renew", create(RenewRequestSchema, { leaseId }));
-      return response.ttlMs;
+      const response = await call("renew", { case: "renew", value: create(RenewRequestSchema, { leaseId }) });
+      return (response as { ttlMs: number }).ttlMs;
     },
-    release(init) {
-      const pending = call<ReleaseRequest, ReleaseResponse>("release", create(ReleaseRequestSchema, init)).then(() => {});
-      const tracked = pending.catch(() => {}).finally(() => pendingReleases.delete(tracked));
-      pendingReleases.add(tracked);
-      return pending;
-    },
+    release,
     isReady() {
       return stub.getChannel().getConnectivityState(true) === grpc.connectivityState.READY;
     },
@@ -171,6 +245,8 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
         await Promise.race([Promise.allSettled([...pendingReleases]), timeout]);
         clearTimeout(timer);
       }
+      closed = true;
+      for (const stream of streams.splice(0)) stream.cancel();
       stub.close();
     },
   };

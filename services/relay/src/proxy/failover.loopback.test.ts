@@ -57,8 +57,11 @@ describe("refusals", () => {
   });
 
   it("answers 503 when Acquire fails as unavailable, 500 when it fails otherwise", async () => {
-    h.fake.enqueueAcquire({ error: grpcStatus.UNAVAILABLE }, { error: grpcStatus.INTERNAL });
+    // An Acquire refused as unavailable (a draining replica) is tried once more before the relay gives up.
+    h.fake.enqueueAcquire({ error: grpcStatus.UNAVAILABLE }, { error: grpcStatus.UNAVAILABLE }, { error: grpcStatus.INTERNAL });
+    const acquiresBefore = h.fake.acquires.length;
     const unavailable = await post();
+    expect(h.fake.acquires.length - acquiresBefore).toBe(2);
     expect(unavailable.status).toBe(503);
     expect(unavailable.json().error.type).toBe("overloaded_error");
     const internal = await post();

@@ -16,7 +16,7 @@ export interface DrainingOptions {
 }
 
 /** The status details a refused call carries. */
-export const DRAINING_DETAILS = "control plane is shutting down";
+export const DRAINING_DETAILS = "control plane is draining";
 
 /** A grpc-js server interceptor that refuses new work while draining. */
 export function createDrainingInterceptor(options: DrainingOptions): ServerInterceptor {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/lease/v1/lease_service.proto.
  */
 export const file_claude_relay_lease_v1_lease_service: GenFile = /*@__PURE__*/
-  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIokBCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkifQoPQWNxdWlyZVJlc3BvbnNlEi0KBWxlYXNlGAEgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxlYXNlSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IqQBCg9VcHN0cmVhbUFjY291bnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIQCghiYXNlX3VybBgDIAEoCRI+Cg9jcmVkZW50aWFsX2tpbmQYBCABKA4yJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ3JlZGVudGlhbEtpbmQSEgoKY3JlZGVudGlhbBgFIAEoCRIRCglwcm94eV91cmwYBiABKAkicgoFTGVhc2USEAoIbGVhc2VfaWQYASABKAkSDgoGdHRsX21zGAIgASgFEjcKB2FjY291bnQYAyABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuVXBzdHJlYW1BY2NvdW50Eg4KBmtleV9pZBgEIAEoCSIgCgxSZW5ld1JlcXVlc3QSEAoIbGVhc2VfaWQYASABKAkiHwoNUmVuZXdSZXNwb25zZRIOCgZ0dGxfbXMYASABKAUiuwEKDlJlbGVhc2VSZXF1ZXN0EhAKCGxlYXNlX2lkGAEgASgJEi8KB291dGNvbWUYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZRIrCgV1c2FnZRgDIAEoCzIcLmNsYXVkZV9yZWxheS5sZWFzZS52MS5Vc2FnZRISCgpsYXRlbmN5X21zGAQgASgFEg8KB3R0ZmJfbXMYBSABKAUSFAoMc2Vzc2lvbl9oYXNoGAYgASgJIhEKD1JlbGVhc2VSZXNwb25zZSpvCg5DcmVkZW50aWFsS2luZBIfChtDUkVERU5USUFMX0tJTkRfVU5TUEVDSUZJRUQQABIbChdDUkVERU5USUFMX0tJTkRfQVBJX0tFWRABEh8KG0NSRURFTlRJQUxfS0lORF9PQVVUSF9UT0tFThACMpYCCgxMZWFzZVNlcnZpY2USWAoHQWNxdWlyZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2USUgoFUmVuZXcSIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXF1ZXN0GiQuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVzcG9uc2USWAoHUmVsZWFzZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2ViBnByb3RvMw", [file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
+  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIokBCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkifQoPQWNxdWlyZVJlc3BvbnNlEi0KBWxlYXNlGAEgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxlYXNlSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IqQBCg9VcHN0cmVhbUFjY291bnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIQCghiYXNlX3VybBgDIAEoCRI+Cg9jcmVkZW50aWFsX2tpbmQYBCABKA4yJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ3JlZGVudGlhbEtpbmQSEgoKY3JlZGVudGlhbBgFIAEoCRIRCglwcm94eV91cmwYBiABKAkicgoFTGVhc2USEAoIbGVhc2VfaWQYASABKAkSDgoGdHRsX21zGAIgASgFEjcKB2FjY291bnQYAyABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuVXBzdHJlYW1BY2NvdW50Eg4KBmtleV9pZBgEIAEoCSIgCgxSZW5ld1JlcXVlc3QSEAoIbGVhc2VfaWQYASABKAkiHwoNUmVuZXdSZXNwb25zZRIOCgZ0dGxfbXMYASABKAUiuwEKDlJlbGVhc2VSZXF1ZXN0EhAKCGxlYXNlX2lkGAEgASgJEi8KB291dGNvbWUYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZRIrCgV1c2FnZRgDIAEoCzIcLmNsYXVkZV9yZWxheS5sZWFzZS52MS5Vc2FnZRISCgpsYXRlbmN5X21zGAQgASgFEg8KB3R0ZmJfbXMYBSABKAUSFAoMc2Vzc2lvbl9oYXNoGAYgASgJIhEKD1JlbGVhc2VSZXNwb25zZSLUAQoPRXhjaGFuZ2VSZXF1ZXN0Eg8KB2NhbGxfaWQYASABKA0SOAoHYWNxdWlyZRgCIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdEgAEjQKBXJlbmV3GAMgASgLMiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdEgAEjgKB3JlbGVhc2UYBCABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3RIAEIGCgRjYWxsIo0CChBFeGNoYW5nZVJlc3BvbnNlEg8KB2NhbGxfaWQYASABKA0SOQoHYWNxdWlyZRgCIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2VIABI1CgVyZW5ldxgDIAEoCzIkLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1Jlc3BvbnNlSAASOQoHcmVsZWFzZRgEIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2VIABIxCgVlcnJvchgFIAEoCzIgLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DYWxsRXJyb3JIAEIICgZyZXN1bHQiKgoJQ2FsbEVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCSpvCg5DcmVkZW50aWFsS2luZBIfChtDUkVERU5USUFMX0tJTkRfVU5TUEVDSUZJRUQQABIbChdDUkVERU5USUFMX0tJTkRfQVBJX0tFWRABEh8KG0NSRURFTlRJQUxfS0lORF9PQVVUSF9UT0tFThACMvcCCgxMZWFzZVNlcnZpY2USWAoHQWNxdWlyZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2USUgoFUmVuZXcSIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXF1ZXN0GiQuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVzcG9uc2USWAoHUmVsZWFzZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2USXwoIRXhjaGFuZ2USJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXF1ZXN0GicuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVzcG9uc2UoATABYgZwcm90bzM", [file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
 
 /**
  * @generated from message claude_relay.lease.v1.AcquireRequest
@@ -282,6 +282,123 @@ export const ReleaseResponseSchema: GenMessage<ReleaseResponse> = /*@__PURE__*/
   messageDesc(file_claude_relay_lease_v1_lease_service, 7);
 
 /**
+ * @generated from message claude_relay.lease.v1.ExchangeRequest
+ */
+export type ExchangeRequest = Message<"claude_relay.lease.v1.ExchangeRequest"> & {
+  /**
+   * Unique among the caller's calls in flight on this stream.
+   *
+   * @generated from field: uint32 call_id = 1;
+   */
+  callId: number;
+
+  /**
+   * @generated from oneof claude_relay.lease.v1.ExchangeRequest.call
+   */
+  call: {
+    /**
+     * @generated from field: claude_relay.lease.v1.AcquireRequest acquire = 2;
+     */
+    value: AcquireRequest;
+    case: "acquire";
+  } | {
+    /**
+     * @generated from field: claude_relay.lease.v1.RenewRequest renew = 3;
+     */
+    value: RenewRequest;
+    case: "renew";
+  } | {
+    /**
+     * @generated from field: claude_relay.lease.v1.ReleaseRequest release = 4;
+     */
+    value: ReleaseRequest;
+    case: "release";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.ExchangeRequest.
+ * Use `create(ExchangeRequestSchema)` to create a new message.
+ */
+export const ExchangeRequestSchema: GenMessage<ExchangeRequest> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 8);
+
+/**
+ * @generated from message claude_relay.lease.v1.ExchangeResponse
+ */
+export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse"> & {
+  /**
+   * The call_id of the request this answers.
+   *
+   * @generated from field: uint32 call_id = 1;
+   */
+  callId: number;
+
+  /**
+   * @generated from oneof claude_relay.lease.v1.ExchangeResponse.result
+   */
+  result: {
+    /**
+     * @generated from field: claude_relay.lease.v1.AcquireResponse acquire = 2;
+     */
+    value: AcquireResponse;
+    case: "acquire";
+  } | {
+    /**
+     * @generated from field: claude_relay.lease.v1.RenewResponse renew = 3;
+     */
+    value: RenewResponse;
+    case: "renew";
+  } | {
+    /**
+     * @generated from field: claude_relay.lease.v1.ReleaseResponse release = 4;
+     */
+    value: ReleaseResponse;
+    case: "release";
+  } | {
+    /**
+     * @generated from field: claude_relay.lease.v1.CallError error = 5;
+     */
+    value: CallError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.ExchangeResponse.
+ * Use `create(ExchangeResponseSchema)` to create a new message.
+ */
+export const ExchangeResponseSchema: GenMessage<ExchangeResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 9);
+
+/**
+ * A failed call on the Exchange stream: what the unary method would have
+ * ended with.
+ *
+ * @generated from message claude_relay.lease.v1.CallError
+ */
+export type CallError = Message<"claude_relay.lease.v1.CallError"> & {
+  /**
+   * A gRPC status code, e.g. 3 INVALID_ARGUMENT, 5 NOT_FOUND, 14 UNAVAILABLE.
+   *
+   * @generated from field: int32 code = 1;
+   */
+  code: number;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.CallError.
+ * Use `create(CallErrorSchema)` to create a new message.
+ */
+export const CallErrorSchema: GenMessage<CallError> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 10);
+
+/**
  * How the relay must present the account's credential upstream.
  *
  * @generated from enum claude_relay.lease.v1.CredentialKind
@@ -349,6 +466,24 @@ export const LeaseService: GenService<{
     methodKind: "unary";
     input: typeof ReleaseRequestSchema;
     output: typeof ReleaseResponseSchema;
+  },
+  /**
+   * The same three calls as messages on one long-lived stream, which is what
+   * the relay uses: a unary call costs an HTTP/2 stream and two header blocks,
+   * a message on an open stream costs neither. Each request carries a call_id
+   * chosen by the caller; the answer with that call_id may come in any order.
+   * A call that fails (bad argument, Redis down, replica draining) is answered
+   * with a CallError and the stream goes on. The token is checked once, when
+   * the stream opens. A draining replica answers Acquire with UNAVAILABLE,
+   * still serves Renew and Release, and ends the stream once nothing is in
+   * flight on it.
+   *
+   * @generated from rpc claude_relay.lease.v1.LeaseService.Exchange
+   */
+  exchange: {
+    methodKind: "bidi_streaming";
+    input: typeof ExchangeRequestSchema;
+    output: typeof ExchangeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_claude_relay_lease_v1_lease_service, 0);

@@ -1,0 +1,245 @@
+/**
+ * The one path of each LeaseService call, shared by the unary methods and the
+ * Exchange stream: validate the proto request (INVALID_ARGUMENT), call the
+ * domain, build the proto response, record the metrics. Refusals stay values
+ * inside AcquireResponse; a renewal miss becomes NOT_FOUND and anything thrown
+ * becomes a status through errors.ts. A failure is returned, not thrown, so the
+ * unary method can end with it and Exchange can answer it as a CallError.
+ */
+import { create } from "@bufbuild/protobuf";
+import { status } from "@grpc/grpc-js";
+import type { Logger } from "@claude-relay/logging";
+import {
+  AcquireResponseSchema,
+  CredentialKind,
+  OutcomeKind,
+  RefusalReason,
+  ReleaseResponseSchema,
+  RenewResponseSchema,
+  type AcquireRequest,
+  type AcquireResponse,
+  type ReleaseRequest,
+  type ReleaseResponse,
+  type RenewRequest,
+  type RenewResponse,
+} from "@claude-relay/proto/lease";
+import { assertNever, InvalidRequestError, isRedisFailure, toGrpcStatus } from "../errors.js";
+import type { AcquireInput, AcquireResult } from "../leases/acquire-lease.js";
+import type { RefusalCode } from "../leases/refusal.js";
+import type { ReleaseInput, ReleaseResult } from "../leases/release-lease.js";
+import type { RenewResult } from "../leases/renew-lease.js";
+import type { LeaseMetrics } from "./lease-metrics.js";
+
+/** A failed call: the status a unary method ends with, and what an Exchange CallError carries. */
+export interface CallFailure {
+  code: status;
+  details: string;
+}
+
+/** The answer of one call. */
+export type CallResult<T> = { ok: true; value: T } | { ok: false; failure: CallFailure };
+
+/** What the lease calls need. */
+export interface LeaseCallsDeps {
+  acquire(input: AcquireInput): Promise<AcquireResult>;
+  renew(leaseId: string): Promise<RenewResult>;
+  release(input: ReleaseInput): Promise<ReleaseResult>;
+  metrics: LeaseMetrics;
+  log: Logger;
+}
+
+/** The three LeaseService calls, proto in and proto out; they never reject. */
+export interface LeaseCalls {
+  acquire(request: AcquireRequest): Promise<CallResult<AcquireResponse>>;
+  renew(request: RenewRequest): Promise<CallResult<RenewResponse>>;
+  release(request: ReleaseRequest): Promise<CallResult<ReleaseResponse>>;
+}
+
+const MAX_FIELD = 256;
+const MAX_EXCLUDED = 32;
+
+type CounterChild = ReturnType<LeaseMetrics["acquireTotal"]["labels"]>;
+
+/** Builds the lease calls. */
+export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
+  const { metrics, log } = deps;
+  // Label children looked up once: prom-client resolves and validates the label set on every call otherwise.
+  const rpcTimer = { acquire: metrics.rpcDuration.labels("acquire"), renew: metrics.rpcDuration.labels("renew"), release: metrics.rpcDuration.labels("release") };
+  const acquireCounters = new Map<RefusalCode | "lease" | "error", CounterChild>();
+  const releaseCounters = new Map<OutcomeKind, CounterChild>();
+  const notFound: CallResult<never> = { ok: false, failure: { code: status.NOT_FOUND, details: "lease not found or expired" } };
+  const released: CallResult<ReleaseResponse> = { ok: true, value: create(ReleaseResponseSchema, {}) };
+
+  function fail(method: string, err: unknown): CallResult<never> {
+    const failure = toGrpcStatus(err);
+    if (isRedisFailure(err)) metrics.redisErrors.inc();
+    if (failure.code === status.INTERNAL) log.error({ err, method }, "lease call failed");
+    else if (failure.code === status.UNAVAILABLE) log.warn({ err: { message: (err as Error).message }, method }, "lease call failed: Redis unavailable");
+    return { ok: false, failure };
+  }
+
+  function countAcquire(result: RefusalCode | "lease" | "error"): void {
+    let counter = acquireCounters.get(result);
+    if (counter === undefined) {
+      counter = metrics.acquireTotal.labels(result.toLowerCase());
+      acquireCounters.set(result, counter);
+    }
+    counter.inc();
+  }
+
+  function countRelease(outcome: OutcomeKind): void {
+    let counter = releaseCounters.get(outcome);
+    if (counter === undefined) {
+      const name = OutcomeKind[outcome] as string | undefined;
+      counter = metrics.releasesTotal.labels((name ?? "UNSPECIFIED").toLowerCase());
+      // Only the enum's own values are kept, so unknown numbers from the wire cannot grow the map.
+      if (name !== undefined) releaseCounters.set(outcome, counter);
+    }
+    counter.inc();
+  }
+
+  return {
+    async acquire(request) {
+      const start = performance.now();
+      let result: RefusalCode | "lease" | "error" = "error";
+      try {
+        const answer = await deps.acquire(toAcquireInput(request));
+        result = answer.ok ? "lease" : answer.reason;
+        return { ok: true, value: toAcquireResponse(answer) };
+      } catch (err) {
+        return fail("Acquire", err);
+      } finally {
+        const seconds = (performance.now() - start) / 1000;
+        metrics.acquireDuration.observe(seconds);
+        rpcTimer.acquire.observe(seconds);
+        countAcquire(result);
+      }
+    },
+
+    async renew(request) {
+      const start = performance.now();
+      try {
+        const answer = await deps.renew(request.leaseId);
+        return answer.ok ? { ok: true, value: create(RenewResponseSchema, { ttlMs: answer.ttlMs }) } : notFound;
+      } catch (err) {
+        return fail("Renew", err);
+      } finally {
+        rpcTimer.renew.observe((performance.now() - start) / 1000);
+      }
+    },
+
+    async release(request) {
+      const start = performance.now();
+      try {
+        const input = toReleaseInput(request);
+        countRelease(input.outcome);
+        await deps.release(input);
+        return released;
+      } catch (err) {
+        return fail("Release", err);
+      } finally {
+        rpcTimer.release.observe((performance.now() - start) / 1000);
+      }
+    },
+  };
+}
+
+function toAcquireInput(req: AcquireRequest): AcquireInput {
+  const keyHash = req.keyHash.toLowerCase();
+  if (keyHash !== "" && !/^[0-9a-f]{64}$/.test(keyHash)) throw new InvalidRequestError("key_hash must be the hex SHA-256 of the client key");
+  if (req.model.length > MAX_FIELD) throw new InvalidRequestError(`model must be at most ${MAX_FIELD} characters`);
+  checkSessionHash(req.sessionHash);
+  if (req.excludeAccounts.length > MAX_EXCLUDED || req.excludeAccounts.some((id) => id.length > MAX_FIELD)) {
+    throw new InvalidRequestError(`exclude_accounts must hold at most ${MAX_EXCLUDED} ids`);
+  }
+  return {
+    keyHash,
+    model: req.model,
+    sessionHash: req.sessionHash,
+    excludeAccounts: req.excludeAccounts,
+    requestId: req.requestId.slice(0, MAX_FIELD),
+    userAgent: req.userAgent.slice(0, 2 * MAX_FIELD),
+  };
+}
+
+function toAcquireResponse(answer: AcquireResult): AcquireResponse {
+  if (!answer.ok) {
+    return create(AcquireResponseSchema, {
+      result: { case: "refusal", value: { reason: toRefusalReason(answer.reason), message: answer.message, retryAfterMs: answer.retryAfterMs } },
+    });
+  }
+  const { account, credential } = answer;
+  return create(AcquireResponseSchema, {
+    result: {
+      case: "lease",
+      value: {
+        leaseId: answer.leaseId,
+        ttlMs: answer.ttlMs,
+        keyId: answer.keyId,
+        account: {
+          id: account.id,
+          name: account.name,
+          baseUrl: account.baseUrl,
+          proxyUrl: account.proxyUrl,
+          credentialKind: credential.kind === "api-key" ? CredentialKind.API_KEY : CredentialKind.OAUTH_TOKEN,
+          credential: credential.kind === "api-key" ? credential.apiKey : credential.accessToken,
+        },
+      },
+    },
+  });
+}
+
+function toRefusalReason(reason: RefusalCode): RefusalReason {
+  switch (reason) {
+    case "KEY_INVALID":
+      return RefusalReason.KEY_INVALID;
+    case "NOT_ALLOWED":
+      return RefusalReason.NOT_ALLOWED;
+    case "KEY_LIMIT":
+      return RefusalReason.KEY_LIMIT;
+    case "NO_ACCOUNT":
+      return RefusalReason.NO_ACCOUNT;
+    default:
+      return assertNever(reason);
+  }
+}
+
+function toReleaseInput(req: ReleaseRequest): ReleaseInput {
+  const count = (n: number | undefined) => Math.max(0, n ?? 0);
+  return {
+    leaseId: req.leaseId,
+    outcome: req.outcome?.kind ?? OutcomeKind.UNSPECIFIED,
+    status: req.outcome?.status ?? 0,
+    detail: req.outcome?.detail ?? "",
+    model: req.usage?.model ?? "",
+    usage: {
+      inputTokens: count(req.usage?.inputTokens),
+      outputTokens: count(req.usage?.outputTokens),
+      cacheCreationInputTokens: count(req.usage?.cacheCreationInputTokens),
+      cacheReadInputTokens: count(req.usage?.cacheReadInputTokens),
+      cacheCreation1hInputTokens: count(req.usage?.cacheCreation1hInputTokens),
+    },
+    latencyMs: count(req.latencyMs),
+    ttfbMs: count(req.ttfbMs),
+    sessionHash: checkSessionHash(req.sessionHash),
+    headers: accountStateHeaders(req.outcome?.headers ?? {}),
+  };
+}
+
+/** The outcome headers account health reads (`retry-after`, `anthropic-ratelimit-*`), bounded in number and size. */
+function accountStateHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  let kept = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    const key = name.toLowerCase();
+    if (key !== "retry-after" && !key.startsWith("anthropic-ratelimit-")) continue;
+    if (key.length > 128 || ++kept > 64) continue;
+    out[key] = value.slice(0, MAX_FIELD);
+  }
+  return out;
+}
+
+function checkSessionHash(sessionHash: string): string {
+  if (sessionHash.length > MAX_FIELD) throw new InvalidRequestError(`session_hash must be at most ${MAX_FIELD} characters`);
+  return sessionHash;
+}

@@ -1,0 +1,140 @@
+/**
+ * One open LeaseService.Exchange stream: each call goes out as a message with a
+ * call id of its own, and the answer with that id settles it, in whatever order
+ * answers come. A message on an open stream costs a fraction of a unary call
+ * (no HTTP/2 stream, no header blocks), which is why the relay uses this.
+ *
+ * When the stream ends, every call still waiting fails. It fails as
+ * `unprocessed` when the control plane ended the stream cleanly (it only does
+ * so with nothing in flight, so those calls never ran and may be sent again),
+ * and as a plain failure when the stream broke (they may or may not have run).
+ */
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { type ExchangeRequest, ExchangeRequestSchema, type ExchangeResponse } from "@claude-relay/proto/lease";
+
+/** What one of the stream's calls carries, and what answers it. */
+export type ExchangeCall = ExchangeRequest["call"];
+export type ExchangeResult = ExchangeResponse["result"];
+
+/** Why a call got no answer. */
+export interface ExchangeFailure {
+  code: grpc.status;
+  details: string;
+  /** True when the call certainly never ran on the control plane, so sending it again is safe. */
+  unprocessed: boolean;
+}
+
+/** Settles one call. */
+export interface ExchangeWaiter {
+  answer(result: ExchangeResult): void;
+  fail(failure: ExchangeFailure): void;
+}
+
+/** A duplex stream as the generic grpc-js client returns it. */
+export type ExchangeDuplex = grpc.ClientDuplexStream<ExchangeRequest, ExchangeResponse>;
+
+/** One Exchange stream. */
+export interface ExchangeStream {
+  readonly openedAt: number;
+  /** Calls sent and neither answered nor forgotten. */
+  readonly inFlight: number;
+  /** False once the stream ended, broke or was retired: send nothing more on it. */
+  readonly usable: boolean;
+  /** Sends a call; returns its id. */
+  send(call: ExchangeCall, waiter: ExchangeWaiter): number;
+  /** Drops a call whose caller stopped waiting (its deadline passed); its answer, if one comes, goes to onLateAnswer. */
+  forget(callId: number): void;
+  /** Takes no new calls and half-closes once those in flight are answered; the control plane then ends the stream. */
+  retire(): void;
+  /** Ends the stream at once; calls still waiting fail with CANCELLED. */
+  cancel(): void;
+}
+
+/** Options of openExchangeStream. */
+export interface ExchangeStreamOptions {
+  /** An answer to a forgotten call (an Acquire granted after the caller gave up must still be released). */
+  onLateAnswer?: (call: ExchangeCall, result: ExchangeResult) => void;
+  now?: () => number;
+}
+
+/** Starts an Exchange call on the stub (`open` is the bound `stub.exchange`) and wraps it. */
+export function openExchangeStream(open: () => ExchangeDuplex, options: ExchangeStreamOptions = {}): ExchangeStream {
+  const waiting = new Map<number, { call: ExchangeCall; waiter: ExchangeWaiter }>();
+  const forgotten = new Map<number, ExchangeCall>();
+  let nextId = 1;
+  let ended = false;
+  let retired = false;
+  let halfClosed = false;
+  const duplex = open();
+
+  const halfCloseWhenIdle = () => {
+    if (retired && !halfClosed && !ended && waiting.size === 0) {
+      halfClosed = true;
+      duplex.end();
+    }
+  };
+
+  duplex.on("data", (response: ExchangeResponse) => {
+    const entry = waiting.get(response.callId);
+    if (entry) {
+      waiting.delete(response.callId);
+      entry.waiter.answer(response.result);
+      halfCloseWhenIdle();
+      return;
+    }
+    const call = forgotten.get(response.callId);
+    if (call) {
+      forgotten.delete(response.callId);
+      options.onLateAnswer?.(call, response.result);
+    }
+  });
+
+  const finish = (failure: ExchangeFailure) => {
+    if (ended) return;
+    ended = true;
+    const entries = [...waiting.values()];
+    waiting.clear();
+    forgotten.clear();
+    for (const { waiter } of entries) waiter.fail(failure);
+  };
+  // A clean end comes as status OK (the control plane drained, or answered the half-close).
+  duplex.on("status", (status: grpc.StatusObject) => {
+    if (status.code === grpc.status.OK) finish({ code: grpc.status.UNAVAILABLE, details: "the control plane ended the lease stream", unprocessed: true });
+    else finish({ code: status.code, details: status.details, unprocessed: false });
+  });
+  duplex.on("error", (error: grpc.ServiceError) => finish({ code: error.code ?? grpc.status.UNKNOWN, details: error.details ?? error.message, unprocessed: false }));
+
+  return {
+    openedAt: (options.now ?? Date.now)(),
+    get inFlight() {
+      return waiting.size;
+    },
+    get usable() {
+      return !ended && !retired;
+    },
+    send(call, waiter) {
+      const callId = nextId;
+      nextId = nextId >= 0xffff_ffff ? 1 : nextId + 1;
+      waiting.set(callId, { call, waiter });
+      duplex.write(create(ExchangeRequestSchema, { callId, call }));
+      return callId;
+    },
+    forget(callId) {
+      const entry = waiting.get(callId);
+      if (!entry) return;
+      waiting.delete(callId);
+      if (!ended) forgotten.set(callId, entry.call);
+      halfCloseWhenIdle();
+    },
+    retire() {
+      retired = true;
+      halfCloseWhenIdle();
+    },
+    cancel() {
+      retired = true;
+      duplex.cancel();
+      finish({ code: grpc.status.CANCELLED, details: "lease stream closed by the relay", unprocessed: false });
+    },
+  };
+}
