@@ -21,6 +21,7 @@ import { createAdminHttpServer } from "./http/server.js";
 import { createApiKeyStore } from "./keys/api-key-store.js";
 import { createKeyLimits } from "./keys/key-limits.js";
 import { createAcquireLease, type LeaseCatalog } from "./leases/acquire-lease.js";
+import { createLastReads } from "./leases/last-reads.js";
 import { createLeaseStore } from "./leases/lease-store.js";
 import { createReleaseLease } from "./leases/release-lease.js";
 import { createRenewLease } from "./leases/renew-lease.js";
@@ -135,7 +136,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   let draining = false;
   // consumes catalog, leases, sticky, CONTROL_PLANE_INTERNAL_TOKEN; provides the relay's LeaseService over gRPC.
   const leaseServer = createLeaseServer({
-    acquire: createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, log, now }),
+    acquire: createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, lastReads: createLastReads(), log, now }),
     renew: createRenewLease({ leases }),
     release: createReleaseLease({ leases, health, usage, sessions: sessionRecords, log, now }),
     internalToken: config.CONTROL_PLANE_INTERNAL_TOKEN,

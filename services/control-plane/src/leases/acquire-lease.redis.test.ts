@@ -10,6 +10,7 @@ import { createRedis } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createStickyStore, type StickyStore } from "../sessions/sticky-store.js";
 import { createAcquireLease, type AcquireInput, type AcquireResult, type LeaseCatalog } from "./acquire-lease.js";
+import { createLastReads } from "./last-reads.js";
 import { createLeaseStore, type LeaseStore } from "./lease-store.js";
 
 const TTL = 30_000;
@@ -60,7 +61,13 @@ function input(keyHash: string, over: Partial<AcquireInput> = {}): AcquireInput 
   return { keyHash, model: "claude-sonnet-4-5", sessionHash: "", excludeAccounts: [], ...over };
 }
 
-describe("createAcquireLease", () => {
+// Every case runs twice: as the flow reads, and with this replica's last reads guessing the account
+// (a guess must never change an answer, only how many round trips it takes).
+describe.each([{ guessing: false }, { guessing: true }])("createAcquireLease (guessing from last reads: $guessing)", ({ guessing }) => {
+  beforeEach(() => {
+    acquire = createAcquireLease({ catalog, leases, sticky, log, now, ...(guessing && { lastReads: createLastReads() }) });
+  });
+
   it("grants a lease on the best account with its decrypted credential and both slots taken", async () => {
     await consoleAccount("second", { priority: 20 });
     const first = await consoleAccount("first", { priority: 10 });
@@ -180,5 +187,34 @@ describe("createAcquireLease", () => {
       expect(await acquire(input(keyHash, { sessionHash: "failover", excludeAccounts: [a.id] }))).toMatchObject({ ok: true, account: { id: b.id } });
       expect(await sticky.get("failover")).toBe(b.id);
     });
+  });
+});
+
+describe("createAcquireLease guessing from last reads", () => {
+  it("gives a wrong guess's slots back: the account that filled up since the last reads holds no extra lease", async () => {
+    const full = await consoleAccount("busy", { priority: 10, maxConcurrentTasks: 1 });
+    const spare = await consoleAccount("spare", { priority: 20 });
+    const { record, keyHash } = await clientKey();
+    acquire = createAcquireLease({ catalog, leases, sticky, log, now, lastReads: createLastReads() });
+    const first = await acquire(input(keyHash));
+    expect(first).toMatchObject({ ok: true, account: { id: full.id } });
+    if (!first.ok) throw new Error("expected a lease");
+    // The last reads saw "busy" empty, so the next Acquire guesses it again; its slot is taken by then.
+    const second = await acquire(input(keyHash));
+    expect(second).toMatchObject({ ok: true, account: { id: spare.id } });
+    if (!second.ok) throw new Error("expected a lease");
+    expect(await redis.zrange(keys.accountLeases(full.id), 0, -1)).toEqual([first.leaseId]);
+    expect(await redis.zrange(keys.apiKeyLeases(record.id), 0, -1)).toHaveLength(2);
+  });
+
+  it("keeps the key's own limit: a refused key holds no account slot after a guess", async () => {
+    const account = await consoleAccount("only");
+    const { record, keyHash } = await clientKey({ name: "k", concurrencyLimit: 1 });
+    acquire = createAcquireLease({ catalog, leases, sticky, log, now, lastReads: createLastReads() });
+    const held = await acquire(input(keyHash));
+    expect(held.ok).toBe(true);
+    expect(await acquire(input(keyHash))).toMatchObject({ ok: false, reason: "KEY_LIMIT" });
+    expect(await redis.zcard(keys.accountLeases(account.id))).toBe(1);
+    expect(await redis.zcard(keys.apiKeyLeases(record.id))).toBe(1);
   });
 });

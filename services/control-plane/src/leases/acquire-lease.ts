@@ -8,23 +8,30 @@
  * Redis cost: the key and the accounts come from the catalog (a per-replica
  * cache, cache/cached-catalog.ts; no Redis once warm); then what must be exact
  * is read in one batch (sticky binding, active counts, account health and
- * windows); then the slots, half-open probe claim,
- * credential (cached too) and binding go out in one batch. Two round trips on
- * a warm cache: the slot to take depends on the first batch. Commands issued
- * in the same tick share one write on the connection.
+ * windows), and the slots, half-open probe claim, credential (cached too) and
+ * binding go out in a second. The slot to take depends on the reads, so that
+ * is two round trips, unless this replica's last reads (last-reads.ts) already
+ * name an account: its slots go out in the same tick as the reads, and when
+ * the fresh reads agree with the guess (agrees(), below) the Acquire is done
+ * in one round trip. A wrong guess gives its slots back and the flow goes on
+ * as if it had not been made. Commands issued in the same tick share one
+ * write on the connection.
  */
 import type { Logger } from "@claude-relay/logging";
 import type { AccountCredential, AccountRecord } from "../accounts/account-store.js";
 import type { HealthStore } from "../accounts/health-store.js";
 import type { OAuthRefresher } from "../accounts/oauth-refresh.js";
-import { isInBinding, pickAccount, type PickBinding } from "../accounts/pick-account.js";
+import { availability, type AccountCondition } from "../accounts/account-health.js";
+import { isInBinding, pickAccount, type PickBinding, type PickResult } from "../accounts/pick-account.js";
 import type { ApiKeyRecord } from "../keys/api-key-store.js";
-import { concurrencyOnlyKeyLimits, keySlotRefusal, type KeyLimits } from "../keys/key-limits.js";
+import { concurrencyOnlyKeyLimits, keySlotRefusal, type KeyLimits, type KeySlotReply } from "../keys/key-limits.js";
 import { checkKeyPolicy } from "../keys/key-policy.js";
 import { affinityOf, type AffinityCounter } from "../sessions/affinity-counter.js";
 import type { SessionStore } from "../sessions/session-store.js";
 import type { StickyStore } from "../sessions/sticky-store.js";
 import { formatLeaseId } from "./lease-id.js";
+import type { LastReads } from "./last-reads.js";
+import type { SlotReply } from "../redis/scripts.js";
 import type { LeaseStore, SlotOwner } from "./lease-store.js";
 import { refuse, type Refusal } from "./refusal.js";
 
@@ -75,8 +82,20 @@ export interface AcquireLeaseDeps {
   sessions?: Pick<SessionStore, "touch">;
   /** Counts sticky hits, moves and new sessions. */
   affinity?: AffinityCounter;
+  /** This replica's last exact reads; with them an Acquire whose guess holds costs one round trip instead of two. */
+  lastReads?: LastReads;
   log: Logger;
   now?: () => number;
+}
+
+/** What one attempt on one account got back. */
+interface Attempt {
+  account: AccountRecord;
+  leaseId: string;
+  keySlot: KeySlotReply;
+  accountSlot: SlotReply;
+  credential: AccountCredential | undefined;
+  probeClaimed: boolean;
 }
 
 /** A due OAuth token with more life left than this is refreshed in the background; one closer to expiry is waited for. */
@@ -87,7 +106,7 @@ const MIN_RETRY_MS = 1_000;
 
 /** Builds the Acquire flow. */
 export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput) => Promise<AcquireResult> {
-  const { catalog, leases, sticky, health, oauth, sessions, affinity, log } = deps;
+  const { catalog, leases, sticky, health, oauth, sessions, affinity, lastReads, log } = deps;
   const keyLimits = deps.keyLimits ?? concurrencyOnlyKeyLimits(leases);
   const now = deps.now ?? Date.now;
   const retryHint = (waitMs: number | undefined) => Math.min(Math.max(waitMs ?? MIN_RETRY_MS, MIN_RETRY_MS), leases.ttlMs);
@@ -103,6 +122,25 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     return refreshed.ok ? refreshed.credential : undefined;
   }
 
+  /** The account slot and the key slot of one attempt, with the session's binding and record, issued in one tick. */
+  function takeSlots(key: ApiKeyRecord, account: AccountRecord, leaseId: string, input: AcquireInput, extra: { probe: boolean; freed?: Promise<unknown>; affinity?: Promise<unknown> }): Promise<Attempt> {
+    // A half-open breaker lets exactly one request through, across replicas.
+    const probeClaim = extra.probe && health ? health.claimProbe(account.id, leaseId) : Promise.resolve(true);
+    return Promise.all([
+      keyLimits.acquire(leaseId, key, input.model),
+      leases.acquire(leaseId, { kind: "account", id: account.id }, account.maxConcurrentTasks),
+      catalog.credential(account.id).catch((err: unknown) => {
+        log.error({ err, accountId: account.id }, "account credential unreadable");
+        return undefined;
+      }),
+      probeClaim,
+      input.sessionHash ? sticky.bind(input.sessionHash, account.id) : undefined,
+      extra.freed,
+      input.sessionHash && sessions ? sessions.touch(input.sessionHash, { accountId: account.id, keyId: key.id }) : undefined,
+      extra.affinity,
+    ]).then(([keySlot, accountSlot, credential, probeClaimed]) => ({ account, leaseId, keySlot, accountSlot, credential, probeClaimed }));
+  }
+
   return async function acquireLease(input) {
     const [key, accounts] = await Promise.all([catalog.findKeyByHash(input.keyHash), catalog.listAccounts()]);
     const policy = checkKeyPolicy(key, { model: input.model, userAgent: input.userAgent ?? "" }, now());
@@ -111,52 +149,67 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     const exclude = new Set(input.excludeAccounts);
     const binding: PickBinding = { accountId: key.boundAccountId ?? "", group: key.boundGroup ?? "" };
     const candidates = accounts.filter((a) => a.schedulable && !exclude.has(a.id) && isInBinding(a, binding));
+    const candidateIds = candidates.map((a) => a.id);
     // The exact reads, issued in one tick: one round trip.
-    const [stickyId, activeCounts, conditions] = await Promise.all([
+    const reads = Promise.all([
       input.sessionHash ? sticky.get(input.sessionHash) : undefined,
-      leases.activeCounts(candidates.map((a) => a.id)),
-      health?.conditions(candidates.map((a) => a.id)),
+      leases.activeCounts(candidateIds),
+      health?.conditions(candidateIds),
     ]);
+    // The account the last reads point to takes its slots in the same tick, so when the fresh reads agree
+    // the whole Acquire is one round trip; when they do not, the slots are given back and the flow goes on.
+    const guess = guessAccount(candidates, input, exclude, binding);
+    const guessedSticky = input.sessionHash ? lastReads?.sticky(input.sessionHash) : undefined;
+    const guessed =
+      guess &&
+      takeSlots(key, guess, formatLeaseId(guess.id, key.id), input, {
+        probe: false,
+        // Counted per attempt, as below; a wrong guess counts its request twice, like a lost race.
+        affinity: input.sessionHash && affinity ? affinity.count(affinityOf(guessedSticky, guess.id === guessedSticky)) : undefined,
+      });
+    guessed?.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
+    const [stickyId, activeCounts, conditions] = await reads;
     const active = new Map(activeCounts);
+    lastReads?.remember({ accountIds: candidateIds, active, conditions, sessionHash: input.sessionHash, stickyAccountId: stickyId });
     oauth?.healRefused(candidates, conditions);
     let heldKeyLease: string | undefined;
     let waitMs: number | undefined;
+    let early = guessed && (await guessed);
 
     for (;;) {
       const pick = pickAccount({ candidates, stickyAccountId: stickyId, exclude, active, model: input.model, binding, ...(conditions && { conditions }), nowMs: now() });
-      if (!pick.ok) {
-        if (heldKeyLease) await keyLimits.cancel(heldKeyLease, key.id);
-        // An account that was full (now, or in a race just lost) frees a slot soon; an empty pool does not,
-        // unless an account that is out for its health or windows comes back at a known time.
-        const soon = pick.reason === "full" || waitMs !== undefined;
-        const hints = [soon ? retryHint(waitMs) : undefined, pick.retryAfterMs].filter((ms): ms is number => ms !== undefined);
-        return refuse("NO_ACCOUNT", "no account available", hints.length > 0 ? Math.min(...hints) : 0);
+      let attempt: Attempt;
+      if (early && pick.ok && agrees(pick, early.account, { candidates, stickyId, exclude, active, model: input.model, binding, conditions })) {
+        attempt = early;
+      } else {
+        if (early) {
+          // The guess was wrong: its account slot goes back now, its key slot with the next attempt (or the refusal).
+          if (early.accountSlot.status === "granted") await leases.release(early.leaseId, [{ kind: "account", id: early.account.id }]);
+          if (early.keySlot.status === "granted") heldKeyLease = early.leaseId;
+        }
+        if (!pick.ok) {
+          if (heldKeyLease) await keyLimits.cancel(heldKeyLease, key.id);
+          // An account that was full (now, or in a race just lost) frees a slot soon; an empty pool does not,
+          // unless an account that is out for its health or windows comes back at a known time.
+          const soon = pick.reason === "full" || waitMs !== undefined;
+          const hints = [soon ? retryHint(waitMs) : undefined, pick.retryAfterMs].filter((ms): ms is number => ms !== undefined);
+          return refuse("NO_ACCOUNT", "no account available", hints.length > 0 ? Math.min(...hints) : 0);
+        }
+        const leaseId = formatLeaseId(pick.account.id, key.id);
+        attempt = await takeSlots(key, pick.account, leaseId, input, {
+          probe: pick.probe,
+          // Issued in this order in one tick: the previous attempt's key slot is freed before the new one is counted.
+          freed: heldKeyLease ? keyLimits.cancel(heldKeyLease, key.id) : undefined,
+          // Counted per attempt, with the slots: a slot race lost and retried counts that request twice.
+          affinity: input.sessionHash && affinity ? affinity.count(affinityOf(stickyId, pick.sticky)) : undefined,
+        });
       }
-      const { account } = pick;
+      early = undefined;
+      const { account, leaseId, keySlot, accountSlot, credential, probeClaimed } = attempt;
       const accountOwner: SlotOwner = { kind: "account", id: account.id };
-      const leaseId = formatLeaseId(account.id, key.id);
-      // Issued in this order in one tick: the previous attempt's key slot is freed before the new one is counted.
-      const freed = heldKeyLease ? keyLimits.cancel(heldKeyLease, key.id) : undefined;
-      // A half-open breaker lets exactly one request through, across replicas.
-      const probeClaim = pick.probe && health ? health.claimProbe(account.id, leaseId) : Promise.resolve(true);
-      const [keySlot, accountSlot, credential] = await Promise.all([
-        keyLimits.acquire(leaseId, key, input.model),
-        leases.acquire(leaseId, accountOwner, account.maxConcurrentTasks),
-        catalog.credential(account.id).catch((err: unknown) => {
-          log.error({ err, accountId: account.id }, "account credential unreadable");
-          return undefined;
-        }),
-        input.sessionHash ? sticky.bind(input.sessionHash, account.id) : undefined,
-        freed,
-        probeClaim,
-        input.sessionHash && sessions ? sessions.touch(input.sessionHash, { accountId: account.id, keyId: key.id }) : undefined,
-        // Counted per attempt, with the slots: a slot race lost and retried counts that request twice.
-        input.sessionHash && affinity ? affinity.count(affinityOf(stickyId, pick.sticky)) : undefined,
-      ]);
-      const probeClaimed = await probeClaim;
       heldKeyLease = keySlot.status === "granted" ? leaseId : undefined;
 
-      const giveBackProbe = () => (pick.probe && probeClaimed && health ? health.releaseProbe(account.id, leaseId) : undefined);
+      const giveBackProbe = () => (pick.ok && pick.probe && probeClaimed && health ? health.releaseProbe(account.id, leaseId) : undefined);
       if (keySlot.status !== "granted") {
         if (accountSlot.status === "granted") await leases.release(leaseId, [accountOwner]);
         await giveBackProbe();
@@ -165,7 +218,8 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
       // An OAuth account whose token cannot be refreshed in time is passed over like a full one.
       const handedOut = accountSlot.status === "granted" && probeClaimed ? await usableCredential(account.id, credential) : undefined;
       if (handedOut) {
-        log.debug({ requestId: input.requestId, leaseId, accountId: account.id, keyId: key.id, sticky: pick.sticky, probe: pick.probe }, "lease acquired");
+        if (input.sessionHash) lastReads?.bound(input.sessionHash, account.id);
+        log.debug({ requestId: input.requestId, leaseId, accountId: account.id, keyId: key.id, sticky: account.id === stickyId }, "lease acquired");
         return { ok: true, leaseId, ttlMs: leases.ttlMs, keyId: key.id, account, credential: handedOut };
       }
       if (accountSlot.status === "granted") await leases.release(leaseId, [accountOwner]);
@@ -174,4 +228,43 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
       exclude.add(account.id);
     }
   };
+
+  /** The account the last reads point to, when they cover every candidate and it needs no probe; else none. */
+  function guessAccount(candidates: readonly AccountRecord[], input: AcquireInput, exclude: ReadonlySet<string>, binding: PickBinding): AccountRecord | undefined {
+    if (!lastReads || candidates.length === 0 || candidates.some((a) => !lastReads.active.has(a.id))) return undefined;
+    const stickyAccountId = input.sessionHash ? lastReads.sticky(input.sessionHash) : undefined;
+    const pick = pickAccount({ candidates, stickyAccountId, exclude, active: lastReads.active, model: input.model, binding, conditions: lastReads.conditions, nowMs: now() });
+    return pick.ok && !pick.probe ? pick.account : undefined;
+  }
+}
+
+/**
+ * True when the fresh pick leaves the guessed account as good a choice: the same
+ * account, or, when no sticky binding decides, one the fresh reads also find
+ * usable without a probe, with room, of the same priority and headroom (active
+ * counts and last use only break ties, and those move with every request).
+ */
+function agrees(
+  fresh: Extract<PickResult<AccountRecord>, { ok: true }>,
+  guess: AccountRecord,
+  reads: {
+    candidates: readonly AccountRecord[];
+    stickyId: string | undefined;
+    exclude: ReadonlySet<string>;
+    active: ReadonlyMap<string, number>;
+    model: string;
+    binding: PickBinding;
+    conditions: ReadonlyMap<string, AccountCondition> | undefined;
+  },
+): boolean {
+  if (fresh.probe) return false;
+  if (fresh.account.id === guess.id) return true;
+  if (fresh.sticky || guess.priority !== fresh.account.priority) return false;
+  const alone = pickAccount({ ...reads, candidates: reads.candidates.filter((a) => a.id === guess.id), ...(reads.conditions && { conditions: reads.conditions }), nowMs: Date.now() });
+  if (!alone.ok || alone.probe) return false;
+  const utilization = (id: string) => {
+    const state = availability(reads.conditions?.get(id), Date.now());
+    return state.usable ? state.utilization : Number.NaN;
+  };
+  return utilization(guess.id) === utilization(fresh.account.id);
 }

@@ -63,4 +63,24 @@ describe("defineLuaCommand", () => {
     const update = defineLuaCommand(redis, "testUpdateRecordKeys", "update-record", 1);
     expect(() => update(["a", "b"], [])).toThrow("testUpdateRecordKeys takes 1 keys, got 2");
   });
+
+  it("passes as many keys as a call has when the count is any, still by SHA after the first call", async () => {
+    const addCounters = defineLuaCommand(redis, "testAddCounters", "add-counters", "any");
+    await redis.config("RESETSTAT");
+
+    expect(await addCounters(["counters:one"], [0, 1, "requests", 2])).toBe(1);
+    expect(await addCounters(["counters:one", "counters:two", "counters:three"], [0, 1, "requests", 1, 60, 2, "a|requests", 1, "b|requests", 3, 0, 0])).toBe(3);
+
+    expect(await redis.hgetall("counters:one")).toEqual({ requests: "3" });
+    expect(await redis.hgetall("counters:two")).toEqual({ "a|requests": "1", "b|requests": "3" });
+    expect(await redis.ttl("counters:two")).toBeGreaterThan(50);
+    expect(await redis.exists("counters:three")).toBe(0);
+    expect(await calls(redis, "eval")).toBe(1);
+    expect(await calls(redis, "evalsha")).toBe(1);
+  });
+
+  it("rejects a call without keys when the count is any: nothing would route it on a cluster", () => {
+    const addCounters = defineLuaCommand(redis, "testAddCountersNoKeys", "add-counters", "any");
+    expect(() => addCounters([], [])).toThrow("testAddCountersNoKeys takes at least 1 keys, got 0");
+  });
 });

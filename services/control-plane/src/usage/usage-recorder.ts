@@ -1,15 +1,20 @@
 /**
  * Usage and cost of every finished request, written with the Release: tokens
- * and cost per key, per account, per model and overall, by UTC hour and day.
- * Four script calls, each inside one hash-tag group (the key, the account, the
- * day), issued in the release's tick so they share its round trip:
+ * and cost per key, per account, per model and overall, by UTC hour and day,
+ * in three hash-tag groups (the key, the account, the day):
  *
  * - the key: its day, hour and lifetime counters, and its week's Opus counters
- *   for Opus models (the cost limits read `cost_nanos` from these), plus its
- *   rolling token window when it has a token limit;
+ *   for Opus models (the cost limits read `cost_nanos` from these);
  * - the account: its day, hour and lifetime counters;
  * - the day: overall day and hour counters, and the day's counters per key,
  *   per account and per model (fields "<id>|<counter>"), and the hour's per model.
+ *
+ * The counters of concurrent requests are summed and written together, one
+ * script call per group (usage-batch: a group commit); a request's promises
+ * settle with the calls that carry its counters, so a Release is answered only
+ * once its usage is written. The key's rolling token window, when it has a
+ * token limit, is a member per lease and is written per request, in the
+ * release's tick.
  *
  * Hourly hashes expire after HOURLY_TTL_SECONDS, daily ones after
  * DAILY_TTL_SECONDS; lifetime counters stay. A model without a price is
@@ -19,9 +24,10 @@
 import type { Logger } from "@claude-relay/logging";
 import { Counter, type Registry } from "@claude-relay/metrics";
 import type { RedisClient } from "../redis/client.js";
-import { defineLuaCommand, type LuaCommand } from "../redis/lua-command.js";
+import { defineLuaCommand } from "../redis/lua-command.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createUsageMetrics } from "../observability/usage-metrics.js";
+import { createCounterBatch, type CounterIncrement } from "./usage-batch.js";
 import { isOpusModel, priceRequest, type PriceTable, type TokenCounts } from "./pricing.js";
 import { dayOf, hourOf, weekStartOf } from "./usage-periods.js";
 
@@ -38,7 +44,10 @@ export interface UsageEvent {
 
 /** Writes usage with a release. */
 export interface UsageRecorder {
-  /** Issues the writes of one request now (synchronously, so they join the caller's batch) and returns their replies. */
+  /**
+   * Issues the writes of one request and returns their replies: the token window now,
+   * so it joins the caller's write; the counters with the next flush of the batch.
+   */
   usageCommands(event: UsageEvent): Promise<unknown>[];
 }
 
@@ -94,8 +103,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   const rates = options.registry && createUsageMetrics(options.registry);
   const warned = new Set<string>();
   // Defined up front: a script defined in the middle of a tick would miss that tick's auto-pipeline.
-  // One definition per key count: the script takes any number of hashes, but a call's key count is fixed.
-  const countBy = new Map([3, 4, 6].map((n) => [n, defineLuaCommand(options.redis, `crCountUsage${n}`, "count-usage", n)]));
+  const counters = createCounterBatch(defineLuaCommand(options.redis, "crAddCounters", "add-counters", "any"));
   const addWindowTokens = defineLuaCommand(options.redis, "crAddWindowTokens", "add-window-tokens", 3);
 
   return {
@@ -122,38 +130,32 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
         cost_nanos: cost.priced ? cost.nanos : 0,
         unpriced_requests: isUnpriced ? 1 : 0,
       };
-      const pairs = Object.entries(increments).flatMap(([name, by]) => (by > 0 ? [name, Math.trunc(by)] : []));
+      const pairs: CounterIncrement[] = Object.entries(increments).flatMap(([name, by]) => (by > 0 ? [[name, Math.trunc(by)] as const] : []));
+      const prefixed = (id: string) => pairs.map(([name, by]) => [`${id}|${name}`, by] as const);
       const day = dayOf(nowMs);
       const hour = hourOf(nowMs);
 
-      const keyHashes: [string, number][] = [
-        [keys.apiKeyDailyUsage(keyId, day), DAILY_TTL_SECONDS],
-        [keys.apiKeyHourlyUsage(keyId, hour), HOURLY_TTL_SECONDS],
-        [keys.apiKeyTotalUsage(keyId), 0],
+      const hashes: [key: string, ttl: number, fields: CounterIncrement[]][] = [
+        [keys.apiKeyDailyUsage(keyId, day), DAILY_TTL_SECONDS, pairs],
+        [keys.apiKeyHourlyUsage(keyId, hour), HOURLY_TTL_SECONDS, pairs],
+        [keys.apiKeyTotalUsage(keyId), 0, pairs],
+        [keys.accountDailyUsage(accountId, day), DAILY_TTL_SECONDS, pairs],
+        [keys.accountHourlyUsage(accountId, hour), HOURLY_TTL_SECONDS, pairs],
+        [keys.accountTotalUsage(accountId), 0, pairs],
+        [keys.usageDay(day), DAILY_TTL_SECONDS, pairs],
+        [keys.usageHour(hour), HOURLY_TTL_SECONDS, pairs],
+        [keys.usageDayBy(day, "key"), DAILY_TTL_SECONDS, prefixed(keyId)],
+        [keys.usageDayBy(day, "account"), DAILY_TTL_SECONDS, prefixed(accountId)],
+        [keys.usageDayBy(day, "model"), DAILY_TTL_SECONDS, prefixed(model)],
+        [keys.usageHourByModel(hour), HOURLY_TTL_SECONDS, prefixed(model)],
       ];
-      if (isOpusModel(event.model)) keyHashes.push([keys.apiKeyWeeklyOpusUsage(keyId, weekStartOf(nowMs)), WEEKLY_TTL_SECONDS]);
-      const countIn = (hashes: [key: string, ttl: number, prefix?: string][]) =>
-        (countBy.get(hashes.length) as LuaCommand)(
-          hashes.map(([key]) => key),
-          [...hashes.map(([, ttl]) => ttl), ...hashes.map(([, , prefix]) => prefix ?? ""), ...pairs],
-        );
+      if (isOpusModel(event.model)) hashes.push([keys.apiKeyWeeklyOpusUsage(keyId, weekStartOf(nowMs)), WEEKLY_TTL_SECONDS, pairs]);
+      // Hashes of one group share the promise of the group's call.
+      const written = new Set(hashes.map(([key, ttl, fields]) => counters.add(key, ttl, fields)));
 
       return [
-        countIn(keyHashes),
-        countIn([
-          [keys.accountDailyUsage(accountId, day), DAILY_TTL_SECONDS],
-          [keys.accountHourlyUsage(accountId, hour), HOURLY_TTL_SECONDS],
-          [keys.accountTotalUsage(accountId), 0],
-        ]),
-        countIn([
-          [keys.usageDay(day), DAILY_TTL_SECONDS],
-          [keys.usageHour(hour), HOURLY_TTL_SECONDS],
-          [keys.usageDayBy(day, "key"), DAILY_TTL_SECONDS, `${keyId}|`],
-          [keys.usageDayBy(day, "account"), DAILY_TTL_SECONDS, `${accountId}|`],
-          [keys.usageDayBy(day, "model"), DAILY_TTL_SECONDS, `${model}|`],
-          [keys.usageHourByModel(hour), HOURLY_TTL_SECONDS, `${model}|`],
-        ]),
         addWindowTokens([keys.apiKey(keyId), keys.apiKeyTokenWindow(keyId), keys.apiKeyTokenWindowTotal(keyId)], [event.leaseId, totalTokens, nowMs]),
+        ...written,
       ];
     },
   };

@@ -1,0 +1,135 @@
+/**
+ * Group commit of counter increments. Increments of many requests are summed
+ * per hash and per field into one pending batch, and a flush writes the batch
+ * with one script call per hash-tag group: every key of a call shares one tag,
+ * so the call stays inside one Redis Cluster slot (redis/keys.ts).
+ *
+ * At most one flush is in flight. An increment that finds none is flushed at
+ * the end of its tick, so the increments of the same tick join it and the
+ * calls ride in the caller's own auto-pipelined write; increments that arrive
+ * while one is in flight wait for it and then go out together. Under load the
+ * batches grow by themselves; when idle nothing waits on a timer.
+ *
+ * Each `add` returns the promise of the call that carries its increments, so a
+ * caller learns that its counters are written, or that their call failed, once
+ * that call answers. What to count, and for how long, is the caller's.
+ */
+
+/** Writes one group's hashes: the keys, then per key its TTL, its field count and its field, increment pairs. */
+export type CounterWriter = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
+
+/** A field of a counter hash and how much to add to it (an integer). */
+export type CounterIncrement = readonly [field: string, by: number];
+
+/** Collects increments and writes them in batches. */
+export interface CounterBatch {
+  /**
+   * Adds the increments to `hash` in the next flush and keeps the hash `ttlSeconds`
+   * (0 keeps it for good). Returns the reply of the call that writes it.
+   */
+  add(hash: string, ttlSeconds: number, increments: Iterable<CounterIncrement>): Promise<unknown>;
+}
+
+interface PendingHash {
+  ttlSeconds: number;
+  counters: Map<string, number>;
+}
+
+interface PendingGroup {
+  hashes: Map<string, PendingHash>;
+  written: Promise<unknown>;
+  carry: (call: Promise<unknown>) => void;
+}
+
+/**
+ * The part of a key Redis Cluster hashes: the text between the first `{` and
+ * the next `}` when that is not empty, else the whole key.
+ */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf("{");
+  const close = open < 0 ? -1 : key.indexOf("}", open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
+}
+
+/** The arguments of one group's call, in the layout of `lua/add-counters.lua`. */
+function counterArgs(hashes: ReadonlyMap<string, PendingHash>): { keys: string[]; args: (string | number)[] } {
+  const keys: string[] = [];
+  const args: (string | number)[] = [];
+  for (const [key, { ttlSeconds, counters }] of hashes) {
+    keys.push(key);
+    args.push(ttlSeconds, counters.size);
+    for (const [field, by] of counters) args.push(field, by);
+  }
+  return { keys, args };
+}
+
+/** Builds a batch that writes through `write`. */
+export function createCounterBatch(write: CounterWriter): CounterBatch {
+  let pending = new Map<string, PendingGroup>();
+  let scheduled = false;
+  let inFlight = false;
+
+  const schedule = () => {
+    if (scheduled || inFlight || pending.size === 0) return;
+    scheduled = true;
+    // The end of the tick, not setImmediate: ioredis sends a tick's commands in its
+    // own setImmediate, so a flush issued before it shares the write of the commands
+    // the caller issued in the same tick (one round trip for a Release).
+    process.nextTick(flush);
+  };
+
+  const flush = () => {
+    scheduled = false;
+    const groups = [...pending.values()];
+    pending = new Map();
+    inFlight = true;
+    const calls = groups.map((group) => {
+      const { keys, args } = counterArgs(group.hashes);
+      const call = issue(write, keys, args);
+      group.carry(call);
+      return call;
+    });
+    void Promise.allSettled(calls).then(() => {
+      inFlight = false;
+      schedule();
+    });
+  };
+
+  const groupOf = (tag: string): PendingGroup => {
+    const existing = pending.get(tag);
+    if (existing) return existing;
+    let carry: PendingGroup["carry"] = () => {};
+    const written = new Promise<unknown>((resolve) => {
+      carry = resolve;
+    });
+    // Its callers see a failure; this only keeps one that nobody awaits from going unhandled.
+    written.catch(() => {});
+    const group: PendingGroup = { hashes: new Map(), written, carry };
+    pending.set(tag, group);
+    return group;
+  };
+
+  return {
+    add(hash, ttlSeconds, increments) {
+      const group = groupOf(hashTagOf(hash));
+      let entry = group.hashes.get(hash);
+      if (!entry) {
+        entry = { ttlSeconds, counters: new Map() };
+        group.hashes.set(hash, entry);
+      }
+      entry.ttlSeconds = ttlSeconds;
+      for (const [field, by] of increments) entry.counters.set(field, (entry.counters.get(field) ?? 0) + by);
+      schedule();
+      return group.written;
+    },
+  };
+}
+
+/** Calls `write`, turning a synchronous throw into a rejected call like any other failure. */
+function issue(write: CounterWriter, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  try {
+    return write(keys, args);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
