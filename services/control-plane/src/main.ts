@@ -14,7 +14,7 @@ try {
   process.exit(1);
 }
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
-const log = createLogger({ service: "control-plane", version, level: config.LOG_LEVEL });
+const log = createLogger({ service: "control-plane", version, level: config.LOG_LEVEL, buffered: true });
 const app = buildControlPlane(config, log);
 const stop = (signal: string) => {
   log.info({ signal }, "control plane stopping");

@@ -12,7 +12,7 @@ import { relayConfigSchema } from "./config.js";
 async function main(): Promise<void> {
   const config = loadConfig(relayConfigSchema, process.env);
   const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
-  const log = createLogger({ service: "relay", version, level: config.LOG_LEVEL });
+  const log = createLogger({ service: "relay", version, level: config.LOG_LEVEL, buffered: true });
   const relay = buildRelay(config, log);
   await relay.start();
   const stop = (signal: NodeJS.Signals): void => {

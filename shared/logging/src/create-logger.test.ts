@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "./create-logger.js";
@@ -29,5 +30,41 @@ describe("createLogger", () => {
     expect(text).not.toContain("Bearer abc");
     expect(text).not.toContain('"pw"');
     expect(lines[0]).toMatchObject({ headers: { accept: "x", "x-api-key": "[redacted]" } });
+  });
+});
+
+describe("createLogger buffered", () => {
+  const moduleUrl = new URL("./create-logger.ts", import.meta.url).href;
+
+  /** Runs `body` in a child process with `log`, a buffered logger; resolves with its stdout lines and when each arrived. */
+  function runChild(body: string): Promise<{ lines: Record<string, unknown>[]; arrivals: number[]; exitedAt: number; startedAt: number }> {
+    const script = `import { createLogger } from ${JSON.stringify(moduleUrl)}; const log = createLogger({ service: "t", buffered: true }); ${body}`;
+    const startedAt = Date.now();
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    let text = "";
+    const arrivals: number[] = [];
+    child.stdout.on("data", (chunk: Buffer) => {
+      text += String(chunk);
+      arrivals.push(Date.now());
+    });
+    return new Promise((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", () => {
+        const lines = text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+        resolve({ lines, arrivals, exitedAt: Date.now(), startedAt });
+      });
+    });
+  }
+
+  it("writes a quiet process's line within the flush period, long before it exits", async () => {
+    const { lines, arrivals, exitedAt } = await runChild(`log.info("early"); setTimeout(() => process.exit(0), 2000);`);
+    expect(lines.map((l) => l.msg)).toEqual(["early"]);
+    expect(exitedAt - (arrivals[0] ?? exitedAt)).toBeGreaterThan(1_000);
+  });
+
+  it("writes every line still buffered when the process exits", async () => {
+    const { lines } = await runChild(`for (let i = 0; i < 500; i++) log.info({ i }, "line"); process.exit(0);`);
+    expect(lines).toHaveLength(500);
+    expect(lines.at(-1)).toMatchObject({ i: 499, service: "t" });
   });
 });

@@ -19,6 +19,11 @@ describe("classifyOutcome", () => {
     expect(outcome.detail).toBe("");
   });
 
+  it("keeps only the subscription window headers of a 2xx answer", () => {
+    const outcome = classifyOutcome({ kind: "response", status: 200, headers: { ...RATE_HEADERS, "anthropic-ratelimit-unified-5h-utilization": "0.4" } });
+    expect(outcome.headers).toEqual({ "anthropic-ratelimit-unified-reset": "1760000000", "anthropic-ratelimit-unified-5h-utilization": "0.4" });
+  });
+
   it("keeps the status and only the rate-limit headers of an upstream error", () => {
     const outcome = classifyOutcome({ kind: "response", status: 429, headers: RATE_HEADERS });
     expect(outcome.kind).toBe(OutcomeKind.UPSTREAM_ERROR);
@@ -50,7 +55,7 @@ describe("classifyOutcome", () => {
     const idle = Object.assign(new Error("Body Timeout Error"), { code: "UND_ERR_BODY_TIMEOUT" });
     const outcome = classifyOutcome({ kind: "stream-interrupted", status: 200, headers: RATE_HEADERS, error: idle });
     expect(outcome).toMatchObject({ kind: OutcomeKind.STREAM_INTERRUPTED, status: 200, detail: "upstream went silent mid-response" });
-    expect(outcome.headers["retry-after"]).toBe("12");
+    expect(outcome.headers).toEqual({ "anthropic-ratelimit-unified-reset": "1760000000" });
   });
 
   it("reports a client that left as aborted, with whatever status it got", () => {

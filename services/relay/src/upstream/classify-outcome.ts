@@ -4,9 +4,12 @@
  * announced reset, overloaded, unauthorized, circuit open). Pure: status,
  * headers and error in, Outcome out.
  *
- * Only the headers that describe the account's state travel (`retry-after` and
- * `anthropic-ratelimit-*`); details are short and secret-free: built here from
- * error codes, never from an upstream message or a URL.
+ * Only the headers that describe the account's state travel: with an error
+ * status `retry-after` and every `anthropic-ratelimit-*` (a 429's reset may be
+ * in any of them), with a 2xx only the subscription windows
+ * (`anthropic-ratelimit-unified-*`), the one thing a success tells the control
+ * plane. Details are short and secret-free: built here from error codes, never
+ * from an upstream message or a URL.
  */
 import { create } from "@bufbuild/protobuf";
 import { type Outcome, OutcomeKind, OutcomeSchema } from "@claude-relay/proto/lease";
@@ -28,7 +31,7 @@ export type AttemptEnd =
 export function classifyOutcome(end: AttemptEnd): Outcome {
   switch (end.kind) {
     case "response": {
-      const headers = accountHeaders(end.headers);
+      const headers = accountHeaders(end.headers, isSuccess(end.status));
       if (end.status < 200 || end.status >= 300) {
         return create(OutcomeSchema, { kind: OutcomeKind.UPSTREAM_ERROR, status: end.status, headers, detail: `upstream answered ${end.status}` });
       }
@@ -51,19 +54,25 @@ export function classifyOutcome(end: AttemptEnd): Outcome {
       return create(OutcomeSchema, {
         kind: OutcomeKind.STREAM_INTERRUPTED,
         status: end.status,
-        headers: accountHeaders(end.headers),
+        headers: accountHeaders(end.headers, isSuccess(end.status)),
         detail: describeError(end.error),
       });
     case "client-aborted":
       return create(OutcomeSchema, {
         kind: OutcomeKind.CLIENT_ABORTED,
         status: end.status ?? 0,
-        headers: end.headers ? accountHeaders(end.headers) : {},
+        headers: end.headers ? accountHeaders(end.headers, isSuccess(end.status ?? 0)) : {},
         detail: end.detail ?? "client closed the connection",
       });
     default:
       return assertNever(end);
   }
+}
+
+const UNIFIED_PREFIX = "anthropic-ratelimit-unified-";
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
 }
 
 /** True for an upstream status another account may not share: rate limits, overload, server errors, a bad credential. */
@@ -72,11 +81,11 @@ export function isFailoverStatus(status: number): boolean {
 }
 
 /** `retry-after` and `anthropic-ratelimit-*`, lower-cased, multiple values joined. */
-export function accountHeaders(headers: Headers): Record<string, string> {
+export function accountHeaders(headers: Headers, windowsOnly = false): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of Object.keys(headers)) {
     const key = name.toLowerCase();
-    if (key !== "retry-after" && !key.startsWith("anthropic-ratelimit-")) continue;
+    if (windowsOnly ? !key.startsWith(UNIFIED_PREFIX) : key !== "retry-after" && !key.startsWith("anthropic-ratelimit-")) continue;
     const value = headers[name];
     if (value === undefined) continue;
     out[key] = Array.isArray(value) ? value.join(", ") : value;
