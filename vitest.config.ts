@@ -10,7 +10,7 @@ export default defineConfig({
         ssr: { resolve: { conditions: ["source"] } },
         test: {
           name: "node",
-          include: ["shared/*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "cli/src/**/*.test.ts", "e2e/tests/**/*.test.ts", "helm/tests/**/*.test.ts", "deploy/tests/**/*.test.ts", "chaos/quick*.test.ts"],
+          include: ["shared/*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "cli/src/**/*.test.ts", "e2e/tests/**/*.test.ts", "helm/tests/**/*.test.ts", "deploy/tests/**/*.test.ts", "chaos/quick*.test.ts", "bench/support/**/*.test.ts"],
           // The admin UI runs in its own project (Vue plugin, happy-dom): services/admin-ui/vitest.config.ts.
           exclude: ["**/node_modules/**", "**/dist/**", "services/admin-ui/**"],
           pool: "forks",

@@ -82,7 +82,7 @@ async function runPairs(options: PairsOptions): Promise<PairsResultMessage> {
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  caller.close();
+  await caller.close();
   const seconds = options.durationMs / 1000;
   return {
     type: "result",
@@ -138,7 +138,7 @@ async function runContention(options: ContentionOptions): Promise<ContentionResu
     }
   };
   await Promise.all(Array.from({ length: options.calls }, (_, i) => attempt(i)));
-  for (const caller of callers) caller.close();
+  await Promise.all(callers.map((caller) => caller.close()));
   return {
     type: "result",
     granted,

@@ -1,50 +1,30 @@
 /**
- * A bare LeaseService client for the lease benchmark: grpc-js over one channel to
- * one control plane, the internal token on every call, and the two calls the
- * benchmark makes, as promises. Refusals come back as values; failed calls reject.
+ * A LeaseService client for the lease benchmark: the relay's own lease client
+ * (Exchange streams over one grpc-js channel to one control plane, the internal
+ * token), so the benchmark pays per call what the relay pays. Refusals come
+ * back as values; failed calls reject.
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
-import {
-  AcquireRequestSchema,
-  LeaseService,
-  ReleaseRequestSchema,
-  type AcquireResponse,
-  type ReleaseResponse,
-} from "@claude-relay/proto/lease";
-import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
+import { AcquireRequestSchema, AcquireResponseSchema, ReleaseRequestSchema, type AcquireResponse } from "@claude-relay/proto/lease";
+import { createLeaseClient } from "@claude-relay/relay";
 
 /** Acquire and Release against one target. */
 export interface LeaseCaller {
   acquire(request: MessageInitShape<typeof AcquireRequestSchema>): Promise<AcquireResponse>;
-  release(request: MessageInitShape<typeof ReleaseRequestSchema>): Promise<ReleaseResponse>;
-  close(): void;
+  release(request: MessageInitShape<typeof ReleaseRequestSchema>): Promise<void>;
+  close(): Promise<void>;
 }
 
-type UnaryMethod = (
-  request: unknown,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: (err: grpc.ServiceError | null, response: unknown) => void,
-) => grpc.ClientUnaryCall;
-
-/** Opens a channel to `target` (host:port) that sends `token` as x-internal-token. */
+/** Opens a client of `target` (host:port) that sends `token` as x-internal-token. */
 export function createLeaseCaller(target: string, token: string, deadlineMs = 10_000): LeaseCaller {
-  const Client = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(LeaseService), "LeaseService");
-  const client = new Client(target, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  metadata.set("x-internal-token", token);
-
-  function call<T>(method: "acquire" | "release", request: unknown): Promise<T> {
-    const unary = client[method] as UnaryMethod;
-    return new Promise((resolve, reject) => {
-      unary.call(client, request, metadata, { deadline: Date.now() + deadlineMs }, (err, response) => (err ? reject(err) : resolve(response as T)));
-    });
-  }
-
+  const client = createLeaseClient({ target: `dns:///${target}`, token, deadlineMs });
   return {
-    acquire: (request) => call<AcquireResponse>("acquire", create(AcquireRequestSchema, request)),
-    release: (request) => call<ReleaseResponse>("release", create(ReleaseRequestSchema, request)),
+    async acquire(request) {
+      const answer = await client.acquire(request);
+      if (answer.kind === "error") throw answer.error;
+      return create(AcquireResponseSchema, { result: answer.kind === "lease" ? { case: "lease", value: answer.lease } : { case: "refusal", value: answer.refusal } });
+    },
+    release: (request) => client.release(request),
     close: () => client.close(),
   };
 }

@@ -2,7 +2,7 @@
  * The limit settings of an API key beyond concurrency and models: expiry after
  * first use, client allow-list, rolling request and token window, cost limits.
  * Pure: defaults, validation and the record's hash fields. The field names are
- * also read by the Lua scripts acquire-key.lua and add-window-tokens.lua, which
+ * also read by the Lua scripts acquire-key.lua and add-counters.lua, which
  * enforce the limits that need Redis; key-policy checks the rest.
  */
 

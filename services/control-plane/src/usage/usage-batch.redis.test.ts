@@ -11,7 +11,9 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRedis, createRedisClient } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
+import { defineLuaCommand } from "../redis/lua-command.js";
 import { loadPriceTable, priceRequest, type TokenCounts } from "./pricing.js";
+import { createCounterBatch } from "./usage-batch.js";
 import { createUsageRecorder, DAILY_TTL_SECONDS, HOURLY_TTL_SECONDS, type UsageEvent } from "./usage-recorder.js";
 
 const run = promisify(execFile);
@@ -24,6 +26,12 @@ const MODEL = "claude-sonnet-4-5";
 /** The n-th of a run of requests, each with different token counts. */
 function tokensOf(n: number): TokenCounts {
   return { inputTokens: n + 1, outputTokens: 2 * n, cacheCreationInputTokens: 3, cacheReadInputTokens: n % 7 };
+}
+
+/** What the n-th request counts in its key's token window. */
+function windowTokensOf(n: number): number {
+  const { inputTokens, outputTokens, cacheCreationInputTokens, cacheReadInputTokens } = tokensOf(n);
+  return inputTokens + outputTokens + cacheCreationInputTokens + cacheReadInputTokens;
 }
 
 function eventOf(n: number, keyId: string, accountId: string): UsageEvent {
@@ -98,9 +106,9 @@ describe("usage group commit on one server", () => {
 
     await Promise.all(Array.from({ length: 200 }, (_, n) => recorder.usageCommands(eventOf(n, key, acct))).flat());
 
-    // One token-window call per request (it stays per lease), and three counter calls in all:
-    // the key's group, the account's and the day's. One call per group per request would be 600.
-    expect(await scriptCalls(redis)).toBe(200 + 3);
+    // Three calls in all: the key's group, the account's and the day's. One call per group
+    // per request would be 600.
+    expect(await scriptCalls(redis)).toBe(3);
     const expected = expectedCounters(200);
     for (const hash of [
       keys.apiKeyDailyUsage(key, DAY),
@@ -145,7 +153,7 @@ describe("usage group commit on one server", () => {
     }
     await Promise.all(writes);
 
-    const counterCalls = (await scriptCalls(redis)) - 200;
+    const counterCalls = await scriptCalls(redis);
     expect(counterCalls).toBeGreaterThanOrEqual(3);
     expect(counterCalls).toBeLessThanOrEqual(20 * 3);
     expect(await redis.hgetall(keys.apiKeyTotalUsage(key))).toEqual(expectedCounters(200));
@@ -191,8 +199,8 @@ describe("usage group commit on one server", () => {
 
     const results = await Promise.allSettled(Array.from({ length: 3 }, (_, n) => recorder.usageCommands(eventOf(n, randomUUID(), randomUUID()))).flat());
 
-    // Per request: its token window and its key's, account's and day's counters.
-    expect(results).toHaveLength(3 * 4);
+    // Per request: its key's (counters and token window), account's and day's calls.
+    expect(results).toHaveLength(3 * 3);
     for (const result of results) {
       expect(result.status).toBe("rejected");
       expect(String((result as PromiseRejectedResult).reason)).toMatch(/Connection is closed/);
@@ -219,6 +227,96 @@ describe("usage group commit on one server", () => {
 
     await Promise.all(recorder.usageCommands(eventOf(2, keyB, acct)));
     expect(await redis.hget(keys.apiKeyTotalUsage(keyB), "requests")).toBe("2");
+  });
+
+  describe("the key's token window, in the key's call", () => {
+    const WINDOW_MS = 60_000;
+    const limited = { rateWindowSeconds: WINDOW_MS / 1000, rateLimitTokens: 1_000_000 };
+
+    /** The window as stored: member → score, its total, and both TTLs (ms). */
+    async function windowOf(keyId: string) {
+      const flat = await redis.zrange(keys.apiKeyTokenWindow(keyId), 0, -1, "WITHSCORES");
+      const members: Record<string, string> = {};
+      for (let i = 0; i < flat.length; i += 2) members[flat[i] as string] = flat[i + 1] as string;
+      const ttls = await Promise.all([redis.pttl(keys.apiKeyTokenWindow(keyId)), redis.pttl(keys.apiKeyTokenWindowTotal(keyId))]);
+      return { members, total: await redis.get(keys.apiKeyTokenWindowTotal(keyId)), ttls };
+    }
+
+    it("counts 200 concurrent requests of a key with a token limit one entry each, as one request a call does, in one call per group", async () => {
+      const [acct, batched, oneByOne] = [randomUUID(), randomUUID(), randomUUID()];
+      await Promise.all([redis.hset(keys.apiKey(batched), limited), redis.hset(keys.apiKey(oneByOne), limited)]);
+      const recorder = createUsageRecorder({ redis, keys, prices });
+      await redis.config("RESETSTAT");
+
+      await Promise.all(Array.from({ length: 200 }, (_, n) => recorder.usageCommands(eventOf(n, batched, acct))).flat());
+
+      // The key's group (counters and window), the account's and the day's: not 200 window calls.
+      expect(await scriptCalls(redis)).toBe(3);
+      const window = await windowOf(batched);
+      expect(window.members).toEqual(Object.fromEntries(Array.from({ length: 200 }, (_, n) => [`lease-${n}:${windowTokensOf(n)}`, String(NOW)])));
+      expect(window.total).toBe(String(Array.from({ length: 200 }, (_, n) => windowTokensOf(n)).reduce((a, b) => a + b)));
+      for (const ttl of window.ttls) {
+        expect(ttl).toBeGreaterThan(WINDOW_MS - 5_000);
+        expect(ttl).toBeLessThanOrEqual(WINDOW_MS);
+      }
+      expect(await redis.hgetall(keys.apiKeyTotalUsage(batched))).toEqual(expectedCounters(200));
+
+      // The same requests one call each, every flush carrying a single entry, leave the same window.
+      for (let n = 0; n < 200; n++) await Promise.all(recorder.usageCommands(eventOf(n, oneByOne, acct)));
+      const alone = await windowOf(oneByOne);
+      expect(alone.members).toEqual(window.members);
+      expect(alone.total).toBe(window.total);
+    });
+
+    it("keeps no window for a key without a token limit, and no entry for a request without tokens", async () => {
+      const acct = randomUUID();
+      const [noRecord, noTokenLimit, noWindow, withLimit] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await Promise.all([
+        redis.hset(keys.apiKey(noTokenLimit), { rateWindowSeconds: 60, rateLimitTokens: 0, rateLimitRequests: 10 }),
+        redis.hset(keys.apiKey(noWindow), { rateWindowSeconds: 0, rateLimitTokens: 1_000 }),
+        redis.hset(keys.apiKey(withLimit), limited),
+      ]);
+      const recorder = createUsageRecorder({ redis, keys, prices });
+      const noTokens: TokenCounts = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+
+      const events = [noRecord, noTokenLimit, noWindow].flatMap((keyId) => Array.from({ length: 5 }, (_, n) => eventOf(n, keyId, acct)));
+      events.push({ ...eventOf(0, withLimit, acct), tokens: noTokens }, eventOf(1, withLimit, acct));
+      await Promise.all(events.flatMap((event) => recorder.usageCommands(event)));
+
+      for (const keyId of [noRecord, noTokenLimit, noWindow]) {
+        expect(await redis.exists(keys.apiKeyTokenWindow(keyId), keys.apiKeyTokenWindowTotal(keyId))).toBe(0);
+        expect(await redis.hget(keys.apiKeyTotalUsage(keyId), "requests")).toBe("5");
+      }
+      const window = await windowOf(withLimit);
+      expect(window.members).toEqual({ [`lease-1:${windowTokensOf(1)}`]: String(NOW) });
+      expect(window.total).toBe(String(windowTokensOf(1)));
+      expect(await redis.hget(keys.apiKeyTotalUsage(withLimit), "requests")).toBe("2");
+    });
+
+    it("writes several windows of one tag in one call, skipping entries without tokens", async () => {
+      const batch = createCounterBatch(defineLuaCommand(redis, "testAddWindows", "add-counters", "any"));
+      // Two windows of one owner, under its record's tag.
+      const windowNamed = (name: string) => ({
+        record: keys.apiKey("o"),
+        window: `${keys.apiKeyTokenWindow("o")}:${name}`,
+        total: `${keys.apiKeyTokenWindowTotal("o")}:${name}`,
+      });
+      const [a, b] = [windowNamed("a"), windowNamed("b")];
+      await redis.hset(a.record, limited);
+
+      const replies = await Promise.all([
+        batch.addToWindow(a, { member: "l1:4", tokens: 4, endMs: NOW }),
+        batch.addToWindow(b, { member: "l2:0", tokens: 0, endMs: NOW + 1 }),
+        batch.addToWindow(a, { member: "l3:6", tokens: 6, endMs: NOW + 2 }),
+        batch.addToWindow(b, { member: "l4:-1", tokens: -1, endMs: NOW + 3 }),
+      ]);
+
+      // One call for all four, answering with its two items.
+      expect(new Set(replies)).toEqual(new Set([2]));
+      expect(await redis.zrange(a.window, 0, -1, "WITHSCORES")).toEqual(["l1:4", String(NOW), "l3:6", String(NOW + 2)]);
+      expect(await redis.get(a.total)).toBe("10");
+      expect(await redis.exists(b.window, b.total)).toBe(0);
+    });
   });
 });
 
@@ -248,6 +346,7 @@ describe("usage group commit on a Redis Cluster", () => {
       const recorder = createUsageRecorder({ redis: cluster, keys, prices });
       const [acctA, acctB, keyA, keyB] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
       const events = [eventOf(0, keyA, acctA), eventOf(1, keyB, acctA), eventOf(2, keyA, acctB), { ...eventOf(3, keyB, acctB), model: "claude-opus-4-1" }];
+      await cluster.hset(keys.apiKey(keyA), { rateWindowSeconds: 60, rateLimitTokens: 1_000 });
 
       await Promise.all(events.flatMap((event) => recorder.usageCommands(event)));
 
@@ -256,6 +355,9 @@ describe("usage group commit on a Redis Cluster", () => {
       expect(await cluster.hget(keys.accountDailyUsage(acctB, DAY), "requests")).toBe("2");
       expect(await cluster.hget(keys.usageDayBy(DAY, "model"), "claude-opus-4-1|requests")).toBe("1");
       expect(await cluster.hget(keys.apiKeyWeeklyOpusUsage(keyB, "2025-01-13"), "requests")).toBe("1");
+      // Key A's window rode in its group's call: its record, window and total share the key's slot.
+      expect(await cluster.get(keys.apiKeyTokenWindowTotal(keyA))).toBe(String(windowTokensOf(0) + windowTokensOf(2)));
+      expect(await cluster.exists(keys.apiKeyTokenWindow(keyB))).toBe(0);
     } finally {
       cluster.disconnect();
     }

@@ -66,6 +66,29 @@ describe("createCounterBatch", () => {
     expect(await stateOf(byKey)).toBe("pending");
   });
 
+  it("lists each window's entries after the group's hashes, in the call of the record's hash tag", async () => {
+    const { write, calls } = heldWriter();
+    const batch = createCounterBatch(write);
+    const window = { record: "p:{key:a}", window: "p:w:{key:a}", total: "p:t:{key:a}" };
+    const counted = batch.addToWindow(window, { member: "l1:30", tokens: 30, endMs: 1_000 });
+    const keyTotal = batch.add("p:{key:a}:total", 0, [["requests", 1]]);
+    batch.addToWindow({ record: "p:{key:b}", window: "p:w:{key:b}", total: "p:t:{key:b}" }, { member: "l2:5", tokens: 5, endMs: 1_001 });
+    batch.addToWindow(window, { member: "l3:7", tokens: 7, endMs: 1_002 });
+    await endOfTick();
+
+    expect(calls.map((c) => [c.keys, c.args])).toEqual([
+      [
+        ["p:{key:a}:total", "p:{key:a}", "p:w:{key:a}", "p:t:{key:a}"],
+        [0, 1, "requests", 1, "window", 2, "l1:30", 30, 1_000, "l3:7", 7, 1_002],
+      ],
+      [["p:{key:b}", "p:w:{key:b}", "p:t:{key:b}"], ["window", 1, "l2:5", 5, 1_001]],
+    ]);
+    // An entry is answered with the counters of its tag: they share one call.
+    expect(counted).toBe(keyTotal);
+    calls[0]?.fail(new Error("WRONGTYPE"));
+    await expect(counted).rejects.toThrow("WRONGTYPE");
+  });
+
   it("keeps increments that arrive during a flush for the next one, sent only once the first has answered", async () => {
     const { write, calls } = heldWriter();
     const batch = createCounterBatch(write);

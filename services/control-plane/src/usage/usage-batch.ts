@@ -1,8 +1,9 @@
 /**
- * Group commit of counter increments. Increments of many requests are summed
- * per hash and per field into one pending batch, and a flush writes the batch
- * with one script call per hash-tag group: every key of a call shares one tag,
- * so the call stays inside one Redis Cluster slot (redis/keys.ts).
+ * Group commit of usage writes. Counter increments of many requests are summed
+ * per hash and per field into one pending batch, token-window entries are
+ * listed per window beside them, and a flush writes the batch with one script
+ * call per hash-tag group (lua/add-counters.lua): every key of a call shares
+ * one tag, so the call stays inside one Redis Cluster slot (redis/keys.ts).
  *
  * At most one flush is in flight. An increment that finds none is flushed at
  * the end of its tick, so the increments of the same tick join it and the
@@ -10,24 +11,47 @@
  * while one is in flight wait for it and then go out together. Under load the
  * batches grow by themselves; when idle nothing waits on a timer.
  *
- * Each `add` returns the promise of the call that carries its increments, so a
- * caller learns that its counters are written, or that their call failed, once
- * that call answers. What to count, and for how long, is the caller's.
+ * Each `add` and `addToWindow` returns the promise of the call that carries
+ * its writes, so a caller learns that they are written, or that their call
+ * failed, once that call answers. What to count, and for how long, is the
+ * caller's; whether a window counts an entry is the script's (its owner's
+ * token limit).
  */
 
-/** Writes one group's hashes: the keys, then per key its TTL, its field count and its field, increment pairs. */
+/** Writes one group: its keys and arguments in the layout of `lua/add-counters.lua`. */
 export type CounterWriter = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
 
 /** A field of a counter hash and how much to add to it (an integer). */
 export type CounterIncrement = readonly [field: string, by: number];
 
-/** Collects increments and writes them in batches. */
+/** A rolling token window: its owner's record (the window's length and token limit), the window and the sum of its tokens; one hash tag. */
+export interface TokenWindow {
+  record: string;
+  window: string;
+  total: string;
+}
+
+/** One request's tokens in a token window. */
+export interface TokenWindowEntry {
+  /** "<lease id>:<tokens>": whoever trims the window reads a leaving entry's tokens from it. */
+  member: string;
+  tokens: number;
+  /** When the request ended (ms): the entry's score. */
+  endMs: number;
+}
+
+/** Collects increments and window entries and writes them in batches. */
 export interface CounterBatch {
   /**
    * Adds the increments to `hash` in the next flush and keeps the hash `ttlSeconds`
    * (0 keeps it for good). Returns the reply of the call that writes it.
    */
   add(hash: string, ttlSeconds: number, increments: Iterable<CounterIncrement>): Promise<unknown>;
+  /**
+   * Counts the entry in `window` in the next flush, in the call of the record's hash tag,
+   * when the record sets a token limit. Returns the reply of the call that writes it.
+   */
+  addToWindow(window: TokenWindow, entry: TokenWindowEntry): Promise<unknown>;
 }
 
 interface PendingHash {
@@ -35,8 +59,15 @@ interface PendingHash {
   counters: Map<string, number>;
 }
 
+interface PendingWindow {
+  keys: TokenWindow;
+  entries: TokenWindowEntry[];
+}
+
 interface PendingGroup {
   hashes: Map<string, PendingHash>;
+  /** By window key. */
+  windows: Map<string, PendingWindow>;
   written: Promise<unknown>;
   carry: (call: Promise<unknown>) => void;
 }
@@ -51,14 +82,19 @@ export function hashTagOf(key: string): string {
   return close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
-/** The arguments of one group's call, in the layout of `lua/add-counters.lua`. */
-function counterArgs(hashes: ReadonlyMap<string, PendingHash>): { keys: string[]; args: (string | number)[] } {
+/** The arguments of one group's call, in the layout of `lua/add-counters.lua`: its hashes, then its windows. */
+function groupArgs({ hashes, windows }: PendingGroup): { keys: string[]; args: (string | number)[] } {
   const keys: string[] = [];
   const args: (string | number)[] = [];
   for (const [key, { ttlSeconds, counters }] of hashes) {
     keys.push(key);
     args.push(ttlSeconds, counters.size);
     for (const [field, by] of counters) args.push(field, by);
+  }
+  for (const { keys: window, entries } of windows.values()) {
+    keys.push(window.record, window.window, window.total);
+    args.push("window", entries.length);
+    for (const { member, tokens, endMs } of entries) args.push(member, tokens, endMs);
   }
   return { keys, args };
 }
@@ -84,7 +120,7 @@ export function createCounterBatch(write: CounterWriter): CounterBatch {
     pending = new Map();
     inFlight = true;
     const calls = groups.map((group) => {
-      const { keys, args } = counterArgs(group.hashes);
+      const { keys, args } = groupArgs(group);
       const call = issue(write, keys, args);
       group.carry(call);
       return call;
@@ -104,7 +140,7 @@ export function createCounterBatch(write: CounterWriter): CounterBatch {
     });
     // Its callers see a failure; this only keeps one that nobody awaits from going unhandled.
     written.catch(() => {});
-    const group: PendingGroup = { hashes: new Map(), written, carry };
+    const group: PendingGroup = { hashes: new Map(), windows: new Map(), written, carry };
     pending.set(tag, group);
     return group;
   };
@@ -119,6 +155,17 @@ export function createCounterBatch(write: CounterWriter): CounterBatch {
       }
       entry.ttlSeconds = ttlSeconds;
       for (const [field, by] of increments) entry.counters.set(field, (entry.counters.get(field) ?? 0) + by);
+      schedule();
+      return group.written;
+    },
+    addToWindow(window, entry) {
+      const group = groupOf(hashTagOf(window.record));
+      let pendingWindow = group.windows.get(window.window);
+      if (!pendingWindow) {
+        pendingWindow = { keys: window, entries: [] };
+        group.windows.set(window.window, pendingWindow);
+      }
+      pendingWindow.entries.push(entry);
       schedule();
       return group.written;
     },

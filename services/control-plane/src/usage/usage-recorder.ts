@@ -10,11 +10,11 @@
  *   per account and per model (fields "<id>|<counter>"), and the hour's per model.
  *
  * The counters of concurrent requests are summed and written together, one
- * script call per group (usage-batch: a group commit); a request's promises
- * settle with the calls that carry its counters, so a Release is answered only
- * once its usage is written. The key's rolling token window, when it has a
- * token limit, is a member per lease and is written per request, in the
- * release's tick.
+ * script call per group (usage-batch: a group commit). The key's rolling token
+ * window gets an entry per request with tokens, in the key's call; the script
+ * counts it only when the key has a token limit, so most keys keep no window.
+ * A request's promises settle with the calls that carry its writes, so a
+ * Release is answered only once its usage is written.
  *
  * Hourly hashes expire after HOURLY_TTL_SECONDS, daily ones after
  * DAILY_TTL_SECONDS; lifetime counters stay. A model without a price is
@@ -45,8 +45,9 @@ export interface UsageEvent {
 /** Writes usage with a release. */
 export interface UsageRecorder {
   /**
-   * Issues the writes of one request and returns their replies: the token window now,
-   * so it joins the caller's write; the counters with the next flush of the batch.
+   * Issues the writes of one request (counters and token-window entry) and returns
+   * the replies of the calls that carry them, one per hash-tag group, which come
+   * with the next flush of the batch.
    */
   usageCommands(event: UsageEvent): Promise<unknown>[];
 }
@@ -104,7 +105,6 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   const warned = new Set<string>();
   // Defined up front: a script defined in the middle of a tick would miss that tick's auto-pipeline.
   const counters = createCounterBatch(defineLuaCommand(options.redis, "crAddCounters", "add-counters", "any"));
-  const addWindowTokens = defineLuaCommand(options.redis, "crAddWindowTokens", "add-window-tokens", 3);
 
   return {
     usageCommands(event) {
@@ -150,13 +150,13 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
         [keys.usageHourByModel(hour), HOURLY_TTL_SECONDS, prefixed(model)],
       ];
       if (isOpusModel(event.model)) hashes.push([keys.apiKeyWeeklyOpusUsage(keyId, weekStartOf(nowMs)), WEEKLY_TTL_SECONDS, pairs]);
-      // Hashes of one group share the promise of the group's call.
+      // Writes of one group share the promise of the group's call.
       const written = new Set(hashes.map(([key, ttl, fields]) => counters.add(key, ttl, fields)));
-
-      return [
-        addWindowTokens([keys.apiKey(keyId), keys.apiKeyTokenWindow(keyId), keys.apiKeyTokenWindowTotal(keyId)], [event.leaseId, totalTokens, nowMs]),
-        ...written,
-      ];
+      if (totalTokens > 0) {
+        const window = { record: keys.apiKey(keyId), window: keys.apiKeyTokenWindow(keyId), total: keys.apiKeyTokenWindowTotal(keyId) };
+        written.add(counters.addToWindow(window, { member: `${event.leaseId}:${totalTokens}`, tokens: totalTokens, endMs: nowMs }));
+      }
+      return [...written];
     },
   };
 }
