@@ -217,4 +217,41 @@ describe("createAcquireLease guessing from last reads", () => {
     expect(await redis.zcard(keys.accountLeases(account.id))).toBe(1);
     expect(await redis.zcard(keys.apiKeyLeases(record.id))).toBe(1);
   });
+
+  it("keeps a guess the fresh reads rank equal (same priority and headroom), though it holds more leases now", async () => {
+    const first = await consoleAccount("first", { priority: 10 });
+    const second = await consoleAccount("second", { priority: 10 });
+    const { keyHash } = await clientKey();
+    acquire = createAcquireLease({ catalog, leases, sticky, log, now, lastReads: createLastReads() });
+    const one = await acquire(input(keyHash));
+    const two = await acquire(input(keyHash));
+    if (!one.ok || !two.ok) throw new Error("expected leases");
+    expect(two.account.id).not.toBe(one.account.id);
+    // The last reads (taken by the second Acquire) saw one lease on the first account and none on the
+    // second, so the third guesses the second; the fresh reads see one on each and would break the tie
+    // the other way. Fewest leases and last use only break ties, so the guess stands: one round trip.
+    const three = await acquire(input(keyHash));
+    if (!three.ok) throw new Error("expected a lease");
+    expect(three.account.id).toBe(two.account.id);
+    const counts = [await redis.zcard(keys.accountLeases(first.id)), await redis.zcard(keys.accountLeases(second.id))];
+    expect(counts.reduce((a, b) => a + b)).toBe(3);
+  });
+
+  it("drops a guess the fresh reads rank lower: a better-priority account that came back", async () => {
+    const preferred = await consoleAccount("preferred", { priority: 10, maxConcurrentTasks: 1 });
+    const fallback = await consoleAccount("fallback", { priority: 20 });
+    const { keyHash } = await clientKey();
+    acquire = createAcquireLease({ catalog, leases, sticky, log, now, lastReads: createLastReads() });
+    const blocker = await acquire(input(keyHash));
+    expect(blocker).toMatchObject({ ok: true, account: { id: preferred.id } });
+    if (!blocker.ok) throw new Error("expected a lease");
+    const whileFull = await acquire(input(keyHash));
+    expect(whileFull).toMatchObject({ ok: true, account: { id: fallback.id } });
+    // The last reads saw "preferred" full, so the guess is "fallback"; meanwhile "preferred" has room again.
+    await leases.release(blocker.leaseId, [{ kind: "account", id: preferred.id }]);
+    const after = await acquire(input(keyHash));
+    expect(after).toMatchObject({ ok: true, account: { id: preferred.id } });
+    if (!whileFull.ok) throw new Error("expected a lease");
+    expect(await redis.zrange(keys.accountLeases(fallback.id), 0, -1)).toEqual([whileFull.leaseId]);
+  });
 });

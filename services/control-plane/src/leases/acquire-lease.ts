@@ -179,7 +179,7 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     for (;;) {
       const pick = pickAccount({ candidates, stickyAccountId: stickyId, exclude, active, model: input.model, binding, ...(conditions && { conditions }), nowMs: now() });
       let attempt: Attempt;
-      if (early && pick.ok && agrees(pick, early.account, { candidates, stickyId, exclude, active, model: input.model, binding, conditions })) {
+      if (early && pick.ok && agrees(pick, early.account, { candidates, stickyId, exclude, active, model: input.model, binding, conditions, nowMs: now() })) {
         attempt = early;
       } else {
         if (early) {
@@ -255,15 +255,16 @@ function agrees(
     model: string;
     binding: PickBinding;
     conditions: ReadonlyMap<string, AccountCondition> | undefined;
+    nowMs: number;
   },
 ): boolean {
   if (fresh.probe) return false;
   if (fresh.account.id === guess.id) return true;
   if (fresh.sticky || guess.priority !== fresh.account.priority) return false;
-  const alone = pickAccount({ ...reads, candidates: reads.candidates.filter((a) => a.id === guess.id), ...(reads.conditions && { conditions: reads.conditions }), nowMs: Date.now() });
+  const alone = pickAccount({ ...reads, candidates: reads.candidates.filter((a) => a.id === guess.id), ...(reads.conditions && { conditions: reads.conditions }) });
   if (!alone.ok || alone.probe) return false;
   const utilization = (id: string) => {
-    const state = availability(reads.conditions?.get(id), Date.now());
+    const state = availability(reads.conditions?.get(id), reads.nowMs);
     return state.usable ? state.utilization : Number.NaN;
   };
   return utilization(guess.id) === utilization(fresh.account.id);
