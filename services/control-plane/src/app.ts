@@ -122,7 +122,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   // consumes redis, CONTROL_PLANE_LEASE_TTL_MS; provides each key's windows, cost limits and first-use expiry with its slot.
   const keyLimits = createKeyLimits({ redis, ttlMs: config.CONTROL_PLANE_LEASE_TTL_MS, keys, now });
   // consumes prices.json, registry; provides usage and cost counters written with every Release, and their reading.
-  const usage = createUsageRecorder({ redis, prices: loadPriceTable(), keys, registry, log });
+  const usage = createUsageRecorder({ redis, prices: loadPriceTable(), keys, registry, log, flushAfterMs: config.CONTROL_PLANE_USAGE_FLUSH_MS });
   const usageReader = createUsageReader({ redis, keys });
   // consumes redis, registry; provides session records and sticky affinity counts.
   const sessionRecords = createSessionStore({ redis, keys, now });

@@ -139,4 +139,33 @@ describe("createCounterBatch", () => {
     // The failed flush is over: the next increment gets a flush of its own.
     await expect(batch.add("p:{key:a}:total", 0, [["requests", 1]])).rejects.toThrow("takes at least 1 keys");
   });
+
+  it("with a linger, waits that long for more increments, then writes them all in one call", async () => {
+    const { write, calls } = heldWriter();
+    const batch = createCounterBatch(write, { lingerMs: 40 });
+    const first = batch.add("p:{key:a}:day", 100, [["requests", 1]]);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    expect(calls).toHaveLength(0);
+    batch.add("p:{key:a}:day", 100, [["requests", 1]]);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(calls.map((c) => c.args)).toEqual([[100, 1, "requests", 2]]);
+    calls[0]?.answer(1);
+    expect(await first).toBe(1);
+  });
+
+  it("with a linger, writes what waited for a flush in flight as soon as that flush answers", async () => {
+    const { write, calls } = heldWriter();
+    const batch = createCounterBatch(write, { lingerMs: 1_000 });
+    batch.add("p:{key:a}:day", 100, [["requests", 1]]);
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    expect(calls).toHaveLength(1);
+    const later = batch.add("p:{key:a}:day", 100, [["requests", 3]]);
+    calls[0]?.answer(1);
+    await endOfTick();
+    await endOfTick();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args).toEqual([100, 1, "requests", 3]);
+    calls[1]?.answer(2);
+    expect(await later).toBe(2);
+  });
 });

@@ -5,11 +5,11 @@
  * call per hash-tag group (lua/add-counters.lua): every key of a call shares
  * one tag, so the call stays inside one Redis Cluster slot (redis/keys.ts).
  *
- * At most one flush is in flight. An increment that finds none is flushed at
- * the end of its tick, so the increments of the same tick join it and the
- * calls ride in the caller's own auto-pipelined write; increments that arrive
- * while one is in flight wait for it and then go out together. Under load the
- * batches grow by themselves; when idle nothing waits on a timer.
+ * At most one flush is in flight. An increment that finds none is flushed
+ * `lingerMs` later, so the increments that arrive meanwhile join it (with 0,
+ * at the end of its tick, so the calls ride in the caller's own auto-pipelined
+ * write); increments that arrive while one is in flight wait for it and then
+ * go out together at once. Under load the batches grow by themselves.
  *
  * Each `add` and `addToWindow` returns the promise of the call that carries
  * its writes, so a caller learns that they are written, or that their call
@@ -99,18 +99,30 @@ function groupArgs({ hashes, windows }: PendingGroup): { keys: string[]; args: (
   return { keys, args };
 }
 
+/** Options of createCounterBatch. */
+export interface CounterBatchOptions {
+  /** How long the first increment of a batch waits for others before the batch is written; default 0. */
+  lingerMs?: number;
+}
+
 /** Builds a batch that writes through `write`. */
-export function createCounterBatch(write: CounterWriter): CounterBatch {
+export function createCounterBatch(write: CounterWriter, options: CounterBatchOptions = {}): CounterBatch {
+  const lingerMs = options.lingerMs ?? 0;
   let pending = new Map<string, PendingGroup>();
   let scheduled = false;
   let inFlight = false;
 
-  const schedule = () => {
+  /** `waited`: the pending increments already waited (for a flush in flight), so they go at once. */
+  const schedule = (waited = false) => {
     if (scheduled || inFlight || pending.size === 0) return;
     scheduled = true;
+    if (lingerMs > 0 && !waited) {
+      setTimeout(flush, lingerMs);
+      return;
+    }
     // The end of the tick, not setImmediate: ioredis sends a tick's commands in its
     // own setImmediate, so a flush issued before it shares the write of the commands
-    // the caller issued in the same tick (one round trip for a Release).
+    // the caller issued in the same tick.
     process.nextTick(flush);
   };
 
@@ -127,7 +139,7 @@ export function createCounterBatch(write: CounterWriter): CounterBatch {
     });
     void Promise.allSettled(calls).then(() => {
       inFlight = false;
-      schedule();
+      schedule(true);
     });
   };
 

@@ -60,6 +60,11 @@ export interface UsageRecorderOptions {
   /** Registers `control_plane_usage_unpriced_total`, `control_plane_tokens_total` and `control_plane_cost_usd_total` when given. */
   registry?: Registry;
   log?: Logger;
+  /**
+   * How long a Release's usage waits for others' before they are written together (its
+   * slots are freed at once; its answer waits for the write); default 0, the end of the tick.
+   */
+  flushAfterMs?: number;
 }
 
 /** Counter names in every usage hash. */
@@ -104,7 +109,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   const rates = options.registry && createUsageMetrics(options.registry);
   const warned = new Set<string>();
   // Defined up front: a script defined in the middle of a tick would miss that tick's auto-pipeline.
-  const counters = createCounterBatch(defineLuaCommand(options.redis, "crAddCounters", "add-counters", "any"));
+  const counters = createCounterBatch(defineLuaCommand(options.redis, "crAddCounters", "add-counters", "any"), { lingerMs: options.flushAfterMs ?? 0 });
 
   return {
     usageCommands(event) {
