@@ -474,9 +474,11 @@ export const LeaseService: GenService<{
    * chosen by the caller; the answer with that call_id may come in any order.
    * A call that fails (bad argument, Redis down, replica draining) is answered
    * with a CallError and the stream goes on. The token is checked once, when
-   * the stream opens. A draining replica answers Acquire with UNAVAILABLE,
-   * still serves Renew and Release, and ends the stream once nothing is in
-   * flight on it.
+   * the stream opens. A draining replica answers Acquire with UNAVAILABLE and
+   * still serves Renew and Release; once its server is closing it answers
+   * every new call UNAVAILABLE and ends each stream (status OK) as soon as
+   * nothing is in flight on it. A call answered UNAVAILABLE that way, or left
+   * unanswered by a stream that ended with OK, never ran: send it elsewhere.
    *
    * @generated from rpc claude_relay.lease.v1.LeaseService.Exchange
    */
