@@ -52,11 +52,13 @@ export const controlPlaneConfigSchema = z
     /** A lease lives this long unless renewed. */
     CONTROL_PLANE_LEASE_TTL_MS: envInt(60_000, { min: 1_000, max: 3_600_000 }),
     /**
-     * Usage of released requests is written together, at most this long after the first of
-     * them (0: at the end of its tick). Slots are freed at once; a Release is answered once
-     * its usage is written. Longer batches cost Redis and the control plane less per request.
+     * Usage of released requests is written together: at the end of the tick (0), or this
+     * long after the first of them. Either way, Releases that arrive while a write is in
+     * flight go together in the next. Slots are freed at once, and a Release is answered once
+     * its usage is written, so a wait here is a wait for callers that await Release; it buys
+     * fewer, larger writes at moderate rates.
      */
-    CONTROL_PLANE_USAGE_FLUSH_MS: envInt(10, { min: 0, max: 1_000 }),
+    CONTROL_PLANE_USAGE_FLUSH_MS: envInt(0, { min: 0, max: 1_000 }),
     /** An unused sticky-session binding lasts this long. */
     CONTROL_PLANE_STICKY_TTL_SECONDS: envInt(3_600, { min: 1, max: 30 * 24 * 3600 }),
     /** A 429 whose headers announce no usable reset blocks the account this long. */
