@@ -41,6 +41,8 @@ export interface ChaosStackOptions {
   maxConcurrentTasks?: number;
   /** Extra relay variables. */
   relayEnv?: Record<string, string>;
+  /** Extra control-plane variables. */
+  controlPlaneEnv?: Record<string, string>;
   /** Extra redis-server arguments (persistence for a restart). */
   redisArgs?: string[];
 }
@@ -117,6 +119,7 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
         CONTROL_PLANE_LEASE_TTL_MS: String(options.leaseTtlMs ?? 3_000),
         ADMIN_USERNAME: "admin",
         ADMIN_PASSWORD,
+        ...options.controlPlaneEnv,
       });
       started.push(service);
       const httpUrl = `http://127.0.0.1:${httpPort}`;

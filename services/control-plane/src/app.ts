@@ -144,6 +144,9 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     log,
     isServing: async () => (await pingRedis(redis)) && !draining,
     isDraining: () => draining,
+    ...(config.CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_MS > 0 && {
+      maxConnectionAge: { ageMs: config.CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_MS, graceMs: config.CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_GRACE_MS },
+    }),
   });
   // consumes redis; provides admin users (scrypt) and admin sessions.
   const users = createAdminUsers({ redis, keys, now });

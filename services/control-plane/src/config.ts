@@ -49,6 +49,17 @@ export const controlPlaneConfigSchema = z
         ctx.addIssue({ code: "custom", message: (err as Error).message });
       }
     }),
+    /**
+     * A lease-service client connection is asked to reconnect after this long (0: never), so
+     * clients behind a `dns:///` target find replicas added since; a scale-out reaches every
+     * relay within this time.
+     */
+    CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_MS: envInt(30 * 60_000, { min: 0, max: 24 * 3_600_000 }),
+    /**
+     * How long calls may go on over a connection asked to reconnect before it is closed. Keep it
+     * above the relay's RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS, so its lease streams move first.
+     */
+    CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_GRACE_MS: envInt(10 * 60_000, { min: 1_000, max: 24 * 3_600_000 }),
     /** A lease lives this long unless renewed. */
     CONTROL_PLANE_LEASE_TTL_MS: envInt(60_000, { min: 1_000, max: 3_600_000 }),
     /**

@@ -45,6 +45,7 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
       token: config.RELAY_INTERNAL_TOKEN.reveal(),
       deadlineMs: config.RELAY_CONTROL_PLANE_DEADLINE_MS,
       streams: config.RELAY_CONTROL_PLANE_STREAMS,
+      streamMaxAgeMs: config.RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS,
       callDuration: metrics.controlPlaneCallDuration,
       onLateLease: (leaseId) => log.warn({ leaseId }, "lease granted after its deadline; released"),
     });

@@ -64,6 +64,8 @@ export const relayConfigSchema = z
   RELAY_CONTROL_PLANE_DEADLINE_MS: envInt(5_000, { min: 100, max: 60_000 }),
   /** Lease streams kept open to the control plane, spread over its replicas; each is replaced every few minutes. */
   RELAY_CONTROL_PLANE_STREAMS: envInt(4, { min: 1, max: 64 }),
+  /** A lease stream older than this takes no new calls and is replaced (below the control plane's connection-age grace). */
+  RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS: envInt(5 * 60_000, { min: 100, max: 24 * 3_600_000 }),
   /** Largest request body accepted; larger ones get 413 request_too_large. */
   RELAY_MAX_BODY_BYTES: envInt(32 * MIB, { min: 1024 }),
   /** Time a client may take to send its request headers. */

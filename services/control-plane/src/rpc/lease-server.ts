@@ -42,6 +42,12 @@ export interface LeaseServerDeps {
   isServing?: () => Promise<boolean>;
   /** When given and true, Acquire ends with UNAVAILABLE, or on Exchange is answered with it; Renew and Release go on. */
   isDraining?: () => boolean;
+  /**
+   * When given, a client connection older than `ageMs` is asked to move (HTTP/2 GOAWAY), and
+   * closed `graceMs` later: clients reconnect and look their target up again, so replicas added
+   * since are found. The relay replaces its streams more often than `graceMs`, so none is cut.
+   */
+  maxConnectionAge?: { ageMs: number; graceMs: number };
 }
 
 /** A started-on-demand gRPC server. */
@@ -61,7 +67,14 @@ export function createLeaseServer(deps: LeaseServerDeps): LeaseServer {
   const isDraining = deps.isDraining;
   if (isDraining) interceptors.push(createDrainingInterceptor({ isDraining, refusedPaths: [`/${LeaseService.typeName}/${LeaseService.method.acquire.name}`] }));
   // Channelz keeps per-call statistics nobody reads here; it costs CPU on every call.
-  const server = new grpc.Server({ interceptors, "grpc.enable_channelz": 0 });
+  const server = new grpc.Server({
+    interceptors,
+    "grpc.enable_channelz": 0,
+    ...(deps.maxConnectionAge && {
+      "grpc.max_connection_age_ms": deps.maxConnectionAge.ageMs,
+      "grpc.max_connection_age_grace_ms": deps.maxConnectionAge.graceMs,
+    }),
+  });
   const calls = createLeaseCalls(deps);
   const exchange = createLeaseExchange({ calls, log: deps.log, isDraining });
 

@@ -101,9 +101,9 @@ export function openExchangeStream(open: () => ExchangeDuplex, options: Exchange
   // A clean end comes as status OK (the control plane drained, or answered the half-close).
   duplex.on("status", (status: grpc.StatusObject) => {
     if (status.code === grpc.status.OK) finish({ code: grpc.status.UNAVAILABLE, details: "the control plane ended the lease stream", unprocessed: true });
-    else finish({ code: status.code, details: status.details, unprocessed: false });
+    else finish(brokenStream(status.code, status.details));
   });
-  duplex.on("error", (error: grpc.ServiceError) => finish({ code: error.code ?? grpc.status.UNKNOWN, details: error.details ?? error.message, unprocessed: false }));
+  duplex.on("error", (error: grpc.ServiceError) => finish(brokenStream(error.code ?? grpc.status.UNKNOWN, error.details ?? error.message)));
 
   return {
     openedAt: (options.now ?? Date.now)(),
@@ -137,4 +137,14 @@ export function openExchangeStream(open: () => ExchangeDuplex, options: Exchange
       finish({ code: grpc.status.CANCELLED, details: "lease stream closed by the relay", unprocessed: false });
     },
   };
+}
+
+/**
+ * A stream that broke fails its calls as UNAVAILABLE whatever status it ended with (a reset
+ * connection can end as INTERNAL or UNKNOWN): a call's own failures come as CallErrors, so a
+ * broken stream is always the transport's doing. A refused token stays UNAUTHENTICATED.
+ */
+function brokenStream(code: grpc.status, details: string): ExchangeFailure {
+  if (code === grpc.status.UNAUTHENTICATED) return { code, details, unprocessed: false };
+  return { code: grpc.status.UNAVAILABLE, details: `lease stream broke (${grpc.status[code] ?? code}): ${details}`, unprocessed: false };
 }

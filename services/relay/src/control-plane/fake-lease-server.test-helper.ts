@@ -69,8 +69,8 @@ export interface FakeLeaseServer {
   delayReleases(ms: number): void;
   /** Ends every open Exchange stream cleanly (status OK), as a draining control plane does. */
   endExchanges(): void;
-  /** Ends every open Exchange stream with UNAVAILABLE, as a broken connection does. */
-  breakExchanges(): void;
+  /** Ends every open Exchange stream with an error status (UNAVAILABLE unless given), as a broken connection does. */
+  breakExchanges(code?: grpc.status): void;
   /** How many Exchange streams were opened with the right token so far. */
   exchangeCount(): number;
   /** While true, messages on Exchange streams are dropped unanswered and unrecorded. */
@@ -237,8 +237,8 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
     endExchanges() {
       for (const call of exchanges.splice(0)) if (!call.writableEnded) call.end();
     },
-    breakExchanges() {
-      for (const call of exchanges.splice(0)) call.emit("error", { code: grpc.status.UNAVAILABLE, details: "scripted stream failure" });
+    breakExchanges(code = grpc.status.UNAVAILABLE) {
+      for (const call of exchanges.splice(0)) call.emit("error", { code, details: "scripted stream failure" });
     },
     exchangeCount: () => exchangesOpened,
     ignoreExchangeCalls(ignore) {

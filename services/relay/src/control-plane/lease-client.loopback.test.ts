@@ -140,9 +140,11 @@ describe("createLeaseClient", () => {
       fake.ignoreExchangeCalls(true);
       const pending = own.acquire(acquireInit);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      fake.breakExchanges();
+      // A reset connection may end a stream as INTERNAL: still the transport, so still a 503.
+      fake.breakExchanges(status.INTERNAL);
       const result = await pending;
       expect(result.kind === "error" && result.error.grpcCode).toBe(status.UNAVAILABLE);
+      expect(result.kind === "error" && result.error.code).toBe("ERR_CONTROL_PLANE_UNAVAILABLE");
       fake.ignoreExchangeCalls(false);
       // The next call opens a new stream.
       expect((await own.acquire(acquireInit)).kind).toBe("lease");
