@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning, startChaosStack, type ChaosStack } from "./support/chaos-stack.js";
 import { sendMessage, sleep, startLoad, tally } from "./support/client.js";
+import { acquireCalls } from "./support/control-plane-metrics.js";
 import { figure } from "./support/figures.js";
 
 const SCENARIO = "drain-control-plane";
@@ -25,18 +26,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** control_plane_acquire_total of one replica, summed over results. */
-async function acquires(httpUrl: string): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  return [...text.matchAll(/^control_plane_acquire_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-}
-
 describe("stopping one of two control-plane replicas with SIGTERM", () => {
   it("drains it while the relay moves every call to the other replica: no request fails", async () => {
     const [leaving, staying] = stack.controlPlanes as [ChaosStack["controlPlanes"][0], ChaosStack["controlPlanes"][0]];
     const load = startLoad({ baseUrl: () => stack.relay.url, key: stack.clientKey, concurrency: CONCURRENCY, timeoutMs: HANG_MS });
     await sleep(2_000);
-    const [leavingBefore, stayingBefore] = [await acquires(leaving.httpUrl), await acquires(staying.httpUrl)];
+    const [leavingBefore, stayingBefore] = [await acquireCalls(leaving.httpUrl), await acquireCalls(staying.httpUrl)];
     figure(SCENARIO, "Acquire calls per replica before the drain", `${leavingBefore} / ${stayingBefore}`);
     expect(leavingBefore).toBeGreaterThan(0);
     expect(stayingBefore).toBeGreaterThan(0);
@@ -59,7 +54,7 @@ describe("stopping one of two control-plane replicas with SIGTERM", () => {
     expect(failed).toEqual([]);
     expect(during.length).toBeGreaterThan(0);
     expect(slowest).toBeLessThan(HANG_MS);
-    expect(await acquires(staying.httpUrl)).toBeGreaterThan(stayingBefore);
+    expect(await acquireCalls(staying.httpUrl)).toBeGreaterThan(stayingBefore);
     expect((await sendMessage(stack.relay.url, stack.clientKey)).status).toBe(200);
     expect(isRunning(stack.relay.process)).toBe(true);
   });

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning, killHard, startChaosStack, type ChaosStack } from "./support/chaos-stack.js";
 import { sendMessage, sleep, startLoad, tally } from "./support/client.js";
+import { acquireCalls } from "./support/control-plane-metrics.js";
 import { figure } from "./support/figures.js";
 
 const SCENARIO = "kill-control-plane";
@@ -25,18 +26,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** control_plane_acquire_total of one replica, summed over results. */
-async function acquires(httpUrl: string): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  return [...text.matchAll(/^control_plane_acquire_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-}
-
 describe("killing one of two control-plane replicas", () => {
   it("keeps the relay serving through the other replica, failing at most the calls in flight, as Anthropic 503s", async () => {
     const [victim, survivor] = stack.controlPlanes as [ChaosStack["controlPlanes"][0], ChaosStack["controlPlanes"][0]];
     const load = startLoad({ baseUrl: () => stack.relay.url, key: stack.clientKey, concurrency: CONCURRENCY, timeoutMs: HANG_MS });
     await sleep(2_000);
-    const [victimBefore, survivorBefore] = [await acquires(victim.httpUrl), await acquires(survivor.httpUrl)];
+    const [victimBefore, survivorBefore] = [await acquireCalls(victim.httpUrl), await acquireCalls(survivor.httpUrl)];
     figure(SCENARIO, "Acquire calls per replica before the kill", `${victimBefore} / ${survivorBefore}`);
     expect(victimBefore).toBeGreaterThan(0);
     expect(survivorBefore).toBeGreaterThan(0);
@@ -62,7 +57,7 @@ describe("killing one of two control-plane replicas", () => {
     // The relay went on: plenty of requests after the kill, and the latest all succeeded.
     expect(after.filter((a) => a.status === 200).length).toBeGreaterThan(CONCURRENCY * 4);
     expect(answers.filter((a) => a.startedAt > killedAt + 1_000).every((a) => a.status === 200)).toBe(true);
-    expect(await acquires(survivor.httpUrl)).toBeGreaterThan(survivorBefore);
+    expect(await acquireCalls(survivor.httpUrl)).toBeGreaterThan(survivorBefore);
     expect((await sendMessage(stack.relay.url, stack.clientKey)).status).toBe(200);
     expect(isRunning(stack.relay.process)).toBe(true);
     expect(isRunning(survivor.process)).toBe(true);
