@@ -8,6 +8,7 @@ import { createCredentialCipher } from "../accounts/credential-cipher.js";
 import { createApiKeyStore, hashApiKey, type ApiKeyStore } from "../keys/api-key-store.js";
 import { createRedis } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
+import { recordWrites } from "../redis/record-writes.test-helper.js";
 import { createStickyStore, type StickyStore } from "../sessions/sticky-store.js";
 import { createAcquireLease, type AcquireInput, type AcquireResult, type LeaseCatalog } from "./acquire-lease.js";
 import { createLastReads } from "./last-reads.js";
@@ -219,22 +220,23 @@ describe("createAcquireLease guessing from last reads", () => {
   });
 
   it("keeps a guess the fresh reads rank equal (same priority and headroom), though it holds more leases now", async () => {
-    const first = await consoleAccount("first", { priority: 10 });
-    const second = await consoleAccount("second", { priority: 10 });
+    const idle = await consoleAccount("idle", { priority: 10 });
+    const busy = await consoleAccount("busy", { priority: 10 });
     const { keyHash } = await clientKey();
-    acquire = createAcquireLease({ catalog, leases, sticky, log, now, lastReads: createLastReads() });
-    const one = await acquire(input(keyHash));
-    const two = await acquire(input(keyHash));
-    if (!one.ok || !two.ok) throw new Error("expected leases");
-    expect(two.account.id).not.toBe(one.account.id);
-    // The last reads (taken by the second Acquire) saw one lease on the first account and none on the
-    // second, so the third guesses the second; the fresh reads see one on each and would break the tie
-    // the other way. Fewest leases and last use only break ties, so the guess stands: one round trip.
-    const three = await acquire(input(keyHash));
-    if (!three.ok) throw new Error("expected a lease");
-    expect(three.account.id).toBe(two.account.id);
-    const counts = [await redis.zcard(keys.accountLeases(first.id)), await redis.zcard(keys.accountLeases(second.id))];
-    expect(counts.reduce((a, b) => a + b)).toBe(3);
+    const lastReads = createLastReads();
+    acquire = createAcquireLease({ catalog, leases, sticky, log, now, lastReads });
+    // This replica last saw "busy" empty and "idle" loaded, long enough ago that every account is
+    // read again; since then it went the other way.
+    lastReads.remember({ readAtMs: clock - 60_000, accountIds: [idle.id, busy.id], active: new Map([[idle.id, 5]]), conditions: new Map(), sessionHash: "", stickyAccountId: undefined });
+    await leases.acquire("other-1", { kind: "account", id: busy.id }, 0);
+    await leases.acquire("other-2", { kind: "account", id: busy.id }, 0);
+
+    // Fewest leases would pick "idle", but that only breaks ties: the guess, "busy", is as good by
+    // priority and headroom, so it stands and the Acquire needs no second round trip.
+    const result = await acquire(input(keyHash));
+    expect(result).toMatchObject({ ok: true, account: { id: busy.id } });
+    expect(await redis.zcard(keys.accountLeases(busy.id))).toBe(3);
+    expect(await redis.zcard(keys.accountLeases(idle.id))).toBe(0);
   });
 
   it("drops a guess the fresh reads rank lower: a better-priority account that came back", async () => {
@@ -253,5 +255,27 @@ describe("createAcquireLease guessing from last reads", () => {
     expect(after).toMatchObject({ ok: true, account: { id: preferred.id } });
     if (!whileFull.ok) throw new Error("expected a lease");
     expect(await redis.zrange(keys.accountLeases(fallback.id), 0, -1)).toEqual([whileFull.leaseId]);
+  });
+
+  it("reads only the guessed account of a large pool of equals, and the whole pool once its last reads age", async () => {
+    const pool = [];
+    for (let i = 0; i < 10; i++) pool.push(await consoleAccount(`equal-${i}`, { priority: 10 }));
+    const { keyHash } = await clientKey();
+    acquire = createAcquireLease({ catalog, leases, sticky, log, now, lastReads: createLastReads() });
+    const writes = recordWrites(redis);
+    const counted = async () => {
+      writes.batches.length = 0;
+      const result = await acquire(input(keyHash));
+      expect(result.ok).toBe(true);
+      return writes.batches.flat().filter((c) => c.name === "zcount").length;
+    };
+    expect(await counted()).toBe(10);
+    expect(await counted()).toBe(1);
+    expect(await counted()).toBe(1);
+    clock += 1_500;
+    expect(await counted()).toBe(10);
+    expect(await counted()).toBe(1);
+    const held = await Promise.all(pool.map((a) => redis.zcard(keys.accountLeases(a.id))));
+    expect(held.reduce((a, b) => a + b)).toBe(5);
   });
 });

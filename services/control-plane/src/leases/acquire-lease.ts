@@ -13,9 +13,13 @@
  * is two round trips, unless this replica's last reads (last-reads.ts) already
  * name an account: its slots go out in the same tick as the reads, and when
  * the fresh reads agree with the guess (agrees(), below) the Acquire is done
- * in one round trip. A wrong guess gives its slots back and the flow goes on
- * as if it had not been made. Commands issued in the same tick share one
- * write on the connection.
+ * in one round trip. With a guess, the fresh reads cover only the accounts
+ * that could beat it (itself and those of a better priority); the others
+ * count as last read, and every account is read again at least once per
+ * LAST_READS_MAX_AGE_MS, so a large pool of equals costs two commands per
+ * Acquire, not two per account. A wrong guess gives its slots back, and the
+ * flow goes on, on fresh reads of every candidate, as if it had not been
+ * made. Commands issued in the same tick share one write on the connection.
  */
 import type { Logger } from "@claude-relay/logging";
 import type { AccountCredential, AccountRecord } from "../accounts/account-store.js";
@@ -101,6 +105,9 @@ interface Attempt {
 /** A due OAuth token with more life left than this is refreshed in the background; one closer to expiry is waited for. */
 const BACKGROUND_REFRESH_MIN_LIFE_MS = 60_000;
 
+/** Accounts a guess does not outrank are read at least this often; a change to their health or windows waits at most this long. */
+const LAST_READS_MAX_AGE_MS = 1_000;
+
 /** Lower bound of a retry hint: slots churn quickly, and a hint of 0 would mean "unknown". */
 const MIN_RETRY_MS = 1_000;
 
@@ -141,6 +148,16 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     ]).then(([keySlot, accountSlot, credential, probeClaimed]) => ({ account, leaseId, keySlot, accountSlot, credential, probeClaimed }));
   }
 
+  /** The exact reads of one Acquire, issued in one tick: the session's binding, the accounts' leases and conditions. */
+  async function readExact(sessionHash: string, accountIds: readonly string[]) {
+    const [stickyId, activeCounts, conditions] = await Promise.all([
+      sessionHash ? sticky.get(sessionHash) : undefined,
+      leases.activeCounts(accountIds),
+      health?.conditions(accountIds),
+    ]);
+    return { stickyId, active: new Map(activeCounts), conditions: conditions && new Map(conditions) };
+  }
+
   return async function acquireLease(input) {
     const [key, accounts] = await Promise.all([catalog.findKeyByHash(input.keyHash), catalog.listAccounts()]);
     const policy = checkKeyPolicy(key, { model: input.model, userAgent: input.userAgent ?? "" }, now());
@@ -150,15 +167,16 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     const binding: PickBinding = { accountId: key.boundAccountId ?? "", group: key.boundGroup ?? "" };
     const candidates = accounts.filter((a) => a.schedulable && !exclude.has(a.id) && isInBinding(a, binding));
     const candidateIds = candidates.map((a) => a.id);
-    // The exact reads, issued in one tick: one round trip.
-    const reads = Promise.all([
-      input.sessionHash ? sticky.get(input.sessionHash) : undefined,
-      leases.activeCounts(candidateIds),
-      health?.conditions(candidateIds),
-    ]);
-    // The account the last reads point to takes its slots in the same tick, so when the fresh reads agree
-    // the whole Acquire is one round trip; when they do not, the slots are given back and the flow goes on.
     const guess = guessAccount(candidates, input, exclude, binding);
+    // With a guess, the exact reads cover only the accounts that could beat it: itself, and those of a
+    // better priority (out or full when last read; they may be back). The others keep their last reads,
+    // which are never older than LAST_READS_MAX_AGE_MS: a full read renews them.
+    const partialIds = guess && lastReads?.readSince(candidateIds, now() - LAST_READS_MAX_AGE_MS) ? candidates.filter((a) => a.id === guess.id || a.priority < guess.priority).map((a) => a.id) : undefined;
+    const readAtMs = now();
+    // The exact reads, issued in one tick: one round trip.
+    const reads = readExact(input.sessionHash, partialIds ?? candidateIds);
+    // The guessed account takes its slots in the same tick, so when the fresh reads agree the whole
+    // Acquire is one round trip; when they do not, the slots are given back and the flow goes on.
     const guessedSticky = input.sessionHash ? lastReads?.sticky(input.sessionHash) : undefined;
     const guessed =
       guess &&
@@ -168,24 +186,51 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
         affinity: input.sessionHash && affinity ? affinity.count(affinityOf(guessedSticky, guess.id === guessedSticky)) : undefined,
       });
     guessed?.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
-    const [stickyId, activeCounts, conditions] = await reads;
-    const active = new Map(activeCounts);
-    lastReads?.remember({ accountIds: candidateIds, active, conditions, sessionHash: input.sessionHash, stickyAccountId: stickyId });
+    let { stickyId, active, conditions } = await reads;
+    lastReads?.remember({ readAtMs, accountIds: partialIds ?? candidateIds, active, conditions, sessionHash: input.sessionHash, stickyAccountId: stickyId });
+    let partial = partialIds !== undefined && lastReads !== undefined;
+    if (partialIds && lastReads) {
+      // Accounts not read now count as last read.
+      for (const id of candidateIds) if (!active.has(id)) active.set(id, lastReads.active.get(id) ?? 0);
+      if (conditions) for (const [id, condition] of lastReads.conditions) if (!partialIds.includes(id) && candidateIds.includes(id)) conditions.set(id, condition);
+    }
+    /**
+     * Replaces partial reads with fresh reads of every candidate, before a choice the guess did not
+     * settle. The session's binding is kept as first read: the guess has re-bound it since.
+     */
+    const readAll = async () => {
+      if (!partial) return;
+      partial = false;
+      ({ active, conditions } = await readExact("", candidateIds));
+      lastReads?.remember({ readAtMs: now(), accountIds: candidateIds, active, conditions, sessionHash: input.sessionHash, stickyAccountId: stickyId });
+      oauth?.healRefused(candidates, conditions);
+    };
     oauth?.healRefused(candidates, conditions);
     let heldKeyLease: string | undefined;
     let waitMs: number | undefined;
     let early = guessed && (await guessed);
 
     for (;;) {
-      const pick = pickAccount({ candidates, stickyAccountId: stickyId, exclude, active, model: input.model, binding, ...(conditions && { conditions }), nowMs: now() });
+      // After a guess whose attempt failed (its slot lost to a race, say), the next choice needs every account read.
+      if (!early) await readAll();
+      let pick = pickAccount({ candidates, stickyAccountId: stickyId, exclude, active, model: input.model, binding, ...(conditions && { conditions }), nowMs: now() });
       let attempt: Attempt;
-      if (early && pick.ok && agrees(pick, early.account, { candidates, stickyId, exclude, active, model: input.model, binding, conditions, nowMs: now() })) {
+      // A session bound elsewhere since the last reads is bound to an account these reads may not cover.
+      const covered = !partial || !stickyId || (partialIds ?? []).includes(stickyId);
+      if (early && covered && pick.ok && agrees(pick, early.account, { candidates, stickyId, exclude, active, model: input.model, binding, conditions, nowMs: now() })) {
         attempt = early;
       } else {
         if (early) {
           // The guess was wrong: its account slot goes back now, its key slot with the next attempt (or the refusal).
-          if (early.accountSlot.status === "granted") await leases.release(early.leaseId, [{ kind: "account", id: early.account.id }]);
+          const givenBack = early.accountSlot.status === "granted" ? leases.release(early.leaseId, [{ kind: "account", id: early.account.id }]) : undefined;
           if (early.keySlot.status === "granted") heldKeyLease = early.leaseId;
+          if (partial) {
+            // The choice is made again on fresh reads of every candidate, taken just after the slot went back.
+            await Promise.all([givenBack, readAll()]);
+            pick = pickAccount({ candidates, stickyAccountId: stickyId, exclude, active, model: input.model, binding, ...(conditions && { conditions }), nowMs: now() });
+          } else {
+            await givenBack;
+          }
         }
         if (!pick.ok) {
           if (heldKeyLease) await keyLimits.cancel(heldKeyLease, key.id);

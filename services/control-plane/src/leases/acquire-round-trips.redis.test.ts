@@ -24,6 +24,7 @@ import { controlPlaneConfigSchema } from "../config.js";
 import { createApiKeyStore, hashApiKey } from "../keys/api-key-store.js";
 import { createRedis } from "../redis/client.js";
 import { createRedisKeys } from "../redis/keys.js";
+import { recordWrites, type SentCommand } from "../redis/record-writes.test-helper.js";
 
 const TOKEN = "round-trips-internal-token-0123";
 const LeaseClient = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(LeaseService), "LeaseService");
@@ -37,25 +38,7 @@ let keyHash: string;
 let keys: ReturnType<typeof createRedisKeys>;
 const accountIds: string[] = [];
 
-/** One command as sent: its name and its first argument (the key, for all but scripts). */
-interface Sent {
-  name: string;
-  first: string;
-}
-
-/** Records every write on a client's connection, with the commands it carried. */
-function recordWrites(target: Redis): { batches: Sent[][] } {
-  const log = { batches: [] as Sent[][] };
-  const stream = (target as unknown as { stream: { write: (chunk: unknown, ...rest: unknown[]) => boolean } }).stream;
-  const write = stream.write.bind(stream);
-  stream.write = (chunk: unknown, ...rest: unknown[]) => {
-    // Each command is a RESP array of bulk strings: its name, then its arguments.
-    const commands = [...String(chunk).matchAll(/\*\d+\r\n\$\d+\r\n([A-Za-z]+)\r\n(?:\$\d+\r\n([^\r]*)\r\n)?/g)];
-    log.batches.push(commands.map((m) => ({ name: (m[1] as string).toLowerCase(), first: m[2] ?? "" })));
-    return write(chunk, ...rest);
-  };
-  return log;
-}
+type Sent = SentCommand;
 
 beforeAll(async () => {
   server = await startRedis();

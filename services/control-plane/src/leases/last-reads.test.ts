@@ -7,23 +7,27 @@ const limited: AccountCondition = { health: { status: "rate_limited", reason: "4
 describe("createLastReads", () => {
   it("replaces what it knew of the accounts read, and only of those", () => {
     const reads = createLastReads();
-    reads.remember({ accountIds: ["a", "b"], active: new Map([["a", 2]]), conditions: new Map([["b", limited]]), sessionHash: "", stickyAccountId: undefined });
+    reads.remember({ readAtMs: 100, accountIds: ["a", "b"], active: new Map([["a", 2]]), conditions: new Map([["b", limited]]), sessionHash: "", stickyAccountId: undefined });
     expect([...reads.active]).toEqual([["a", 2], ["b", 0]]);
     expect(reads.conditions.get("b")).toBe(limited);
 
-    reads.remember({ accountIds: ["b"], active: new Map([["b", 1]]), conditions: new Map(), sessionHash: "", stickyAccountId: undefined });
+    reads.remember({ readAtMs: 200, accountIds: ["b"], active: new Map([["b", 1]]), conditions: new Map(), sessionHash: "", stickyAccountId: undefined });
     expect(reads.active.get("a")).toBe(2);
     expect(reads.active.get("b")).toBe(1);
     expect(reads.conditions.has("b")).toBe(false);
+    expect(reads.readSince(["a", "b"], 100)).toBe(true);
+    expect(reads.readSince(["a", "b"], 150)).toBe(false);
+    expect(reads.readSince(["b"], 150)).toBe(true);
+    expect(reads.readSince(["c"], 0)).toBe(false);
   });
 
   it("keeps sticky bindings as read and as bound, and forgets a binding read as gone", () => {
     const reads = createLastReads();
-    reads.remember({ accountIds: [], active: new Map(), conditions: undefined, sessionHash: "s1", stickyAccountId: "a" });
+    reads.remember({ readAtMs: 1, accountIds: [], active: new Map(), conditions: undefined, sessionHash: "s1", stickyAccountId: "a" });
     expect(reads.sticky("s1")).toBe("a");
     reads.bound("s1", "b");
     expect(reads.sticky("s1")).toBe("b");
-    reads.remember({ accountIds: [], active: new Map(), conditions: undefined, sessionHash: "s1", stickyAccountId: undefined });
+    reads.remember({ readAtMs: 2, accountIds: [], active: new Map(), conditions: undefined, sessionHash: "s1", stickyAccountId: undefined });
     expect(reads.sticky("s1")).toBeUndefined();
   });
 

@@ -13,8 +13,11 @@ export interface LastReads {
   readonly active: ReadonlyMap<string, number>;
   readonly conditions: ReadonlyMap<string, AccountCondition>;
   sticky(sessionHash: string): string | undefined;
-  /** Stores the fresh reads of one Acquire: the accounts read replace what was known of them. */
+  /** True when every one of these accounts was read at or after `sinceMs`. */
+  readSince(accountIds: readonly string[], sinceMs: number): boolean;
+  /** Stores the fresh reads of one Acquire, made at `readAtMs`: the accounts read replace what was known of them. */
   remember(reads: {
+    readAtMs: number;
     accountIds: readonly string[];
     active: ReadonlyMap<string, number>;
     conditions: ReadonlyMap<string, AccountCondition> | undefined;
@@ -31,6 +34,7 @@ const DEFAULT_MAX_SESSIONS = 10_000;
 export function createLastReads(maxSessions = DEFAULT_MAX_SESSIONS): LastReads {
   const active = new Map<string, number>();
   const conditions = new Map<string, AccountCondition>();
+  const readAt = new Map<string, number>();
   const sessions = new Map<string, string>();
 
   function setSticky(sessionHash: string, accountId: string | undefined): void {
@@ -44,8 +48,10 @@ export function createLastReads(maxSessions = DEFAULT_MAX_SESSIONS): LastReads {
     active,
     conditions,
     sticky: (sessionHash) => sessions.get(sessionHash),
+    readSince: (accountIds, sinceMs) => accountIds.every((id) => (readAt.get(id) ?? Number.NEGATIVE_INFINITY) >= sinceMs),
     remember(reads) {
       for (const id of reads.accountIds) {
+        readAt.set(id, reads.readAtMs);
         active.set(id, reads.active.get(id) ?? 0);
         const condition = reads.conditions?.get(id);
         if (condition) conditions.set(id, condition);
