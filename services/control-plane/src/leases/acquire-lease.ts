@@ -150,12 +150,13 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
 
   /** The exact reads of one Acquire, issued in one tick: the session's binding, the accounts' leases and conditions. */
   async function readExact(sessionHash: string, accountIds: readonly string[]) {
-    const [stickyId, activeCounts, conditions] = await Promise.all([
+    // Both maps are new with every read, so the flow may fill in what it did not read.
+    const [stickyId, active, conditions] = await Promise.all([
       sessionHash ? sticky.get(sessionHash) : undefined,
       leases.activeCounts(accountIds),
       health?.conditions(accountIds),
     ]);
-    return { stickyId, active: new Map(activeCounts), conditions: conditions && new Map(conditions) };
+    return { stickyId, active, conditions };
   }
 
   return async function acquireLease(input) {
@@ -191,8 +192,13 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     let partial = partialIds !== undefined && lastReads !== undefined;
     if (partialIds && lastReads) {
       // Accounts not read now count as last read.
-      for (const id of candidateIds) if (!active.has(id)) active.set(id, lastReads.active.get(id) ?? 0);
-      if (conditions) for (const [id, condition] of lastReads.conditions) if (!partialIds.includes(id) && candidateIds.includes(id)) conditions.set(id, condition);
+      const read = new Set(partialIds);
+      for (const id of candidateIds) {
+        if (read.has(id)) continue;
+        active.set(id, lastReads.active.get(id) ?? 0);
+        const condition = lastReads.conditions.get(id);
+        if (conditions && condition) conditions.set(id, condition);
+      }
     }
     /**
      * Replaces partial reads with fresh reads of every candidate, before a choice the guess did not
