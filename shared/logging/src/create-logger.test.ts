@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "./create-logger.js";
+import { createLogger, scalarLineLogger } from "./create-logger.js";
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -30,6 +30,22 @@ describe("createLogger", () => {
     expect(text).not.toContain("Bearer abc");
     expect(text).not.toContain('"pw"');
     expect(lines[0]).toMatchObject({ headers: { accept: "x", "x-api-key": "[redacted]" } });
+  });
+});
+
+describe("scalarLineLogger", () => {
+  it("writes through the same logger, with its bindings and level, without the redaction walk", () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ service: "relay", version: "1.2.3", level: "warn", destination: stream });
+    const line = scalarLineLogger(log.child({ requestId: "req_1" }));
+    line.info({ status: 200 }, "request");
+    line.warn({ status: 502, token: "a scalar named like a credential" }, "request");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ service: "relay", version: "1.2.3", requestId: "req_1", status: 502, msg: "request", level: 40 });
+    // Proof that the redaction is off for this logger only: the parent still censors the same field.
+    expect(lines[0]?.token).toBe("a scalar named like a credential");
+    log.warn({ token: "t" }, "other");
+    expect(lines[1]?.token).toBe("[redacted]");
   });
 });
 

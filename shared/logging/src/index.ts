@@ -1,2 +1,2 @@
-export { createLogger, REDACT_PATHS } from "./create-logger.js";
-export type { Logger, LoggerConfig } from "./create-logger.js";
+export { createLogger, REDACT_PATHS, scalarLineLogger } from "./create-logger.js";
+export type { Logger, LoggerConfig, ScalarFields, ScalarLineLogger } from "./create-logger.js";

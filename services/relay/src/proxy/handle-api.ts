@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { clientResponseHeaders } from "@claude-relay/anthropic";
-import type { Logger } from "@claude-relay/logging";
+import { type Logger, scalarLineLogger } from "@claude-relay/logging";
 import { OutcomeKind, RefusalReason } from "@claude-relay/proto/lease";
 import type { LeaseClient } from "../control-plane/lease-client.js";
 import { type RelayFailure, writeAnthropicError } from "../errors.js";
@@ -65,6 +65,7 @@ interface RequestRecord {
 /** Creates the API handler. */
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const { leases, metrics, log } = options;
+  const requestLine = scalarLineLogger(log);
   const running = new Set<RequestAbort>();
   const idleWaiters: Array<() => void> = [];
   let refusing = false;
@@ -102,7 +103,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       const usage = record.attempt?.usage;
       // Still one line per request; the relay's own 5xx stand out at warn.
       const level = status >= 500 && !record.attempt?.wroteResponse ? "warn" : "info";
-      log[level](
+      requestLine[level](
         {
           requestId,
           method: req.method,
