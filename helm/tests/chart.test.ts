@@ -29,6 +29,7 @@ const matrix: { file: string; args?: string[]; external?: string[] }[] = [
   { file: "ingress-tls.yaml" },
   { file: "existing-secret.yaml", external: ["team-relay-credentials", "team-redis"] },
   { file: "hpa-off.yaml" },
+  { file: "lease-streams.yaml" },
   { file: "network-policy.yaml" },
   { file: "monitoring.yaml", args: MONITORING_API },
 ];
@@ -121,6 +122,51 @@ describe.each(matrix)("helm template with $file", ({ file, external }) => {
     const preStop = relay.containers[0].lifecycle.preStop.exec.command;
     expect(preStop[0]).toBe("sleep");
     expect(relay.terminationGracePeriodSeconds * 1000).toBeGreaterThan(drainMs + Number(preStop[1]) * 1000);
+  });
+
+  it("keeps the control plane's connection-age grace longer than the relay's lease-stream age", () => {
+    const objects = render(file);
+    const relay = container(objects, "rel-claude-relay-relay");
+    const cp = container(objects, "rel-claude-relay-control-plane");
+    const streamMaxAgeMs = Number(envOf(objects, relay, "RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS"));
+    expect(streamMaxAgeMs).toBeGreaterThan(0);
+    expect(Number(envOf(objects, cp, "CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_GRACE_MS"))).toBeGreaterThan(streamMaxAgeMs);
+  });
+});
+
+describe("lease streams and connection ages", () => {
+  /** The five settings as the two containers see them. */
+  function leaseSettings(file: string) {
+    const objects = render(file);
+    const relay = container(objects, "rel-claude-relay-relay");
+    const cp = container(objects, "rel-claude-relay-control-plane");
+    return {
+      RELAY_CONTROL_PLANE_STREAMS: envOf(objects, relay, "RELAY_CONTROL_PLANE_STREAMS"),
+      RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS: envOf(objects, relay, "RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS"),
+      CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_MS: envOf(objects, cp, "CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_MS"),
+      CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_GRACE_MS: envOf(objects, cp, "CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_GRACE_MS"),
+      CONTROL_PLANE_USAGE_FLUSH_MS: envOf(objects, cp, "CONTROL_PLANE_USAGE_FLUSH_MS"),
+    };
+  }
+
+  it("hands the services their own defaults", () => {
+    expect(leaseSettings("defaults.yaml")).toEqual({
+      RELAY_CONTROL_PLANE_STREAMS: "4",
+      RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS: "300000",
+      CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_MS: "1800000",
+      CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_GRACE_MS: "600000",
+      CONTROL_PLANE_USAGE_FLUSH_MS: "0",
+    });
+  });
+
+  it("hands the services the values given", () => {
+    expect(leaseSettings("lease-streams.yaml")).toEqual({
+      RELAY_CONTROL_PLANE_STREAMS: "8",
+      RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS: "120000",
+      CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_MS: "900000",
+      CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_GRACE_MS: "180000",
+      CONTROL_PLANE_USAGE_FLUSH_MS: "5",
+    });
   });
 });
 

@@ -15,6 +15,15 @@ const rejected: { file: string; says: string[] }[] = [
   { file: "probe-type.yaml", says: ["/controlPlane/livenessProbe/type", "'grpc', 'http'"] },
   { file: "ingress-without-hosts.yaml", says: ["/relay/ingress/hosts", "minItems"] },
   { file: "grace-too-short.yaml", says: ["relay.terminationGracePeriodSeconds (30s) must exceed relay.preStopSleepSeconds + relay.drainMs (65000ms)"] },
+  { file: "lease-streams.yaml", says: ["/relay/controlPlaneStreams", "minimum: got 0, want 1", "/relay/controlPlaneStreamMaxAgeMs", "want integer"] },
+  {
+    file: "connection-age.yaml",
+    says: ["/controlPlane/grpcMaxConnectionAgeMs", "minimum: got -1", "/controlPlane/grpcMaxConnectionAgeGraceMs", "minimum: got 0", "/controlPlane/usageFlushMs", "maximum: got 5,000"],
+  },
+  {
+    file: "connection-grace-too-short.yaml",
+    says: ["controlPlane.grpcMaxConnectionAgeGraceMs (600000ms) must exceed relay.controlPlaneStreamMaxAgeMs (600000ms)"],
+  },
 ];
 
 let helm: Helm;
@@ -33,6 +42,13 @@ describe("values.schema.json and render-time checks", () => {
 
   it("accepts a rediss:// URL kept in an existing Secret without an inline URL", () => {
     const result = helm.run(["template", "rel", chartDir, "--set", "redis.existingSecret=team-redis"]);
+    expect(result.ok ? "" : result.output).toBe("");
+  });
+
+  it("accepts a connection-age grace below the relay's stream age once connections never age", () => {
+    const values = ["redis.url=redis://redis:6379", "controlPlane.grpcMaxConnectionAgeGraceMs=60000"];
+    expect(helm.run(["template", "rel", chartDir, "--set", values.join(",")]).ok).toBe(false);
+    const result = helm.run(["template", "rel", chartDir, "--set", [...values, "controlPlane.grpcMaxConnectionAgeMs=0"].join(",")]);
     expect(result.ok ? "" : result.output).toBe("");
   });
 });
