@@ -10,8 +10,12 @@ import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
 import { AcquireRequestSchema, LeaseService, RefusalReason, type AcquireResponse } from "@claude-relay/proto/lease";
 import { startRedis, type TestRedis } from "@claude-relay/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccountStore } from "./accounts/account-store.js";
+import { createCredentialCipher, parseEncryptionKey } from "./accounts/credential-cipher.js";
 import { buildControlPlane } from "./app.js";
 import { controlPlaneConfigSchema } from "./config.js";
+import { createApiKeyStore, hashApiKey } from "./keys/api-key-store.js";
+import { createRedis } from "./redis/client.js";
 import { createRedisKeys } from "./redis/keys.js";
 
 const TOKEN = "app-test-internal-token-0123";
@@ -77,6 +81,42 @@ describe("buildControlPlane", () => {
       await app.close();
     }
     await expect(fetch(`http://127.0.0.1:${httpPort}/livez`)).rejects.toThrow();
+  });
+
+  it("writes the sticky affinity counts its Acquires gathered when it closes", async () => {
+    const settings = config();
+    const keys = createRedisKeys({ prefix: `test-${randomBytes(4).toString("hex")}` });
+    const admin = createRedis(redis.url);
+    const app = buildControlPlane(settings, createLogger({ service: "control-plane", level: "silent" }), { keys, print: () => {} });
+    let client: grpc.Client | undefined;
+    try {
+      const cipher = createCredentialCipher(parseEncryptionKey(settings.CONTROL_PLANE_ENCRYPTION_KEY.reveal()));
+      await createAccountStore({ redis: admin, keys, cipher }).create({ name: "a", type: "claude-console", credential: { kind: "api-key", apiKey: "sk-a" } });
+      const keyHash = hashApiKey((await createApiKeyStore({ redis: admin, keys }).create({ name: "k" })).plaintextKey);
+      const { grpcPort } = await app.start();
+      const Client = grpc.makeGenericClientConstructor(toGrpcServiceDefinition(LeaseService), "LeaseService");
+      client = new Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+      const metadata = new grpc.Metadata();
+      metadata.set("x-internal-token", TOKEN);
+      const response = await new Promise<AcquireResponse>((resolve, reject) =>
+        (client as unknown as { acquire: Function }).acquire(
+          create(AcquireRequestSchema, { keyHash, model: "claude-sonnet-4-5", sessionHash: "conv" }),
+          metadata,
+          (err: Error | null, res: AcquireResponse) => (err ? reject(err) : resolve(res)),
+        ),
+      );
+      expect(response.result.case).toBe("lease");
+      // Counted in memory, written at most every second: not in Redis yet.
+      expect(await admin.hgetall(keys.stickyStats())).toEqual({});
+    } finally {
+      client?.close();
+      await app.close();
+    }
+    try {
+      expect(await admin.hgetall(keys.stickyStats())).toEqual({ new: "1" });
+    } finally {
+      admin.disconnect();
+    }
   });
 
   it("closes cleanly without having started", async () => {

@@ -56,7 +56,8 @@ export interface ControlPlane {
   start(): Promise<{ grpcPort: number; httpPort: number }>;
   /**
    * Drains: /readyz and the gRPC health check turn NOT_SERVING and Acquire UNAVAILABLE at once,
-   * both servers stop accepting, running calls (Renew and Release included) finish, then Redis closes.
+   * both servers stop accepting, running calls (Renew and Release included) finish, this replica's
+   * affinity counts are written, then Redis closes.
    */
   close(): Promise<void>;
 }
@@ -124,7 +125,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   // consumes prices.json, registry; provides usage and cost counters written with every Release, and their reading.
   const usage = createUsageRecorder({ redis, prices: loadPriceTable(), keys, registry, log, flushAfterMs: config.CONTROL_PLANE_USAGE_FLUSH_MS });
   const usageReader = createUsageReader({ redis, keys });
-  // consumes redis, registry; provides session records and sticky affinity counts.
+  // consumes redis, registry; provides session records and sticky affinity counts (written every second and on close).
   const sessionRecords = createSessionStore({ redis, keys, now });
   const affinity = createAffinityCounter({ redis, keys, registry });
   // consumes the stores, invalidation; provides the hot path's reads of keys and accounts from a per-replica cache.
@@ -132,13 +133,15 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const catalog = createCachedCatalog({ source, invalidation, registry, now });
   // consumes catalog, leases, health; provides per-account slot and health gauges, read on scrape.
   createAccountMetrics({ registry, listAccounts: catalog.listAccounts, leases, health, log, now });
+  // What this replica's Acquires last read: the next Acquire's guess, and Release's word on a healthy account.
+  const lastReads = createLastReads();
   // Set by close(): readiness turns 503 and Acquire UNAVAILABLE at once, while calls in flight finish.
   let draining = false;
   // consumes catalog, leases, sticky, CONTROL_PLANE_INTERNAL_TOKEN; provides the relay's LeaseService over gRPC.
   const leaseServer = createLeaseServer({
-    acquire: createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, lastReads: createLastReads(), log, now }),
+    acquire: createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, lastReads, log, now }),
     renew: createRenewLease({ leases }),
-    release: createReleaseLease({ leases, health, usage, sessions: sessionRecords, log, now }),
+    release: createReleaseLease({ leases, health, lastReadHealthy: lastReads.readHealthy, usage, sessions: sessionRecords, log, now }),
     internalToken: config.CONTROL_PLANE_INTERNAL_TOKEN,
     metrics: leaseMetrics,
     log,
@@ -191,6 +194,8 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     async close() {
       draining = true;
       await Promise.allSettled([http.close(), leaseServer.close()]);
+      // No Acquire counts any more: the counts this replica gathered are written while Redis is still open.
+      await affinity.close().catch((err: unknown) => log.warn({ err }, "sticky affinity counts not written at close"));
       await oauth.drain();
       catalog.stop();
       await invalidation.close();

@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis } from "../redis/client.js";
 import { createRedisKeys } from "../redis/keys.js";
+import { recordWrites } from "../redis/record-writes.test-helper.js";
 import { applyHealthEvent, DEFAULT_HEALTH_CONFIG as CONFIG, HEALTHY, type HealthEvent, type HealthState } from "./account-health.js";
 import { createHealthStore, type HealthStore } from "./health-store.js";
 
@@ -109,6 +110,25 @@ describe("createHealthStore", () => {
       { name: "unified", status: "allowed", resetMs: 0 },
       { name: "5h", status: "", utilization: 0.25, resetMs: 0 },
     ]);
+  });
+
+  it("sends no script for a plain success on an account known healthy, and still records what changes something", async () => {
+    const id = await account();
+    const success = { kind: OutcomeKind.SUCCESS, status: 200, headers: {}, detail: "" };
+    const log = recordWrites(redis);
+    expect(await store.recordOutcome(id, "l1", success, true)).toBe("healthy");
+    expect(log.batches).toEqual([]);
+    // Windows to store, or a failure, go out even when the account was known healthy.
+    const headers = { "anthropic-ratelimit-unified-status": "allowed", "anthropic-ratelimit-unified-5h-utilization": "0.5" };
+    await store.recordOutcome(id, "l2", { ...success, headers }, true);
+    await store.recordOutcome(id, "l3", { kind: OutcomeKind.CONNECTION_FAILURE, status: 0, headers: {}, detail: "" }, true);
+    // A script goes as EVAL until Redis holds it, then as EVALSHA.
+    const scripts = () => log.batches.flat().map((c) => (c.name.startsWith("eval") ? "script" : c.name));
+    expect(scripts()).toEqual(["script", "script"]);
+    // Not known healthy: the success goes out as before.
+    await store.recordOutcome(id, "l4", success);
+    expect(scripts()).toEqual(["script", "script", "script"]);
+    expect((await store.read(id)).failureCount).toBe(1);
   });
 
   it("writes nothing for an account that does not exist", async () => {

@@ -37,8 +37,12 @@ export interface HealthStore {
   conditions(accountIds: readonly string[]): Promise<Map<string, AccountCondition>>;
   /** One account's health, windows and failure count. */
   read(accountId: string): Promise<StoredHealth>;
-  /** Applies a Release outcome (event and windows) in one script call; undefined when the account is gone. */
-  recordOutcome(accountId: string, leaseId: string, outcome: HealthOutcome): Promise<HealthStatus | undefined>;
+  /**
+   * Applies a Release outcome (event and windows) in one script call; undefined when the account is gone.
+   * With `knownHealthy` (the caller last read the account as healthy, no probe in flight), a success that
+   * brings no windows changes nothing the script would keep, so it is not sent: see recordOutcome below.
+   */
+  recordOutcome(accountId: string, leaseId: string, outcome: HealthOutcome, knownHealthy?: boolean): Promise<HealthStatus | undefined>;
   /**
    * Applies an event directly (unauthorized after a failed refresh, reauthorized, reset); `leaseId` names
    * the request it ended, when there was one (a probe's lease ends the probe).
@@ -112,9 +116,15 @@ export function createHealthStore(options: HealthStoreOptions): HealthStore {
       return { ...condition, health: { ...condition.health, sinceMs: Number(hash.sinceMs ?? 0) }, failureCount };
     },
 
-    recordOutcome(accountId, leaseId, outcome) {
+    recordOutcome(accountId, leaseId, outcome, knownHealthy = false) {
       const nowMs = now();
-      return run(accountId, leaseId, healthEventFor(outcome, nowMs, config), windowsFromOutcome(outcome, nowMs, config), nowMs);
+      const event = healthEventFor(outcome, nowMs, config);
+      const windows = windowsFromOutcome(outcome, nowMs, config);
+      // On a healthy account a success only trims old breaker failures, which the next failure trims
+      // anyway. Had the account turned unhealthy since that read, a success that is not the probe leaves
+      // an open breaker open and a half-open one to its probe: the probe, not this request, closes it.
+      if (knownHealthy && event.kind === "success" && windows === undefined) return Promise.resolve("healthy");
+      return run(accountId, leaseId, event, windows, nowMs);
     },
 
     apply(accountId, event, leaseId = "") {

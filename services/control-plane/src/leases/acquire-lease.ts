@@ -1,7 +1,8 @@
 /**
  * The Acquire flow: key lookup → key policy → sticky lookup → pick an account
  * → take the key slot (with the key's windows and cost limits, key-limits) and
- * the account slot together, touching the session's record. An account slot lost to
+ * the account slot together, binding the session and touching its record when
+ * it is new or moves (a session that stays costs no write). An account slot lost to
  * a race sends the flow to the next candidate; when none is left, the key slot
  * is given back and the answer is NO_ACCOUNT. Refusals are values.
  *
@@ -100,6 +101,8 @@ interface Attempt {
   accountSlot: SlotReply;
   credential: AccountCredential | undefined;
   probeClaimed: boolean;
+  /** True when this attempt bound the session to its account (and touched its record). */
+  boundSession: boolean;
 }
 
 /** A due OAuth token with more life left than this is refreshed in the background; one closer to expiry is waited for. */
@@ -129,10 +132,21 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     return refreshed.ok ? refreshed.credential : undefined;
   }
 
-  /** The account slot and the key slot of one attempt, with the session's binding and record, issued in one tick. */
-  function takeSlots(key: ApiKeyRecord, account: AccountRecord, leaseId: string, input: AcquireInput, extra: { probe: boolean; freed?: Promise<unknown>; affinity?: Promise<unknown> }): Promise<Attempt> {
+  /**
+   * The account slot and the key slot of one attempt, issued in one tick, with the session's binding and
+   * record when the session is not known to be bound to this account already (`boundTo`): a session that
+   * stays costs no write here, since reading its binding renewed it, and Release updates its record.
+   */
+  function takeSlots(
+    key: ApiKeyRecord,
+    account: AccountRecord,
+    leaseId: string,
+    input: AcquireInput,
+    extra: { probe: boolean; boundTo: string | undefined; freed?: Promise<unknown> },
+  ): Promise<Attempt> {
     // A half-open breaker lets exactly one request through, across replicas.
     const probeClaim = extra.probe && health ? health.claimProbe(account.id, leaseId) : Promise.resolve(true);
+    const boundSession = input.sessionHash !== "" && extra.boundTo !== account.id;
     return Promise.all([
       keyLimits.acquire(leaseId, key, input.model),
       leases.acquire(leaseId, { kind: "account", id: account.id }, account.maxConcurrentTasks),
@@ -141,11 +155,14 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
         return undefined;
       }),
       probeClaim,
-      input.sessionHash ? sticky.bind(input.sessionHash, account.id) : undefined,
+      boundSession ? bindSession(input.sessionHash, account.id, key.id) : undefined,
       extra.freed,
-      input.sessionHash && sessions ? sessions.touch(input.sessionHash, { accountId: account.id, keyId: key.id }) : undefined,
-      extra.affinity,
-    ]).then(([keySlot, accountSlot, credential, probeClaimed]) => ({ account, leaseId, keySlot, accountSlot, credential, probeClaimed }));
+    ]).then(([keySlot, accountSlot, credential, probeClaimed]) => ({ account, leaseId, keySlot, accountSlot, credential, probeClaimed, boundSession }));
+  }
+
+  /** Binds the session to the account and touches its record (a change of account counts a move there). */
+  function bindSession(sessionHash: string, accountId: string, keyId: string): Promise<unknown> {
+    return Promise.all([sticky.bind(sessionHash, accountId), sessions?.touch(sessionHash, { accountId, keyId })]);
   }
 
   /** The exact reads of one Acquire, issued in one tick: the session's binding, the accounts' leases and conditions. */
@@ -179,15 +196,18 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     // The guessed account takes its slots in the same tick, so when the fresh reads agree the whole
     // Acquire is one round trip; when they do not, the slots are given back and the flow goes on.
     const guessedSticky = input.sessionHash ? lastReads?.sticky(input.sessionHash) : undefined;
+    // Counted per attempt, as below; a wrong guess counts its request twice, like a lost race.
+    if (guess && input.sessionHash) affinity?.count(affinityOf(guessedSticky, guess.id === guessedSticky));
     const guessed =
       guess &&
       takeSlots(key, guess, formatLeaseId(guess.id, key.id), input, {
         probe: false,
-        // Counted per attempt, as below; a wrong guess counts its request twice, like a lost race.
-        affinity: input.sessionHash && affinity ? affinity.count(affinityOf(guessedSticky, guess.id === guessedSticky)) : undefined,
+        boundTo: guessedSticky,
       });
     guessed?.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
     let { stickyId, active, conditions } = await reads;
+    /** The account the session's binding names after the writes issued so far (the reads came before any of them). */
+    let sessionBoundTo = stickyId;
     lastReads?.remember({ readAtMs, accountIds: partialIds ?? candidateIds, active, conditions, sessionHash: input.sessionHash, stickyAccountId: stickyId });
     let partial = partialIds !== undefined && lastReads !== undefined;
     if (partialIds && lastReads) {
@@ -215,6 +235,7 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     let heldKeyLease: string | undefined;
     let waitMs: number | undefined;
     let early = guessed && (await guessed);
+    if (early?.boundSession) sessionBoundTo = early.account.id;
 
     for (;;) {
       // After a guess whose attempt failed (its slot lost to a race, say), the next choice needs every account read.
@@ -247,14 +268,16 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
           return refuse("NO_ACCOUNT", "no account available", hints.length > 0 ? Math.min(...hints) : 0);
         }
         const leaseId = formatLeaseId(pick.account.id, key.id);
+        // Counted per attempt: a slot race lost and retried counts that request twice.
+        if (input.sessionHash) affinity?.count(affinityOf(stickyId, pick.sticky));
         attempt = await takeSlots(key, pick.account, leaseId, input, {
           probe: pick.probe,
+          boundTo: sessionBoundTo,
           // Issued in this order in one tick: the previous attempt's key slot is freed before the new one is counted.
           freed: heldKeyLease ? keyLimits.cancel(heldKeyLease, key.id) : undefined,
-          // Counted per attempt, with the slots: a slot race lost and retried counts that request twice.
-          affinity: input.sessionHash && affinity ? affinity.count(affinityOf(stickyId, pick.sticky)) : undefined,
         });
       }
+      if (attempt !== early && attempt.boundSession) sessionBoundTo = attempt.account.id;
       early = undefined;
       const { account, leaseId, keySlot, accountSlot, credential, probeClaimed } = attempt;
       const accountOwner: SlotOwner = { kind: "account", id: account.id };
@@ -269,6 +292,8 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
       // An OAuth account whose token cannot be refreshed in time is passed over like a full one.
       const handedOut = accountSlot.status === "granted" && probeClaimed ? await usableCredential(account.id, credential) : undefined;
       if (handedOut) {
+        // A guess that took the binding as last read can find it changed (re-bound elsewhere, or expired).
+        if (input.sessionHash && sessionBoundTo !== account.id) await bindSession(input.sessionHash, account.id, key.id);
         if (input.sessionHash) lastReads?.bound(input.sessionHash, account.id);
         log.debug({ requestId: input.requestId, leaseId, accountId: account.id, keyId: key.id, sticky: account.id === stickyId }, "lease acquired");
         return { ok: true, leaseId, ttlMs: leases.ttlMs, keyId: key.id, account, credential: handedOut };

@@ -21,6 +21,16 @@ describe("createLastReads", () => {
     expect(reads.readSince(["c"], 0)).toBe(false);
   });
 
+  it("calls an account read healthy only when it was read, healthy, with no probe in flight", () => {
+    const reads = createLastReads();
+    const halfOpen: AccountCondition = { health: { status: "circuit_open", reason: "5xx", untilMs: 0 }, probeInFlight: true, windows: [] };
+    const probing: AccountCondition = { health: { status: "healthy", reason: "", untilMs: 0 }, probeInFlight: true, windows: [] };
+    const windowed: AccountCondition = { health: { status: "healthy", reason: "", untilMs: 0 }, probeInFlight: false, windows: [] };
+    const conditions = new Map([["limited", limited], ["half-open", halfOpen], ["probing", probing], ["windowed", windowed]]);
+    reads.remember({ readAtMs: 1, accountIds: ["plain", "limited", "half-open", "probing", "windowed"], active: new Map(), conditions, sessionHash: "", stickyAccountId: undefined });
+    expect(["plain", "limited", "half-open", "probing", "windowed", "unread"].filter((id) => reads.readHealthy(id))).toEqual(["plain", "windowed"]);
+  });
+
   it("keeps sticky bindings as read and as bound, and forgets a binding read as gone", () => {
     const reads = createLastReads();
     reads.remember({ readAtMs: 1, accountIds: [], active: new Map(), conditions: undefined, sessionHash: "s1", stickyAccountId: "a" });

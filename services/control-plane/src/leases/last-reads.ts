@@ -13,6 +13,8 @@ export interface LastReads {
   readonly active: ReadonlyMap<string, number>;
   readonly conditions: ReadonlyMap<string, AccountCondition>;
   sticky(sessionHash: string): string | undefined;
+  /** True when the account was read, and read healthy with no probe in flight. */
+  readHealthy(accountId: string): boolean;
   /** True when every one of these accounts was read at or after `sinceMs`. */
   readSince(accountIds: readonly string[], sinceMs: number): boolean;
   /** Stores the fresh reads of one Acquire, made at `readAtMs`: the accounts read replace what was known of them. */
@@ -48,6 +50,11 @@ export function createLastReads(maxSessions = DEFAULT_MAX_SESSIONS): LastReads {
     active,
     conditions,
     sticky: (sessionHash) => sessions.get(sessionHash),
+    readHealthy(accountId) {
+      if (!readAt.has(accountId)) return false;
+      const condition = conditions.get(accountId);
+      return condition === undefined || (condition.health.status === "healthy" && !condition.probeInFlight);
+    },
     readSince: (accountIds, sinceMs) => accountIds.every((id) => (readAt.get(id) ?? Number.NEGATIVE_INFINITY) >= sinceMs),
     remember(reads) {
       for (const id of reads.accountIds) {

@@ -38,6 +38,8 @@ export interface ReleaseLeaseDeps {
   sessions?: Pick<SessionStore, "releaseCommands">;
   /** Account health from the outcome; without it the outcome is only logged. */
   health?: Pick<HealthStore, "recordOutcome">;
+  /** True when this replica last read the account as healthy with no probe in flight (lets a plain success skip its health write). */
+  lastReadHealthy?: (accountId: string) => boolean;
   now?: () => number;
 }
 
@@ -55,7 +57,8 @@ export function createReleaseLease(deps: ReleaseLeaseDeps): (input: ReleaseInput
     const { leaseId, accountId, keyId } = parseLeaseId(input.leaseId);
     const nowMs = now();
     // Issued in the same tick as the release's own commands, so it rides in their pipeline.
-    const healthWrite = deps.health?.recordOutcome(accountId, leaseId, { kind: input.outcome, status: input.status, headers: input.headers ?? {}, detail: input.detail });
+    const outcome = { kind: input.outcome, status: input.status, headers: input.headers ?? {}, detail: input.detail };
+    const healthWrite = deps.health?.recordOutcome(accountId, leaseId, outcome, deps.lastReadHealthy?.(accountId));
     healthWrite?.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
     const held = await leases.release(
       leaseId,

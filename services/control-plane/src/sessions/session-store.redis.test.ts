@@ -160,7 +160,7 @@ describe("sessions through Acquire and Release", () => {
     return result;
   };
 
-  it("counts new sessions, hits and moves in Redis, on the metric and on the session", async () => {
+  it("counts new sessions, hits and moves on the affinity counter, on the metric and on the session", async () => {
     const a = await accounts.create({ name: "a", type: "claude-console", priority: 1, maxConcurrentTasks: 1, credential: { kind: "api-key", apiKey: "sk-a" } });
     const b = await accounts.create({ name: "b", type: "claude-console", priority: 2, credential: { kind: "api-key", apiKey: "sk-b" } });
     const first = leaseOf(await acquire(input("conv")));

@@ -3,9 +3,11 @@
  * binding) the account and key that last served it, first and last seen,
  * finished and failed requests, the last status, and how often it moved. A
  * sorted set indexes the sessions by last use, for listing. Acquire touches
- * the record in its slot batch (a change of account counts a move); Release
- * counts the finished request in its pipeline (session-update.lua either way). Whether a session is bound is the
- * sticky binding's word, read when a record is shown; unbinding drops it.
+ * the record in its slot batch when it binds the session, new or moved (a
+ * change of account counts a move); a session that stays is seen again at
+ * its Release, which counts the finished request in its pipeline
+ * (session-update.lua either way). Whether a session is bound is the sticky
+ * binding's word, read when a record is shown; unbinding drops it.
  * Choosing the account stays with pick-account and sticky-store.
  */
 import type { RedisClient } from "../redis/client.js";

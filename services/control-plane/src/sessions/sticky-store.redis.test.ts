@@ -42,6 +42,18 @@ describe("createStickyStore", () => {
     expect(await redis.ttl(keys.sticky(session))).toBeGreaterThan(3000);
   });
 
+  it("restarts the TTL of a binding it reads, and creates none for an unbound session", async () => {
+    const sticky = createStickyStore({ redis, ttlSeconds: 3600, keys });
+    const session = randomBytes(16).toString("hex");
+    await sticky.bind(session, "acct-1");
+    await redis.expire(keys.sticky(session), 5);
+    expect(await sticky.get(session)).toBe("acct-1");
+    expect(await redis.ttl(keys.sticky(session))).toBeGreaterThan(3000);
+    const unbound = randomBytes(16).toString("hex");
+    expect(await sticky.get(unbound)).toBeUndefined();
+    expect(await redis.exists(keys.sticky(unbound))).toBe(0);
+  });
+
   it("keeps the session's keys under its hash tag", () => {
     expect(keys.sticky("abc")).toMatch(/\{sess:abc\}/);
   });

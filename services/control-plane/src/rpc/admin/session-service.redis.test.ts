@@ -72,11 +72,12 @@ beforeAll(async () => {
   await seed("sess-ok", "acct-a", "key-1", false, 200);
   await seed("sess-err", "acct-a", "key-1", true, 529);
   await seed("sess-b", "acct-b", "key-2", false, 200);
-  await Promise.all([affinity.count("new"), affinity.count("new"), affinity.count("hit"), affinity.count("moved")]);
+  for (const result of ["new", "new", "hit", "moved"] as const) affinity.count(result);
 });
 
 afterAll(async () => {
   await http?.close();
+  await affinity?.close();
   redis?.disconnect();
   await redisServer?.close();
 });
