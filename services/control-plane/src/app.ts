@@ -57,7 +57,7 @@ export interface ControlPlane {
   /**
    * Drains: /readyz and the gRPC health check turn NOT_SERVING and Acquire UNAVAILABLE at once,
    * both servers stop accepting, running calls (Renew and Release included) finish, this replica's
-   * affinity counts are written, then Redis closes.
+   * affinity counts and session index entries are written, then Redis closes.
    */
   close(): Promise<void>;
 }
@@ -125,7 +125,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   // consumes prices.json, registry; provides usage and cost counters written with every Release, and their reading.
   const usage = createUsageRecorder({ redis, prices: loadPriceTable(), keys, registry, log, flushAfterMs: config.CONTROL_PLANE_USAGE_FLUSH_MS });
   const usageReader = createUsageReader({ redis, keys });
-  // consumes redis, registry; provides session records and sticky affinity counts (written every second and on close).
+  // consumes redis, registry; provides session records and sticky affinity counts (the session index and the counts written every second and on close).
   const sessionRecords = createSessionStore({ redis, keys, now });
   const affinity = createAffinityCounter({ redis, keys, registry });
   // consumes the stores, invalidation; provides the hot path's reads of keys and accounts from a per-replica cache.
@@ -194,8 +194,9 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     async close() {
       draining = true;
       await Promise.allSettled([http.close(), leaseServer.close()]);
-      // No Acquire counts any more: the counts this replica gathered are written while Redis is still open.
+      // No Acquire or Release runs any more: the counts and index entries this replica gathered are written while Redis is still open.
       await affinity.close().catch((err: unknown) => log.warn({ err }, "sticky affinity counts not written at close"));
+      await sessionRecords.close().catch((err: unknown) => log.warn({ err }, "session index entries not written at close"));
       await oauth.drain();
       catalog.stop();
       await invalidation.close();

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger } from "@claude-relay/logging";
 import { createMetricsRegistry, type Registry } from "@claude-relay/metrics";
 import { OutcomeKind } from "@claude-relay/proto/lease";
 import { startRedis, type TestRedis } from "@claude-relay/testkit";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAccountStore, type AccountStore } from "../accounts/account-store.js";
 import { createCredentialCipher } from "../accounts/credential-cipher.js";
 import { createApiKeyStore, hashApiKey } from "../keys/api-key-store.js";
@@ -13,8 +14,9 @@ import { createLeaseStore, type LeaseStore } from "../leases/lease-store.js";
 import { createReleaseLease, type ReleaseInput } from "../leases/release-lease.js";
 import { createRedis } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
+import { recordWrites, type SentCommand } from "../redis/record-writes.test-helper.js";
 import { createAffinityCounter, type AffinityCounter } from "./affinity-counter.js";
-import { createSessionStore, type SessionStore } from "./session-store.js";
+import { createSessionStore, type SessionRelease, type SessionStore, type SessionStoreOptions } from "./session-store.js";
 import { createStickyStore, type StickyStore } from "./sticky-store.js";
 
 const log = createLogger({ service: "control-plane", level: "silent" });
@@ -29,6 +31,9 @@ let sticky: StickyStore;
 let leases: LeaseStore;
 let clock = START;
 const now = () => clock;
+/** Connections and stores of one test, closed after it. */
+let opened: Redis[] = [];
+let stores: SessionStore[] = [];
 
 beforeAll(async () => {
   server = await startRedis();
@@ -38,9 +43,17 @@ beforeAll(async () => {
 beforeEach(() => {
   clock = START;
   keys = createRedisKeys({ prefix: `test-${randomBytes(6).toString("hex")}` });
-  sessions = createSessionStore({ redis, keys, now, ttlSeconds: 3_600 });
+  // The index is written by list() and flush() here, never by the timer in the middle of a test.
+  sessions = createSessionStore({ redis, keys, now, ttlSeconds: 3_600, indexFlushMs: 60_000 });
+  stores = [sessions];
   sticky = createStickyStore({ redis, keys, ttlSeconds: 600 });
   leases = createLeaseStore({ redis, keys, ttlMs: 30_000, now });
+});
+
+afterEach(async () => {
+  await Promise.allSettled(stores.map((store) => store.close()));
+  for (const connection of opened) connection.disconnect();
+  [opened, stores] = [[], []];
 });
 
 afterAll(async () => {
@@ -48,8 +61,42 @@ afterAll(async () => {
   await server?.close();
 });
 
-const finished = (hash: string, accountId: string, failed: boolean, status: number, keyId = "key-1") =>
-  Promise.all(sessions.releaseCommands({ sessionHash: hash, accountId, keyId, failed, status, nowMs: clock }));
+const finished = (hash: string, accountId: string, failed: boolean, status: number, keyId = "key-1", store = sessions) =>
+  Promise.all(store.releaseCommands({ sessionHash: hash, accountId, keyId, failed, status, nowMs: clock }));
+
+/** A fine request of a session on acct-a with key-1, finished at nowMs. */
+const fineRelease = (sessionHash: string, nowMs = clock): SessionRelease => ({ sessionHash, accountId: "acct-a", keyId: "key-1", failed: false, status: 200, nowMs });
+
+/** A store on a connection of its own (connected, or at `url`), whose writes are recorded. */
+async function storeOnOwnConnection(options: Partial<SessionStoreOptions> = {}, url = server.url) {
+  const connection = createRedis(url);
+  opened.push(connection);
+  await connection.ping();
+  const writes = recordWrites(connection);
+  const store = createSessionStore({ redis: connection, keys, now, ttlSeconds: 3_600, indexFlushMs: 60_000, ...options });
+  stores.push(store);
+  return { connection, store, writes };
+}
+
+/** The index as Redis holds it: session hash → last use. */
+async function indexed(): Promise<Record<string, number>> {
+  const flat = await redis.zrange(keys.sessionIndex(), 0, -1, "WITHSCORES");
+  const entries: Record<string, number> = {};
+  for (let i = 0; i < flat.length; i += 2) entries[flat[i] as string] = Number(flat[i + 1]);
+  return entries;
+}
+
+const indexWrites = (batches: SentCommand[][]) => batches.flat().filter(({ name, first }) => name === "zadd" && first === keys.sessionIndex());
+const hashesOf = (list: { sessions: { sessionHash: string }[] }) => list.sessions.map((s) => s.sessionHash);
+
+/** Resolves once check() holds; fails after timeoutMs. */
+async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(10);
+  }
+}
 
 describe("createSessionStore", () => {
   it("keeps a session's account, key, times, counts and last status", async () => {
@@ -129,6 +176,159 @@ describe("createSessionStore", () => {
     await sessions.touch("new", { accountId: "acct-a", keyId: "key-1" });
     expect((await sessions.list({ limit: 10 })).sessions.map((s) => s.sessionHash)).toEqual(["new"]);
     expect(await redis.zscore(keys.sessionIndex(), "old")).toBeNull();
+  });
+});
+
+describe("the session index, written per replica", () => {
+  it("updates a session with its script alone, issued in the caller's tick, and leaves the index for the flush", async () => {
+    const { connection, store, writes } = await storeOnOwnConnection();
+    await store.touch("quiet", { accountId: "acct-a", keyId: "key-1" });
+    // Release issues its other writes in the same tick: the script goes out with them.
+    const released = [connection.exists(keys.sticky("quiet")), ...store.releaseCommands(fineRelease("quiet"))];
+    expect(released).toHaveLength(2);
+    await Promise.all(released);
+
+    // The first call sends the script's body, later ones its SHA.
+    expect(writes.batches.map((batch) => batch.map((c) => c.name))).toEqual([["eval"], ["exists", "evalsha"]]);
+    expect(await store.get("quiet")).toMatchObject({ requestCount: 1, lastSeenAtMs: START });
+    expect(await indexed()).toEqual({});
+  });
+
+  it("writes every waiting entry with one ZADD in one write", async () => {
+    const { store, writes } = await storeOnOwnConnection();
+    await store.touch("a", { accountId: "acct-a", keyId: "key-1" });
+    clock += 1_000;
+    await finished("b", "acct-a", false, 200, "key-1", store);
+    clock += 1_000;
+    await finished("c", "acct-b", true, 529, "key-2", store);
+    writes.batches.length = 0;
+
+    await store.flush();
+    expect(writes.batches).toEqual([[{ name: "zadd", first: keys.sessionIndex() }]]);
+    expect(await indexed()).toEqual({ a: START, b: START + 1_000, c: START + 2_000 });
+
+    // Nothing waits since: nothing to write.
+    await store.flush();
+    expect(writes.batches).toHaveLength(1);
+  });
+
+  it("splits a large flush into ZADDs of at most 1000 sessions, sent in one write", async () => {
+    const { store, writes } = await storeOnOwnConnection();
+    const hashes = Array.from({ length: 2_500 }, (_, i) => `many-${i}`);
+    await Promise.all(hashes.flatMap((hash, i) => store.releaseCommands(fineRelease(hash, START + i))));
+    writes.batches.length = 0;
+
+    await store.flush();
+    expect(writes.batches).toHaveLength(1);
+    expect(indexWrites(writes.batches)).toHaveLength(3);
+    const index = await indexed();
+    expect(Object.keys(index)).toHaveLength(2_500);
+    expect(index["many-2499"]).toBe(START + 2_499);
+  });
+
+  it("keeps the later use of a session seen twice, whatever order the two arrive in", async () => {
+    await sessions.touch("twice", { accountId: "acct-a", keyId: "key-1" });
+    await Promise.all(sessions.releaseCommands(fineRelease("twice", START + 5_000)));
+    // A Release that finished earlier but reached this replica later.
+    await Promise.all(sessions.releaseCommands(fineRelease("twice", START + 2_000)));
+
+    await sessions.flush();
+    expect(await indexed()).toEqual({ twice: START + 5_000 });
+  });
+
+  it("never moves a session back in time when another replica wrote a later use", async () => {
+    await redis.zadd(keys.sessionIndex(), START + 10_000, "elsewhere-later", START - 10_000, "elsewhere-earlier");
+    await sessions.touch("elsewhere-later", { accountId: "acct-a", keyId: "key-1" });
+    await sessions.touch("elsewhere-earlier", { accountId: "acct-a", keyId: "key-1" });
+    await sessions.touch("only-here", { accountId: "acct-a", keyId: "key-1" });
+
+    await sessions.flush();
+    expect(await indexed()).toEqual({ "elsewhere-later": START + 10_000, "elsewhere-earlier": START, "only-here": START });
+  });
+
+  it("lists a session released just now first, writing this replica's entries before it reads", async () => {
+    await sessions.touch("earlier", { accountId: "acct-a", keyId: "key-1" });
+    await sessions.flush();
+    clock += 1_000;
+    await finished("just-now", "acct-a", false, 200);
+
+    expect(hashesOf(await sessions.list({ limit: 10 }))).toEqual(["just-now", "earlier"]);
+  });
+
+  it("writes what waits by itself every indexFlushMs, entries of many ticks in one write", async () => {
+    const { store, writes } = await storeOnOwnConnection({ indexFlushMs: 100 });
+    await store.touch("timed-1", { accountId: "acct-a", keyId: "key-1" });
+    clock += 1_000;
+    await store.touch("timed-2", { accountId: "acct-a", keyId: "key-1" });
+
+    await until(async () => Object.keys(await indexed()).length === 2);
+    await sleep(150);
+    expect(indexWrites(writes.batches)).toHaveLength(1);
+    expect(await indexed()).toEqual({ "timed-1": START, "timed-2": START + 1_000 });
+  });
+
+  it("writes what is left on close, and nothing by itself afterwards", async () => {
+    const { store, writes } = await storeOnOwnConnection({ indexFlushMs: 20 });
+    await store.touch("before-close", { accountId: "acct-a", keyId: "key-1" });
+
+    await store.close();
+    expect(await indexed()).toEqual({ "before-close": START });
+    clock += 1_000;
+    await store.touch("after-close", { accountId: "acct-a", keyId: "key-1" });
+    await sleep(100);
+    expect(indexWrites(writes.batches)).toHaveLength(1);
+    expect(await indexed()).toEqual({ "before-close": START });
+    // Still recorded: an explicit flush writes it.
+    await store.flush();
+    expect(await indexed()).toEqual({ "before-close": START, "after-close": START + 1_000 });
+  });
+
+  it("keeps the entries of a write that failed and writes them with the next flush", async () => {
+    const { connection, store } = await storeOnOwnConnection();
+    await store.touch("kept", { accountId: "acct-a", keyId: "key-1" });
+    connection.disconnect();
+
+    await expect(store.flush()).rejects.toThrow(/Connection is closed/);
+    expect(await indexed()).toEqual({});
+    await connection.connect();
+    clock += 1_000;
+    await store.touch("later", { accountId: "acct-a", keyId: "key-1" });
+    await store.flush();
+    expect(await indexed()).toEqual({ kept: START, later: START + 1_000 });
+  });
+
+  it("retries a failed write by itself after indexFlushMs", async () => {
+    const { connection, store } = await storeOnOwnConnection({ indexFlushMs: 50 });
+    await store.touch("retried", { accountId: "acct-a", keyId: "key-1" });
+    connection.disconnect();
+    await expect(store.flush()).rejects.toThrow(/Connection is closed/);
+
+    await connection.connect();
+    await until(async () => (await indexed()).retried === START);
+  });
+
+  it("lists what Redis holds when the index write fails, and keeps the entries", async (ctx) => {
+    // An ACL user without ZADD fails the index write alone; users reconfigure the server, so only ours.
+    if (!server.owned) ctx.skip();
+    const user = `no-zadd-${randomBytes(4).toString("hex")}`;
+    await redis.call("ACL", "SETUSER", user, "on", ">no-zadd-password", "~*", "&*", "+@all", "-zadd");
+    try {
+      const url = new URL(server.url);
+      [url.username, url.password] = [user, "no-zadd-password"];
+      const { store } = await storeOnOwnConnection({}, url.toString());
+      await sessions.touch("written", { accountId: "acct-a", keyId: "key-1" });
+      await sessions.flush();
+      clock += 1_000;
+      await finished("waiting", "acct-a", false, 200, "key-1", store);
+
+      expect(hashesOf(await store.list({ limit: 10 }))).toEqual(["written"]);
+      await expect(store.flush()).rejects.toThrow(/NOPERM/);
+      await redis.call("ACL", "SETUSER", user, "+zadd");
+      await store.flush();
+      expect(hashesOf(await store.list({ limit: 10 }))).toEqual(["waiting", "written"]);
+    } finally {
+      await redis.call("ACL", "DELUSER", user);
+    }
   });
 });
 

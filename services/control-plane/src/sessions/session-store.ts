@@ -6,8 +6,13 @@
  * the record in its slot batch when it binds the session, new or moved (a
  * change of account counts a move); a session that stays is seen again at
  * its Release, which counts the finished request in its pipeline
- * (session-update.lua either way). Whether a session is bound is the sticky
- * binding's word, read when a record is shown; unbinding drops it.
+ * (session-update.lua either way). Neither writes the index: each replica
+ * keeps the last use of the sessions it saw, and writes them at most every
+ * `indexFlushMs` (a second by default), on close, and before a listing, in
+ * one ZADD GT per thousand sessions (GT: a later use another replica wrote
+ * stays), so the index costs the hot path no command. A write that fails
+ * keeps its entries for the next one. Whether a session is bound is the
+ * sticky binding's word, read when a record is shown; unbinding drops it.
  * Choosing the account stays with pick-account and sticky-store.
  */
 import type { RedisClient } from "../redis/client.js";
@@ -59,15 +64,19 @@ export interface SessionFilter {
 
 /** Session records over Redis. */
 export interface SessionStore {
-  /** Acquire: the session is served by this account with this key now. */
+  /** Acquire: the session is served by this account with this key now; resolves once its record is written (its index entry waits for the next flush). */
   touch(sessionHash: string, served: { accountId: string; keyId: string }): Promise<void>;
-  /** Release: issues the session's writes now (synchronously, so they join the caller's batch) and returns their replies. */
+  /** Release: issues the record's write now (synchronously, so it joins the caller's batch) and returns its reply; the index entry waits for the next flush. */
   releaseCommands(release: SessionRelease): Promise<unknown>[];
   get(sessionHash: string): Promise<SessionRecord | undefined>;
-  /** Most recently seen first; nextOffset is undefined once the index is exhausted. */
+  /** Most recently seen first, this replica's unwritten index entries written first; nextOffset is undefined once the index is exhausted. */
   list(filter: SessionFilter): Promise<{ sessions: SessionRecord[]; nextOffset: number | undefined }>;
   /** Drops the sticky binding; the record stays. Undefined when no such session. */
   unbind(sessionHash: string): Promise<SessionRecord | undefined>;
+  /** Writes this replica's index entries; when a write fails it rejects, and its entries wait for the next flush. */
+  flush(): Promise<void>;
+  /** Stops the flush timer and writes what is left, rejecting like flush(). */
+  close(): Promise<void>;
 }
 
 /** Options of createSessionStore. */
@@ -77,24 +86,75 @@ export interface SessionStoreOptions {
   /** How long a record outlives its last use (default 7 days). */
   ttlSeconds?: number;
   now?: () => number;
+  /** How long index entries wait before they are written (default 1000 ms). */
+  indexFlushMs?: number;
 }
 
 const PAGE = 200;
 /** A list call reads at most this many records, so one filter cannot scan a huge index at once. */
 const MAX_SCANNED = 5_000;
+const DEFAULT_INDEX_FLUSH_MS = 1_000;
+/** Sessions per ZADD at most, so a flush after a busy second is several commands of bounded size, not one huge one. */
+const INDEX_CHUNK = 1_000;
 
-/** A session store over one Redis client. */
+/** A session store over one Redis client; its index flush timer runs only while entries wait, and never keeps the process alive. */
 export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const { redis } = options;
   const keys = options.keys ?? createRedisKeys();
   const ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
   const now = options.now ?? Date.now;
+  const indexFlushMs = options.indexFlushMs ?? DEFAULT_INDEX_FLUSH_MS;
+
+  /** Index entries not written yet: session hash → its latest use seen here. */
+  let pending = new Map<string, number>();
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const note = (hash: string, atMs: number) => {
+    const known = pending.get(hash);
+    if (known === undefined || atMs > known) pending.set(hash, atMs);
+  };
+
+  /** Arms the timer for entries that wait, unless it is armed or the store closed. */
+  const schedule = () => {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      // A failed write put its entries back and armed the timer again; the next flush retries them.
+      flush().catch(() => {});
+    }, indexFlushMs);
+    timer.unref();
+  };
+
+  function flush(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    const entries = [...pending];
+    pending = new Map();
+    // Issued in one tick, so auto-pipelining sends the chunks in one write.
+    const writes: Promise<void>[] = [];
+    for (let start = 0; start < entries.length; start += INDEX_CHUNK) {
+      const chunk = entries.slice(start, start + INDEX_CHUNK);
+      const scoreMembers = chunk.flatMap(([hash, atMs]) => [atMs, hash]);
+      const write = redis.zadd(keys.sessionIndex(), "GT", ...scoreMembers).then(
+        () => undefined,
+        (err: unknown) => {
+          for (const [hash, atMs] of chunk) note(hash, atMs);
+          schedule();
+          throw err;
+        },
+      );
+      writes.push(write);
+    }
+    return Promise.all(writes).then(() => undefined);
+  }
 
   const sessionUpdate = defineLuaCommand(redis, "crSessionUpdate", "session-update", 1);
-  const update = (hash: string, args: [nowMs: number, ...rest: (string | number)[]]) => [
-    sessionUpdate([keys.session(hash)], args),
-    redis.zadd(keys.sessionIndex(), args[0], hash),
-  ];
+  const update = (hash: string, args: [nowMs: number, ...rest: (string | number)[]]) => {
+    note(hash, args[0]);
+    schedule();
+    return sessionUpdate([keys.session(hash)], args);
+  };
 
   async function read(hashes: readonly string[]): Promise<(SessionRecord | undefined)[]> {
     const [records, bindings] = await Promise.all([
@@ -108,16 +168,19 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
 
   return {
     async touch(hash, served) {
-      await Promise.all(update(hash, [now(), ttlSeconds, served.accountId, served.keyId, "0", "0", 0]));
+      await update(hash, [now(), ttlSeconds, served.accountId, served.keyId, "0", "0", 0]);
     },
 
     releaseCommands(r) {
-      return update(r.sessionHash, [r.nowMs, ttlSeconds, r.accountId, r.keyId, "1", r.failed ? "1" : "0", r.status]);
+      return [update(r.sessionHash, [r.nowMs, ttlSeconds, r.accountId, r.keyId, "1", r.failed ? "1" : "0", r.status])];
     },
 
     get,
 
     async list(filter) {
+      // This replica's recent sessions are listed in their place; a failed write keeps its entries
+      // for the next flush, and the listing shows what Redis has.
+      await flush().catch(() => {});
       await redis.zremrangebyscore(keys.sessionIndex(), "-inf", now() - ttlSeconds * 1000);
       const sessions: SessionRecord[] = [];
       let offset = filter.offset ?? 0;
@@ -140,6 +203,13 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     async unbind(hash) {
       await redis.del(keys.sticky(hash));
       return get(hash);
+    },
+
+    flush,
+
+    close() {
+      closed = true;
+      return flush();
     },
   };
 }
