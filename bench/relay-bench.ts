@@ -24,6 +24,7 @@ import { measureStreamMemory, type StreamMemory } from "./support/stream-memory.
 const WARMUP_MS = envNumber("BENCH_WARMUP_MS", 2_000);
 const DURATION_MS = envNumber("BENCH_DURATION_MS", 8_000);
 const STREAMS = envNumber("BENCH_STREAMS", 1_000);
+const PREWARM_MS = envNumber("BENCH_PREWARM_MS", 4_000);
 const MOCK = fileURLToPath(new URL("./mock-upstream-process.ts", import.meta.url));
 const BASELINE = fileURLToPath(new URL("./baseline-pipe.ts", import.meta.url));
 const LOAD_DRIVER = fileURLToPath(new URL("./load-driver.ts", import.meta.url));
@@ -71,6 +72,22 @@ async function measure(group: ProcessGroup, target: Target, scenario: Scenario):
   };
 }
 
+/**
+ * Load left out of every figure, before a target's first measured run: each process starts with
+ * its code interpreted, and the JIT needs thousands of requests to compile the hot paths of a
+ * stack this size. Without it, the first run (JSON at 1 in flight) would measure the warm-up of
+ * the relay and the control plane against a bare pipe that warms up in a moment.
+ */
+async function prewarm(group: ProcessGroup, target: Target): Promise<LoadResultMessage[]> {
+  const results: LoadResultMessage[] = [];
+  if (PREWARM_MS <= 0) return results;
+  for (const stream of [false, true]) {
+    const options = { mode: "load", request: benchRequest(target.origin, target.key, stream), concurrency: 64, warmupMs: 0, durationMs: PREWARM_MS / 2 };
+    results.push(await runToResult<LoadResultMessage>(group, `load-driver (${target.name} pre-warm)`, LOAD_DRIVER, options, PREWARM_MS + 60_000));
+  }
+  return results;
+}
+
 /** One request through the target, so a broken setup fails in a second, with the logs of `processes`. */
 async function probe(origin: string, key: string, processes: readonly BenchProcess[]): Promise<void> {
   const { body, headers, path } = benchRequest(origin, key, false);
@@ -82,7 +99,7 @@ async function probe(origin: string, key: string, processes: readonly BenchProce
 }
 
 /** Prints the table and the derived figures; returns the figures of the RESULT line but memory's. */
-function printReport(baseline: readonly Run[], full: readonly Run[], memory: StreamMemory) {
+function printReport(baseline: readonly Run[], full: readonly Run[], memory: StreamMemory, prewarmed: readonly LoadResultMessage[]) {
   const runs = [...baseline, ...full];
   const columns = ["target", "scenario", "req/s", "p50 ms", "p99 ms", "ttfb p50", "ttfb p99", "errors", "peak RSS MB", "cpu ms/req", "cp cpu ms/req", "body B"];
   const rows = runs.map(({ target, scenario, result: r, peakRssKb, cpuMsPerRequest, controlPlaneCpuMsPerRequest }) => [
@@ -119,13 +136,14 @@ function printReport(baseline: readonly Run[], full: readonly Run[], memory: Str
   const samples = [
     ...runs.flatMap((r) => r.result.errorSamples.map((text) => `${r.target} ${r.scenario.label}: ${text}`)),
     ...memory.errorSamples.map((text) => `memory: ${text}`),
+    ...prewarmed.flatMap((r) => r.errorSamples.map((text) => `pre-warm: ${text}`)),
   ];
   for (const sample of samples.slice(0, 10)) console.log(`  error: ${sample}`);
   return {
     added_p50_ms: added(false, "p50"),
     added_p99_ms: added(false, "p99"),
     throughput_ratio: ratio(false),
-    errors: runs.reduce((sum, r) => sum + r.result.errors, 0) + memory.errors,
+    errors: runs.reduce((sum, r) => sum + r.result.errors, 0) + memory.errors + prewarmed.reduce((sum, r) => sum + r.errors, 0),
   };
 }
 
@@ -164,6 +182,9 @@ await runBenchmark("relay benchmark", 285_000, async (group) => {
   console.log("baseline = bare undici pipe; relay = redis-server + control plane + relay:");
   const baselineTarget: Target = { name: "baseline", origin: pipeUrl, key: BASELINE_KEY, pid: pipe.pid };
   const relayTarget: Target = { name: "relay", origin: relay.url, key: key.plaintext, pid: relay.process.pid, controlPlanePid: controlPlane.process.pid };
+  console.log(`  pre-warming each target with ${PREWARM_MS / 1000} s of load at 64 in flight (JSON, then SSE), left out of the figures`);
+  // Their failures count with the measured runs' (a request that failed is a failure whenever it ran).
+  const prewarmed = [...(await prewarm(group, baselineTarget)), ...(await prewarm(group, relayTarget))];
   const baseline: Run[] = [];
   const full: Run[] = [];
   for (const scenario of SCENARIOS) {
@@ -178,7 +199,7 @@ await runBenchmark("relay benchmark", 285_000, async (group) => {
   const memoryRelay = await startRelay(group, "relay-memory", controlPlane.grpcTarget, { RELAY_POOL_CONNECTIONS: String(STREAMS + 100) });
   const memory = await measureStreamMemory(group, mock, { url: memoryRelay.url, pid: memoryRelay.process.pid }, key.plaintext, STREAMS);
 
-  const figures = printReport(baseline, full, memory);
+  const figures = printReport(baseline, full, memory, prewarmed);
   const failures: string[] = [];
   if (figures.errors > 0) failures.push(`${figures.errors} requests failed`);
   if (memory.open < memory.streams) failures.push(`only ${memory.open} of ${memory.streams} streams opened within 30 s`);
