@@ -12,6 +12,7 @@
  */
 import { Counter, type Registry } from "@claude-relay/metrics";
 import type { RedisClient } from "../redis/client.js";
+import { createDeferredFlush } from "../redis/deferred-flush.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 
 /** What happened to a session's binding on one granted request. */
@@ -62,23 +63,10 @@ export function createAffinityCounter(options: AffinityCounterOptions): Affinity
       })
     : undefined;
   const pending: Record<AffinityResult, number> = { hit: 0, moved: 0, new: 0 };
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-
-  /** Arms the timer for counts that wait, unless it is armed or the counter closed. */
-  const schedule = () => {
-    if (timer || closed) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      // A failed write put its counts back and armed the timer again; the next flush retries them.
-      flush().catch(() => {});
-    }, flushMs);
-    timer.unref();
-  };
+  const deferred = createDeferredFlush(flushMs, () => flush());
 
   function flush(): Promise<void> {
-    clearTimeout(timer);
-    timer = undefined;
+    deferred.cancel();
     // Issued in one tick, so auto-pipelining sends them in one write. Each count leaves `pending`
     // as its command is issued: a read issued after it finds the count in Redis (totals()).
     const writes = RESULTS.filter((result) => pending[result] > 0).map((result) => {
@@ -88,7 +76,7 @@ export function createAffinityCounter(options: AffinityCounterOptions): Affinity
         () => undefined,
         (err: unknown) => {
           pending[result] += by;
-          schedule();
+          deferred.schedule();
           throw err;
         },
       );
@@ -100,7 +88,7 @@ export function createAffinityCounter(options: AffinityCounterOptions): Affinity
     count(result) {
       metric?.inc({ result });
       pending[result] += 1;
-      schedule();
+      deferred.schedule();
     },
     async totals() {
       // Taken as HGETALL is issued: writes issued before it are in its reply, counts still here are not.
@@ -114,7 +102,7 @@ export function createAffinityCounter(options: AffinityCounterOptions): Affinity
     },
     flush,
     close() {
-      closed = true;
+      deferred.close();
       return flush();
     },
   };

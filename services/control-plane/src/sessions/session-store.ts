@@ -16,6 +16,7 @@
  * Choosing the account stays with pick-account and sticky-store.
  */
 import type { RedisClient } from "../redis/client.js";
+import { createDeferredFlush } from "../redis/deferred-flush.js";
 import { defineLuaCommand } from "../redis/lua-command.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 
@@ -107,28 +108,15 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
 
   /** Index entries not written yet: session hash → its latest use seen here. */
   let pending = new Map<string, number>();
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
+  const deferred = createDeferredFlush(indexFlushMs, () => flush());
 
   const note = (hash: string, atMs: number) => {
     const known = pending.get(hash);
     if (known === undefined || atMs > known) pending.set(hash, atMs);
   };
 
-  /** Arms the timer for entries that wait, unless it is armed or the store closed. */
-  const schedule = () => {
-    if (timer || closed) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      // A failed write put its entries back and armed the timer again; the next flush retries them.
-      flush().catch(() => {});
-    }, indexFlushMs);
-    timer.unref();
-  };
-
   function flush(): Promise<void> {
-    clearTimeout(timer);
-    timer = undefined;
+    deferred.cancel();
     const entries = [...pending];
     pending = new Map();
     // Issued in one tick, so auto-pipelining sends the chunks in one write.
@@ -140,7 +128,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         () => undefined,
         (err: unknown) => {
           for (const [hash, atMs] of chunk) note(hash, atMs);
-          schedule();
+          deferred.schedule();
           throw err;
         },
       );
@@ -152,7 +140,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const sessionUpdate = defineLuaCommand(redis, "crSessionUpdate", "session-update", 1);
   const update = (hash: string, args: [nowMs: number, ...rest: (string | number)[]]) => {
     note(hash, args[0]);
-    schedule();
+    deferred.schedule();
     return sessionUpdate([keys.session(hash)], args);
   };
 
@@ -208,7 +196,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     flush,
 
     close() {
-      closed = true;
+      deferred.close();
       return flush();
     },
   };
