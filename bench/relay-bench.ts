@@ -24,7 +24,7 @@ import { measureStreamMemory, type StreamMemory } from "./support/stream-memory.
 const WARMUP_MS = envNumber("BENCH_WARMUP_MS", 2_000);
 const DURATION_MS = envNumber("BENCH_DURATION_MS", 8_000);
 const STREAMS = envNumber("BENCH_STREAMS", 1_000);
-const PREWARM_MS = envNumber("BENCH_PREWARM_MS", 4_000);
+const PREWARM_MS = envNumber("BENCH_PREWARM_MS", 10_000);
 const MOCK = fileURLToPath(new URL("./mock-upstream-process.ts", import.meta.url));
 const BASELINE = fileURLToPath(new URL("./baseline-pipe.ts", import.meta.url));
 const LOAD_DRIVER = fileURLToPath(new URL("./load-driver.ts", import.meta.url));
