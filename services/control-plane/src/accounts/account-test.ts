@@ -6,8 +6,9 @@
  * request goes through the account's proxy (HTTP CONNECT or SOCKS5) when it
  * has one, as the relay's would.
  */
-import { fetch, ProxyAgent, Socks5ProxyAgent, type Dispatcher } from "undici";
+import { fetch } from "undici";
 import type { AccountCredential } from "./account-store.js";
+import { proxyDispatcher } from "./proxy-dispatcher.js";
 
 /** The model tried when the account allows every model (or only wildcards). */
 export const DEFAULT_TEST_MODEL = "claude-haiku-4-5";
@@ -65,15 +66,6 @@ export function testRequestHeaders(credential: AccountCredential): Record<string
     headers["anthropic-beta"] = OAUTH_BETA;
   }
   return headers;
-}
-
-/** A one-off dispatcher for an account's proxy, and the password to scrub from messages. */
-function proxyDispatcher(raw: string): { dispatcher: Dispatcher; password: string } {
-  const url = new URL(raw);
-  const password = decodeURIComponent(url.password);
-  if (url.protocol === "socks5:" || url.protocol === "socks5h:") return { dispatcher: new Socks5ProxyAgent(raw), password };
-  const token = url.username ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${password}`).toString("base64")}` : undefined;
-  return { dispatcher: new ProxyAgent({ uri: `${url.protocol}//${url.host}`, ...(token && { token }) }), password };
 }
 
 /** Builds a tester over undici's fetch. */

@@ -1,12 +1,13 @@
 /**
  * OAuth refresh against a fake token endpoint on 127.0.0.1, with real Redis:
  * single-flight across replicas (three refreshers on three connections, then
- * three whole control planes), failures marking the account unauthorized, and
- * a refresh token never sent twice.
+ * three whole control planes), failures marking the account unauthorized, a
+ * refresh token never sent twice, and the call going through the account's
+ * proxy (HTTP CONNECT and SOCKS5, with credentials) when it has one.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server as NetServer } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { loadConfig } from "@claude-relay/config";
@@ -15,6 +16,8 @@ import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
 import { AcquireRequestSchema, LeaseService, type AcquireResponse } from "@claude-relay/proto/lease";
 import { freePort, startRedis, type TestRedis } from "@claude-relay/testkit";
 import type { Redis } from "ioredis";
+import { createProxy } from "proxy";
+import socks5 from "simple-socks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildControlPlane } from "../app.js";
 import { controlPlaneConfigSchema } from "../config.js";
@@ -92,8 +95,8 @@ afterAll(async () => {
   await redisServer?.close();
 });
 
-function oauthAccount(expiresAtMs: number, refreshToken = "rt-1") {
-  return accounts.create({ name: "sub", type: "claude-oauth", credential: { kind: "oauth", accessToken: "at-1", refreshToken, expiresAtMs, scopes: ["user:inference"] } });
+function oauthAccount(expiresAtMs: number, refreshToken = "rt-1", proxyUrl = "") {
+  return accounts.create({ name: "sub", type: "claude-oauth", proxyUrl, credential: { kind: "oauth", accessToken: "at-1", refreshToken, expiresAtMs, scopes: ["user:inference"] } });
 }
 
 /** A refresher as one replica would build it: its own connection and stores. */
@@ -280,5 +283,63 @@ describe("OAuth refresh across three control planes", () => {
       for (const c of clients) c.close();
       await Promise.all(apps.map((app) => app.close()));
     }
+  });
+
+  describe("through the account's proxy", () => {
+    let httpProxy: Server;
+    let socksProxy: NetServer;
+    let httpTunnels = 0;
+    let socksLogins = 0;
+    const port = (server: NetServer) => (server.address() as AddressInfo).port;
+
+    beforeAll(async () => {
+      httpProxy = createProxy(createServer());
+      (httpProxy as ReturnType<typeof createProxy>).authenticate = (req) =>
+        req.headers["proxy-authorization"] === `Basic ${Buffer.from("proxyuser:proxy-pass-1").toString("base64")}`;
+      httpProxy.on("connect", () => httpTunnels++);
+      socksProxy = socks5.createServer({
+        authenticate(username, password, _socket, callback) {
+          socksLogins++;
+          if (username === "socksuser" && password === "socks-pass-2") callback();
+          else callback(new Error("bad credentials"));
+        },
+      });
+      await Promise.all([httpProxy, socksProxy].map((server) => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))));
+    });
+
+    afterAll(async () => {
+      httpProxy?.closeAllConnections();
+      await Promise.all([httpProxy, socksProxy].map((server) => new Promise((resolve) => server?.close(resolve))));
+    });
+
+    it("refreshes through an HTTP proxy with basic auth", async () => {
+      const tunnels = httpTunnels;
+      const account = await oauthAccount(clock - 1, "rt-1", `http://proxyuser:proxy-pass-1@127.0.0.1:${port(httpProxy)}`);
+      expect(await replica(redis).refresh(account.id)).toMatchObject({ ok: true, refreshed: true });
+      expect(httpTunnels).toBe(tunnels + 1);
+      expect(endpoint.calls).toEqual([expect.objectContaining({ refresh_token: "rt-1" })]);
+    });
+
+    it("refreshes through a SOCKS5 proxy with auth", async () => {
+      const logins = socksLogins;
+      const account = await oauthAccount(clock - 1, "rt-1", `socks5://socksuser:socks-pass-2@127.0.0.1:${port(socksProxy)}`);
+      expect(await replica(redis).refresh(account.id)).toMatchObject({ ok: true, refreshed: true });
+      expect(socksLogins).toBe(logins + 1);
+      expect(endpoint.calls).toHaveLength(1);
+    });
+
+    it("says which proxy step failed, never its password, and keeps the refresh token unspent", async () => {
+      for (const proxyUrl of [`http://proxyuser:wrong-pass-9@127.0.0.1:${port(httpProxy)}`, `socks5://socksuser:wrong-pass-9@127.0.0.1:${port(socksProxy)}`]) {
+        const account = await oauthAccount(clock - 1, "rt-1", proxyUrl);
+        const result = await replica(redis).refresh(account.id);
+        expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/account's proxy refused the tunnel \((HTTP 407|UND_ERR_SOCKS5_AUTH_FAILED)\)/) });
+        expect(JSON.stringify(result)).not.toContain("wrong-pass-9");
+        expect((await health.read(account.id)).health.reason).not.toContain("wrong-pass-9");
+        // Nothing reached the endpoint, so the token may be sent once the proxy is fixed.
+        await accounts.update(account.id, { proxyUrl: "" });
+        expect(await replica(redis).refresh(account.id)).toMatchObject({ ok: true, refreshed: true });
+      }
+      expect(endpoint.calls).toHaveLength(2);
+    });
   });
 });

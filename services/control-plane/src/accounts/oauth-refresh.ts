@@ -11,7 +11,8 @@
  * failed, leaves it marked). Only a request that certainly never left (a
  * connect failure) unmarks it. A failed refresh marks the account
  * `unauthorized` with the reason; a successful one stores the new tokens and
- * lifts `unauthorized`.
+ * lifts `unauthorized`. The call goes through the account's proxy, when it has
+ * one, like the account's API calls.
  */
 import { createHash } from "node:crypto";
 import type { Logger } from "@claude-relay/logging";
@@ -55,7 +56,7 @@ export interface OAuthRefresher {
 export interface OAuthRefresherOptions {
   redis: RedisClient;
   keys?: RedisKeys;
-  accounts: Pick<AccountStore, "credential" | "update">;
+  accounts: Pick<AccountStore, "credential" | "update" | "get">;
   health: Pick<HealthStore, "apply" | "read">;
   tokens: OAuthTokenClient;
   /** Refresh this long before expiry (default 5 minutes). */
@@ -103,12 +104,14 @@ export function createOAuthRefresher(options: OAuthRefresherOptions): OAuthRefre
     // Another replica may have refreshed between our read and our lock.
     if (!(await needed(accountId, current))) return { ok: true, credential: current, refreshed: false };
     if (!current.refreshToken) return fail(accountId, "the account has no refresh token");
+    // Read before the token is marked as sent, so a failed read cannot spend it.
+    const proxyUrl = (await accounts.get(accountId))?.proxyUrl ?? "";
     const usedKey = keys.oauthRefreshUsed(accountId);
     const fingerprint = createHash("sha256").update(current.refreshToken).digest("hex");
     if ((await redis.get(usedKey)) === fingerprint) return fail(accountId, "the refresh token was already used; authorize the account again");
     await redis.set(usedKey, fingerprint);
 
-    const result = await tokens.refresh(current.refreshToken);
+    const result = await tokens.refresh(current.refreshToken, proxyUrl);
     if (!result.ok) {
       if (!result.sent) await redis.del(usedKey);
       return fail(accountId, result.reason);

@@ -4,8 +4,11 @@
  * failure is a value with a short, secret-free reason built from the status
  * and the OAuth `error` code, never from a token or a free-text message, and
  * says whether the request may have reached the endpoint (a refresh token that
- * reached it counts as used).
+ * reached it counts as used). A refresh goes through the account's proxy when it
+ * has one, as its API calls do: the endpoint sees the same origin for both.
  */
+import { type Dispatcher, fetch as undiciFetch } from "undici";
+import { proxyDispatcher } from "./proxy-dispatcher.js";
 
 /** Tokens the endpoint issued. */
 export interface IssuedTokens {
@@ -38,7 +41,8 @@ export interface CodeExchange {
 
 /** Calls to the token endpoint. */
 export interface OAuthTokenClient {
-  refresh(refreshToken: string): Promise<TokenResult>;
+  /** Refreshes through `proxyUrl` (the account's proxy) when it is not empty. */
+  refresh(refreshToken: string, proxyUrl?: string): Promise<TokenResult>;
   exchangeCode(input: CodeExchange): Promise<TokenResult>;
 }
 
@@ -49,7 +53,7 @@ export interface OAuthTokenClientOptions {
   /** The whole call fails after this long (default 15 s). */
   timeoutMs?: number;
   now?: () => number;
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof undiciFetch;
 }
 
 /** Socket errors that mean nothing was sent. */
@@ -59,20 +63,35 @@ const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOST
 export function createOAuthTokenClient(options: OAuthTokenClientOptions): OAuthTokenClient {
   const { tokenUrl, clientId, timeoutMs = 15_000 } = options;
   const now = options.now ?? Date.now;
-  const fetchFn = options.fetch ?? globalThis.fetch;
+  const fetchFn = options.fetch ?? undiciFetch;
 
-  async function post(body: Record<string, string>): Promise<TokenResult> {
-    let response: Response;
+  async function post(body: Record<string, string>, proxyUrl = ""): Promise<TokenResult> {
+    // The reasons below come from status codes and error codes only, so the proxy's password cannot reach them.
+    const proxy = proxyUrl === "" ? undefined : proxyDispatcher(proxyUrl);
+    try {
+      return await postVia(body, proxy?.dispatcher);
+    } finally {
+      await proxy?.dispatcher.close().catch(() => {});
+    }
+  }
+
+  async function postVia(body: Record<string, string>, dispatcher: Dispatcher | undefined): Promise<TokenResult> {
+    let response: Awaited<ReturnType<typeof undiciFetch>>;
     try {
       response = await fetchFn(tokenUrl, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify({ ...body, client_id: clientId }),
         signal: AbortSignal.timeout(timeoutMs),
+        ...(dispatcher && { dispatcher }),
       });
     } catch (err) {
+      const refusal = proxyRefusal(err);
+      // A tunnel the proxy refused never carried the request, so the refresh token was not sent.
+      if (dispatcher && refusal) return { ok: false, reason: `the account's proxy refused the tunnel (${refusal})`, sent: false };
       const code = errorCode(err);
-      return { ok: false, reason: `token endpoint unreachable${code ? ` (${code})` : ""}`, sent: !(code && NOT_SENT_CODES.has(code)) };
+      const via = dispatcher ? " through the account's proxy" : "";
+      return { ok: false, reason: `token endpoint unreachable${via}${code ? ` (${code})` : ""}`, sent: !(code && NOT_SENT_CODES.has(code)) };
     }
     const text = await response.text().catch(() => "");
     const json = parseObject(text);
@@ -95,7 +114,7 @@ export function createOAuthTokenClient(options: OAuthTokenClientOptions): OAuthT
   }
 
   return {
-    refresh: (refreshToken) => post({ grant_type: "refresh_token", refresh_token: refreshToken }),
+    refresh: (refreshToken, proxyUrl) => post({ grant_type: "refresh_token", refresh_token: refreshToken }, proxyUrl),
     exchangeCode: ({ code, codeVerifier, redirectUri, state }) =>
       post({ grant_type: "authorization_code", code, code_verifier: codeVerifier, redirect_uri: redirectUri, state }),
   };
@@ -115,6 +134,21 @@ function errorCode(err: unknown): string | undefined {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && code !== "") return safeToken(code);
     if ((e as { name?: unknown }).name === "TimeoutError") return "timeout";
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * How a proxy refused to open the tunnel, from undici's errors: an HTTP proxy's CONNECT status
+ * ("Proxy response (407) …") or a SOCKS5 handshake error code; undefined for anything else.
+ */
+function proxyRefusal(err: unknown): string | undefined {
+  for (let e = err, depth = 0; typeof e === "object" && e !== null && depth < 4; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === "string" && code.startsWith("UND_ERR_SOCKS5")) return safeToken(code);
+    const status = typeof message === "string" ? /^Proxy response \((\d{3})\)/.exec(message)?.[1] : undefined;
+    if (status) return `HTTP ${status}`;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
