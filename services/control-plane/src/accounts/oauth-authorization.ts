@@ -32,8 +32,12 @@ export interface StartedAuthorization {
 /** The PKCE authorization steps. */
 export interface OAuthAuthorization {
   start(): Promise<StartedAuthorization>;
-  /** Trades a code for tokens; a refusal when the state is unknown, used or expired. */
-  exchange(code: string, state: string): Promise<TokenResult>;
+  /**
+   * Trades a code for tokens, through `proxyUrl` when it is not empty; a refusal when the state is
+   * unknown, used or expired. A trade that certainly never reached the endpoint keeps the state, so
+   * the same code can be tried again (after fixing the proxy, say).
+   */
+  exchange(code: string, state: string, proxyUrl?: string): Promise<TokenResult>;
 }
 
 /** A PKCE pair (RFC 7636 §4.1–4.2): a 43-character verifier and its S256 challenge. */
@@ -103,12 +107,14 @@ export function createOAuthAuthorization(options: OAuthAuthorizationOptions): OA
       return { url: buildAuthorizeUrl(config, challenge, state), state, expiresAtMs: now() + ttlMs };
     },
 
-    async exchange(code, state) {
+    async exchange(code, state, proxyUrl = "") {
       if (!/^[A-Za-z0-9_-]{1,128}$/.test(state)) return { ok: false, reason: "unknown or expired state", sent: false };
       const pending = await redis.getdel(keys.oauthPending(state));
       if (!pending) return { ok: false, reason: "unknown or expired state", sent: false };
       const { verifier, redirectUri } = JSON.parse(pending) as { verifier: string; redirectUri: string };
-      return tokens.exchangeCode({ code, codeVerifier: verifier, redirectUri, state });
+      const result = await tokens.exchangeCode({ code, codeVerifier: verifier, redirectUri, state }, proxyUrl);
+      if (!result.ok && !result.sent) await redis.set(keys.oauthPending(state), pending, "PX", ttlMs);
+      return result;
     },
   };
 }

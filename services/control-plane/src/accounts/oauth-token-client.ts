@@ -4,8 +4,8 @@
  * failure is a value with a short, secret-free reason built from the status
  * and the OAuth `error` code, never from a token or a free-text message, and
  * says whether the request may have reached the endpoint (a refresh token that
- * reached it counts as used). A refresh goes through the account's proxy when it
- * has one, as its API calls do: the endpoint sees the same origin for both.
+ * reached it counts as used). Both grants go through the account's proxy when it
+ * has one, as its API calls do: the endpoint sees the same origin for all.
  */
 import { type Dispatcher, fetch as undiciFetch } from "undici";
 import { proxyDispatcher } from "./proxy-dispatcher.js";
@@ -43,7 +43,8 @@ export interface CodeExchange {
 export interface OAuthTokenClient {
   /** Refreshes through `proxyUrl` (the account's proxy) when it is not empty. */
   refresh(refreshToken: string, proxyUrl?: string): Promise<TokenResult>;
-  exchangeCode(input: CodeExchange): Promise<TokenResult>;
+  /** Trades the code through `proxyUrl` (the account's proxy) when it is not empty. */
+  exchangeCode(input: CodeExchange, proxyUrl?: string): Promise<TokenResult>;
 }
 
 /** Options of createOAuthTokenClient. */
@@ -115,8 +116,8 @@ export function createOAuthTokenClient(options: OAuthTokenClientOptions): OAuthT
 
   return {
     refresh: (refreshToken, proxyUrl) => post({ grant_type: "refresh_token", refresh_token: refreshToken }, proxyUrl),
-    exchangeCode: ({ code, codeVerifier, redirectUri, state }) =>
-      post({ grant_type: "authorization_code", code, code_verifier: codeVerifier, redirect_uri: redirectUri, state }),
+    exchangeCode: ({ code, codeVerifier, redirectUri, state }, proxyUrl) =>
+      post({ grant_type: "authorization_code", code, code_verifier: codeVerifier, redirect_uri: redirectUri, state }, proxyUrl),
   };
 }
 

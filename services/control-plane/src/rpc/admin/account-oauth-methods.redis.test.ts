@@ -16,6 +16,7 @@ import { AccountHealth, AccountService, AccountType, ApiKeyService, AuthService 
 import { OutcomeKind } from "@claude-relay/proto/lease";
 import { startRedis, type TestRedis } from "@claude-relay/testkit";
 import type { Redis } from "ioredis";
+import { createProxy } from "proxy";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAccountStore, type AccountStore } from "../../accounts/account-store.js";
 import { createCredentialCipher } from "../../accounts/credential-cipher.js";
@@ -174,6 +175,31 @@ describe("AccountService OAuth", () => {
     expect(calls).toHaveLength(0);
     // The state was not consumed by any of the refused calls.
     expect((await accounts.exchangeOAuthCode({ code: "c", state: started.state, name: "n" })).created).toBe(true);
+  });
+
+  it("trades the code through the new account's proxy, and keeps the state when the proxy refused the tunnel", async () => {
+    const proxy = createProxy(createServer());
+    proxy.authenticate = (req) => req.headers["proxy-authorization"] === `Basic ${Buffer.from("proxyuser:proxy-pass-1").toString("base64")}`;
+    let tunnels = 0;
+    proxy.on("connect", () => tunnels++);
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const proxyUrl = (password: string) => `http://proxyuser:${password}@127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const started = await accounts.generateOAuthUrl({});
+      const refused = await rpcError(accounts.exchangeOAuthCode({ code: "c", state: started.state, name: "proxied", proxyUrl: proxyUrl("wrong-pass-9") }));
+      expect(refused.code).toBe(Code.FailedPrecondition);
+      expect(refused.rawMessage).toBe("code exchange failed: the account's proxy refused the tunnel (HTTP 407)");
+      expect(calls).toHaveLength(0);
+      // Nothing reached the endpoint, so the same code and state work once the proxy is right.
+      const { account, created } = await accounts.exchangeOAuthCode({ code: "c", state: started.state, name: "proxied", proxyUrl: proxyUrl("proxy-pass-1") });
+      expect(created).toBe(true);
+      expect(calls).toHaveLength(1);
+      expect(tunnels).toBe(2);
+      expect((await store.get(account!.id))?.proxyUrl).toBe(proxyUrl("proxy-pass-1"));
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it("reports the token endpoint's refusal without a secret", async () => {

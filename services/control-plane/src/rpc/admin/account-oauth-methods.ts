@@ -45,7 +45,8 @@ export function createAccountOAuthMethods(deps: AccountOAuthMethodsDeps): Pick<S
       // Checked before the code is spent: a code works once.
       const settings = existing === undefined ? newAccountSettings(req) : undefined;
 
-      const result = await authorization.exchange(pasted.code, state);
+      // Through the proxy the account will use (or uses): the endpoint sees the origin its calls come from.
+      const result = await authorization.exchange(pasted.code, state, settings?.proxyUrl ?? existing?.proxyUrl ?? "");
       if (!result.ok) {
         // The endpoint's verdict is about the code the admin pasted; an unknown state likewise.
         throw new ConnectError(`code exchange failed: ${result.reason}`, result.reason.startsWith("token endpoint unreachable") ? Code.Unavailable : Code.FailedPrecondition);
