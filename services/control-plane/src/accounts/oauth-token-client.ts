@@ -88,7 +88,7 @@ export function createOAuthTokenClient(options: OAuthTokenClientOptions): OAuthT
       });
     } catch (err) {
       const refusal = proxyRefusal(err);
-      // A tunnel the proxy refused never carried the request, so the refresh token was not sent.
+      // A tunnel the proxy refused never carried the request: neither the refresh token nor the code was sent.
       if (dispatcher && refusal) return { ok: false, reason: `the account's proxy refused the tunnel (${refusal})`, sent: false };
       const code = errorCode(err);
       const via = dispatcher ? " through the account's proxy" : "";
