@@ -3,6 +3,7 @@ export {
   AcquireRequestSchema,
   AcquireResponseSchema,
   CallErrorSchema,
+  CodeAssistAccountSchema,
   CredentialKind,
   ExchangeRequestSchema,
   ExchangeResponseSchema,
@@ -13,11 +14,13 @@ export {
   RenewRequestSchema,
   RenewResponseSchema,
   UpstreamAccountSchema,
+  UpstreamAccountType,
 } from "./gen/claude_relay/lease/v1/lease_service_pb.js";
 export type {
   AcquireRequest,
   AcquireResponse,
   CallError,
+  CodeAssistAccount,
   ExchangeRequest,
   ExchangeResponse,
   Lease,
@@ -29,5 +32,6 @@ export type {
 } from "./gen/claude_relay/lease/v1/lease_service_pb.js";
 export { RefusalReason, RefusalSchema } from "./gen/claude_relay/lease/v1/refusal_pb.js";
 export type { Refusal } from "./gen/claude_relay/lease/v1/refusal_pb.js";
-export { OutcomeKind, OutcomeSchema, UsageSchema } from "./gen/claude_relay/lease/v1/usage_pb.js";
+export { Platform } from "./gen/claude_relay/lease/v1/platform_pb.js";
+export { AccountSignal, OutcomeKind, OutcomeSchema, UsageSchema } from "./gen/claude_relay/lease/v1/usage_pb.js";
 export type { Outcome, Usage } from "./gen/claude_relay/lease/v1/usage_pb.js";

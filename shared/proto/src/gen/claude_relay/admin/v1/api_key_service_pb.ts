@@ -6,6 +6,8 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ModelList } from "./account_service_pb.js";
 import { file_claude_relay_admin_v1_account_service } from "./account_service_pb.js";
+import type { Platform } from "../../lease/v1/platform_pb.js";
+import { file_claude_relay_lease_v1_platform } from "../../lease/v1/platform_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/admin/v1/api_key_service.proto.
  */
 export const file_claude_relay_admin_v1_api_key_service: GenFile = /*@__PURE__*/
-  fileDesc("CitjbGF1ZGVfcmVsYXkvYWRtaW4vdjEvYXBpX2tleV9zZXJ2aWNlLnByb3RvEhVjbGF1ZGVfcmVsYXkuYWRtaW4udjEiTQoJUmF0ZUxpbWl0EhYKDndpbmRvd19zZWNvbmRzGAEgASgFEhQKDG1heF9yZXF1ZXN0cxgCIAEoBRISCgptYXhfdG9rZW5zGAMgASgDIksKCkNvc3RMaW1pdHMSEQoJZGFpbHlfdXNkGAEgASgBEhEKCXRvdGFsX3VzZBgCIAEoARIXCg93ZWVrbHlfb3B1c191c2QYAyABKAEi2AEKCEtleVNwZW5kEhEKCXRvZGF5X3VzZBgBIAEoARIRCgl0b3RhbF91c2QYAiABKAESGgoSb3B1c190aGlzX3dlZWtfdXNkGAMgASgBEhcKD3dpbmRvd19yZXF1ZXN0cxgEIAEoBRIVCg13aW5kb3dfdG9rZW5zGAUgASgDEhYKDnRvZGF5X3JlcXVlc3RzGAYgASgDEhQKDHRvZGF5X3Rva2VucxgHIAEoAxIWCg50b3RhbF9yZXF1ZXN0cxgIIAEoAxIUCgx0b3RhbF90b2tlbnMYCSABKAMiHgoKQ2xpZW50TGlzdBIQCghwYXR0ZXJucxgBIAMoCSLLBAoGQXBpS2V5EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEgoKa2V5X3ByZWZpeBgDIAEoCRIPCgdlbmFibGVkGAQgASgIEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhkKEWNvbmN1cnJlbmN5X2xpbWl0GAcgASgFEhYKDmFsbG93ZWRfbW9kZWxzGAggAygJEi4KCnJldm9rZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEGJvdW5kX2FjY291bnRfaWQYCiABKAkSEwoLYm91bmRfZ3JvdXAYCyABKAkSJgoeZXhwaXJlX2FmdGVyX2ZpcnN0X3VzZV9zZWNvbmRzGAwgASgFEjEKDWZpcnN0X3VzZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2FsbG93ZWRfY2xpZW50cxgOIAMoCRI0CgpyYXRlX2xpbWl0GA8gASgLMiAuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJhdGVMaW1pdBI2Cgtjb3N0X2xpbWl0cxgQIAEoCzIhLmNsYXVkZV9yZWxheS5hZG1pbi52MS5Db3N0TGltaXRzEi4KBXNwZW5kGBEgASgLMh8uY2xhdWRlX3JlbGF5LmFkbWluLnYxLktleVNwZW5kIuQCChNDcmVhdGVBcGlLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSGQoRY29uY3VycmVuY3lfbGltaXQYAiABKAUSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOYWxsb3dlZF9tb2RlbHMYBCADKAkSGAoQYm91bmRfYWNjb3VudF9pZBgFIAEoCRITCgtib3VuZF9ncm91cBgGIAEoCRImCh5leHBpcmVfYWZ0ZXJfZmlyc3RfdXNlX3NlY29uZHMYByABKAUSFwoPYWxsb3dlZF9jbGllbnRzGAggAygJEjQKCnJhdGVfbGltaXQYCSABKAsyIC5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuUmF0ZUxpbWl0EjYKC2Nvc3RfbGltaXRzGAogASgLMiEuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNvc3RMaW1pdHMiXQoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USLgoHYXBpX2tleRgBIAEoCzIdLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BcGlLZXkSFQoNcGxhaW50ZXh0X2tleRgCIAEoCSIUChJMaXN0QXBpS2V5c1JlcXVlc3QiRgoTTGlzdEFwaUtleXNSZXNwb25zZRIvCghhcGlfa2V5cxgBIAMoCzIdLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BcGlLZXkiIQoTUmV2b2tlQXBpS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSJGChRSZXZva2VBcGlLZXlSZXNwb25zZRIuCgdhcGlfa2V5GAEgASgLMh0uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFwaUtleSLxBAoTVXBkYXRlQXBpS2V5UmVxdWVzdBIKCgJpZBgBIAEoCRIRCgRuYW1lGAIgASgJSACIAQESFAoHZW5hYmxlZBgDIAEoCEgBiAEBEh4KEWNvbmN1cnJlbmN5X2xpbWl0GAQgASgFSAKIAQESLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQY2xlYXJfZXhwaXJlc19hdBgGIAEoCBIrCh5leHBpcmVfYWZ0ZXJfZmlyc3RfdXNlX3NlY29uZHMYByABKAVIA4gBARI4Cg5hbGxvd2VkX21vZGVscxgIIAEoCzIgLmNsYXVkZV9yZWxheS5hZG1pbi52MS5Nb2RlbExpc3QSOgoPYWxsb3dlZF9jbGllbnRzGAkgASgLMiEuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNsaWVudExpc3QSNAoKcmF0ZV9saW1pdBgKIAEoCzIgLmNsYXVkZV9yZWxheS5hZG1pbi52MS5SYXRlTGltaXQSNgoLY29zdF9saW1pdHMYCyABKAsyIS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ29zdExpbWl0cxIdChBib3VuZF9hY2NvdW50X2lkGAwgASgJSASIAQESGAoLYm91bmRfZ3JvdXAYDSABKAlIBYgBAUIHCgVfbmFtZUIKCghfZW5hYmxlZEIUChJfY29uY3VycmVuY3lfbGltaXRCIQofX2V4cGlyZV9hZnRlcl9maXJzdF91c2Vfc2Vjb25kc0ITChFfYm91bmRfYWNjb3VudF9pZEIOCgxfYm91bmRfZ3JvdXAiRgoUVXBkYXRlQXBpS2V5UmVzcG9uc2USLgoHYXBpX2tleRgBIAEoCzIdLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BcGlLZXkysAMKDUFwaUtleVNlcnZpY2USZwoMQ3JlYXRlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USZAoLTGlzdEFwaUtleXMSKS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuTGlzdEFwaUtleXNSZXF1ZXN0GiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USZwoMUmV2b2tlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USZwoMVXBkYXRlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLlVwZGF0ZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuVXBkYXRlQXBpS2V5UmVzcG9uc2ViBnByb3RvMw", [file_claude_relay_admin_v1_account_service, file_google_protobuf_timestamp]);
+  fileDesc("CitjbGF1ZGVfcmVsYXkvYWRtaW4vdjEvYXBpX2tleV9zZXJ2aWNlLnByb3RvEhVjbGF1ZGVfcmVsYXkuYWRtaW4udjEiTQoJUmF0ZUxpbWl0EhYKDndpbmRvd19zZWNvbmRzGAEgASgFEhQKDG1heF9yZXF1ZXN0cxgCIAEoBRISCgptYXhfdG9rZW5zGAMgASgDIksKCkNvc3RMaW1pdHMSEQoJZGFpbHlfdXNkGAEgASgBEhEKCXRvdGFsX3VzZBgCIAEoARIXCg93ZWVrbHlfb3B1c191c2QYAyABKAEi2AEKCEtleVNwZW5kEhEKCXRvZGF5X3VzZBgBIAEoARIRCgl0b3RhbF91c2QYAiABKAESGgoSb3B1c190aGlzX3dlZWtfdXNkGAMgASgBEhcKD3dpbmRvd19yZXF1ZXN0cxgEIAEoBRIVCg13aW5kb3dfdG9rZW5zGAUgASgDEhYKDnRvZGF5X3JlcXVlc3RzGAYgASgDEhQKDHRvZGF5X3Rva2VucxgHIAEoAxIWCg50b3RhbF9yZXF1ZXN0cxgIIAEoAxIUCgx0b3RhbF90b2tlbnMYCSABKAMiHgoKQ2xpZW50TGlzdBIQCghwYXR0ZXJucxgBIAMoCSJRCg1QbGF0Zm9ybUdyb3VwEjEKCHBsYXRmb3JtGAEgASgOMh8uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlBsYXRmb3JtEg0KBWdyb3VwGAIgASgJIkIKDFBsYXRmb3JtTGlzdBIyCglwbGF0Zm9ybXMYASADKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0iSQoRUGxhdGZvcm1Hcm91cExpc3QSNAoGZ3JvdXBzGAEgAygLMiQuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlBsYXRmb3JtR3JvdXAivgUKBkFwaUtleRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhIKCmtleV9wcmVmaXgYAyABKAkSDwoHZW5hYmxlZBgEIAEoCBIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFjb25jdXJyZW5jeV9saW1pdBgHIAEoBRIWCg5hbGxvd2VkX21vZGVscxgIIAMoCRIuCgpyZXZva2VkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChBib3VuZF9hY2NvdW50X2lkGAogASgJEhMKC2JvdW5kX2dyb3VwGAsgASgJEiYKHmV4cGlyZV9hZnRlcl9maXJzdF91c2Vfc2Vjb25kcxgMIAEoBRIxCg1maXJzdF91c2VkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9hbGxvd2VkX2NsaWVudHMYDiADKAkSNAoKcmF0ZV9saW1pdBgPIAEoCzIgLmNsYXVkZV9yZWxheS5hZG1pbi52MS5SYXRlTGltaXQSNgoLY29zdF9saW1pdHMYECABKAsyIS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ29zdExpbWl0cxIuCgVzcGVuZBgRIAEoCzIfLmNsYXVkZV9yZWxheS5hZG1pbi52MS5LZXlTcGVuZBIyCglwbGF0Zm9ybXMYEiADKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0SPQoPcGxhdGZvcm1fZ3JvdXBzGBMgAygLMiQuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlBsYXRmb3JtR3JvdXAi1wMKE0NyZWF0ZUFwaUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIZChFjb25jdXJyZW5jeV9saW1pdBgCIAEoBRIuCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5hbGxvd2VkX21vZGVscxgEIAMoCRIYChBib3VuZF9hY2NvdW50X2lkGAUgASgJEhMKC2JvdW5kX2dyb3VwGAYgASgJEiYKHmV4cGlyZV9hZnRlcl9maXJzdF91c2Vfc2Vjb25kcxgHIAEoBRIXCg9hbGxvd2VkX2NsaWVudHMYCCADKAkSNAoKcmF0ZV9saW1pdBgJIAEoCzIgLmNsYXVkZV9yZWxheS5hZG1pbi52MS5SYXRlTGltaXQSNgoLY29zdF9saW1pdHMYCiABKAsyIS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ29zdExpbWl0cxIyCglwbGF0Zm9ybXMYCyADKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0SPQoPcGxhdGZvcm1fZ3JvdXBzGAwgAygLMiQuY2xhdWRlX3JlbGF5LmFkbWluLnYxLlBsYXRmb3JtR3JvdXAiXQoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USLgoHYXBpX2tleRgBIAEoCzIdLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BcGlLZXkSFQoNcGxhaW50ZXh0X2tleRgCIAEoCSIUChJMaXN0QXBpS2V5c1JlcXVlc3QiRgoTTGlzdEFwaUtleXNSZXNwb25zZRIvCghhcGlfa2V5cxgBIAMoCzIdLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BcGlLZXkiIQoTUmV2b2tlQXBpS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSJGChRSZXZva2VBcGlLZXlSZXNwb25zZRIuCgdhcGlfa2V5GAEgASgLMh0uY2xhdWRlX3JlbGF5LmFkbWluLnYxLkFwaUtleSLsBQoTVXBkYXRlQXBpS2V5UmVxdWVzdBIKCgJpZBgBIAEoCRIRCgRuYW1lGAIgASgJSACIAQESFAoHZW5hYmxlZBgDIAEoCEgBiAEBEh4KEWNvbmN1cnJlbmN5X2xpbWl0GAQgASgFSAKIAQESLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQY2xlYXJfZXhwaXJlc19hdBgGIAEoCBIrCh5leHBpcmVfYWZ0ZXJfZmlyc3RfdXNlX3NlY29uZHMYByABKAVIA4gBARI4Cg5hbGxvd2VkX21vZGVscxgIIAEoCzIgLmNsYXVkZV9yZWxheS5hZG1pbi52MS5Nb2RlbExpc3QSOgoPYWxsb3dlZF9jbGllbnRzGAkgASgLMiEuY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNsaWVudExpc3QSNAoKcmF0ZV9saW1pdBgKIAEoCzIgLmNsYXVkZV9yZWxheS5hZG1pbi52MS5SYXRlTGltaXQSNgoLY29zdF9saW1pdHMYCyABKAsyIS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ29zdExpbWl0cxIdChBib3VuZF9hY2NvdW50X2lkGAwgASgJSASIAQESGAoLYm91bmRfZ3JvdXAYDSABKAlIBYgBARI2CglwbGF0Zm9ybXMYDiABKAsyIy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuUGxhdGZvcm1MaXN0EkEKD3BsYXRmb3JtX2dyb3VwcxgPIAEoCzIoLmNsYXVkZV9yZWxheS5hZG1pbi52MS5QbGF0Zm9ybUdyb3VwTGlzdEIHCgVfbmFtZUIKCghfZW5hYmxlZEIUChJfY29uY3VycmVuY3lfbGltaXRCIQofX2V4cGlyZV9hZnRlcl9maXJzdF91c2Vfc2Vjb25kc0ITChFfYm91bmRfYWNjb3VudF9pZEIOCgxfYm91bmRfZ3JvdXAiRgoUVXBkYXRlQXBpS2V5UmVzcG9uc2USLgoHYXBpX2tleRgBIAEoCzIdLmNsYXVkZV9yZWxheS5hZG1pbi52MS5BcGlLZXkysAMKDUFwaUtleVNlcnZpY2USZwoMQ3JlYXRlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USZAoLTGlzdEFwaUtleXMSKS5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuTGlzdEFwaUtleXNSZXF1ZXN0GiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USZwoMUmV2b2tlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USZwoMVXBkYXRlQXBpS2V5EiouY2xhdWRlX3JlbGF5LmFkbWluLnYxLlVwZGF0ZUFwaUtleVJlcXVlc3QaKy5jbGF1ZGVfcmVsYXkuYWRtaW4udjEuVXBkYXRlQXBpS2V5UmVzcG9uc2ViBnByb3RvMw", [file_claude_relay_admin_v1_account_service, file_claude_relay_lease_v1_platform, file_google_protobuf_timestamp]);
 
 /**
  * Request and token limits over a rolling window.
@@ -171,6 +173,70 @@ export const ClientListSchema: GenMessage<ClientList> = /*@__PURE__*/
   messageDesc(file_claude_relay_admin_v1_api_key_service, 3);
 
 /**
+ * The group a key is bound to on one platform.
+ *
+ * @generated from message claude_relay.admin.v1.PlatformGroup
+ */
+export type PlatformGroup = Message<"claude_relay.admin.v1.PlatformGroup"> & {
+  /**
+   * @generated from field: claude_relay.lease.v1.Platform platform = 1;
+   */
+  platform: Platform;
+
+  /**
+   * Empty: the key's binding (bound_account_id or bound_group) applies on this platform too.
+   *
+   * @generated from field: string group = 2;
+   */
+  group: string;
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.PlatformGroup.
+ * Use `create(PlatformGroupSchema)` to create a new message.
+ */
+export const PlatformGroupSchema: GenMessage<PlatformGroup> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 4);
+
+/**
+ * A list of platforms; empty means every platform.
+ *
+ * @generated from message claude_relay.admin.v1.PlatformList
+ */
+export type PlatformList = Message<"claude_relay.admin.v1.PlatformList"> & {
+  /**
+   * @generated from field: repeated claude_relay.lease.v1.Platform platforms = 1;
+   */
+  platforms: Platform[];
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.PlatformList.
+ * Use `create(PlatformListSchema)` to create a new message.
+ */
+export const PlatformListSchema: GenMessage<PlatformList> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 5);
+
+/**
+ * Per-platform groups, replacing the whole set.
+ *
+ * @generated from message claude_relay.admin.v1.PlatformGroupList
+ */
+export type PlatformGroupList = Message<"claude_relay.admin.v1.PlatformGroupList"> & {
+  /**
+   * @generated from field: repeated claude_relay.admin.v1.PlatformGroup groups = 1;
+   */
+  groups: PlatformGroup[];
+};
+
+/**
+ * Describes the message claude_relay.admin.v1.PlatformGroupList.
+ * Use `create(PlatformGroupListSchema)` to create a new message.
+ */
+export const PlatformGroupListSchema: GenMessage<PlatformGroupList> = /*@__PURE__*/
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 6);
+
+/**
  * @generated from message claude_relay.admin.v1.ApiKey
  */
 export type ApiKey = Message<"claude_relay.admin.v1.ApiKey"> & {
@@ -278,6 +344,20 @@ export type ApiKey = Message<"claude_relay.admin.v1.ApiKey"> & {
    * @generated from field: claude_relay.admin.v1.KeySpend spend = 17;
    */
   spend?: KeySpend | undefined;
+
+  /**
+   * Platforms whose accounts this key may use; empty means every platform.
+   *
+   * @generated from field: repeated claude_relay.lease.v1.Platform platforms = 18;
+   */
+  platforms: Platform[];
+
+  /**
+   * Per platform, a group that replaces bound_account_id and bound_group on that platform.
+   *
+   * @generated from field: repeated claude_relay.admin.v1.PlatformGroup platform_groups = 19;
+   */
+  platformGroups: PlatformGroup[];
 };
 
 /**
@@ -285,7 +365,7 @@ export type ApiKey = Message<"claude_relay.admin.v1.ApiKey"> & {
  * Use `create(ApiKeySchema)` to create a new message.
  */
 export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 4);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 7);
 
 /**
  * @generated from message claude_relay.admin.v1.CreateApiKeyRequest
@@ -344,6 +424,18 @@ export type CreateApiKeyRequest = Message<"claude_relay.admin.v1.CreateApiKeyReq
    * @generated from field: claude_relay.admin.v1.CostLimits cost_limits = 10;
    */
   costLimits?: CostLimits | undefined;
+
+  /**
+   * See ApiKey.
+   *
+   * @generated from field: repeated claude_relay.lease.v1.Platform platforms = 11;
+   */
+  platforms: Platform[];
+
+  /**
+   * @generated from field: repeated claude_relay.admin.v1.PlatformGroup platform_groups = 12;
+   */
+  platformGroups: PlatformGroup[];
 };
 
 /**
@@ -351,7 +443,7 @@ export type CreateApiKeyRequest = Message<"claude_relay.admin.v1.CreateApiKeyReq
  * Use `create(CreateApiKeyRequestSchema)` to create a new message.
  */
 export const CreateApiKeyRequestSchema: GenMessage<CreateApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 5);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 8);
 
 /**
  * @generated from message claude_relay.admin.v1.CreateApiKeyResponse
@@ -375,7 +467,7 @@ export type CreateApiKeyResponse = Message<"claude_relay.admin.v1.CreateApiKeyRe
  * Use `create(CreateApiKeyResponseSchema)` to create a new message.
  */
 export const CreateApiKeyResponseSchema: GenMessage<CreateApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 6);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 9);
 
 /**
  * @generated from message claude_relay.admin.v1.ListApiKeysRequest
@@ -388,7 +480,7 @@ export type ListApiKeysRequest = Message<"claude_relay.admin.v1.ListApiKeysReque
  * Use `create(ListApiKeysRequestSchema)` to create a new message.
  */
 export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 7);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 10);
 
 /**
  * @generated from message claude_relay.admin.v1.ListApiKeysResponse
@@ -405,7 +497,7 @@ export type ListApiKeysResponse = Message<"claude_relay.admin.v1.ListApiKeysResp
  * Use `create(ListApiKeysResponseSchema)` to create a new message.
  */
 export const ListApiKeysResponseSchema: GenMessage<ListApiKeysResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 8);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 11);
 
 /**
  * @generated from message claude_relay.admin.v1.RevokeApiKeyRequest
@@ -422,7 +514,7 @@ export type RevokeApiKeyRequest = Message<"claude_relay.admin.v1.RevokeApiKeyReq
  * Use `create(RevokeApiKeyRequestSchema)` to create a new message.
  */
 export const RevokeApiKeyRequestSchema: GenMessage<RevokeApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 9);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 12);
 
 /**
  * @generated from message claude_relay.admin.v1.RevokeApiKeyResponse
@@ -439,7 +531,7 @@ export type RevokeApiKeyResponse = Message<"claude_relay.admin.v1.RevokeApiKeyRe
  * Use `create(RevokeApiKeyResponseSchema)` to create a new message.
  */
 export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 10);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 13);
 
 /**
  * Changes only the fields that are set.
@@ -525,6 +617,20 @@ export type UpdateApiKeyRequest = Message<"claude_relay.admin.v1.UpdateApiKeyReq
    * @generated from field: optional string bound_group = 13;
    */
   boundGroup?: string | undefined;
+
+  /**
+   * Set: replaces the list (an empty list allows every platform).
+   *
+   * @generated from field: claude_relay.admin.v1.PlatformList platforms = 14;
+   */
+  platforms?: PlatformList | undefined;
+
+  /**
+   * Set: replaces the per-platform groups.
+   *
+   * @generated from field: claude_relay.admin.v1.PlatformGroupList platform_groups = 15;
+   */
+  platformGroups?: PlatformGroupList | undefined;
 };
 
 /**
@@ -532,7 +638,7 @@ export type UpdateApiKeyRequest = Message<"claude_relay.admin.v1.UpdateApiKeyReq
  * Use `create(UpdateApiKeyRequestSchema)` to create a new message.
  */
 export const UpdateApiKeyRequestSchema: GenMessage<UpdateApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 11);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 14);
 
 /**
  * @generated from message claude_relay.admin.v1.UpdateApiKeyResponse
@@ -549,7 +655,7 @@ export type UpdateApiKeyResponse = Message<"claude_relay.admin.v1.UpdateApiKeyRe
  * Use `create(UpdateApiKeyResponseSchema)` to create a new message.
  */
 export const UpdateApiKeyResponseSchema: GenMessage<UpdateApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_admin_v1_api_key_service, 12);
+  messageDesc(file_claude_relay_admin_v1_api_key_service, 15);
 
 /**
  * The relay's own API keys, handed to clients. Only a key's SHA-256 is stored.

@@ -4,6 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Platform } from "./platform_pb.js";
+import { file_claude_relay_lease_v1_platform } from "./platform_pb.js";
 import type { Refusal } from "./refusal_pb.js";
 import { file_claude_relay_lease_v1_refusal } from "./refusal_pb.js";
 import type { Outcome, Usage } from "./usage_pb.js";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/lease/v1/lease_service.proto.
  */
 export const file_claude_relay_lease_v1_lease_service: GenFile = /*@__PURE__*/
-  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIokBCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkifQoPQWNxdWlyZVJlc3BvbnNlEi0KBWxlYXNlGAEgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxlYXNlSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IqQBCg9VcHN0cmVhbUFjY291bnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIQCghiYXNlX3VybBgDIAEoCRI+Cg9jcmVkZW50aWFsX2tpbmQYBCABKA4yJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ3JlZGVudGlhbEtpbmQSEgoKY3JlZGVudGlhbBgFIAEoCRIRCglwcm94eV91cmwYBiABKAkicgoFTGVhc2USEAoIbGVhc2VfaWQYASABKAkSDgoGdHRsX21zGAIgASgFEjcKB2FjY291bnQYAyABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuVXBzdHJlYW1BY2NvdW50Eg4KBmtleV9pZBgEIAEoCSIgCgxSZW5ld1JlcXVlc3QSEAoIbGVhc2VfaWQYASABKAkiHwoNUmVuZXdSZXNwb25zZRIOCgZ0dGxfbXMYASABKAUiuwEKDlJlbGVhc2VSZXF1ZXN0EhAKCGxlYXNlX2lkGAEgASgJEi8KB291dGNvbWUYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZRIrCgV1c2FnZRgDIAEoCzIcLmNsYXVkZV9yZWxheS5sZWFzZS52MS5Vc2FnZRISCgpsYXRlbmN5X21zGAQgASgFEg8KB3R0ZmJfbXMYBSABKAUSFAoMc2Vzc2lvbl9oYXNoGAYgASgJIhEKD1JlbGVhc2VSZXNwb25zZSLUAQoPRXhjaGFuZ2VSZXF1ZXN0Eg8KB2NhbGxfaWQYASABKA0SOAoHYWNxdWlyZRgCIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdEgAEjQKBXJlbmV3GAMgASgLMiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdEgAEjgKB3JlbGVhc2UYBCABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3RIAEIGCgRjYWxsIo0CChBFeGNoYW5nZVJlc3BvbnNlEg8KB2NhbGxfaWQYASABKA0SOQoHYWNxdWlyZRgCIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2VIABI1CgVyZW5ldxgDIAEoCzIkLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1Jlc3BvbnNlSAASOQoHcmVsZWFzZRgEIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2VIABIxCgVlcnJvchgFIAEoCzIgLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DYWxsRXJyb3JIAEIICgZyZXN1bHQiKgoJQ2FsbEVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCSpvCg5DcmVkZW50aWFsS2luZBIfChtDUkVERU5USUFMX0tJTkRfVU5TUEVDSUZJRUQQABIbChdDUkVERU5USUFMX0tJTkRfQVBJX0tFWRABEh8KG0NSRURFTlRJQUxfS0lORF9PQVVUSF9UT0tFThACMvcCCgxMZWFzZVNlcnZpY2USWAoHQWNxdWlyZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2USUgoFUmVuZXcSIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXF1ZXN0GiQuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVzcG9uc2USWAoHUmVsZWFzZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2USXwoIRXhjaGFuZ2USJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXF1ZXN0GicuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVzcG9uc2UoATABYgZwcm90bzM", [file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
+  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIrwBCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0ifQoPQWNxdWlyZVJlc3BvbnNlEi0KBWxlYXNlGAEgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxlYXNlSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IicKEUNvZGVBc3Npc3RBY2NvdW50EhIKCnByb2plY3RfaWQYASABKAkiqgIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIAEIJCgdkZXRhaWxzInIKBUxlYXNlEhAKCGxlYXNlX2lkGAEgASgJEg4KBnR0bF9tcxgCIAEoBRI3CgdhY2NvdW50GAMgASgLMiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudBIOCgZrZXlfaWQYBCABKAkiIAoMUmVuZXdSZXF1ZXN0EhAKCGxlYXNlX2lkGAEgASgJIh8KDVJlbmV3UmVzcG9uc2USDgoGdHRsX21zGAEgASgFIrsBCg5SZWxlYXNlUmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCRIvCgdvdXRjb21lGAIgASgLMh4uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLk91dGNvbWUSKwoFdXNhZ2UYAyABKAsyHC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuVXNhZ2USEgoKbGF0ZW5jeV9tcxgEIAEoBRIPCgd0dGZiX21zGAUgASgFEhQKDHNlc3Npb25faGFzaBgGIAEoCSIRCg9SZWxlYXNlUmVzcG9uc2Ui1AEKD0V4Y2hhbmdlUmVxdWVzdBIPCgdjYWxsX2lkGAEgASgNEjgKB2FjcXVpcmUYAiABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlcXVlc3RIABI0CgVyZW5ldxgDIAEoCzIjLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1JlcXVlc3RIABI4CgdyZWxlYXNlGAQgASgLMiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXF1ZXN0SABCBgoEY2FsbCKNAgoQRXhjaGFuZ2VSZXNwb25zZRIPCgdjYWxsX2lkGAEgASgNEjkKB2FjcXVpcmUYAiABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlc3BvbnNlSAASNQoFcmVuZXcYAyABKAsyJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXNwb25zZUgAEjkKB3JlbGVhc2UYBCABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlc3BvbnNlSAASMQoFZXJyb3IYBSABKAsyIC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2FsbEVycm9ySABCCAoGcmVzdWx0IioKCUNhbGxFcnJvchIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAkqkwEKDkNyZWRlbnRpYWxLaW5kEh8KG0NSRURFTlRJQUxfS0lORF9VTlNQRUNJRklFRBAAEhsKF0NSRURFTlRJQUxfS0lORF9BUElfS0VZEAESHwobQ1JFREVOVElBTF9LSU5EX09BVVRIX1RPS0VOEAISIgoeQ1JFREVOVElBTF9LSU5EX0dPT0dMRV9BUElfS0VZEAMq3AEKE1Vwc3RyZWFtQWNjb3VudFR5cGUSJQohVVBTVFJFQU1fQUNDT1VOVF9UWVBFX1VOU1BFQ0lGSUVEEAASKAokVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0NMQVVERV9DT05TT0xFEAESJgoiVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0NMQVVERV9PQVVUSBACEiQKIFVQU1RSRUFNX0FDQ09VTlRfVFlQRV9HRU1JTklfQVBJEAMSJgoiVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0dFTUlOSV9PQVVUSBAEMvcCCgxMZWFzZVNlcnZpY2USWAoHQWNxdWlyZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2USUgoFUmVuZXcSIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXF1ZXN0GiQuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVzcG9uc2USWAoHUmVsZWFzZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2USXwoIRXhjaGFuZ2USJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXF1ZXN0GicuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVzcG9uc2UoATABYgZwcm90bzM", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
 
 /**
  * @generated from message claude_relay.lease.v1.AcquireRequest
@@ -61,6 +63,13 @@ export type AcquireRequest = Message<"claude_relay.lease.v1.AcquireRequest"> & {
    * @generated from field: string request_id = 6;
    */
   requestId: string;
+
+  /**
+   * The platform whose accounts can serve the request; unspecified reads as Claude.
+   *
+   * @generated from field: claude_relay.lease.v1.Platform platform = 7;
+   */
+  platform: Platform;
 };
 
 /**
@@ -98,6 +107,27 @@ export type AcquireResponse = Message<"claude_relay.lease.v1.AcquireResponse"> &
  */
 export const AcquireResponseSchema: GenMessage<AcquireResponse> = /*@__PURE__*/
   messageDesc(file_claude_relay_lease_v1_lease_service, 1);
+
+/**
+ * The per-account fields of a Gemini OAuth account.
+ *
+ * @generated from message claude_relay.lease.v1.CodeAssistAccount
+ */
+export type CodeAssistAccount = Message<"claude_relay.lease.v1.CodeAssistAccount"> & {
+  /**
+   * The Code Assist project every request names.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.CodeAssistAccount.
+ * Use `create(CodeAssistAccountSchema)` to create a new message.
+ */
+export const CodeAssistAccountSchema: GenMessage<CodeAssistAccount> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 2);
 
 /**
  * The upstream account a lease is held on, with what the relay needs to call it.
@@ -138,6 +168,26 @@ export type UpstreamAccount = Message<"claude_relay.lease.v1.UpstreamAccount"> &
    * @generated from field: string proxy_url = 6;
    */
   proxyUrl: string;
+
+  /**
+   * Unspecified from control planes older than this field: read the type from credential_kind (Claude).
+   *
+   * @generated from field: claude_relay.lease.v1.UpstreamAccountType type = 7;
+   */
+  type: UpstreamAccountType;
+
+  /**
+   * Fields only some account types have.
+   *
+   * @generated from oneof claude_relay.lease.v1.UpstreamAccount.details
+   */
+  details: {
+    /**
+     * @generated from field: claude_relay.lease.v1.CodeAssistAccount code_assist = 8;
+     */
+    value: CodeAssistAccount;
+    case: "codeAssist";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
@@ -145,7 +195,7 @@ export type UpstreamAccount = Message<"claude_relay.lease.v1.UpstreamAccount"> &
  * Use `create(UpstreamAccountSchema)` to create a new message.
  */
 export const UpstreamAccountSchema: GenMessage<UpstreamAccount> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 2);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 3);
 
 /**
  * @generated from message claude_relay.lease.v1.Lease
@@ -183,7 +233,7 @@ export type Lease = Message<"claude_relay.lease.v1.Lease"> & {
  * Use `create(LeaseSchema)` to create a new message.
  */
 export const LeaseSchema: GenMessage<Lease> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 3);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 4);
 
 /**
  * @generated from message claude_relay.lease.v1.RenewRequest
@@ -200,7 +250,7 @@ export type RenewRequest = Message<"claude_relay.lease.v1.RenewRequest"> & {
  * Use `create(RenewRequestSchema)` to create a new message.
  */
 export const RenewRequestSchema: GenMessage<RenewRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 4);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 5);
 
 /**
  * @generated from message claude_relay.lease.v1.RenewResponse
@@ -217,7 +267,7 @@ export type RenewResponse = Message<"claude_relay.lease.v1.RenewResponse"> & {
  * Use `create(RenewResponseSchema)` to create a new message.
  */
 export const RenewResponseSchema: GenMessage<RenewResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 5);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 6);
 
 /**
  * @generated from message claude_relay.lease.v1.ReleaseRequest
@@ -266,7 +316,7 @@ export type ReleaseRequest = Message<"claude_relay.lease.v1.ReleaseRequest"> & {
  * Use `create(ReleaseRequestSchema)` to create a new message.
  */
 export const ReleaseRequestSchema: GenMessage<ReleaseRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 6);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 7);
 
 /**
  * @generated from message claude_relay.lease.v1.ReleaseResponse
@@ -279,7 +329,7 @@ export type ReleaseResponse = Message<"claude_relay.lease.v1.ReleaseResponse"> &
  * Use `create(ReleaseResponseSchema)` to create a new message.
  */
 export const ReleaseResponseSchema: GenMessage<ReleaseResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 7);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 8);
 
 /**
  * @generated from message claude_relay.lease.v1.ExchangeRequest
@@ -321,7 +371,7 @@ export type ExchangeRequest = Message<"claude_relay.lease.v1.ExchangeRequest"> &
  * Use `create(ExchangeRequestSchema)` to create a new message.
  */
 export const ExchangeRequestSchema: GenMessage<ExchangeRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 8);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 9);
 
 /**
  * @generated from message claude_relay.lease.v1.ExchangeResponse
@@ -369,7 +419,7 @@ export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse">
  * Use `create(ExchangeResponseSchema)` to create a new message.
  */
 export const ExchangeResponseSchema: GenMessage<ExchangeResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 9);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 10);
 
 /**
  * A failed call on the Exchange stream: what the unary method would have
@@ -396,7 +446,7 @@ export type CallError = Message<"claude_relay.lease.v1.CallError"> & {
  * Use `create(CallErrorSchema)` to create a new message.
  */
 export const CallErrorSchema: GenMessage<CallError> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 10);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 11);
 
 /**
  * How the relay must present the account's credential upstream.
@@ -417,11 +467,19 @@ export enum CredentialKind {
   API_KEY = 1,
 
   /**
-   * Authorization: Bearer <credential> plus the OAuth beta (subscription accounts).
+   * Authorization: Bearer <credential>; on Claude accounts plus the OAuth beta
+   * (subscription accounts), on Gemini accounts an OAuth access token for Code Assist.
    *
    * @generated from enum value: CREDENTIAL_KIND_OAUTH_TOKEN = 2;
    */
   OAUTH_TOKEN = 2,
+
+  /**
+   * x-goog-api-key: <credential> (Gemini API keys from AI Studio).
+   *
+   * @generated from enum value: CREDENTIAL_KIND_GOOGLE_API_KEY = 3;
+   */
+  GOOGLE_API_KEY = 3,
 }
 
 /**
@@ -429,6 +487,49 @@ export enum CredentialKind {
  */
 export const CredentialKindSchema: GenEnum<CredentialKind> = /*@__PURE__*/
   enumDesc(file_claude_relay_lease_v1_lease_service, 0);
+
+/**
+ * What kind of account a lease is on: it says which protocol the account's
+ * base URL speaks (Messages, generateContent, the Code Assist envelope).
+ *
+ * @generated from enum claude_relay.lease.v1.UpstreamAccountType
+ */
+export enum UpstreamAccountType {
+  /**
+   * @generated from enum value: UPSTREAM_ACCOUNT_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: UPSTREAM_ACCOUNT_TYPE_CLAUDE_CONSOLE = 1;
+   */
+  CLAUDE_CONSOLE = 1,
+
+  /**
+   * @generated from enum value: UPSTREAM_ACCOUNT_TYPE_CLAUDE_OAUTH = 2;
+   */
+  CLAUDE_OAUTH = 2,
+
+  /**
+   * base_url serves the Gemini API (/v1beta/models/...).
+   *
+   * @generated from enum value: UPSTREAM_ACCOUNT_TYPE_GEMINI_API = 3;
+   */
+  GEMINI_API = 3,
+
+  /**
+   * base_url serves the Code Assist API (/v1internal:...); see CodeAssistAccount.
+   *
+   * @generated from enum value: UPSTREAM_ACCOUNT_TYPE_GEMINI_OAUTH = 4;
+   */
+  GEMINI_OAUTH = 4,
+}
+
+/**
+ * Describes the enum claude_relay.lease.v1.UpstreamAccountType.
+ */
+export const UpstreamAccountTypeSchema: GenEnum<UpstreamAccountType> = /*@__PURE__*/
+  enumDesc(file_claude_relay_lease_v1_lease_service, 1);
 
 /**
  * The relay's only dependency on the control plane: one Acquire before the

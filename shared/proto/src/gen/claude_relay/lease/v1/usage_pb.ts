@@ -10,10 +10,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/lease/v1/usage.proto.
  */
 export const file_claude_relay_lease_v1_usage: GenFile = /*@__PURE__*/
-  fileDesc("CiFjbGF1ZGVfcmVsYXkvbGVhc2UvdjEvdXNhZ2UucHJvdG8SFWNsYXVkZV9yZWxheS5sZWFzZS52MSKxAQoFVXNhZ2USDQoFbW9kZWwYASABKAkSFAoMaW5wdXRfdG9rZW5zGAIgASgFEhUKDW91dHB1dF90b2tlbnMYAyABKAUSIwobY2FjaGVfY3JlYXRpb25faW5wdXRfdG9rZW5zGAQgASgFEh8KF2NhY2hlX3JlYWRfaW5wdXRfdG9rZW5zGAUgASgFEiYKHmNhY2hlX2NyZWF0aW9uXzFoX2lucHV0X3Rva2VucxgGIAEoBSLJAQoHT3V0Y29tZRIwCgRraW5kGAEgASgOMiIuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLk91dGNvbWVLaW5kEg4KBnN0YXR1cxgCIAEoBRI8CgdoZWFkZXJzGAMgAygLMisuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLk91dGNvbWUuSGVhZGVyc0VudHJ5Eg4KBmRldGFpbBgEIAEoCRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASrRAQoLT3V0Y29tZUtpbmQSHAoYT1VUQ09NRV9LSU5EX1VOU1BFQ0lGSUVEEAASGAoUT1VUQ09NRV9LSU5EX1NVQ0NFU1MQARIfChtPVVRDT01FX0tJTkRfVVBTVFJFQU1fRVJST1IQAhIjCh9PVVRDT01FX0tJTkRfQ09OTkVDVElPTl9GQUlMVVJFEAMSHwobT1VUQ09NRV9LSU5EX0NMSUVOVF9BQk9SVEVEEAQSIwofT1VUQ09NRV9LSU5EX1NUUkVBTV9JTlRFUlJVUFRFRBAFYgZwcm90bzM");
+  fileDesc("CiFjbGF1ZGVfcmVsYXkvbGVhc2UvdjEvdXNhZ2UucHJvdG8SFWNsYXVkZV9yZWxheS5sZWFzZS52MSLLAQoFVXNhZ2USDQoFbW9kZWwYASABKAkSFAoMaW5wdXRfdG9rZW5zGAIgASgFEhUKDW91dHB1dF90b2tlbnMYAyABKAUSIwobY2FjaGVfY3JlYXRpb25faW5wdXRfdG9rZW5zGAQgASgFEh8KF2NhY2hlX3JlYWRfaW5wdXRfdG9rZW5zGAUgASgFEiYKHmNhY2hlX2NyZWF0aW9uXzFoX2lucHV0X3Rva2VucxgGIAEoBRIYChByZWFzb25pbmdfdG9rZW5zGAcgASgFIv8BCgdPdXRjb21lEjAKBGtpbmQYASABKA4yIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZUtpbmQSDgoGc3RhdHVzGAIgASgFEjwKB2hlYWRlcnMYAyADKAsyKy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZS5IZWFkZXJzRW50cnkSDgoGZGV0YWlsGAQgASgJEjQKBnNpZ25hbBgFIAEoDjIkLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY2NvdW50U2lnbmFsGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBKtEBCgtPdXRjb21lS2luZBIcChhPVVRDT01FX0tJTkRfVU5TUEVDSUZJRUQQABIYChRPVVRDT01FX0tJTkRfU1VDQ0VTUxABEh8KG09VVENPTUVfS0lORF9VUFNUUkVBTV9FUlJPUhACEiMKH09VVENPTUVfS0lORF9DT05ORUNUSU9OX0ZBSUxVUkUQAxIfChtPVVRDT01FX0tJTkRfQ0xJRU5UX0FCT1JURUQQBBIjCh9PVVRDT01FX0tJTkRfU1RSRUFNX0lOVEVSUlVQVEVEEAUqygEKDUFjY291bnRTaWduYWwSHgoaQUNDT1VOVF9TSUdOQUxfVU5TUEVDSUZJRUQQABIXChNBQ0NPVU5UX1NJR05BTF9OT05FEAESHwobQUNDT1VOVF9TSUdOQUxfUkFURV9MSU1JVEVEEAISHQoZQUNDT1VOVF9TSUdOQUxfT1ZFUkxPQURFRBADEh8KG0FDQ09VTlRfU0lHTkFMX1VOQVVUSE9SSVpFRBAEEh8KG0FDQ09VTlRfU0lHTkFMX1NFUlZFUl9FUlJPUhAFYgZwcm90bzM");
 
 /**
- * Tokens the upstream reported for one request (message_start + message_delta).
+ * Tokens the upstream reported for one request (message_start + message_delta
+ * on Claude, the last usageMetadata on Gemini). input_tokens never includes
+ * cache reads, and output_tokens includes every token billed as output.
  *
  * @generated from message claude_relay.lease.v1.Usage
  */
@@ -53,6 +55,14 @@ export type Usage = Message<"claude_relay.lease.v1.Usage"> & {
    * @generated from field: int32 cache_creation_1h_input_tokens = 6;
    */
   cacheCreation1hInputTokens: number;
+
+  /**
+   * Of output_tokens, those spent thinking (Gemini thoughtsTokenCount); 0 when
+   * unknown. Priced as output like the rest.
+   *
+   * @generated from field: int32 reasoning_tokens = 7;
+   */
+  reasoningTokens: number;
 };
 
 /**
@@ -92,6 +102,13 @@ export type Outcome = Message<"claude_relay.lease.v1.Outcome"> & {
    * @generated from field: string detail = 4;
    */
   detail: string;
+
+  /**
+   * Set by providers whose answers are not read from the status alone.
+   *
+   * @generated from field: claude_relay.lease.v1.AccountSignal signal = 5;
+   */
+  signal: AccountSignal;
 };
 
 /**
@@ -153,4 +170,57 @@ export enum OutcomeKind {
  */
 export const OutcomeKindSchema: GenEnum<OutcomeKind> = /*@__PURE__*/
   enumDesc(file_claude_relay_lease_v1_usage, 0);
+
+/**
+ * What an upstream answer says about the account, as the provider that served
+ * it reads its own answers (a Gemini 429's RetryInfo, a 400 API_KEY_INVALID).
+ *
+ * @generated from enum claude_relay.lease.v1.AccountSignal
+ */
+export enum AccountSignal {
+  /**
+   * Read from the status as Claude's answers are: 429 rate-limited, 529
+   * overloaded, 401/403 unauthorized, other 5xx a server error.
+   *
+   * @generated from enum value: ACCOUNT_SIGNAL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The answer says nothing about the account (a bad request, say).
+   *
+   * @generated from enum value: ACCOUNT_SIGNAL_NONE = 1;
+   */
+  NONE = 1,
+
+  /**
+   * Until retry-after in headers, else for a default time.
+   *
+   * @generated from enum value: ACCOUNT_SIGNAL_RATE_LIMITED = 2;
+   */
+  RATE_LIMITED = 2,
+
+  /**
+   * @generated from enum value: ACCOUNT_SIGNAL_OVERLOADED = 3;
+   */
+  OVERLOADED = 3,
+
+  /**
+   * @generated from enum value: ACCOUNT_SIGNAL_UNAUTHORIZED = 4;
+   */
+  UNAUTHORIZED = 4,
+
+  /**
+   * Counts toward the circuit breaker.
+   *
+   * @generated from enum value: ACCOUNT_SIGNAL_SERVER_ERROR = 5;
+   */
+  SERVER_ERROR = 5,
+}
+
+/**
+ * Describes the enum claude_relay.lease.v1.AccountSignal.
+ */
+export const AccountSignalSchema: GenEnum<AccountSignal> = /*@__PURE__*/
+  enumDesc(file_claude_relay_lease_v1_usage, 1);
 
