@@ -12,8 +12,9 @@ import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createRedisScripts } from "../redis/scripts.js";
 import type { CredentialCipher } from "./credential-cipher.js";
 
-/** How an account reaches the upstream. */
-export type AccountType = "claude-console" | "claude-oauth";
+import { ACCOUNT_TYPES, type AccountType, isAccountType } from "../providers/account-types.js";
+
+export type { AccountType } from "../providers/account-types.js";
 
 /** The secret an account authenticates with upstream. */
 export type AccountCredential =
@@ -100,8 +101,6 @@ export const DEFAULT_PRIORITY = 50;
 /** The record field the lease store stamps on every grant. */
 export const ACCOUNT_LAST_USED_FIELD = "lastUsedAtMs";
 
-const ACCOUNT_TYPES: readonly AccountType[] = ["claude-console", "claude-oauth"];
-
 /** An account store over one Redis client. */
 export function createAccountStore(options: AccountStoreOptions): AccountStore {
   const { redis, cipher } = options;
@@ -117,7 +116,7 @@ export function createAccountStore(options: AccountStoreOptions): AccountStore {
 
   return {
     async create(input) {
-      if (!ACCOUNT_TYPES.includes(input.type)) throw new AccountInputError(`unknown account type "${String(input.type)}"`);
+      if (!isAccountType(input.type)) throw new AccountInputError(`unknown account type "${String(input.type)}"`);
       const id = randomUUID();
       const fields: Record<string, string> = {
         type: input.type,
@@ -219,7 +218,7 @@ function checkGroup(group: string): string {
 }
 
 function checkCredential(credential: AccountCredential, type: AccountType): AccountCredential {
-  const expected = type === "claude-console" ? "api-key" : "oauth";
+  const expected = ACCOUNT_TYPES[type].credential;
   if (credential.kind !== expected) throw new AccountInputError(`a ${type} account needs an ${expected} credential`);
   if (credential.kind === "api-key" && !credential.apiKey) throw new AccountInputError("the API key is empty");
   if (credential.kind === "oauth" && !credential.accessToken) throw new AccountInputError("the OAuth access token is empty");

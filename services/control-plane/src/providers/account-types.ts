@@ -1,0 +1,43 @@
+/**
+ * The account types the control plane serves, each on one platform, and what
+ * every part of the control plane needs to know of a type without knowing the
+ * provider: its platform, the kind of credential it holds and its default base
+ * URL. Provider-specific behaviour (OAuth endpoints, project discovery, prices)
+ * lives in `providers/<platform>/`.
+ */
+
+/** A family of upstream accounts; the wire name used in Redis, metrics and the admin API's usage ids. */
+export type PlatformName = "claude" | "gemini";
+
+/** How an account reaches the upstream. */
+export type AccountType = "claude-console" | "claude-oauth" | "gemini-api" | "gemini-oauth";
+
+/** What the rest of the control plane knows of an account type. */
+export interface AccountTypeInfo {
+  platform: PlatformName;
+  /** The credential an account of this type stores. */
+  credential: "api-key" | "oauth";
+  /** Where its requests go unless the account names another base URL. */
+  defaultBaseUrl: string;
+}
+
+/** Every account type, in the order the admin UI lists them. */
+export const ACCOUNT_TYPES: Readonly<Record<AccountType, AccountTypeInfo>> = Object.freeze({
+  "claude-console": { platform: "claude", credential: "api-key", defaultBaseUrl: "https://api.anthropic.com" },
+  "claude-oauth": { platform: "claude", credential: "oauth", defaultBaseUrl: "https://api.anthropic.com" },
+  "gemini-api": { platform: "gemini", credential: "api-key", defaultBaseUrl: "https://generativelanguage.googleapis.com" },
+  "gemini-oauth": { platform: "gemini", credential: "oauth", defaultBaseUrl: "https://cloudcode-pa.googleapis.com" },
+});
+
+/** Every platform, in a stable order. */
+export const PLATFORMS: readonly PlatformName[] = ["claude", "gemini"];
+
+/** True for a known account type. */
+export function isAccountType(value: string): value is AccountType {
+  return Object.hasOwn(ACCOUNT_TYPES, value);
+}
+
+/** The platform an account type serves. */
+export function platformOf(type: AccountType): PlatformName {
+  return ACCOUNT_TYPES[type].platform;
+}
