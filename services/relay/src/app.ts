@@ -8,6 +8,7 @@ import type { RelayConfig } from "./config.js";
 import { createLeaseClient, type LeaseClient } from "./control-plane/lease-client.js";
 import { createRelayServer } from "./http/server.js";
 import { createApiHandler } from "./proxy/handle-api.js";
+import { createProviders } from "./providers/registry.js";
 import { createRelayMetrics } from "./relay-metrics.js";
 import { createUpstreamPools } from "./upstream/pools.js";
 
@@ -76,7 +77,10 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     clientPingIntervalMs: config.RELAY_CLIENT_PING_INTERVAL_MS,
   });
 
-  // server — consumes: api, readiness, metrics; provides: the client-facing HTTP endpoint.
+  // providers — consumes: nothing; provides: the front doors and their routes.
+  const providers = createProviders();
+
+  // server — consumes: api, providers, readiness, metrics; provides: the client-facing HTTP endpoint.
   let closing = false;
   const server = createRelayServer({
     host: config.RELAY_HOST,
@@ -85,6 +89,7 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     requestTimeoutMs: config.RELAY_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: config.RELAY_KEEP_ALIVE_TIMEOUT_MS,
     api,
+    providers,
     isReady: () => !closing && leases.isReady(),
     metricsHandler: createMetricsHandler(registry),
     metrics,

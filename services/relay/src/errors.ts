@@ -1,15 +1,14 @@
 /**
- * The one map from a relay failure to what the client sees: the Anthropic error
- * shape, the status the Anthropic API would use, `request-id` and, where it
- * applies, `retry-after`. Nothing else in the relay writes an error body; upstream
- * errors pass through untouched and never come here.
- *
- * Messages come from this file or from a control-plane refusal (whose message the
- * contract declares safe to show); causes and secrets stay in the logs.
+ * The failures the relay answers itself, instead of an upstream answer, named
+ * once for every front door. Each provider maps them to its own error shape
+ * (providers/<name>/*-errors.ts); this module writes what that map gives.
+ * Messages shown to clients come from those maps or from a control-plane
+ * refusal (whose message the contract declares safe to show); causes and
+ * secrets stay in the logs.
  */
 import type { ServerResponse } from "node:http";
-import { type AnthropicErrorType, errorBody } from "@claude-relay/anthropic";
-import { RefusalReason } from "@claude-relay/proto/lease";
+import type { RefusalReason } from "@claude-relay/proto/lease";
+import type { ErrorResponse } from "./providers/provider.js";
 
 /** Everything the relay itself can answer a request with instead of the upstream's answer. */
 export type RelayFailure =
@@ -26,110 +25,16 @@ export type RelayFailure =
   | { kind: "bad-http" }
   | { kind: "internal" };
 
-/** A relay-generated answer, ready to write. */
-export interface AnthropicErrorResponse {
-  status: number;
-  body: string;
-  headers: Record<string, string>;
-}
-
-/** Maps a failure to the client-facing status, Anthropic error body and headers. */
-export function toAnthropicError(failure: RelayFailure, requestId: string): AnthropicErrorResponse {
-  switch (failure.kind) {
-    case "refusal":
-      return fromRefusal(failure, requestId);
-    case "missing-key":
-      return make(401, "authentication_error", "x-api-key header is required", requestId);
-    case "control-plane-unavailable":
-      return make(503, "overloaded_error", "The service is temporarily unavailable. Please try again.", requestId);
-    case "upstream-unreachable":
-      return make(502, "api_error", "The upstream API could not be reached. Please try again.", requestId);
-    case "shutting-down":
-      return make(503, "overloaded_error", "The relay is restarting. Please try again.", requestId);
-    case "body-too-large":
-      return make(413, "request_too_large", `Request exceeds the maximum allowed size of ${failure.limitBytes} bytes.`, requestId);
-    case "invalid-request":
-      return make(400, "invalid_request_error", failure.message, requestId);
-    case "not-found":
-      return make(404, "not_found_error", `Not found: ${failure.method} ${safePath(failure.path)}`, requestId);
-    case "headers-too-large":
-      return make(431, "invalid_request_error", "Request headers are too large.", requestId);
-    case "client-timeout":
-      return make(408, "invalid_request_error", "The request was not received in time.", requestId);
-    case "bad-http":
-      return make(400, "invalid_request_error", "Malformed HTTP request.", requestId);
-    case "internal":
-      return make(500, "api_error", "Internal server error.", requestId);
-    default:
-      return assertNever(failure);
-  }
-}
-
-/** Answers `res` with the failure's error, unless an answer already began; returns the status. */
-export function writeAnthropicError(res: ServerResponse, failure: RelayFailure, requestId: string): number {
-  const answer = toAnthropicError(failure, requestId);
+/** Answers `res` with `answer`, unless an answer already began; returns the status. */
+export function writeErrorResponse(res: ServerResponse, answer: ErrorResponse): number {
   if (res.headersSent || res.destroyed) return answer.status;
   res.writeHead(answer.status, answer.headers);
   res.end(answer.body);
   return answer.status;
 }
 
-function fromRefusal(
-  failure: Extract<RelayFailure, { kind: "refusal" }>,
-  requestId: string,
-): AnthropicErrorResponse {
-  const reason = failure.reason;
-  switch (reason) {
-    case RefusalReason.KEY_INVALID:
-      return make(401, "authentication_error", failure.message || "invalid x-api-key", requestId);
-    case RefusalReason.NOT_ALLOWED:
-      return make(403, "permission_error", failure.message || "This key may not use this model or client.", requestId);
-    case RefusalReason.KEY_LIMIT:
-      return withRetryAfter(
-        make(429, "rate_limit_error", failure.message || "This key is over one of its limits.", requestId),
-        // A client that retries at once would only be refused again.
-        Math.max(failure.retryAfterMs, 1000),
-      );
-    case RefusalReason.NO_ACCOUNT:
-      return withRetryAfter(
-        make(529, "overloaded_error", failure.message || "No upstream account is available right now.", requestId),
-        failure.retryAfterMs,
-      );
-    case RefusalReason.UNSPECIFIED:
-      return make(500, "api_error", "Internal server error.", requestId);
-    default:
-      // An enum value newer than this build; the generated enum is open at runtime.
-      assertNeverReason(reason);
-      return make(500, "api_error", "Internal server error.", requestId);
-  }
-}
-
-function make(status: number, type: AnthropicErrorType, message: string, requestId: string): AnthropicErrorResponse {
-  const body = errorBody(type, message, requestId);
-  return {
-    status,
-    body,
-    headers: {
-      "content-type": "application/json",
-      "content-length": String(Buffer.byteLength(body)),
-      "request-id": requestId,
-    },
-  };
-}
-
-function withRetryAfter(response: AnthropicErrorResponse, retryAfterMs: number): AnthropicErrorResponse {
-  if (retryAfterMs > 0) response.headers["retry-after"] = String(Math.ceil(retryAfterMs / 1000));
-  return response;
-}
-
-/** Echoes at most a short, printable path, so a hostile URL cannot bloat or garble the body. */
-function safePath(path: string): string {
+/** Echoes at most a short, printable path, so a hostile URL cannot bloat or garble an error body. */
+export function safePath(path: string): string {
   const printable = path.replace(/[^\x21-\x7e]/g, "?");
   return printable.length > 200 ? `${printable.slice(0, 200)}…` : printable;
 }
-
-function assertNever(value: never): never {
-  throw Object.assign(new Error(`unhandled relay failure: ${JSON.stringify(value)}`), { code: "ERR_RELAY_UNHANDLED_FAILURE" });
-}
-
-function assertNeverReason(_reason: never): void {}

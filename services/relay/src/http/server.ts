@@ -1,15 +1,13 @@
 /**
- * The client-facing HTTP/1.1 server: a small route table, explicit timeouts, and
- * an answer in the Anthropic error shape for everything that is not a success —
- * unknown routes, and the requests Node's parser rejects before any handler runs
- * (oversized headers 431, too slow 408, malformed 400).
+ * The client-facing HTTP/1.1 server: the providers' routes (providers/registry.ts),
+ * the probes, explicit timeouts, and an answer in a front door's error shape for
+ * everything that is not a success — unknown routes (in the shape of the front
+ * door whose path it is), and the requests Node's parser rejects before any
+ * handler runs (oversized headers 431, too slow 408, malformed 400; in the first
+ * provider's shape, since nothing of the request can be read).
  *
- * The API routes (`POST /v1/messages`, `POST /v1/messages/count_tokens`,
- * `GET /v1/models[/{id}]`) are also served under `/api/v1/…` and `/claude/v1/…`,
- * the base paths older relays used, so their clients need no change; upstream
- * they are always `/v1/…`. Probes answer without a key and without touching the
- * control plane: `HEAD /` and `HEAD /api/hello` are what Claude Code sends to see
- * the API is there.
+ * Probes answer without a key and without touching the control plane: `HEAD /`
+ * and `HEAD /api/hello` are what Claude Code sends to see the API is there.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
@@ -17,10 +15,11 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "@claude-relay/logging";
-import { type RelayFailure, toAnthropicError, writeAnthropicError } from "../errors.js";
+import { type RelayFailure, writeErrorResponse } from "../errors.js";
 import type { ApiHandler } from "../proxy/handle-api.js";
+import type { RelayProvider } from "../providers/provider.js";
+import { matchRoute, ownerOf } from "../providers/registry.js";
 import type { RelayMetrics, RouteLabel } from "../relay-metrics.js";
-import type { ApiEndpoint } from "./read-request.js";
 
 /** Options of createRelayServer. */
 export interface RelayServerOptions {
@@ -30,6 +29,8 @@ export interface RelayServerOptions {
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   api: ApiHandler;
+  /** The front doors, in the order of providers/registry.ts; the first answers what no other can. */
+  providers: readonly RelayProvider[];
   /** True once the relay can serve traffic (control plane connected, not shutting down). */
   isReady(): boolean;
   /** Serves GET /metrics. */
@@ -65,25 +66,10 @@ export function createRequestIds(): () => string {
   };
 }
 
-/** The API route of a request, or undefined; `path` has no query string. */
-export function apiEndpointOf(method: string, path: string): ApiEndpoint | undefined {
-  let rest: string;
-  if (path.startsWith("/v1/")) rest = path.slice(3);
-  else if (path.startsWith("/api/v1/")) rest = path.slice(7);
-  else if (path.startsWith("/claude/v1/")) rest = path.slice(10);
-  else return undefined;
-  if (method === "POST") {
-    if (rest === "/messages") return "messages";
-    if (rest === "/messages/count_tokens") return "count_tokens";
-    return undefined;
-  }
-  if (method === "GET" && (rest === "/models" || (rest.startsWith("/models/") && rest.length > 8 && rest.indexOf("/", 8) < 0))) return "models";
-  return undefined;
-}
-
 /** Creates the server; nothing listens until listen(). */
 export function createRelayServer(options: RelayServerOptions): RelayServer {
-  const { api, metrics, log } = options;
+  const { api, metrics, log, providers } = options;
+  const first = providers[0] as RelayProvider;
   const newRequestId = createRequestIds();
   const server = createServer(
     {
@@ -105,11 +91,9 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
     const probe = method === "GET" || method === "HEAD";
     const requestId = newRequestId();
 
-    const endpoint = apiEndpointOf(method, path);
-    if (endpoint !== undefined) {
-      // Upstream the path is always /v1/…, whichever base the client used.
-      const upstreamPath = path.startsWith("/v1/") ? url : url.slice(url.indexOf("/v1/"));
-      api.handle(req, res, requestId, endpoint, upstreamPath).catch((error: unknown) => log.error({ err: error, requestId }, "request failed"));
+    const matched = matchRoute(providers, method, path);
+    if (matched !== undefined) {
+      api.handle(req, res, requestId, matched).catch((error: unknown) => log.error({ err: error, requestId }, "request failed"));
       return;
     }
     if (probe && (path === "/" || path === "/api/hello")) return simple(res, path === "/" ? "root" : "hello", 200, "ok\n");
@@ -126,7 +110,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
         .catch(() => {});
       return;
     }
-    const status = writeAnthropicError(res, { kind: "not-found", method, path }, requestId);
+    const status = writeErrorResponse(res, ownerOf(providers, path).errorResponse({ kind: "not-found", method, path }, requestId));
     metrics.countRequest("not_found", status);
   }
 
@@ -152,7 +136,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
         : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? { kind: "client-timeout" }
           : { kind: "bad-http" };
-    const answer = toAnthropicError(failure, newRequestId());
+    const answer = first.errorResponse(failure, newRequestId());
     const head = Object.entries(answer.headers)
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join("");

@@ -14,6 +14,8 @@ export const PING_EVENT = Buffer.from('event: ping\ndata: {"type": "ping"}\n\n',
 /** Options of startClientPinger. */
 export interface ClientPingerOptions {
   intervalMs: number;
+  /** The keep-alive to send; PING_EVENT when not given. */
+  event?: Buffer;
   /** Writes a ping to the client. */
   send(ping: Buffer): void;
   /** False while the client cannot take a ping now (gone, or not reading). */
@@ -30,6 +32,7 @@ export interface ClientPinger {
 /** Starts pinging; the first ping can come `intervalMs` from now. */
 export function startClientPinger(options: ClientPingerOptions): ClientPinger {
   const boundary = createEventBoundary();
+  const event = options.event ?? PING_EVENT;
   let quietSince = Date.now();
   let timer: NodeJS.Timeout | undefined = setTimeout(tick, options.intervalMs);
 
@@ -40,7 +43,7 @@ export function startClientPinger(options: ClientPingerOptions): ClientPinger {
       return;
     }
     // Mid-event, or with the client not reading, there is nothing to do but wait.
-    if (boundary.atBoundary && options.writable()) options.send(PING_EVENT);
+    if (boundary.atBoundary && options.writable()) options.send(event);
     quietSince = Date.now();
     timer = setTimeout(tick, options.intervalMs);
   }

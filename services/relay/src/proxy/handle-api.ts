@@ -1,6 +1,8 @@
 /**
- * The API routes — Messages, count_tokens, models: read → Acquire → upstream →
- * stream back → Release, with failover while nothing has reached the client.
+ * The API routes of every front door: read → Acquire (for the route's platform)
+ * → upstream → stream back → Release, with failover while nothing has reached
+ * the client. What differs between front doors (reading, error shape, usage,
+ * translation) comes from the matched provider and route.
  * Every lease is released in a `finally`, with the attempt's outcome and the
  * usage seen; a client that hangs up aborts the upstream call and frees its slot
  * at once. One log line and one set of metric updates per request.
@@ -14,8 +16,9 @@ import { clientResponseHeaders } from "@claude-relay/anthropic";
 import { type Logger, scalarLineLogger } from "@claude-relay/logging";
 import { OutcomeKind, RefusalReason } from "@claude-relay/proto/lease";
 import type { LeaseClient } from "../control-plane/lease-client.js";
-import { type RelayFailure, writeAnthropicError } from "../errors.js";
-import { type ApiEndpoint, type ApiRequest, discardBody, readApiRequest } from "../http/read-request.js";
+import { type RelayFailure, writeErrorResponse } from "../errors.js";
+import { discardBody } from "../http/read-body.js";
+import type { ApiRequest, MatchedRoute } from "../providers/provider.js";
 import type { RelayMetrics } from "../relay-metrics.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 import { type LeaseAttemptResult, runLeaseAttempt } from "./lease-attempt.js";
@@ -38,8 +41,8 @@ export interface ApiHandlerOptions {
 
 /** The API routes with their in-flight bookkeeping. */
 export interface ApiHandler {
-  /** Serves one request to `endpoint`; `upstreamPath` is the `/v1/…` path and query to call upstream. */
-  handle(req: IncomingMessage, res: ServerResponse, requestId: string, endpoint: ApiEndpoint, upstreamPath: string): Promise<void>;
+  /** Serves one request to the route it matched. */
+  handle(req: IncomingMessage, res: ServerResponse, requestId: string, matched: MatchedRoute): Promise<void>;
   /** From now on, new requests are answered 503 overloaded_error (shutdown). */
   refuseNew(): void;
   /** Requests running now. */
@@ -70,8 +73,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const idleWaiters: Array<() => void> = [];
   let refusing = false;
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, endpoint: ApiEndpoint, upstreamPath: string): Promise<void> {
-    if (refusing) return refuse(req, res, requestId, endpoint);
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, matched: MatchedRoute): Promise<void> {
+    if (refusing) return refuse(req, res, requestId, matched);
+    const { provider, route } = matched;
+    const writeError = (failure: RelayFailure): number => writeErrorResponse(res, provider.errorResponse(failure, requestId));
     const startedAt = performance.now();
     const abort = createRequestAbort();
     running.add(abort);
@@ -82,16 +87,20 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     const record: RequestRecord = { status: 0, accountId: "", keyId: "", attempts: 0, outcome: "" };
     let model = "";
     try {
-      const read = await readApiRequest(req, endpoint, { maxBodyBytes: options.maxBodyBytes });
+      if (route.answerLocally) {
+        record.status = await route.answerLocally(req, res, requestId);
+        return;
+      }
+      const read = await route.read(req, { maxBodyBytes: options.maxBodyBytes });
       if (!read.ok) {
-        if (read.failure) record.status = writeAnthropicError(res, read.failure, requestId);
+        if (read.failure) record.status = writeError(read.failure);
         return;
       }
       model = read.request.model;
-      await proxy(req, res, requestId, read.request, upstreamPath, abort, record);
+      await proxy(req, res, requestId, matched, read.request, abort, record);
     } catch (error) {
       log.error({ err: error, requestId }, "request failed");
-      if (!res.headersSent) record.status = writeAnthropicError(res, { kind: "internal" }, requestId);
+      if (!res.headersSent) record.status = writeError({ kind: "internal" });
       else res.destroy();
     } finally {
       res.off("close", onClose);
@@ -99,7 +108,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       if (running.size === 0) for (const wake of idleWaiters.splice(0)) wake();
       const seconds = (performance.now() - startedAt) / 1000;
       const status = record.status || (abort.aborted ? 499 : res.statusCode);
-      metrics.countRequest(endpoint, status, seconds);
+      metrics.countRequest(route.label, status, seconds);
       const usage = record.attempt?.usage;
       // Still one line per request; the relay's own 5xx stand out at warn.
       const level = status >= 500 && !record.attempt?.wroteResponse ? "warn" : "info";
@@ -132,8 +141,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
+    matched: MatchedRoute,
     request: ApiRequest,
-    upstreamPath: string,
     signal: RequestAbort,
     record: RequestRecord,
   ): Promise<void> {
@@ -151,6 +160,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         excludeAccounts: exclude,
         userAgent,
         requestId,
+        platform: matched.provider.platform,
       });
       if (acquired.kind === "error") {
         metrics.controlPlaneErrors.inc();
@@ -173,10 +183,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         req,
         res,
         lease,
-        upstreamPath,
-        body: request.body,
-        model: request.model,
-        sessionHash: request.sessionHash,
+        matched,
+        request,
         signal,
         mayRetry: attempt < options.maxAttempts,
       });
@@ -206,16 +214,16 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       res.end(held.body);
       record.status = held.status;
     } else {
-      record.status = writeAnthropicError(res, fallback.failure, requestId);
+      record.status = writeErrorResponse(res, matched.provider.errorResponse(fallback.failure, requestId));
     }
   }
 
   /** Answers a request that arrived during shutdown, once its body is read, and closes the connection. */
-  async function refuse(req: IncomingMessage, res: ServerResponse, requestId: string, endpoint: ApiEndpoint): Promise<void> {
+  async function refuse(req: IncomingMessage, res: ServerResponse, requestId: string, matched: MatchedRoute): Promise<void> {
     if (!(await discardBody(req))) return;
     res.setHeader("connection", "close");
-    const status = writeAnthropicError(res, { kind: "shutting-down" }, requestId);
-    metrics.countRequest(endpoint, status);
+    const status = writeErrorResponse(res, matched.provider.errorResponse({ kind: "shutting-down" }, requestId));
+    metrics.countRequest(matched.route.label, status);
     log.info({ requestId, method: req.method, path: req.url, status, error: "relay shutting down" }, "request");
   }
 

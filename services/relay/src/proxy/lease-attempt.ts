@@ -11,10 +11,10 @@ import type { Logger } from "@claude-relay/logging";
 import { type Lease, type Outcome, OutcomeKind, OutcomeSchema } from "@claude-relay/proto/lease";
 import type { LeaseClient } from "../control-plane/lease-client.js";
 import { startLeaseRenewer } from "../control-plane/lease-renewer.js";
+import type { ApiRequest, MatchedRoute } from "../providers/provider.js";
 import type { RelayMetrics } from "../relay-metrics.js";
 import { classifyOutcome } from "../upstream/classify-outcome.js";
 import { isConnectError } from "../upstream/connect-error.js";
-import { buildUpstreamRequest } from "../upstream/forward.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 import type { RequestAbort } from "./request-abort.js";
 import { type AttemptResult, runAttempt } from "./run-attempt.js";
@@ -35,14 +35,10 @@ export interface LeaseAttemptInput {
   req: IncomingMessage;
   res: ServerResponse;
   lease: Lease;
-  /** The `/v1/…` path and query to call on the account's base URL. */
-  upstreamPath: string;
-  /** The request body as received (empty for a GET). */
-  body: Buffer;
-  /** The requested model, reported when the upstream named none. */
-  model: string;
-  /** Sent back with Release, so the session's record needs no lookup. */
-  sessionHash: string;
+  /** The front door and endpoint the request came in on. */
+  matched: MatchedRoute;
+  /** The request as read: its model is reported when the upstream named none, its session hash goes back with Release. */
+  request: ApiRequest;
   signal: RequestAbort;
   mayRetry: boolean;
 }
@@ -58,7 +54,7 @@ export async function runLeaseAttempt(deps: LeaseAttemptDeps, input: LeaseAttemp
   let outcome: Outcome | undefined;
   try {
     result = await attempt(deps, input);
-    outcome = classifyOutcome(result.end);
+    outcome = classifyOutcome(result.end, input.matched.provider.accountHeaders);
     return { ...result, outcome };
   } finally {
     renewer.stop();
@@ -68,6 +64,7 @@ export async function runLeaseAttempt(deps: LeaseAttemptDeps, input: LeaseAttemp
 
 function attempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<AttemptResult> | AttemptResult {
   const { req, lease, signal, mayRetry } = input;
+  const { provider, route } = input.matched;
   const account = lease.account;
   const refused = (detail: string): AttemptResult => ({
     end: { kind: "connection-failure", detail },
@@ -79,16 +76,18 @@ function attempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<Atte
   });
   if (signal.aborted) return { ...refused("client closed the connection"), end: { kind: "client-aborted" }, retry: undefined };
   if (!account) return refused("lease carries no account");
-  const method = req.method === "GET" ? "GET" : "POST";
-  const built = buildUpstreamRequest(account, input.upstreamPath, req.headers, method === "GET" ? undefined : input.body.length);
-  if (!built.ok) return refused(built.detail);
-  const found = deps.pools.get(built.request.origin, account.proxyUrl);
+  const planned = route.plan(account, input.request, req);
+  if (!planned.ok) return refused(planned.detail);
+  const { plan } = planned;
+  const found = deps.pools.get(plan.request.origin, account.proxyUrl);
   if (!found.ok) return refused(found.detail);
   const running = runAttempt({
     dispatcher: found.pool.dispatcher,
-    method,
-    request: built.request,
-    body: method === "GET" ? undefined : input.body,
+    provider,
+    translator: plan.translator,
+    method: plan.method,
+    request: plan.request,
+    body: plan.body,
     res: input.res,
     mayRetry,
     timeouts: { headersTimeoutMs: deps.upstreamHeadersTimeoutMs, bodyTimeoutMs: deps.streamIdleTimeoutMs },
@@ -108,7 +107,8 @@ function attempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<Atte
 
 /** Sends Release without waiting for it: the client's answer never waits on bookkeeping. */
 function release(deps: LeaseAttemptDeps, input: LeaseAttemptInput, result: AttemptResult | undefined, outcome: Outcome | undefined): void {
-  const { lease, model } = input;
+  const { lease } = input;
+  const { model, sessionHash } = input.request;
   const usage = result?.usage;
   deps.metrics.countAttempt(lease.account?.id ?? "", outcome);
   deps.leases
@@ -118,7 +118,7 @@ function release(deps: LeaseAttemptDeps, input: LeaseAttemptInput, result: Attem
       usage: usage ? { ...usage, model: usage.model || model } : { model },
       latencyMs: Math.round(result?.latencyMs ?? 0),
       ttfbMs: Math.round(result?.ttfbMs ?? 0),
-      sessionHash: input.sessionHash,
+      sessionHash,
     })
     .catch((error: unknown) => {
       deps.metrics.controlPlaneErrors.inc();

@@ -10,22 +10,26 @@
  * The request's abort signal (client gone, or shutdown) settles the attempt at
  * once, whatever the upstream is doing, so the lease is released within the tick.
  *
- * With pings on, a passed event stream gets `event: ping` keep-alives of the
- * relay's own through long upstream silences, only between complete upstream
+ * With pings on, a passed event stream gets keep-alives of the relay's own (in
+ * the front door's form) through long upstream silences, only between complete
  * events (client-pinger.ts), so the upstream's bytes reach the client unchanged
  * and in order around them.
+ *
+ * Which statuses fail over, how usage is read and how a stream is cut are the
+ * provider's; the tap reads the upstream's bytes (held ones too, so an error
+ * answer's hints reach Release). When the account speaks another protocol than
+ * the client, the plan's translator maps each chunk on its way to the client.
  */
 import type { ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import { clientResponseHeaders, sseErrorEvent, type UsageTotals } from "@claude-relay/anthropic";
+import { clientResponseHeaders } from "@claude-relay/anthropic";
 import type { Dispatcher } from "undici";
+import type { RelayProvider, ResponseTranslator, TapUsage, UsageTap } from "../providers/provider.js";
 import type { RelayMetrics } from "../relay-metrics.js";
 import type { AttemptEnd } from "../upstream/classify-outcome.js";
-import { isFailoverStatus } from "../upstream/classify-outcome.js";
 import { type ForwardTimeouts, forward, type UpstreamRequest } from "../upstream/forward.js";
 import { type ClientPinger, startClientPinger } from "./client-pinger.js";
 import type { RequestAbort } from "./request-abort.js";
-import { createUsageTap, type UsageTap } from "./usage-tap.js";
 
 /** The abort reason when the client closed its connection. */
 export class ClientGoneError extends Error {
@@ -55,6 +59,10 @@ export interface HeldResponse {
 /** Options of runAttempt. */
 export interface AttemptOptions {
   dispatcher: Dispatcher;
+  /** The front door's provider: failover statuses, usage tap, stream cuts, pings. */
+  provider: RelayProvider;
+  /** Maps the answer to the client's protocol; absent when the bytes pass unchanged. */
+  translator?: ResponseTranslator | undefined;
   method: "POST" | "GET";
   request: UpstreamRequest;
   /** The body to send; undefined for a GET. */
@@ -72,7 +80,7 @@ export interface AttemptOptions {
 /** How the attempt went. */
 export interface AttemptResult {
   end: AttemptEnd;
-  usage: UsageTotals;
+  usage: TapUsage;
   /** True once the response head went to the client. */
   wroteResponse: boolean;
   /** Set when the attempt failed before the first byte and may be retried; `held` is the answer kept back, if any. */
@@ -81,14 +89,14 @@ export interface AttemptResult {
   latencyMs: number;
 }
 
-const EMPTY_USAGE: UsageTotals = { model: "", inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+const EMPTY_USAGE: TapUsage = { model: "", inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
 
 /** Most bytes of an error answer held back for failover; a larger one is passed through instead. */
 const HOLD_LIMIT_BYTES = 1024 * 1024;
 
 /** Runs one attempt; never rejects. */
 export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
-  const { res, metrics, signal } = options;
+  const { res, metrics, signal, provider, translator } = options;
   const startedAt = performance.now();
   let ttfbMs = 0;
   let status = 0;
@@ -126,28 +134,34 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
     };
 
     function pass(): void {
-      res.writeHead(status, clientResponseHeaders(headers));
+      const clientHeaders = translator ? translator.headers(status, headers) : headers;
+      res.writeHead(status, clientResponseHeaders(clientHeaders));
       mode = "pass";
       metrics.activeStreams.inc();
-      const contentType = headers["content-type"];
+      const contentType = clientHeaders["content-type"];
       isStream = typeof contentType === "string" && contentType.includes("text/event-stream");
-      const encoding = headers["content-encoding"];
-      tap = createUsageTap(typeof contentType === "string" ? contentType : undefined, typeof encoding === "string" ? encoding : undefined);
       // A stream's head goes out at once, as the upstream sent it; a JSON head rides with its body.
       if (isStream) res.flushHeaders();
-      if (isStream && options.clientPingIntervalMs > 0) {
-        pinger = startClientPinger({ intervalMs: options.clientPingIntervalMs, send, writable: () => !settled && !res.destroyed && !waitingForDrain });
+      const ping = provider.pingEvent;
+      if (isStream && ping !== undefined && options.clientPingIntervalMs > 0) {
+        pinger = startClientPinger({ intervalMs: options.clientPingIntervalMs, event: ping, send, writable: () => !settled && !res.destroyed && !waitingForDrain });
       }
     }
 
-    function write(chunk: Buffer): void {
+    function read(chunk: Buffer): void {
       try {
         tap?.push(chunk);
       } catch {
         tap = undefined;
       }
-      send(chunk);
-      pinger?.forwarded(chunk);
+    }
+
+    /** Sends upstream bytes to the client, translated when the plan says so. */
+    function write(chunk: Buffer): void {
+      const out = translator ? translator.push(chunk) : chunk;
+      if (out.length === 0) return;
+      send(out);
+      pinger?.forwarded(out);
     }
 
     function send(chunk: Buffer): void {
@@ -158,9 +172,9 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
     }
 
     /** Ends the client's response after an upstream failure mid-body. */
-    function cutResponse(type: "api_error" | "overloaded_error", message: string): void {
+    function cutResponse(kind: "interrupted" | "shutting-down"): void {
       if (res.destroyed) return;
-      if (isStream) res.end(sseErrorEvent(type, message));
+      if (isStream) res.end(provider.streamError(kind));
       // A JSON body cut short must not look complete: drop the connection instead.
       else res.destroy();
     }
@@ -176,11 +190,15 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
           metrics.upstreamTtfb.observe(ttfbMs / 1000);
           status = statusCode;
           headers = responseHeaders;
-          if (options.mayRetry && isFailoverStatus(statusCode)) mode = "hold";
+          const contentType = headers["content-type"];
+          const encoding = headers["content-encoding"];
+          tap = provider.createTap(typeof contentType === "string" ? contentType : undefined, typeof encoding === "string" ? encoding : undefined);
+          if (options.mayRetry && provider.isFailoverStatus(statusCode)) mode = "hold";
           else pass();
         },
         onData(chunk) {
           if (settled) return true;
+          read(chunk);
           if (mode === "pass") {
             write(chunk);
             return !waitingForDrain;
@@ -198,12 +216,18 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
         },
         onEnd() {
           if (settled) return;
+          const finished = tap ? tap.end() : Promise.resolve();
           if (mode === "hold") {
-            settle({ kind: "response", status, headers }, { retry: { held: { status, headers, body: Buffer.concat(held, heldBytes) } } });
+            const body = Buffer.concat(held, heldBytes);
+            finished.then(
+              () => settle({ kind: "response", status, headers, hints: tap?.hints }, { retry: { held: { status, headers, body } } }),
+              () => settle({ kind: "response", status, headers }, { retry: { held: { status, headers, body } } }),
+            );
             return;
           }
+          const last = translator?.end();
+          if (last !== undefined && last.length > 0) res.write(last);
           res.end();
-          const finished = tap ? tap.end() : Promise.resolve();
           finished.then(
             () =>
               settle({
@@ -212,6 +236,7 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
                 headers,
                 streamError: tap?.errorEvent,
                 streamIncomplete: isStream && status >= 200 && status < 300 && tap !== undefined && !tap.complete,
+                hints: tap?.hints,
               }),
             () => settle({ kind: "response", status, headers }),
           );
@@ -219,7 +244,7 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
         onError(error) {
           if (settled) return;
           if (mode === "pass") {
-            cutResponse("api_error", "The upstream stream was interrupted.");
+            cutResponse("interrupted");
             settle({ kind: "stream-interrupted", status, headers, error });
           } else if (options.mayRetry) {
             settle({ kind: "connection-failure", error }, { retry: {} });
@@ -235,7 +260,7 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
       const reason = signal.reason;
       // Settle first: aborting the call reports its own error synchronously, which must not win.
       if (reason instanceof ShutdownError) {
-        if (mode === "pass") cutResponse("overloaded_error", "The relay is restarting. Please try again.");
+        if (mode === "pass") cutResponse("shutting-down");
         settle({ kind: "client-aborted", status: status || undefined, headers, detail: "relay shut down" });
       } else {
         settle({ kind: "client-aborted", status: status || undefined, headers });

@@ -1,6 +1,9 @@
-import { OutcomeKind } from "@claude-relay/proto/lease";
+import { AccountSignal, OutcomeKind } from "@claude-relay/proto/lease";
 import { describe, expect, it } from "vitest";
-import { accountHeaders, classifyOutcome, describeError, isFailoverStatus } from "./classify-outcome.js";
+import { claudeAccountHeaders as accountHeaders, isClaudeFailoverStatus as isFailoverStatus } from "../providers/claude/claude-account-state.js";
+import { type AttemptEnd, classifyOutcome as classify, describeError } from "./classify-outcome.js";
+
+const classifyOutcome = (end: AttemptEnd) => classify(end, accountHeaders);
 
 const RATE_HEADERS = {
   "content-type": "application/json",
@@ -33,6 +36,18 @@ describe("classifyOutcome", () => {
       "anthropic-ratelimit-unified-reset": "1760000000",
       "anthropic-ratelimit-requests-remaining": "0",
     });
+  });
+
+  it("carries what the provider read off an error body: its signal, detail and retry time", () => {
+    const outcome = classifyOutcome({
+      kind: "response",
+      status: 429,
+      headers: {},
+      hints: { signal: AccountSignal.RATE_LIMITED, retryAfterMs: 37_200, detail: "per-day quota exhausted" },
+    });
+    expect(outcome).toMatchObject({ kind: OutcomeKind.UPSTREAM_ERROR, status: 429, signal: AccountSignal.RATE_LIMITED, detail: "per-day quota exhausted" });
+    expect(outcome.headers["retry-after"]).toBe("38");
+    expect(classifyOutcome({ kind: "response", status: 429, headers: {} }).signal).toBe(AccountSignal.UNSPECIFIED);
   });
 
   it("calls a 200 stream that carried an error event, or ended early, interrupted", () => {

@@ -4,22 +4,24 @@
  * announced reset, overloaded, unauthorized, circuit open). Pure: status,
  * headers and error in, Outcome out.
  *
- * Only the headers that describe the account's state travel: with an error
- * status `retry-after` and every `anthropic-ratelimit-*` (a 429's reset may be
- * in any of them), with a 2xx only the subscription windows
- * (`anthropic-ratelimit-unified-*`), the one thing a success tells the control
- * plane. Details are short and secret-free: built here from error codes, never
- * from an upstream message or a URL.
+ * Only the headers that describe the account's state travel, as the provider
+ * that served the answer names them (for Claude: with an error status
+ * `retry-after` and every `anthropic-ratelimit-*`, with a 2xx only the
+ * subscription windows). What a provider read off an error body (its hints: a
+ * signal, a retry delay, a detail) rides along. Details are short and
+ * secret-free: built here from error codes or by the provider, never from an
+ * upstream message or a URL.
  */
 import { create } from "@bufbuild/protobuf";
 import { type Outcome, OutcomeKind, OutcomeSchema } from "@claude-relay/proto/lease";
+import type { AccountHints } from "../providers/provider.js";
 
 type Headers = Record<string, string | string[] | undefined>;
 
 /** What happened to one upstream attempt. */
 export type AttemptEnd =
   /** The upstream answered and the whole body reached the client (or was held for failover). */
-  | { kind: "response"; status: number; headers: Headers; streamError?: { type: string }; streamIncomplete?: boolean }
+  | { kind: "response"; status: number; headers: Headers; streamError?: { type: string }; streamIncomplete?: boolean; hints?: AccountHints }
   /** No response: connect failure, reset, timeout before headers, or an account that cannot be called. */
   | { kind: "connection-failure"; error?: unknown; detail?: string }
   /** The response began, then broke or went silent. */
@@ -27,13 +29,27 @@ export type AttemptEnd =
   /** The client went away first (or the relay shut down: not the account's doing either). */
   | { kind: "client-aborted"; status?: number; headers?: Headers; detail?: string };
 
-/** The Outcome for Release. */
-export function classifyOutcome(end: AttemptEnd): Outcome {
+/** The response headers that describe the account's state, lower-case; a provider's. */
+export type AccountHeaders = (headers: Headers, success: boolean) => Record<string, string>;
+
+/** The Outcome for Release, with the account headers the serving provider names. */
+export function classifyOutcome(end: AttemptEnd, accountHeaders: AccountHeaders): Outcome {
   switch (end.kind) {
     case "response": {
       const headers = accountHeaders(end.headers, isSuccess(end.status));
       if (end.status < 200 || end.status >= 300) {
-        return create(OutcomeSchema, { kind: OutcomeKind.UPSTREAM_ERROR, status: end.status, headers, detail: `upstream answered ${end.status}` });
+        const hints = end.hints;
+        if (hints === undefined) {
+          return create(OutcomeSchema, { kind: OutcomeKind.UPSTREAM_ERROR, status: end.status, headers, detail: `upstream answered ${end.status}` });
+        }
+        if (hints.retryAfterMs > 0) headers["retry-after"] = String(Math.ceil(hints.retryAfterMs / 1000));
+        return create(OutcomeSchema, {
+          kind: OutcomeKind.UPSTREAM_ERROR,
+          status: end.status,
+          headers,
+          signal: hints.signal,
+          detail: hints.detail || `upstream answered ${end.status}`,
+        });
       }
       if (end.streamError) {
         return create(OutcomeSchema, {
@@ -69,28 +85,8 @@ export function classifyOutcome(end: AttemptEnd): Outcome {
   }
 }
 
-const UNIFIED_PREFIX = "anthropic-ratelimit-unified-";
-
 function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
-}
-
-/** True for an upstream status another account may not share: rate limits, overload, server errors, a bad credential. */
-export function isFailoverStatus(status: number): boolean {
-  return status === 429 || status === 529 || status === 401 || (status >= 500 && status <= 599);
-}
-
-/** `retry-after` and `anthropic-ratelimit-*`, lower-cased, multiple values joined. */
-export function accountHeaders(headers: Headers, windowsOnly = false): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of Object.keys(headers)) {
-    const key = name.toLowerCase();
-    if (windowsOnly ? !key.startsWith(UNIFIED_PREFIX) : key !== "retry-after" && !key.startsWith("anthropic-ratelimit-")) continue;
-    const value = headers[name];
-    if (value === undefined) continue;
-    out[key] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
 }
 
 const DETAIL_BY_CODE: Readonly<Record<string, string>> = {

@@ -4,18 +4,16 @@
  * dispatcher with the client's body bytes as they arrived.
  *
  * The client's own credentials and hop-by-hop headers are stripped by
- * upstreamRequestHeaders; every other header (anthropic-version, anthropic-beta,
+ * upstreamRequestHeaders, and the provider signs the request with the account's
+ * credential; every other header (anthropic-version, anthropic-beta,
  * user-agent, x-stainless-*, …) passes untouched. The response is handed to a
  * sink chunk by chunk through undici's dispatch handler, with no stream in
  * between, so backpressure is a pause/resume on the upstream socket.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { upstreamRequestHeaders } from "@claude-relay/anthropic";
-import { CredentialKind, type UpstreamAccount } from "@claude-relay/proto/lease";
+import type { UpstreamAccount } from "@claude-relay/proto/lease";
 import type { Dispatcher } from "undici";
-
-/** The beta flag the Messages API requires of OAuth (subscription) credentials. */
-export const OAUTH_BETA = "oauth-2025-04-20";
 
 /** Where and how to send one upstream request. */
 export interface UpstreamRequest {
@@ -28,15 +26,20 @@ export interface UpstreamRequest {
 /** The upstream request for an account, or why the account cannot be called. */
 export type BuildResult = { ok: true; request: UpstreamRequest } | { ok: false; detail: string };
 
+/** Puts an account's credential on upstream headers; returns why it cannot, or undefined. */
+export type SignRequest<A> = (headers: Record<string, string | string[]>, account: A) => string | undefined;
+
 /**
- * Builds the upstream request for `account` from the `/v1/…` path and query and
- * the client's headers; `bodyLength` is undefined for a request without a body.
+ * Builds the upstream request for `account` from the path and query to call on
+ * its base URL and the client's headers, signed by the provider's `sign`;
+ * `bodyLength` is undefined for a request without a body.
  */
-export function buildUpstreamRequest(
-  account: Pick<UpstreamAccount, "baseUrl" | "credentialKind" | "credential">,
+export function buildUpstreamRequest<A extends Pick<UpstreamAccount, "baseUrl">>(
+  account: A,
   clientUrl: string,
   clientHeaders: IncomingHttpHeaders,
   bodyLength: number | undefined,
+  sign: SignRequest<A>,
 ): BuildResult {
   let base: URL;
   try {
@@ -47,19 +50,8 @@ export function buildUpstreamRequest(
   if (base.protocol !== "https:" && base.protocol !== "http:") return { ok: false, detail: "account base URL must be http(s)" };
   const prefix = base.pathname.endsWith("/") ? base.pathname.slice(0, -1) : base.pathname;
   const headers = upstreamRequestHeaders(clientHeaders);
-  switch (account.credentialKind) {
-    case CredentialKind.API_KEY:
-      headers["x-api-key"] = account.credential;
-      break;
-    case CredentialKind.OAUTH_TOKEN:
-      headers.authorization = `Bearer ${account.credential}`;
-      headers["anthropic-beta"] = withOauthBeta(headers["anthropic-beta"]);
-      break;
-    case CredentialKind.UNSPECIFIED:
-      return { ok: false, detail: "account has no credential kind" };
-    default:
-      return { ok: false, detail: `unknown credential kind ${String(account.credentialKind)}` };
-  }
+  const refused = sign(headers, account);
+  if (refused !== undefined) return { ok: false, detail: refused };
   const accept = headers["accept-encoding"];
   if (typeof accept === "string" && accept.includes("zstd")) headers["accept-encoding"] = withoutZstd(accept);
   if (bodyLength !== undefined) headers["content-length"] = String(bodyLength);
@@ -76,16 +68,6 @@ function withoutZstd(accept: string): string {
     .map((coding) => coding.trim())
     .filter((coding) => coding !== "" && !coding.toLowerCase().startsWith("zstd"));
   return kept.length > 0 ? kept.join(", ") : "identity";
-}
-
-/** The client's betas with the OAuth beta added once, the client's order kept. */
-function withOauthBeta(client: string | string[] | undefined): string {
-  const betas = (Array.isArray(client) ? client.join(",") : (client ?? ""))
-    .split(",")
-    .map((beta) => beta.trim())
-    .filter((beta) => beta !== "");
-  if (!betas.includes(OAUTH_BETA)) betas.push(OAUTH_BETA);
-  return betas.join(",");
 }
 
 /** Receives one upstream response. Exactly one of onEnd and onError is called last. */

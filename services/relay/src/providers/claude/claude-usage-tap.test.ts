@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { createUsageTap } from "./usage-tap.js";
+import { createClaudeTap } from "./claude-usage-tap.js";
 
 const STREAM = [
   'event: message_start\ndata: {"type":"message_start","message":{"model":"claude-x","usage":{"input_tokens":10,"cache_creation_input_tokens":3,"cache_read_input_tokens":4,"output_tokens":1}}}\n\n',
@@ -11,9 +11,9 @@ const STREAM = [
 
 const MESSAGE = JSON.stringify({ type: "message", model: "claude-y", usage: { input_tokens: 5, output_tokens: 6, cache_read_input_tokens: 7 } });
 
-describe("createUsageTap", () => {
+describe("createClaudeTap", () => {
   it("reads a stream's usage whatever the chunk boundaries", async () => {
-    const tap = createUsageTap("text/event-stream; charset=utf-8");
+    const tap = createClaudeTap("text/event-stream; charset=utf-8");
     const bytes = Buffer.from(STREAM);
     for (let i = 0; i < bytes.length; i += 7) tap.push(bytes.subarray(i, i + 7));
     await tap.end();
@@ -23,7 +23,7 @@ describe("createUsageTap", () => {
   });
 
   it("notices a stream that ended without message_stop, or with an error event", async () => {
-    const cut = createUsageTap("text/event-stream");
+    const cut = createClaudeTap("text/event-stream");
     cut.push(Buffer.from(STREAM.slice(0, STREAM.indexOf("event: message_stop"))));
     cut.push(Buffer.from('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'));
     await cut.end();
@@ -33,7 +33,7 @@ describe("createUsageTap", () => {
   });
 
   it("reads a JSON body's usage at the end", async () => {
-    const tap = createUsageTap("application/json");
+    const tap = createClaudeTap("application/json");
     tap.push(Buffer.from(MESSAGE.slice(0, 20)));
     tap.push(Buffer.from(MESSAGE.slice(20)));
     await tap.end();
@@ -41,11 +41,11 @@ describe("createUsageTap", () => {
   });
 
   it("inflates a gzip body for itself", async () => {
-    const json = createUsageTap("application/json", "gzip");
+    const json = createClaudeTap("application/json", "gzip");
     json.push(gzipSync(MESSAGE));
     await json.end();
     expect(json.usage.inputTokens).toBe(5);
-    const stream = createUsageTap("text/event-stream", "gzip");
+    const stream = createClaudeTap("text/event-stream", "gzip");
     const zipped = gzipSync(STREAM);
     stream.push(zipped.subarray(0, 30));
     stream.push(zipped.subarray(30));
@@ -54,11 +54,11 @@ describe("createUsageTap", () => {
   });
 
   it("gives zero usage, and never throws, for a body it cannot read", async () => {
-    const html = createUsageTap("text/html");
+    const html = createClaudeTap("text/html");
     html.push(Buffer.from("<html>bad gateway</html>"));
     await html.end();
     expect(html.usage.inputTokens).toBe(0);
-    const broken = createUsageTap("application/json", "gzip");
+    const broken = createClaudeTap("application/json", "gzip");
     broken.push(Buffer.from("not gzip at all"));
     await broken.end();
     expect(broken.usage.outputTokens).toBe(0);

@@ -1,6 +1,7 @@
 import { RefusalReason } from "@claude-relay/proto/lease";
 import { describe, expect, it } from "vitest";
-import { type RelayFailure, toAnthropicError } from "./errors.js";
+import type { RelayFailure } from "../../errors.js";
+import { toAnthropicError } from "./anthropic-errors.js";
 
 const ID = "req_test123";
 

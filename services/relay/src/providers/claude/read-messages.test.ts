@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { clientKeyOf, sessionHashOf } from "./read-request.js";
+import { clientKeyOf, sessionHashOf } from "./read-messages.js";
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 

@@ -1,5 +1,5 @@
 /**
- * Reads an API request off the wire: the client key (hashed, never kept), the
+ * Reads a Messages API request off the wire: the client key (hashed, never kept), the
  * body as raw bytes within the size limit, and the few fields the control plane
  * needs — `model`, `stream` and the session identity. The body is parsed once, to
  * read those fields, and forwarded as the bytes that arrived; nothing walks it
@@ -8,36 +8,12 @@
  * Every refusal drains what is left of the body before it is answered, so the
  * client has finished writing and reads the answer instead of a reset.
  */
-import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
-import type { RelayFailure } from "../errors.js";
+import { discardBody, readBody, sha256Hex } from "../../http/read-body.js";
+import type { ReadRequestOptions, ReadRequestResult } from "../provider.js";
 
-/** The API routes the relay forwards (all under `/v1`, `/api/v1` or `/claude/v1`). */
-export type ApiEndpoint = "messages" | "count_tokens" | "models";
-
-/** An API request, ready for Acquire and the upstream call. */
-export interface ApiRequest {
-  /** The body exactly as received; empty for a GET. */
-  body: Buffer;
-  /** The model the body names; empty for `models`. */
-  model: string;
-  stream: boolean;
-  /** SHA-256 hex of the session identity; empty when the request carries none (always, for count_tokens and models). */
-  sessionHash: string;
-  /** SHA-256 hex of the client's key. */
-  keyHash: string;
-}
-
-/** What reading gave: the request, a failure to answer with, or nothing because the client went away. */
-export type ReadRequestResult =
-  | { ok: true; request: ApiRequest }
-  | { ok: false; failure: RelayFailure }
-  | { ok: false; failure: null };
-
-/** Options of readApiRequest. */
-export interface ReadRequestOptions {
-  maxBodyBytes: number;
-}
+/** The Messages API routes the relay forwards (all under `/v1`, `/api/v1` or `/claude/v1`). */
+export type ClaudeEndpoint = "messages" | "count_tokens" | "models";
 
 const NO_BODY = Buffer.alloc(0);
 
@@ -46,13 +22,13 @@ const NO_BODY = Buffer.alloc(0);
  * and `count_tokens` need a JSON object with `model` and `messages`; a
  * `models` listing has no body to read.
  */
-export async function readApiRequest(req: IncomingMessage, endpoint: ApiEndpoint, options: ReadRequestOptions): Promise<ReadRequestResult> {
+export async function readMessagesRequest(req: IncomingMessage, endpoint: ClaudeEndpoint, options: ReadRequestOptions): Promise<ReadRequestResult> {
   const key = clientKeyOf(req.headers);
   const declared = Number(req.headers["content-length"]);
   if (key === undefined || endpoint === "models" || declared > options.maxBodyBytes) {
     if (!(await discardBody(req))) return { ok: false, failure: null };
     if (key === undefined) return { ok: false, failure: { kind: "missing-key" } };
-    if (endpoint === "models") return { ok: true, request: { body: NO_BODY, model: "", stream: false, sessionHash: "", keyHash: sha256Hex(key) } };
+    if (endpoint === "models") return { ok: true, request: { body: NO_BODY, model: "", stream: false, sessionHash: "", keyHash: sha256Hex(key), url: req.url ?? "/" } };
     return { ok: false, failure: { kind: "body-too-large", limitBytes: options.maxBodyBytes } };
   }
   const body = await readBody(req, options.maxBodyBytes);
@@ -80,14 +56,9 @@ export async function readApiRequest(req: IncomingMessage, endpoint: ApiEndpoint
       // Counting tokens needs no prompt cache, so it neither uses nor moves a sticky binding.
       sessionHash: messages ? sessionHashOf(fields, req.headers) : "",
       keyHash: sha256Hex(key),
+      url: req.url ?? "/",
     },
   };
-}
-
-/** Reads and drops whatever is left of a request body; false when the client went away first. */
-export async function discardBody(req: IncomingMessage): Promise<boolean> {
-  if (req.complete) return true;
-  return (await readBody(req, -1)) !== "gone";
 }
 
 /** The client's key from `x-api-key` or `Authorization: Bearer`; undefined when it sent none. */
@@ -157,54 +128,4 @@ function field(value: unknown, name: string): unknown {
 
 function invalid(message: string): ReadRequestResult {
   return { ok: false, failure: { kind: "invalid-request", message } };
-}
-
-function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-/**
- * Reads the body up to `limit` bytes (-1: discard everything). Past the limit it
- * keeps reading and discarding to the end, so the answer can be read by the client.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large" | "gone"> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = limit < 0;
-    const onData = (chunk: Buffer): void => {
-      if (over) return;
-      size += chunk.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      if (over) resolve("too-large");
-      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onGone = (): void => {
-      cleanup();
-      resolve("gone");
-    };
-    const onClose = (): void => {
-      if (!req.complete) onGone();
-    };
-    function cleanup(): void {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onGone);
-      req.off("aborted", onGone);
-      req.off("close", onClose);
-    }
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onGone);
-    req.on("aborted", onGone);
-    req.on("close", onClose);
-  });
 }
