@@ -5,7 +5,7 @@
  */
 import { loadConfig } from "@claude-relay/config";
 import { createLogger } from "@claude-relay/logging";
-import { type MockAnthropic, startMockAnthropic } from "@claude-relay/testkit";
+import { type MockAnthropic, type MockGemini, startMockAnthropic, startMockGemini } from "@claude-relay/testkit";
 import { Agent } from "undici";
 import { buildRelay, type Relay } from "./app.js";
 import { relayConfigSchema } from "./config.js";
@@ -18,8 +18,10 @@ export const TEST_INTERNAL_TOKEN = "internal-token-for-tests-0123456789";
 export interface RelayHarnessOptions {
   /** Extra RELAY_* variables. */
   env?: Record<string, string>;
-  /** Accounts on the mock upstream; default one API-key account "acct-1" (and "acct-2"). */
-  accounts?: (mockUrl: string) => FakeAccount[];
+  /** Accounts on the mock upstreams; default one API-key account "acct-1" (and "acct-2") on the Anthropic mock. */
+  accounts?: (mockUrl: string, gemini: MockGemini | undefined) => FakeAccount[];
+  /** Also start the mock Google upstream (Gemini API, Code Assist, token endpoint). */
+  gemini?: boolean;
   ttlMs?: number;
   /** Start the relay against a control plane that is not there. */
   controlPlaneDown?: boolean;
@@ -31,6 +33,8 @@ export interface RelayHarness {
   port: number;
   relay: Relay;
   mock: MockAnthropic;
+  /** Set when started with `gemini: true`. */
+  gemini: MockGemini | undefined;
   fake: FakeLeaseServer;
   logs: Array<Record<string, unknown>>;
   /** A client dispatcher with a short keep-alive, closed by close(). */
@@ -41,7 +45,8 @@ export interface RelayHarness {
 /** Starts the fakes and a relay pointed at them. */
 export async function startRelayHarness(options: RelayHarnessOptions = {}): Promise<RelayHarness> {
   const mock = await startMockAnthropic();
-  const accounts = options.accounts?.(mock.url) ?? [
+  const gemini = options.gemini ? await startMockGemini() : undefined;
+  const accounts = options.accounts?.(mock.url, gemini) ?? [
     { id: "acct-1", baseUrl: mock.url },
     { id: "acct-2", baseUrl: mock.url },
   ];
@@ -74,6 +79,7 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
     port,
     relay,
     mock,
+    gemini,
     fake,
     logs,
     client,
@@ -81,6 +87,7 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
       await client.destroy().catch(() => {});
       await relay.close({ drainMs: 0 });
       await mock.close();
+      await gemini?.close();
       if (!options.controlPlaneDown) await fake.close();
     },
   };

@@ -25,6 +25,7 @@ import {
   type RenewRequest,
   type RenewResponse,
   RenewResponseSchema,
+  UpstreamAccountType,
 } from "@claude-relay/proto/lease";
 
 /** An account the fake hands out. */
@@ -34,6 +35,10 @@ export interface FakeAccount {
   credentialKind?: CredentialKind;
   credential?: string;
   proxyUrl?: string;
+  /** Default: a Claude Console account (or Claude OAuth, by its credential kind). */
+  type?: UpstreamAccountType;
+  /** Gemini OAuth accounts: the Code Assist project. */
+  projectId?: string;
 }
 
 /** One scripted Acquire answer, given after `delayMs` when set. */
@@ -128,6 +133,8 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
         credentialKind: account.credentialKind ?? CredentialKind.API_KEY,
         credential: account.credential ?? `sk-ant-account-${account.id}`,
         proxyUrl: account.proxyUrl ?? "",
+        type: account.type ?? (account.credentialKind === CredentialKind.OAUTH_TOKEN ? UpstreamAccountType.CLAUDE_OAUTH : UpstreamAccountType.CLAUDE_CONSOLE),
+        ...(account.projectId !== undefined && { details: { case: "codeAssist" as const, value: { projectId: account.projectId } } }),
       },
     };
     outstanding.add(lease.leaseId);

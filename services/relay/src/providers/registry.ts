@@ -4,11 +4,12 @@
  * would claim the same path, and none do.
  */
 import { createClaudeProvider } from "./claude/claude-provider.js";
+import { createGeminiProvider } from "./gemini/gemini-provider.js";
 import type { MatchedRoute, RelayProvider } from "./provider.js";
 
 /** The providers the relay serves. */
 export function createProviders(): readonly RelayProvider[] {
-  return [createClaudeProvider()];
+  return [createClaudeProvider(), createGeminiProvider()];
 }
 
 /** The provider and route of a request (`path` without its query), or undefined. */

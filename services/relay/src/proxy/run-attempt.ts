@@ -23,6 +23,7 @@
 import type { ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { clientResponseHeaders } from "@claude-relay/anthropic";
+import { AccountSignal } from "@claude-relay/proto/lease";
 import type { Dispatcher } from "undici";
 import type { RelayProvider, ResponseTranslator, TapUsage, UsageTap } from "../providers/provider.js";
 import type { RelayMetrics } from "../relay-metrics.js";
@@ -179,6 +180,25 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
       else res.destroy();
     }
 
+    /** Ends a passed response once the upstream body ended, and settles with what the tap read. */
+    function finish(tapEnded: Promise<void>): void {
+      const last = translator?.end();
+      if (last !== undefined && last.length > 0) send(last);
+      res.end();
+      tapEnded.then(
+        () =>
+          settle({
+            kind: "response",
+            status,
+            headers,
+            streamError: tap?.errorEvent,
+            streamIncomplete: isStream && status >= 200 && status < 300 && tap !== undefined && !tap.complete,
+            hints: tap?.hints,
+          }),
+        () => settle({ kind: "response", status, headers }),
+      );
+    }
+
     const call = forward(
       options.dispatcher,
       options.method,
@@ -218,28 +238,24 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
           if (settled) return;
           const finished = tap ? tap.end() : Promise.resolve();
           if (mode === "hold") {
-            const body = Buffer.concat(held, heldBytes);
             finished.then(
-              () => settle({ kind: "response", status, headers, hints: tap?.hints }, { retry: { held: { status, headers, body } } }),
-              () => settle({ kind: "response", status, headers }, { retry: { held: { status, headers, body } } }),
+              () => {
+                if (settled) return;
+                // An answer that says nothing about the account (a bad request) would be the same anywhere: show it.
+                if (tap?.hints?.signal === AccountSignal.NONE) {
+                  pass();
+                  for (const part of held) write(part);
+                  held = [];
+                  finish(finished);
+                  return;
+                }
+                settle({ kind: "response", status, headers, hints: tap?.hints }, { retry: { held: { status, headers, body: Buffer.concat(held, heldBytes) } } });
+              },
+              () => settle({ kind: "response", status, headers }, { retry: { held: { status, headers, body: Buffer.concat(held, heldBytes) } } }),
             );
             return;
           }
-          const last = translator?.end();
-          if (last !== undefined && last.length > 0) res.write(last);
-          res.end();
-          finished.then(
-            () =>
-              settle({
-                kind: "response",
-                status,
-                headers,
-                streamError: tap?.errorEvent,
-                streamIncomplete: isStream && status >= 200 && status < 300 && tap !== undefined && !tap.complete,
-                hints: tap?.hints,
-              }),
-            () => settle({ kind: "response", status, headers }),
-          );
+          finish(finished);
         },
         onError(error) {
           if (settled) return;
