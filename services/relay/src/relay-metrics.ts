@@ -27,6 +27,13 @@ export type RouteLabel =
   | "not_found"
   | "client_error";
 
+/** The platform a route serves, as a metric label; "none" for the relay's own endpoints. */
+export function platformOfRoute(route: RouteLabel): "claude" | "gemini" | "none" {
+  if (route === "messages" || route === "count_tokens" || route === "models") return "claude";
+  if (route.startsWith("gemini_") || route.startsWith("code_assist_")) return "gemini";
+  return "none";
+}
+
 /** The relay's metrics. */
 export interface RelayMetrics {
   /** Counts one answered request, and observes its duration when given (label children cached). */
@@ -34,11 +41,11 @@ export interface RelayMetrics {
   /** Counts one upstream attempt on an account by how it ended (label children cached). */
   countAttempt(accountId: string, outcome: Outcome | undefined): void;
   upstreamAttempts: Counter<"account" | "outcome">;
-  requests: Counter<"route" | "status">;
+  requests: Counter<"route" | "status" | "platform">;
   requestDuration: Histogram<"route">;
   upstreamTtfb: Histogram;
   activeStreams: Gauge;
-  leaseRefusals: Counter<"reason">;
+  leaseRefusals: Counter<"reason" | "platform">;
   controlPlaneErrors: Counter;
   /** Round trip of each control-plane call, by method (acquire, renew, release). */
   controlPlaneCallDuration: Histogram<"method">;
@@ -50,8 +57,8 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
   const registers = [registry];
   const requests = new Counter({
     name: "relay_requests_total",
-    help: "Requests answered, by route and HTTP status.",
-    labelNames: ["route", "status"],
+    help: "Requests answered, by route, HTTP status and the platform the route serves.",
+    labelNames: ["route", "status", "platform"],
     registers,
   });
   const requestDuration = new Histogram({
@@ -77,7 +84,7 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
       let byStatus = counted.get(route);
       if (byStatus === undefined) counted.set(route, (byStatus = new Map()));
       let counter = byStatus.get(status);
-      if (counter === undefined) byStatus.set(status, (counter = requests.labels(route, String(status))));
+      if (counter === undefined) byStatus.set(status, (counter = requests.labels(route, String(status), platformOfRoute(route))));
       counter.inc();
       if (seconds === undefined) return;
       let histogram = timed.get(route);
@@ -107,8 +114,8 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
     }),
     leaseRefusals: new Counter({
       name: "relay_lease_refusals_total",
-      help: "Acquire calls the control plane refused, by reason.",
-      labelNames: ["reason"],
+      help: "Acquire calls the control plane refused, by reason and platform.",
+      labelNames: ["reason", "platform"],
       registers,
     }),
     controlPlaneErrors: new Counter({

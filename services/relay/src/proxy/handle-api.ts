@@ -171,7 +171,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       }
       if (acquired.kind === "refusal") {
         const { reason, message, retryAfterMs } = acquired.refusal;
-        metrics.leaseRefusals.inc({ reason: RefusalReason[reason] ?? String(reason) });
+        metrics.leaseRefusals.inc({ reason: RefusalReason[reason] ?? String(reason), platform: matched.provider.name });
         fallback ??= { failure: { kind: "refusal", reason, message, retryAfterMs } };
         break;
       }
