@@ -70,7 +70,7 @@ describe("buildControlPlane", () => {
       );
       expect(response.result).toMatchObject({ case: "refusal", value: { reason: RefusalReason.KEY_INVALID } });
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      expect(metrics).toContain('control_plane_acquire_total{result="key_invalid",service="control-plane"} 1');
+      expect(metrics).toContain('control_plane_acquire_total{result="key_invalid",platform="claude",service="control-plane"} 1');
 
       // The first admin gets a generated password, shown once and kept in the data folder.
       expect(printed).toHaveLength(1);

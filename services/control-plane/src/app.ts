@@ -9,14 +9,13 @@ import { createCredentialCipher, parseEncryptionKey } from "./accounts/credentia
 import { createHealthStore } from "./accounts/health-store.js";
 import { createOAuthAuthorization } from "./accounts/oauth-authorization.js";
 import { createOAuthRefresher } from "./accounts/oauth-refresh.js";
-import { createOAuthTokenClient } from "./accounts/oauth-token-client.js";
 import { bootstrapAdmin, createAdminUsers } from "./auth/admin-users.js";
 import { createAdminSessions } from "./auth/admin-sessions.js";
 import { createSignInThrottle } from "./auth/sign-in-throttle.js";
 import { createAuditLog } from "./audit/audit-log.js";
 import { createCachedCatalog } from "./cache/cached-catalog.js";
 import { createCacheInvalidation } from "./cache/invalidation.js";
-import type { ControlPlaneConfig } from "./config.js";
+import { providersConfigOf, type ControlPlaneConfig } from "./config.js";
 import { createAdminHttpServer } from "./http/server.js";
 import { createApiKeyStore } from "./keys/api-key-store.js";
 import { createKeyLimits } from "./keys/key-limits.js";
@@ -34,6 +33,7 @@ import { createLeaseServer } from "./rpc/lease-server.js";
 import { createAffinityCounter } from "./sessions/affinity-counter.js";
 import { createSessionStore } from "./sessions/session-store.js";
 import { createStickyStore } from "./sessions/sticky-store.js";
+import { buildAccountProviders } from "./providers/registry.js";
 import { loadPriceTable } from "./usage/pricing.js";
 import { createUsageReader } from "./usage/usage-reader.js";
 import { createUsageRecorder } from "./usage/usage-recorder.js";
@@ -81,8 +81,10 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     connect: (attempt) => createNodeConnection(redisTarget, attempt, { connectionName: "claude-relay-control-plane-sub" }),
     log,
   });
-  // consumes redis, cipher, invalidation; provides accounts and their credentials, announcing every change.
-  const accounts = createAccountStore({ redis, cipher, now, keys, changes: invalidation });
+  // consumes CONTROL_PLANE_OAUTH_*, CONTROL_PLANE_GEMINI_*; provides each platform's OAuth endpoints, test request, credentials file and account setup.
+  const providers = buildAccountProviders(providersConfigOf(config, now));
+  // consumes redis, cipher, invalidation, providers; provides accounts and their credentials, announcing every change.
+  const accounts = createAccountStore({ redis, cipher, now, keys, changes: invalidation, defaultBaseUrls: providers.defaultBaseUrls() });
   // consumes redis, invalidation; provides client keys by id and by hash, announcing every change.
   const apiKeys = createApiKeyStore({ redis, now, keys, changes: invalidation });
   // consumes registry; provides the lease service's metrics, Redis batch latency among them.
@@ -105,21 +107,9 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
       breakerOpenMs: config.CONTROL_PLANE_BREAKER_OPEN_MS,
     },
   });
-  // consumes CONTROL_PLANE_OAUTH_*, redis, accounts, health; provides the token endpoint, single-flight refresh and the PKCE steps.
-  const oauthTokens = createOAuthTokenClient({ tokenUrl: config.CONTROL_PLANE_OAUTH_TOKEN_URL, clientId: config.CONTROL_PLANE_OAUTH_CLIENT_ID, now });
-  const oauth = createOAuthRefresher({ redis, keys, accounts, health, tokens: oauthTokens, aheadMs: config.CONTROL_PLANE_OAUTH_REFRESH_AHEAD_MS, log, now });
-  const oauthAuthorization = createOAuthAuthorization({
-    redis,
-    keys,
-    tokens: oauthTokens,
-    now,
-    config: {
-      authorizeUrl: config.CONTROL_PLANE_OAUTH_AUTHORIZE_URL,
-      clientId: config.CONTROL_PLANE_OAUTH_CLIENT_ID,
-      redirectUri: config.CONTROL_PLANE_OAUTH_REDIRECT_URI,
-      scopes: config.CONTROL_PLANE_OAUTH_SCOPES,
-    },
-  });
+  // consumes redis, accounts, health, providers; provides single-flight refresh at each account's token endpoint and the PKCE steps of every OAuth type.
+  const oauth = createOAuthRefresher({ redis, keys, accounts, health, tokens: providers.tokenClient, aheadMs: config.CONTROL_PLANE_OAUTH_REFRESH_AHEAD_MS, log, now });
+  const oauthAuthorization = createOAuthAuthorization({ redis, keys, now, flows: providers.oauthFlows() });
   // consumes redis, CONTROL_PLANE_LEASE_TTL_MS; provides each key's windows, cost limits and first-use expiry with its slot.
   const keyLimits = createKeyLimits({ redis, ttlMs: config.CONTROL_PLANE_LEASE_TTL_MS, keys, now });
   // consumes prices.json, registry; provides usage and cost counters written with every Release, and their reading.
@@ -141,7 +131,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const leaseServer = createLeaseServer({
     acquire: createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, lastReads, log, now }),
     renew: createRenewLease({ leases }),
-    release: createReleaseLease({ leases, health, lastReadHealthy: lastReads.readHealthy, usage, sessions: sessionRecords, log, now }),
+    release: createReleaseLease({ leases, health, lastReadHealthy: lastReads.readHealthy, usage, sessions: sessionRecords, catalog, log, now }),
     internalToken: config.CONTROL_PLANE_INTERNAL_TOKEN,
     metrics: leaseMetrics,
     log,
@@ -167,7 +157,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   // consumes every store, registry, CONTROL_PLANE_TRUST_PROXY; provides the admin API (Connect), /livez, /readyz and /metrics over HTTP/1.1.
   const trustProxy = config.CONTROL_PLANE_TRUST_PROXY;
   const http = createAdminHttpServer({
-    redis, users, sessions, signInThrottle, audit, trustProxy, accounts, apiKeys, leases, health, oauthAuthorization, log, registry, now,
+    redis, users, sessions, signInThrottle, audit, trustProxy, accounts, apiKeys, leases, health, oauthAuthorization, providers, oauth, log, registry, now,
     keyLimits, usage: usageReader, sessionRecords, affinity, isDraining: () => draining,
   });
 

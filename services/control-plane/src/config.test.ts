@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from "@claude-relay/config";
 import { describe, expect, it } from "vitest";
-import { controlPlaneConfigSchema } from "./config.js";
+import { controlPlaneConfigSchema, providersConfigOf } from "./config.js";
 
 const minimal = {
   REDIS_URL: "redis://127.0.0.1:6399",
@@ -51,5 +51,35 @@ describe("controlPlaneConfigSchema, Redis Cluster", () => {
     expect(config.REDIS_CLUSTER_NODES).toBe("10.0.0.2:7001,10.0.0.3:7002");
     expect(loadConfig(controlPlaneConfigSchema, minimal).REDIS_CLUSTER_NODES).toBe("");
     expect(() => loadConfig(controlPlaneConfigSchema, { ...minimal, REDIS_CLUSTER_NODES: "10.0.0.2" })).toThrow(/REDIS_CLUSTER_NODES: must be host:port/);
+  });
+});
+
+describe("controlPlaneConfigSchema, Gemini", () => {
+  it("defaults to Google's endpoints and the Gemini CLI's public client, and takes each from the environment", () => {
+    const defaults = loadConfig(controlPlaneConfigSchema, minimal);
+    expect(defaults).toMatchObject({
+      CONTROL_PLANE_GEMINI_OAUTH_AUTHORIZE_URL: "https://accounts.google.com/o/oauth2/v2/auth",
+      CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL: "https://oauth2.googleapis.com/token",
+      CONTROL_PLANE_GEMINI_OAUTH_REDIRECT_URI: "https://codeassist.google.com/authcode",
+      CONTROL_PLANE_GEMINI_OAUTH_CLIENT_ID: "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com",
+      CONTROL_PLANE_GEMINI_CODE_ASSIST_URL: "https://cloudcode-pa.googleapis.com",
+      CONTROL_PLANE_GEMINI_API_URL: "https://generativelanguage.googleapis.com",
+      CONTROL_PLANE_GEMINI_ONBOARD_POLL_MS: 5_000,
+      CONTROL_PLANE_GEMINI_ONBOARD_MAX_POLLS: 12,
+    });
+    expect(defaults.CONTROL_PLANE_GEMINI_OAUTH_CLIENT_SECRET.reveal()).toMatch(/^GOCSPX-/);
+    expect(String(defaults.CONTROL_PLANE_GEMINI_OAUTH_CLIENT_SECRET)).not.toMatch(/GOCSPX/);
+
+    const own = loadConfig(controlPlaneConfigSchema, {
+      ...minimal,
+      CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL: "http://127.0.0.1:4000/token",
+      CONTROL_PLANE_GEMINI_CODE_ASSIST_URL: "http://127.0.0.1:4000",
+      CONTROL_PLANE_GEMINI_OAUTH_CLIENT_ID: "own-client",
+      CONTROL_PLANE_GEMINI_OAUTH_CLIENT_SECRET: "own-secret",
+    });
+    const providers = providersConfigOf(own);
+    expect(providers.gemini).toMatchObject({ tokenUrl: "http://127.0.0.1:4000/token", codeAssistUrl: "http://127.0.0.1:4000", clientId: "own-client", clientSecret: "own-secret" });
+    expect(providers.claude).toMatchObject({ tokenUrl: "https://console.anthropic.com/v1/oauth/token", clientId: "9d1c250a-e61b-44d9-88ed-5944d1962f5e" });
+    expect(() => loadConfig(controlPlaneConfigSchema, { ...minimal, CONTROL_PLANE_GEMINI_CODE_ASSIST_URL: "ftp://x" })).toThrow(/CONTROL_PLANE_GEMINI_CODE_ASSIST_URL/);
   });
 });

@@ -6,12 +6,20 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { envBool, envInt, envSecret, envUrl, type Secret } from "@claude-relay/config";
+import { envBool, envInt, envSecret, envUrl, Secret } from "@claude-relay/config";
 import { parseEncryptionKey } from "./accounts/credential-cipher.js";
+import { CLAUDE_OAUTH_DEFAULTS } from "./providers/claude/claude-accounts.js";
+import { GEMINI_DEFAULTS } from "./providers/gemini/google-oauth.js";
+import type { ProvidersConfig } from "./providers/registry.js";
 
 /** A secret that must be set; envSecret without `optional` never yields undefined. */
 function requiredSecret(minLength: number) {
   return envSecret({ minLength }).transform((secret) => secret as Secret);
+}
+
+/** A trimmed string, or `fallback` when unset or blank. */
+function stringOr(fallback: string) {
+  return z.string().optional().transform((v) => v?.trim() || fallback);
 }
 
 /** The env schema of the control plane. */
@@ -83,16 +91,36 @@ export const controlPlaneConfigSchema = z
     CONTROL_PLANE_BREAKER_OPEN_MS: envInt(60_000, { min: 1_000, max: 24 * 3_600_000 }),
     /** OAuth access tokens are refreshed this long before they expire. */
     CONTROL_PLANE_OAUTH_REFRESH_AHEAD_MS: envInt(300_000, { min: 0, max: 24 * 3_600_000 }),
-    /** The OAuth token endpoint (refresh and code exchange). */
-    CONTROL_PLANE_OAUTH_TOKEN_URL: envUrl(["https:", "http:"], "https://console.anthropic.com/v1/oauth/token"),
+    /** The OAuth token endpoint of Claude accounts (refresh and code exchange); an account's own token URL wins. */
+    CONTROL_PLANE_OAUTH_TOKEN_URL: envUrl(["https:", "http:"], CLAUDE_OAUTH_DEFAULTS.tokenUrl),
     /** Where an admin authorizes a subscription account (the PKCE step). */
-    CONTROL_PLANE_OAUTH_AUTHORIZE_URL: envUrl(["https:", "http:"], "https://claude.ai/oauth/authorize"),
+    CONTROL_PLANE_OAUTH_AUTHORIZE_URL: envUrl(["https:", "http:"], CLAUDE_OAUTH_DEFAULTS.authorizeUrl),
     /** Where the authorization sends the browser; the default page shows the code to paste. */
-    CONTROL_PLANE_OAUTH_REDIRECT_URI: envUrl(["https:", "http:"], "https://console.anthropic.com/oauth/code/callback"),
+    CONTROL_PLANE_OAUTH_REDIRECT_URI: envUrl(["https:", "http:"], CLAUDE_OAUTH_DEFAULTS.redirectUri),
     /** The OAuth client id (Claude Code's public client by default). */
-    CONTROL_PLANE_OAUTH_CLIENT_ID: z.string().optional().transform((v) => v?.trim() || "9d1c250a-e61b-44d9-88ed-5944d1962f5e"),
+    CONTROL_PLANE_OAUTH_CLIENT_ID: stringOr(CLAUDE_OAUTH_DEFAULTS.clientId),
     /** Scopes asked for, space-separated. */
-    CONTROL_PLANE_OAUTH_SCOPES: z.string().optional().transform((v) => v?.trim() || "org:create_api_key user:profile user:inference"),
+    CONTROL_PLANE_OAUTH_SCOPES: stringOr(CLAUDE_OAUTH_DEFAULTS.scopes),
+    /** Where an admin signs a Google account in for gemini-oauth (the PKCE step). */
+    CONTROL_PLANE_GEMINI_OAUTH_AUTHORIZE_URL: envUrl(["https:", "http:"], GEMINI_DEFAULTS.authorizeUrl),
+    /** Google's token endpoint (refresh and code exchange, form-encoded); an account's own token URL wins. */
+    CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL: envUrl(["https:", "http:"], GEMINI_DEFAULTS.tokenUrl),
+    /** Where the Google sign-in sends the browser; the default page (the Gemini CLI's) shows the code to paste. */
+    CONTROL_PLANE_GEMINI_OAUTH_REDIRECT_URI: envUrl(["https:", "http:"], GEMINI_DEFAULTS.redirectUri),
+    /** The Google OAuth client id (the Gemini CLI's public installed-app client by default). */
+    CONTROL_PLANE_GEMINI_OAUTH_CLIENT_ID: stringOr(GEMINI_DEFAULTS.clientId),
+    /** That client's secret (the Gemini CLI's, public for an installed app, by default). */
+    CONTROL_PLANE_GEMINI_OAUTH_CLIENT_SECRET: envSecret({ optional: true }).transform((v) => v ?? new Secret(GEMINI_DEFAULTS.clientSecret)),
+    /** Google scopes asked for, space-separated. */
+    CONTROL_PLANE_GEMINI_OAUTH_SCOPES: stringOr(GEMINI_DEFAULTS.scopes),
+    /** Base URL of gemini-oauth accounts that name none: the Code Assist API (also used to find their project). */
+    CONTROL_PLANE_GEMINI_CODE_ASSIST_URL: envUrl(["https:", "http:"], GEMINI_DEFAULTS.codeAssistUrl),
+    /** Base URL of gemini-api accounts that name none: the Gemini API. */
+    CONTROL_PLANE_GEMINI_API_URL: envUrl(["https:", "http:"], GEMINI_DEFAULTS.apiUrl),
+    /** Wait between polls of a Code Assist onboarding operation. */
+    CONTROL_PLANE_GEMINI_ONBOARD_POLL_MS: envInt(5_000, { min: 10, max: 60_000 }),
+    /** Polls of an onboarding operation before a new gemini-oauth account is refused. */
+    CONTROL_PLANE_GEMINI_ONBOARD_MAX_POLLS: envInt(12, { min: 0, max: 120 }),
     /** Name of the first admin user. */
     ADMIN_USERNAME: z.string().optional().transform((v) => v || "admin"),
     /** Password of the first admin user; generated (and shown once) when unset. */
@@ -116,3 +144,29 @@ export const controlPlaneConfigSchema = z
 
 /** The parsed, frozen configuration. */
 export type ControlPlaneConfig = Readonly<z.output<typeof controlPlaneConfigSchema>>;
+
+/** The providers' slice: each platform's OAuth endpoints and client, and its default base URLs. */
+export function providersConfigOf(config: ControlPlaneConfig, now?: () => number): ProvidersConfig {
+  return {
+    claude: {
+      authorizeUrl: config.CONTROL_PLANE_OAUTH_AUTHORIZE_URL,
+      tokenUrl: config.CONTROL_PLANE_OAUTH_TOKEN_URL,
+      redirectUri: config.CONTROL_PLANE_OAUTH_REDIRECT_URI,
+      clientId: config.CONTROL_PLANE_OAUTH_CLIENT_ID,
+      scopes: config.CONTROL_PLANE_OAUTH_SCOPES,
+      ...(now && { now }),
+    },
+    gemini: {
+      authorizeUrl: config.CONTROL_PLANE_GEMINI_OAUTH_AUTHORIZE_URL,
+      tokenUrl: config.CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL,
+      redirectUri: config.CONTROL_PLANE_GEMINI_OAUTH_REDIRECT_URI,
+      clientId: config.CONTROL_PLANE_GEMINI_OAUTH_CLIENT_ID,
+      clientSecret: config.CONTROL_PLANE_GEMINI_OAUTH_CLIENT_SECRET.reveal(),
+      scopes: config.CONTROL_PLANE_GEMINI_OAUTH_SCOPES,
+      codeAssistUrl: config.CONTROL_PLANE_GEMINI_CODE_ASSIST_URL,
+      apiUrl: config.CONTROL_PLANE_GEMINI_API_URL,
+      codeAssist: { pollIntervalMs: config.CONTROL_PLANE_GEMINI_ONBOARD_POLL_MS, maxPolls: config.CONTROL_PLANE_GEMINI_ONBOARD_MAX_POLLS },
+      ...(now && { now }),
+    },
+  };
+}

@@ -10,7 +10,16 @@ import { Secret } from "@claude-relay/config";
 import { createLogger } from "@claude-relay/logging";
 import { createMetricsRegistry } from "@claude-relay/metrics";
 import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
-import { AcquireRequestSchema, LeaseService, OutcomeKind, RefusalReason, ReleaseRequestSchema, type AcquireResponse } from "@claude-relay/proto/lease";
+import {
+  AccountSignal,
+  AcquireRequestSchema,
+  LeaseService,
+  OutcomeKind,
+  Platform,
+  RefusalReason,
+  ReleaseRequestSchema,
+  type AcquireResponse,
+} from "@claude-relay/proto/lease";
 import { startRedis, type TestRedis } from "@claude-relay/testkit";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -100,7 +109,7 @@ function account(name: string, over: Partial<NewAccount> = {}) {
 type Granted = { leaseId: string; accountId: string };
 type Refused = { reason: RefusalReason; retryAfterMs: number };
 
-async function acquire(keyHash: string, over: { model?: string; sessionHash?: string } = {}): Promise<Granted | Refused> {
+async function acquire(keyHash: string, over: { model?: string; sessionHash?: string; platform?: Platform } = {}): Promise<Granted | Refused> {
   const res = await call<AcquireResponse>("acquire", create(AcquireRequestSchema, { keyHash, model: "claude-sonnet-4-5", ...over }));
   if (res.result.case === "lease") return { leaseId: res.result.value.leaseId, accountId: res.result.value.account?.id ?? "" };
   if (res.result.case === "refusal") return { reason: res.result.value.reason, retryAfterMs: res.result.value.retryAfterMs };
@@ -259,5 +268,45 @@ describe("scheduling with health, windows, models and bindings", () => {
     // No spilling out of the binding, even when its account is rate-limited.
     await release(lease.leaseId, OutcomeKind.UPSTREAM_ERROR, 429, { "retry-after": "30" });
     expect(await acquire(accountKey)).toEqual(noAccount(30_000));
+  });
+});
+
+describe("account health from a provider's signal", () => {
+  const gemini = (name: string) => accounts.create({ name, type: "gemini-api", credential: { kind: "api-key", apiKey: `AIza-${name}` } });
+  const acquireGemini = (keyHash: string) => acquire(keyHash, { model: "gemini-2.5-flash", platform: Platform.GEMINI });
+  const releaseWith = (leaseId: string, outcome: { kind: OutcomeKind; status: number; headers?: Record<string, string>; detail?: string; signal: AccountSignal }) =>
+    call("release", create(ReleaseRequestSchema, { leaseId, outcome }));
+
+  it("rate-limits a Gemini account until the retry-after of an outcome signalled RATE_LIMITED, with the detail as the reason", async () => {
+    const g = await gemini("studio");
+    const key = await clientKey();
+    const lease = await acquireGemini(key);
+    if (!("leaseId" in lease)) throw new Error("expected a lease");
+    expect(lease.accountId).toBe(g.id);
+    await releaseWith(lease.leaseId, {
+      kind: OutcomeKind.UPSTREAM_ERROR,
+      status: 429,
+      headers: { "retry-after": "42" },
+      detail: "per-day quota exhausted",
+      signal: AccountSignal.RATE_LIMITED,
+    });
+    expect(await health.read(g.id)).toMatchObject({ health: { status: "rate_limited", reason: "upstream answered 429: per-day quota exhausted", untilMs: clock + 42_000 } });
+    expect(await acquireGemini(key)).toEqual(noAccount(42_000));
+    clock += 42_000;
+    expect(await acquireGemini(key)).toMatchObject({ accountId: g.id });
+  });
+
+  it("marks a Gemini account unauthorized on a 400 signalled UNAUTHORIZED, and leaves it alone on one signalled NONE", async () => {
+    const g = await gemini("studio");
+    const key = await clientKey();
+    const first = await acquireGemini(key);
+    if (!("leaseId" in first)) throw new Error("expected a lease");
+    await releaseWith(first.leaseId, { kind: OutcomeKind.UPSTREAM_ERROR, status: 400, detail: "invalid argument", signal: AccountSignal.NONE });
+    expect((await health.read(g.id)).health.status).toBe("healthy");
+    const second = await acquireGemini(key);
+    if (!("leaseId" in second)) throw new Error("expected a lease");
+    await releaseWith(second.leaseId, { kind: OutcomeKind.UPSTREAM_ERROR, status: 400, detail: "API key not valid", signal: AccountSignal.UNAUTHORIZED });
+    expect(await health.read(g.id)).toMatchObject({ health: { status: "unauthorized", reason: "upstream answered 400: API key not valid", untilMs: 0 } });
+    expect(await acquireGemini(key)).toEqual(noAccount(0));
   });
 });

@@ -1,4 +1,4 @@
-import { OutcomeKind } from "@claude-relay/proto/lease";
+import { AccountSignal, OutcomeKind } from "@claude-relay/proto/lease";
 import { describe, expect, it } from "vitest";
 import {
   applyHealthEvent,
@@ -49,6 +49,47 @@ describe("healthEventFor", () => {
     expect(healthEventFor(outcome({ kind: OutcomeKind.CLIENT_ABORTED, status: 200 }), NOW, CONFIG)).toEqual({ kind: "none" });
     expect(healthEventFor(outcome({ kind: OutcomeKind.STREAM_INTERRUPTED, status: 200 }), NOW, CONFIG)).toEqual({ kind: "none" });
     expect(healthEventFor(outcome({ status: 400 }), NOW, CONFIG)).toEqual({ kind: "none" });
+  });
+});
+
+describe("healthEventFor with a provider's signal", () => {
+  const retryAt = NOW + 37_000;
+  const retryAfter = { "retry-after": "37" };
+  it.each([
+    // The status says one thing, the signal another: the signal decides.
+    { signal: AccountSignal.RATE_LIMITED, status: 429, headers: retryAfter, detail: "per-day quota exhausted", event: { kind: "block", status: "rate_limited", reason: "upstream answered 429: per-day quota exhausted", untilMs: retryAt } },
+    { signal: AccountSignal.RATE_LIMITED, status: 429, headers: {}, detail: "", event: { kind: "block", status: "rate_limited", reason: "upstream answered 429", untilMs: NOW + CONFIG.rateLimitDefaultMs } },
+    { signal: AccountSignal.RATE_LIMITED, status: 400, headers: retryAfter, detail: "quota", event: { kind: "block", status: "rate_limited", reason: "upstream answered 400: quota", untilMs: retryAt } },
+    { signal: AccountSignal.OVERLOADED, status: 503, headers: {}, detail: "model is overloaded", event: { kind: "block", status: "overloaded", reason: "upstream answered 503: model is overloaded", untilMs: NOW + CONFIG.overloadCooldownMs } },
+    { signal: AccountSignal.UNAUTHORIZED, status: 400, headers: {}, detail: "API key not valid", event: { kind: "block", status: "unauthorized", reason: "upstream answered 400: API key not valid", untilMs: 0 } },
+    { signal: AccountSignal.SERVER_ERROR, status: 500, headers: {}, detail: "", event: { kind: "failure", reason: "upstream answered 500" } },
+    { signal: AccountSignal.NONE, status: 429, headers: retryAfter, detail: "", event: { kind: "none" } },
+    { signal: AccountSignal.NONE, status: 500, headers: {}, detail: "", event: { kind: "none" } },
+  ])("reads $signal on a $status as $event.kind", ({ signal, status, headers, detail, event }) => {
+    expect(healthEventFor(outcome({ status, headers, detail, signal }), NOW, CONFIG)).toEqual(event);
+  });
+
+  it("reads a signal on a stream that broke after a 200 without naming the status", () => {
+    const broke = outcome({ kind: OutcomeKind.STREAM_INTERRUPTED, status: 200, detail: "RESOURCE_EXHAUSTED", signal: AccountSignal.RATE_LIMITED });
+    expect(healthEventFor(broke, NOW, CONFIG)).toMatchObject({ kind: "block", status: "rate_limited", reason: "upstream error: RESOURCE_EXHAUSTED" });
+  });
+
+  it("keeps success and connection failure what they are, whatever the signal", () => {
+    expect(healthEventFor(outcome({ kind: OutcomeKind.SUCCESS, status: 200, signal: AccountSignal.NONE }), NOW, CONFIG)).toEqual({ kind: "success" });
+    expect(healthEventFor(outcome({ kind: OutcomeKind.CONNECTION_FAILURE, status: 0, signal: AccountSignal.NONE }), NOW, CONFIG)).toMatchObject({ kind: "failure" });
+  });
+
+  it("reads the status as before when the signal is unspecified or unknown", () => {
+    for (const signal of [AccountSignal.UNSPECIFIED, undefined, 99 as AccountSignal]) {
+      expect(healthEventFor(outcome({ status: 529, signal }), NOW, CONFIG)).toEqual({ kind: "block", status: "overloaded", reason: "upstream answered 529", untilMs: NOW + CONFIG.overloadCooldownMs });
+      expect(healthEventFor(outcome({ status: 400, signal }), NOW, CONFIG)).toEqual({ kind: "none" });
+    }
+  });
+
+  it("adds a 429's detail to its reason, once", () => {
+    expect(healthEventFor(outcome({ status: 429, detail: "per-minute limit" }), NOW, CONFIG)).toMatchObject({ reason: "upstream answered 429: per-minute limit" });
+    // The Claude relay's detail for a status is the same words: not repeated.
+    expect(healthEventFor(outcome({ status: 429, detail: "upstream answered 429" }), NOW, CONFIG)).toMatchObject({ reason: "upstream answered 429" });
   });
 });
 

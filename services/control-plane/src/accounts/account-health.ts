@@ -2,6 +2,11 @@
  * Account health, pure: what an upstream outcome means for the account that
  * served it, and whether an account can be scheduled at a given time.
  *
+ * An outcome whose provider read the answer itself carries a signal (the
+ * proto's AccountSignal: a Gemini 429's quota, a 400 that means a bad key),
+ * and the signal decides; an outcome without one is read from its status, as
+ * Claude's answers are:
+ *
  * - 429 → `rate_limited` until the reset the upstream announced (see
  *   rate-limit-headers), else for a default time;
  * - 529 → `overloaded` for a cooldown;
@@ -10,13 +15,17 @@
  *   within `breakerWindowMs` open it for `breakerOpenMs`; then it is half-open and
  *   exactly one probe request may run: success closes it, failure re-opens it.
  *
+ * The signals RATE_LIMITED, OVERLOADED, UNAUTHORIZED and SERVER_ERROR lead to the
+ * same four states whatever the status; NONE leaves the account alone. A
+ * success and a connection failure mean what they mean whatever the signal.
+ *
  * A longer block is never shortened by a shorter one, and `unauthorized` is only
  * ever lifted by `reauthorized` or `reset`. `applyHealthEvent` is the state
  * machine; the Lua script `health-event.lua` applies the same transitions
  * atomically in Redis (health-store.redis.test.ts checks that both agree). This
  * module reads no clock and touches no Redis.
  */
-import { OutcomeKind } from "@claude-relay/proto/lease";
+import { AccountSignal, OutcomeKind } from "@claude-relay/proto/lease";
 import { exhaustedUntil, parseRateWindows, peakUtilization, resetAfter429, type RateWindow } from "./rate-limit-headers.js";
 
 /** A stored health status. */
@@ -71,6 +80,8 @@ export interface HealthOutcome {
   /** Lower-case `anthropic-ratelimit-*` and `retry-after` headers. */
   headers: Readonly<Record<string, string>>;
   detail: string;
+  /** What the provider read in the answer; UNSPECIFIED or absent: read the status. */
+  signal?: AccountSignal;
 }
 
 /** What one outcome (or an admin or a token refresh) does to the health state. */
@@ -84,21 +95,58 @@ export type HealthEvent =
   /** An admin cleared the account (the store also forgets its windows and probe). */
   | { kind: "reset" };
 
-/** The event an outcome means at nowMs. */
+/**
+ * The event an outcome means at nowMs. A success and a connection failure mean the same whatever the signal
+ * (a success must still close a half-open breaker); for any other outcome a signal decides when there is one.
+ */
 export function healthEventFor(outcome: HealthOutcome, nowMs: number, config: HealthConfig): HealthEvent {
-  const reason = (text: string) => (outcome.detail ? `${text}: ${outcome.detail}` : text).slice(0, 200);
+  const reason = (text: string) => withDetail(text, outcome.detail);
   if (outcome.kind === OutcomeKind.CONNECTION_FAILURE) return { kind: "failure", reason: reason("connection failure") };
   if (outcome.kind === OutcomeKind.SUCCESS) return { kind: "success" };
+  const signalled = eventForSignal(outcome, nowMs, config);
+  if (signalled !== undefined) return signalled;
   if (outcome.kind !== OutcomeKind.UPSTREAM_ERROR) return { kind: "none" };
   const { status } = outcome;
-  if (status === 429) {
-    const until = resetAfter429(outcome.headers, nowMs) ?? nowMs + config.rateLimitDefaultMs;
-    return { kind: "block", status: "rate_limited", reason: "upstream answered 429", untilMs: until };
-  }
+  if (status === 429) return rateLimited(outcome, nowMs, config);
   if (status === 529) return { kind: "block", status: "overloaded", reason: "upstream answered 529", untilMs: nowMs + config.overloadCooldownMs };
   if (status === 401 || status === 403) return { kind: "block", status: "unauthorized", reason: `upstream answered ${status}`, untilMs: 0 };
   if (status >= 500 && status <= 599) return { kind: "failure", reason: `upstream answered ${status}` };
   return { kind: "none" };
+}
+
+/** The event a provider's signal means; undefined when the outcome has none (or one this version does not know). */
+function eventForSignal(outcome: HealthOutcome, nowMs: number, config: HealthConfig): HealthEvent | undefined {
+  const reason = withDetail(answered(outcome), outcome.detail);
+  switch (outcome.signal) {
+    case AccountSignal.NONE:
+      return { kind: "none" };
+    case AccountSignal.RATE_LIMITED:
+      return rateLimited(outcome, nowMs, config);
+    case AccountSignal.OVERLOADED:
+      return { kind: "block", status: "overloaded", reason, untilMs: nowMs + config.overloadCooldownMs };
+    case AccountSignal.UNAUTHORIZED:
+      return { kind: "block", status: "unauthorized", reason, untilMs: 0 };
+    case AccountSignal.SERVER_ERROR:
+      return { kind: "failure", reason };
+    default:
+      return undefined;
+  }
+}
+
+/** Rate-limited until the reset the headers announce (retry-after among them), else for the default time; the detail says which limit. */
+function rateLimited(outcome: HealthOutcome, nowMs: number, config: HealthConfig): HealthEvent {
+  const untilMs = resetAfter429(outcome.headers, nowMs) ?? nowMs + config.rateLimitDefaultMs;
+  return { kind: "block", status: "rate_limited", reason: withDetail(answered(outcome), outcome.detail), untilMs };
+}
+
+/** "upstream answered <status>" for an error status, else "upstream error" (an error event in a stream that began 200). */
+function answered(outcome: HealthOutcome): string {
+  return outcome.status >= 400 ? `upstream answered ${outcome.status}` : "upstream error";
+}
+
+/** "text: detail", at most 200 characters; the detail is left out when empty or when it only repeats the text. */
+function withDetail(text: string, detail: string): string {
+  return (detail && detail !== text ? `${text}: ${detail}` : text).slice(0, 200);
 }
 
 /** Context of one transition. */

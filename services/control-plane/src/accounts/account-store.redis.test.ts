@@ -101,4 +101,36 @@ describe("createAccountStore", () => {
     expect(await store.get("no{such}id")).toBeUndefined();
     expect(await store.get("00000000-0000-0000-0000-000000000000")).toBeUndefined();
   });
+
+  it("gives each type its platform's default base URL, and a configured default wins", async () => {
+    const oauth = { kind: "oauth" as const, accessToken: "ya29.a", refreshToken: "1//r", expiresAtMs: 0, scopes: [] };
+    expect((await store.create({ name: "k", type: "gemini-api", credential: { kind: "api-key", apiKey: "AIza-k" } })).baseUrl).toBe("https://generativelanguage.googleapis.com");
+    expect((await store.create({ name: "o", type: "gemini-oauth", credential: oauth })).baseUrl).toBe("https://cloudcode-pa.googleapis.com");
+    const configured = createAccountStore({ redis, cipher: createCredentialCipher(randomBytes(32)), keys, defaultBaseUrls: { "gemini-oauth": "http://127.0.0.1:4000" } });
+    const created = await configured.create({ name: "o2", type: "gemini-oauth", credential: oauth });
+    expect(created.baseUrl).toBe("http://127.0.0.1:4000");
+    // An empty base URL on update means the type's default again.
+    expect((await configured.update(created.id, { baseUrl: "https://other.example.test" }))?.baseUrl).toBe("https://other.example.test");
+    expect((await configured.update(created.id, { baseUrl: "" }))?.baseUrl).toBe("http://127.0.0.1:4000");
+  });
+
+  it("stores a project and a token URL, empty unless given", async () => {
+    const oauth = { kind: "oauth" as const, accessToken: "ya29.a", refreshToken: "1//r", expiresAtMs: 0, scopes: [] };
+    const created = await store.create({ name: "g", type: "gemini-oauth", projectId: " proj-1 ", tokenUrl: "https://t.example.test/token", credential: oauth });
+    expect(created).toMatchObject({ projectId: "proj-1", tokenUrl: "https://t.example.test/token" });
+    expect(await store.update(created.id, { projectId: "", tokenUrl: "" })).toMatchObject({ projectId: "", tokenUrl: "" });
+    expect(await store.create({ name: "c", type: "claude-console", credential: { kind: "api-key", apiKey: "k" } })).toMatchObject({ projectId: "", tokenUrl: "" });
+  });
+
+  it("refuses a project or token URL on a type that has none, and a malformed one", async () => {
+    const key = { kind: "api-key" as const, apiKey: "AIza-k" };
+    const oauth = { kind: "oauth" as const, accessToken: "ya29.a", refreshToken: "", expiresAtMs: 0, scopes: [] };
+    await expect(store.create({ name: "x", type: "gemini-api", projectId: "p", credential: key })).rejects.toMatchObject({ code: "ERR_INVALID_ACCOUNT" });
+    await expect(store.create({ name: "x", type: "claude-oauth", projectId: "p", credential: oauth })).rejects.toMatchObject({ code: "ERR_INVALID_ACCOUNT" });
+    await expect(store.create({ name: "x", type: "gemini-api", tokenUrl: "https://t.example.test", credential: key })).rejects.toMatchObject({ code: "ERR_INVALID_ACCOUNT" });
+    await expect(store.create({ name: "x", type: "gemini-oauth", projectId: "a b", credential: oauth })).rejects.toMatchObject({ code: "ERR_INVALID_ACCOUNT" });
+    await expect(store.create({ name: "x", type: "gemini-oauth", tokenUrl: "ftp://t", credential: oauth })).rejects.toMatchObject({ code: "ERR_INVALID_ACCOUNT" });
+    await expect(store.create({ name: "x", type: "gemini-api", credential: { kind: "api-key", apiKey: "AIza k" } })).rejects.toMatchObject({ code: "ERR_INVALID_ACCOUNT" });
+    await expect(store.create({ name: "x", type: "gemini-oauth", credential: key })).rejects.toMatchObject({ code: "ERR_INVALID_ACCOUNT" });
+  });
 });

@@ -12,7 +12,7 @@ import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createRedisScripts } from "../redis/scripts.js";
 import type { CredentialCipher } from "./credential-cipher.js";
 
-import { ACCOUNT_TYPES, type AccountType, isAccountType } from "../providers/account-types.js";
+import { ACCOUNT_TYPES, type AccountType, isAccountType, isProjectId } from "../providers/account-types.js";
 
 export type { AccountType } from "../providers/account-types.js";
 
@@ -43,6 +43,10 @@ export interface AccountRecord {
   group: string;
   /** Models the account may serve; empty = all. */
   allowedModels: string[];
+  /** Gemini OAuth accounts: the Code Assist project their requests name; "" for none. */
+  projectId: string;
+  /** OAuth accounts: the token endpoint refreshes go to; "" for the platform's default. */
+  tokenUrl: string;
 }
 
 /** Input of AccountStore.create. */
@@ -56,6 +60,10 @@ export interface NewAccount {
   proxyUrl?: string;
   group?: string;
   allowedModels?: string[];
+  /** Gemini OAuth accounts only; "" clears it. */
+  projectId?: string;
+  /** OAuth accounts only; "" means the platform's default. */
+  tokenUrl?: string;
   credential: AccountCredential;
 }
 
@@ -81,6 +89,8 @@ export interface AccountStoreOptions {
   /** Told of every write, so per-replica caches drop the account (grant stamps of lastUsedAtMs excepted). */
   changes?: CatalogChanges;
   cipher: CredentialCipher;
+  /** Base URL of an account that names none, per type (default: ACCOUNT_TYPES). */
+  defaultBaseUrls?: Partial<Readonly<Record<AccountType, string>>>;
   now?: () => number;
   keys?: RedisKeys;
 }
@@ -94,8 +104,8 @@ export class AccountInputError extends Error {
   }
 }
 
-/** Base URL of accounts that do not name one. */
-export const DEFAULT_BASE_URL = "https://api.anthropic.com";
+/** Base URL of Claude accounts that do not name one; every type's default is in ACCOUNT_TYPES. */
+export const DEFAULT_BASE_URL = ACCOUNT_TYPES["claude-console"].defaultBaseUrl;
 /** Priority of accounts that do not name one. */
 export const DEFAULT_PRIORITY = 50;
 /** The record field the lease store stamps on every grant. */
@@ -108,10 +118,13 @@ export function createAccountStore(options: AccountStoreOptions): AccountStore {
   const keys = options.keys ?? createRedisKeys();
   const scripts = createRedisScripts(redis);
   const changed = async (id: string) => options.changes?.publish({ kind: "account", id });
+  const defaults = options.defaultBaseUrls ?? {};
+  const baseUrlOf = (type: AccountType): string => (Object.hasOwn(defaults, type) ? defaults[type] : undefined) ?? ACCOUNT_TYPES[type]?.defaultBaseUrl ?? DEFAULT_BASE_URL;
+  const toFields = (input: AccountPatch, type: AccountType) => fieldsOf(input, type, baseUrlOf(type), cipher);
 
   async function get(id: string): Promise<AccountRecord | undefined> {
     if (!isId(id)) return undefined;
-    return toRecord(id, await redis.hgetall(keys.account(id)), cipher);
+    return toRecord(id, await redis.hgetall(keys.account(id)), cipher, baseUrlOf);
   }
 
   return {
@@ -122,7 +135,7 @@ export function createAccountStore(options: AccountStoreOptions): AccountStore {
         type: input.type,
         createdAtMs: String(now()),
         [ACCOUNT_LAST_USED_FIELD]: "0",
-        ...toFields({ baseUrl: DEFAULT_BASE_URL, priority: DEFAULT_PRIORITY, maxConcurrentTasks: 0, schedulable: true, proxyUrl: "", ...input }, input.type, cipher),
+        ...toFields({ baseUrl: "", priority: DEFAULT_PRIORITY, maxConcurrentTasks: 0, schedulable: true, proxyUrl: "", projectId: "", tokenUrl: "", ...input }, input.type),
       };
       if (!fields.name) throw new AccountInputError("an account needs a name");
       await redis.hset(keys.account(id), fields);
@@ -144,7 +157,7 @@ export function createAccountStore(options: AccountStoreOptions): AccountStore {
     async update(id, patch) {
       const current = await get(id);
       if (!current) return undefined;
-      const fields = toFields(patch, current.type, cipher);
+      const fields = toFields(patch, current.type);
       if (fields.name === "") throw new AccountInputError("an account needs a name");
       if (!(await scripts.updateRecord(keys.account(id), fields))) return undefined;
       await changed(id);
@@ -171,10 +184,10 @@ export function createAccountStore(options: AccountStoreOptions): AccountStore {
 }
 
 /** Stored hash fields for the given (partial) input; secrets are sealed here. */
-function toFields(input: AccountPatch, type: AccountType, cipher: CredentialCipher): Record<string, string> {
+function fieldsOf(input: AccountPatch, type: AccountType, defaultBaseUrl: string, cipher: CredentialCipher): Record<string, string> {
   const fields: Record<string, string> = {};
   if (input.name !== undefined) fields.name = input.name.trim();
-  if (input.baseUrl !== undefined) fields.baseUrl = checkUrl(input.baseUrl || DEFAULT_BASE_URL, ["https:", "http:"], "baseUrl").replace(/\/+$/, "");
+  if (input.baseUrl !== undefined) fields.baseUrl = checkUrl(input.baseUrl || defaultBaseUrl, ["https:", "http:"], "baseUrl").replace(/\/+$/, "");
   if (input.priority !== undefined) fields.priority = String(checkInt(input.priority, "priority"));
   if (input.maxConcurrentTasks !== undefined) fields.maxConcurrentTasks = String(checkInt(input.maxConcurrentTasks, "maxConcurrentTasks"));
   if (input.schedulable !== undefined) fields.schedulable = input.schedulable ? "1" : "0";
@@ -183,6 +196,11 @@ function toFields(input: AccountPatch, type: AccountType, cipher: CredentialCiph
   }
   if (input.group !== undefined) fields.group = checkGroup(input.group);
   if (input.allowedModels !== undefined) fields.allowedModels = JSON.stringify([...new Set(input.allowedModels.map((m) => m.trim()).filter(Boolean))]);
+  if (input.projectId !== undefined) fields.projectId = checkProjectId(input.projectId, type);
+  if (input.tokenUrl !== undefined) {
+    if (input.tokenUrl !== "" && ACCOUNT_TYPES[type].credential !== "oauth") throw new AccountInputError(`a ${type} account has no token URL`);
+    fields.tokenUrl = input.tokenUrl === "" ? "" : checkUrl(input.tokenUrl, ["https:", "http:"], "tokenUrl");
+  }
   if (input.credential !== undefined) {
     const credential = checkCredential(input.credential, type);
     fields.credential = cipher.encrypt(JSON.stringify(credential));
@@ -191,13 +209,13 @@ function toFields(input: AccountPatch, type: AccountType, cipher: CredentialCiph
   return fields;
 }
 
-function toRecord(id: string, hash: Record<string, string>, cipher: CredentialCipher): AccountRecord | undefined {
+function toRecord(id: string, hash: Record<string, string>, cipher: CredentialCipher, baseUrlOf: (type: AccountType) => string): AccountRecord | undefined {
   if (!hash.type) return undefined;
   return {
     id,
     name: hash.name ?? "",
     type: hash.type as AccountType,
-    baseUrl: hash.baseUrl || DEFAULT_BASE_URL,
+    baseUrl: hash.baseUrl || baseUrlOf(hash.type as AccountType),
     priority: Number(hash.priority ?? DEFAULT_PRIORITY),
     maxConcurrentTasks: Number(hash.maxConcurrentTasks ?? 0),
     schedulable: hash.schedulable !== "0",
@@ -207,6 +225,8 @@ function toRecord(id: string, hash: Record<string, string>, cipher: CredentialCi
     tokenExpiresAtMs: Number(hash.tokenExpiresAtMs ?? 0),
     group: hash.group ?? "",
     allowedModels: hash.allowedModels ? (JSON.parse(hash.allowedModels) as string[]) : [],
+    projectId: hash.projectId ?? "",
+    tokenUrl: hash.tokenUrl ?? "",
   };
 }
 
@@ -217,11 +237,27 @@ function checkGroup(group: string): string {
   return trimmed;
 }
 
+/** A project id (see isProjectId), only on types that name a project; "" for none. */
+function checkProjectId(projectId: string, type: AccountType): string {
+  const trimmed = projectId.trim();
+  if (trimmed === "") return "";
+  if (!ACCOUNT_TYPES[type].namesProject) throw new AccountInputError(`a ${type} account has no project id`);
+  if (!isProjectId(trimmed)) throw new AccountInputError("projectId must be at most 128 letters, digits, '_', '-', '.' or ':'");
+  return trimmed;
+}
+
+/** The credential an account of `type` stores: its kind, and the fields that kind cannot do without. */
 function checkCredential(credential: AccountCredential, type: AccountType): AccountCredential {
   const expected = ACCOUNT_TYPES[type].credential;
   if (credential.kind !== expected) throw new AccountInputError(`a ${type} account needs an ${expected} credential`);
-  if (credential.kind === "api-key" && !credential.apiKey) throw new AccountInputError("the API key is empty");
-  if (credential.kind === "oauth" && !credential.accessToken) throw new AccountInputError("the OAuth access token is empty");
+  if (credential.kind === "api-key") {
+    const apiKey = credential.apiKey.trim();
+    if (!apiKey) throw new AccountInputError("the API key is empty");
+    if (/\s/.test(apiKey)) throw new AccountInputError("the API key contains whitespace");
+    return { kind: "api-key", apiKey };
+  }
+  if (!credential.accessToken) throw new AccountInputError("the OAuth access token is empty");
+  if (!Number.isFinite(credential.expiresAtMs) || credential.expiresAtMs < 0) throw new AccountInputError("the OAuth expiry is not a time");
   return credential;
 }
 

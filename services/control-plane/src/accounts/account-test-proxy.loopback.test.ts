@@ -48,6 +48,7 @@ describe("account tests through the account's proxy", () => {
   it("go through an HTTP proxy with basic auth", async () => {
     const before = httpProxied;
     const result = await createAccountTester().test({
+      type: "claude-console",
       baseUrl: mock.url,
       credential,
       model: "claude-haiku-4-5",
@@ -59,6 +60,7 @@ describe("account tests through the account's proxy", () => {
 
   it("fail clearly, without the proxy password, when the proxy refuses the credentials", async () => {
     const result = await createAccountTester().test({
+      type: "claude-console",
       baseUrl: mock.url,
       credential,
       model: "claude-haiku-4-5",
@@ -73,6 +75,7 @@ describe("account tests through the account's proxy", () => {
   it("go through a SOCKS5 proxy with auth", async () => {
     const before = mock.requests.length;
     const result = await createAccountTester().test({
+      type: "claude-console",
       baseUrl: mock.url,
       credential,
       model: "claude-haiku-4-5",

@@ -1,30 +1,33 @@
 /**
- * Tries an account: one tiny Messages request (`max_tokens: 1`) to its base
- * URL with its credential, sent the way the relay sends it, without a lease.
- * The answer is reduced to ok, status, latency and the upstream's error type
- * and message; the credential is scrubbed from anything that goes back. The
- * request goes through the account's proxy (HTTP CONNECT or SOCKS5) when it
- * has one, as the relay's would.
+ * Tries an account: one tiny request to its base URL with its credential,
+ * without a lease. What is sent (a one-token Messages call, a one-token
+ * generateContent) and how an error body reads are the account's provider's;
+ * this module sends it, times it and reduces the answer to ok, status,
+ * latency and the upstream's error type and message, with the credential
+ * scrubbed from anything that goes back. The request goes through the
+ * account's proxy (HTTP CONNECT or SOCKS5) when it has one, as the relay's
+ * would.
  */
 import { fetch } from "undici";
-import type { AccountCredential } from "./account-store.js";
+import type { AccountProviders } from "../providers/account-provider.js";
+import { buildAccountProviders } from "../providers/registry.js";
+import type { AccountCredential, AccountType } from "./account-store.js";
 import { proxyDispatcher } from "./proxy-dispatcher.js";
 
-/** The model tried when the account allows every model (or only wildcards). */
-export const DEFAULT_TEST_MODEL = "claude-haiku-4-5";
 /** How long a test may take, headers and body together. */
 export const DEFAULT_TEST_TIMEOUT_MS = 15_000;
-const ANTHROPIC_VERSION = "2023-06-01";
-const OAUTH_BETA = "oauth-2025-04-20";
 const MAX_MESSAGE_CHARS = 500;
 
 /** What to try. */
 export interface AccountTestTarget {
+  type: AccountType;
   baseUrl: string;
   credential: AccountCredential;
   model: string;
   /** The account's proxy URL (socks5://, socks5h://, http://, https://); empty or absent for direct. */
   proxyUrl?: string;
+  /** The account's Code Assist project (gemini-oauth); empty or absent for none. */
+  projectId?: string;
 }
 
 /** How the try went. */
@@ -48,33 +51,26 @@ export interface AccountTester {
 
 /** Options of createAccountTester. */
 export interface AccountTesterOptions {
+  /** Each type's request and error body (default: every provider on its defaults). */
+  providers?: Pick<AccountProviders, "forType">;
   timeoutMs?: number;
   now?: () => number;
 }
 
-/** The model to try: the first allowed model without a wildcard, else DEFAULT_TEST_MODEL. */
-export function pickTestModel(allowedModels: readonly string[]): string {
-  return allowedModels.find((m) => m !== "" && !m.endsWith("*")) ?? DEFAULT_TEST_MODEL;
-}
-
-/** The request headers for a credential, as the relay sets them. */
-export function testRequestHeaders(credential: AccountCredential): Record<string, string> {
-  const headers: Record<string, string> = { "content-type": "application/json", "anthropic-version": ANTHROPIC_VERSION };
-  if (credential.kind === "api-key") headers["x-api-key"] = credential.apiKey;
-  else {
-    headers.authorization = `Bearer ${credential.accessToken}`;
-    headers["anthropic-beta"] = OAUTH_BETA;
-  }
-  return headers;
+/** The model to try: the first allowed model without a wildcard, else the provider's small default. */
+export function pickTestModel(allowedModels: readonly string[], fallback: string): string {
+  return allowedModels.find((m) => m !== "" && !m.endsWith("*")) ?? fallback;
 }
 
 /** Builds a tester over undici's fetch. */
 export function createAccountTester(options: AccountTesterOptions = {}): AccountTester {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
   const now = options.now ?? Date.now;
+  const providers = options.providers ?? buildAccountProviders();
 
   return {
-    async test({ baseUrl, credential, model, proxyUrl = "" }) {
+    async test({ type, baseUrl, credential, model, proxyUrl = "", projectId = "" }) {
+      const provider = providers.forType(type);
       const started = now();
       const secrets = credential.kind === "api-key" ? [credential.apiKey] : [credential.accessToken, credential.refreshToken];
       const proxy = proxyUrl === "" ? undefined : proxyDispatcher(proxyUrl);
@@ -86,17 +82,18 @@ export function createAccountTester(options: AccountTesterOptions = {}): Account
         model,
       });
       try {
-        const response = await fetch(new URL("v1/messages", withSlash(baseUrl)), {
+        const request = provider.testRequest({ type, baseUrl, credential, model, projectId });
+        const response = await fetch(request.url, {
           method: "POST",
-          headers: testRequestHeaders(credential),
-          body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: "user", content: "ping" }] }),
+          headers: request.headers,
+          body: request.body,
           signal: AbortSignal.timeout(timeoutMs),
           redirect: "manual",
           ...(proxy && { dispatcher: proxy.dispatcher }),
         });
         const text = await response.text();
         if (response.ok) return result({ ok: true, httpStatus: response.status, errorType: "", errorMessage: "" });
-        const error = readErrorBody(text);
+        const error = provider.readErrorBody(text);
         return result({
           ok: false,
           httpStatus: response.status,
@@ -118,18 +115,6 @@ export function createAccountTester(options: AccountTesterOptions = {}): Account
   };
 }
 
-/** The `error.type` and `error.message` of an Anthropic error body; empty strings when it is not one. */
-export function readErrorBody(text: string): { type: string; message: string } {
-  try {
-    const body = JSON.parse(text) as { error?: { type?: unknown; message?: unknown } };
-    const type = typeof body.error?.type === "string" ? body.error.type : "";
-    const message = typeof body.error?.message === "string" ? body.error.message.slice(0, MAX_MESSAGE_CHARS) : "";
-    return { type, message };
-  } catch {
-    return { type: "", message: "" };
-  }
-}
-
 // fetch reports "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND, ...) is in the cause.
 function describeFetchError(err: unknown): string {
   const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
@@ -141,8 +126,4 @@ function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("***");
   return out;
-}
-
-function withSlash(baseUrl: string): string {
-  return baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
 }

@@ -1,12 +1,20 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { OutcomeKind } from "@claude-relay/proto/lease";
+import { AccountSignal, OutcomeKind } from "@claude-relay/proto/lease";
 import { startRedis, type TestRedis } from "@claude-relay/testkit";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis } from "../redis/client.js";
 import { createRedisKeys } from "../redis/keys.js";
 import { recordWrites } from "../redis/record-writes.test-helper.js";
-import { applyHealthEvent, DEFAULT_HEALTH_CONFIG as CONFIG, HEALTHY, type HealthEvent, type HealthState } from "./account-health.js";
+import {
+  applyHealthEvent,
+  DEFAULT_HEALTH_CONFIG as CONFIG,
+  HEALTHY,
+  healthEventFor,
+  type HealthEvent,
+  type HealthOutcome,
+  type HealthState,
+} from "./account-health.js";
 import { createHealthStore, type HealthStore } from "./health-store.js";
 
 const TTL = 30_000;
@@ -96,6 +104,50 @@ describe("health-event.lua", () => {
       }
     });
   }
+});
+
+describe("health-event.lua with a provider's signals", () => {
+  const gemini = (signal: AccountSignal, status: number, over: Partial<HealthOutcome> = {}): HealthOutcome => ({
+    kind: OutcomeKind.UPSTREAM_ERROR,
+    status,
+    headers: {},
+    detail: "",
+    signal,
+    ...over,
+  });
+  // Each step: time passes, then Release reports this outcome.
+  const steps: { afterMs: number; outcome: HealthOutcome }[] = [
+    { afterMs: 0, outcome: gemini(AccountSignal.NONE, 400) },
+    { afterMs: 1_000, outcome: gemini(AccountSignal.RATE_LIMITED, 429, { headers: { "retry-after": "90" }, detail: "per-minute quota exhausted" }) },
+    { afterMs: 1_000, outcome: gemini(AccountSignal.OVERLOADED, 503, { detail: "model overloaded" }) },
+    { afterMs: 120_000, outcome: gemini(AccountSignal.SERVER_ERROR, 500) },
+    { afterMs: 1_000, outcome: gemini(AccountSignal.SERVER_ERROR, 500) },
+    { afterMs: 1_000, outcome: gemini(AccountSignal.SERVER_ERROR, 502, { detail: "bad gateway" }) },
+    { afterMs: CONFIG.breakerOpenMs, outcome: gemini(AccountSignal.NONE, 0, { kind: OutcomeKind.SUCCESS, status: 200 }) },
+    { afterMs: 1_000, outcome: gemini(AccountSignal.UNAUTHORIZED, 400, { detail: "API key not valid" }) },
+    { afterMs: 1_000, outcome: gemini(AccountSignal.RATE_LIMITED, 429) },
+  ];
+
+  it("stores what healthEventFor and applyHealthEvent make of each signalled outcome", async () => {
+    const id = await account();
+    let expected: HealthState = { ...HEALTHY, failures: [] };
+    for (const [i, step] of steps.entries()) {
+      clock += step.afterMs;
+      expected = applyHealthEvent(expected, healthEventFor(step.outcome, clock, CONFIG), { nowMs: clock, isProbe: false, config: CONFIG });
+      const returned = await store.recordOutcome(id, `lease-${i}`, step.outcome);
+      const stored = await store.read(id);
+      expect({ step: i, returned, ...stored.health, failures: stored.failureCount }).toEqual({
+        step: i,
+        returned: expected.status,
+        status: expected.status,
+        reason: expected.reason,
+        untilMs: expected.untilMs,
+        sinceMs: expected.sinceMs,
+        failures: expected.failures.length,
+      });
+    }
+    expect(expected).toMatchObject({ status: "unauthorized", reason: "upstream answered 400: API key not valid" });
+  });
 });
 
 describe("createHealthStore", () => {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { GEMINI_DEFAULTS, googleAuthorizeConfig } from "../providers/gemini/google-oauth.js";
 import { buildAuthorizeUrl, createPkcePair, parsePastedCode } from "./oauth-authorization.js";
 
 describe("createPkcePair", () => {
@@ -15,7 +16,13 @@ describe("buildAuthorizeUrl", () => {
   it("carries the client, redirect, scopes, S256 challenge and state", () => {
     const url = new URL(
       buildAuthorizeUrl(
-        { authorizeUrl: "https://claude.ai/oauth/authorize", clientId: "client-1", redirectUri: "https://example.test/cb", scopes: "org:create_api_key user:profile user:inference" },
+        {
+          authorizeUrl: "https://claude.ai/oauth/authorize",
+          clientId: "client-1",
+          redirectUri: "https://example.test/cb",
+          scopes: "org:create_api_key user:profile user:inference",
+          extraParams: { code: "true" },
+        },
         "challenge-1",
         "state-1",
       ),
@@ -27,6 +34,24 @@ describe("buildAuthorizeUrl", () => {
       response_type: "code",
       redirect_uri: "https://example.test/cb",
       scope: "org:create_api_key user:profile user:inference",
+      code_challenge: "challenge-1",
+      code_challenge_method: "S256",
+      state: "state-1",
+    });
+  });
+});
+
+describe("buildAuthorizeUrl for a Google sign-in", () => {
+  it("asks for offline access and consent, as the Gemini CLI's paste-the-code flow does", () => {
+    const url = new URL(buildAuthorizeUrl(googleAuthorizeConfig(GEMINI_DEFAULTS), "challenge-1", "state-1"));
+    expect(url.origin + url.pathname).toBe("https://accounts.google.com/o/oauth2/v2/auth");
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      access_type: "offline",
+      prompt: "consent",
+      client_id: GEMINI_DEFAULTS.clientId,
+      response_type: "code",
+      redirect_uri: "https://codeassist.google.com/authcode",
+      scope: "https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile",
       code_challenge: "challenge-1",
       code_challenge_method: "S256",
       state: "state-1",

@@ -1,14 +1,17 @@
 /**
- * Adding a subscription account through OAuth with PKCE (RFC 7636): `start`
- * makes a code verifier, its S256 challenge and a state, keeps the verifier in
- * Redis under the state for a few minutes and returns the authorization URL;
- * `exchange` takes the code the browser shows (with its state), consumes the
- * pending entry (GETDEL: a state works once) and trades the code for tokens at
- * the token endpoint. Creating or updating the account is the caller's.
+ * Adding an OAuth account with PKCE (RFC 7636), one flow per OAuth account
+ * type (a Claude subscription, a Google sign-in): `start` makes a code
+ * verifier, its S256 challenge and a state, keeps the verifier and the type in
+ * Redis under the state for a few minutes and returns that type's
+ * authorization URL; `exchange` takes the code the browser shows (with its
+ * state), consumes the pending entry (GETDEL: a state works once) and trades
+ * the code for tokens at the token endpoint of the type the state was started
+ * for. Creating or updating the account is the caller's.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { RedisClient } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
+import type { AccountType } from "../providers/account-types.js";
 import type { OAuthTokenClient, TokenResult } from "./oauth-token-client.js";
 
 /** Where and how to authorize. */
@@ -18,6 +21,8 @@ export interface OAuthAuthorizationConfig {
   redirectUri: string;
   /** Space-separated. */
   scopes: string;
+  /** More query parameters the authorization server wants (e.g. claude.ai's `code=true`, Google's `access_type=offline`). */
+  extraParams?: Readonly<Record<string, string>>;
   /** How long a started authorization may be finished (default 10 minutes). */
   ttlMs?: number;
 }
@@ -29,9 +34,20 @@ export interface StartedAuthorization {
   expiresAtMs: number;
 }
 
+/** One OAuth account type's authorization server and token endpoint. */
+export interface OAuthFlow {
+  config: OAuthAuthorizationConfig;
+  tokens: OAuthTokenClient;
+}
+
 /** The PKCE authorization steps. */
 export interface OAuthAuthorization {
-  start(): Promise<StartedAuthorization>;
+  /** The OAuth account types a flow can be started for. */
+  readonly types: readonly AccountType[];
+  /** Starts an authorization for `type` (default claude-oauth); undefined when that type has no flow. */
+  start(type?: AccountType): Promise<StartedAuthorization | undefined>;
+  /** The account type a pending state was started for; undefined when it is unknown, used or expired. */
+  pendingType(state: string): Promise<AccountType | undefined>;
   /**
    * Trades a code for tokens, through `proxyUrl` when it is not empty; a refusal when the state is
    * unknown, used or expired. A trade that certainly never reached the endpoint keeps the state, so
@@ -49,8 +65,7 @@ export function createPkcePair(): { verifier: string; challenge: string } {
 /** The authorization URL for a challenge and state. */
 export function buildAuthorizeUrl(config: OAuthAuthorizationConfig, challenge: string, state: string): string {
   const url = new URL(config.authorizeUrl);
-  // `code=true` asks claude.ai to show the code on its callback page for pasting.
-  url.searchParams.set("code", "true");
+  for (const [name, value] of Object.entries(config.extraParams ?? {})) url.searchParams.set(name, value);
   url.searchParams.set("client_id", config.clientId);
   url.searchParams.set("response_type", "code");
   url.searchParams.set("redirect_uri", config.redirectUri);
@@ -87,33 +102,57 @@ export function parsePastedCode(pasted: string): { code: string; state?: string 
 export interface OAuthAuthorizationOptions {
   redis: RedisClient;
   keys?: RedisKeys;
-  config: OAuthAuthorizationConfig;
-  tokens: OAuthTokenClient;
+  /** One flow per OAuth account type. */
+  flows: Partial<Readonly<Record<AccountType, OAuthFlow>>>;
   now?: () => number;
 }
 
-/** The PKCE steps over Redis and a token endpoint. */
+/** What Redis keeps under a pending state; entries written before types existed are Claude's. */
+interface Pending {
+  verifier: string;
+  redirectUri: string;
+  type?: AccountType;
+}
+
+const UNKNOWN_STATE = "unknown or expired state";
+
+/** The PKCE steps over Redis and each type's token endpoint. */
 export function createOAuthAuthorization(options: OAuthAuthorizationOptions): OAuthAuthorization {
-  const { redis, config, tokens } = options;
+  const { redis, flows } = options;
   const keys = options.keys ?? createRedisKeys();
   const now = options.now ?? Date.now;
-  const ttlMs = config.ttlMs ?? 10 * 60_000;
+  const flowOf = (type: AccountType): OAuthFlow | undefined => (Object.hasOwn(flows, type) ? flows[type] : undefined);
+  const ttlOf = (flow: OAuthFlow) => flow.config.ttlMs ?? 10 * 60_000;
+  const isState = (state: string) => /^[A-Za-z0-9_-]{1,128}$/.test(state);
 
   return {
-    async start() {
+    types: Object.keys(flows) as AccountType[],
+
+    async start(type = "claude-oauth") {
+      const flow = flowOf(type);
+      if (flow === undefined) return undefined;
       const { verifier, challenge } = createPkcePair();
       const state = randomBytes(24).toString("base64url");
-      await redis.set(keys.oauthPending(state), JSON.stringify({ verifier, redirectUri: config.redirectUri }), "PX", ttlMs);
-      return { url: buildAuthorizeUrl(config, challenge, state), state, expiresAtMs: now() + ttlMs };
+      const pending: Pending = { verifier, redirectUri: flow.config.redirectUri, type };
+      await redis.set(keys.oauthPending(state), JSON.stringify(pending), "PX", ttlOf(flow));
+      return { url: buildAuthorizeUrl(flow.config, challenge, state), state, expiresAtMs: now() + ttlOf(flow) };
+    },
+
+    async pendingType(state) {
+      if (!isState(state)) return undefined;
+      const pending = await redis.get(keys.oauthPending(state));
+      return pending ? ((JSON.parse(pending) as Pending).type ?? "claude-oauth") : undefined;
     },
 
     async exchange(code, state, proxyUrl = "") {
-      if (!/^[A-Za-z0-9_-]{1,128}$/.test(state)) return { ok: false, reason: "unknown or expired state", sent: false };
+      if (!isState(state)) return { ok: false, reason: UNKNOWN_STATE, sent: false };
       const pending = await redis.getdel(keys.oauthPending(state));
-      if (!pending) return { ok: false, reason: "unknown or expired state", sent: false };
-      const { verifier, redirectUri } = JSON.parse(pending) as { verifier: string; redirectUri: string };
-      const result = await tokens.exchangeCode({ code, codeVerifier: verifier, redirectUri, state }, proxyUrl);
-      if (!result.ok && !result.sent) await redis.set(keys.oauthPending(state), pending, "PX", ttlMs);
+      if (!pending) return { ok: false, reason: UNKNOWN_STATE, sent: false };
+      const { verifier, redirectUri, type = "claude-oauth" } = JSON.parse(pending) as Pending;
+      const flow = flowOf(type);
+      if (flow === undefined) return { ok: false, reason: `${type} authorization is not configured`, sent: false };
+      const result = await flow.tokens.exchangeCode({ code, codeVerifier: verifier, redirectUri, state }, proxyUrl);
+      if (!result.ok && !result.sent) await redis.set(keys.oauthPending(state), pending, "PX", ttlOf(flow));
       return result;
     },
   };

@@ -106,7 +106,7 @@ function replica(client: Redis, tokenUrl = endpoint.url): OAuthRefresher {
     keys,
     accounts: createAccountStore({ redis: client, cipher: createCredentialCipher(encryptionKey), now, keys }),
     health: createHealthStore({ redis: client, keys, now, probeTtlMs: 30_000 }),
-    tokens: createOAuthTokenClient({ tokenUrl, clientId: CLIENT_ID, now, timeoutMs: 5_000 }),
+    tokens: () => createOAuthTokenClient({ tokenUrl, clientId: CLIENT_ID, now, timeoutMs: 5_000 }),
     log,
     now,
   });

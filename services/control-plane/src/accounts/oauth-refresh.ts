@@ -12,7 +12,8 @@
  * connect failure) unmarks it. A failed refresh marks the account
  * `unauthorized` with the reason; a successful one stores the new tokens and
  * lifts `unauthorized`. The call goes through the account's proxy, when it has
- * one, like the account's API calls.
+ * one, like the account's API calls, to the token endpoint of the account's
+ * provider (its own token URL when it names one), picked per account.
  */
 import { createHash } from "node:crypto";
 import type { Logger } from "@claude-relay/logging";
@@ -20,12 +21,15 @@ import type { RedisClient } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createRedisLock } from "../redis/redis-lock.js";
 import type { AccountCondition } from "./account-health.js";
-import type { AccountCredential, AccountRecord, AccountStore } from "./account-store.js";
+import { ACCOUNT_TYPES } from "../providers/account-types.js";
+import type { AccountRecord, AccountStore } from "./account-store.js";
 import type { HealthStore } from "./health-store.js";
-import type { OAuthTokenClient } from "./oauth-token-client.js";
+import { credentialFromTokens, type OAuthCredential, type OAuthTokenClient } from "./oauth-token-client.js";
 
-/** An OAuth credential. */
-export type OAuthCredential = Extract<AccountCredential, { kind: "oauth" }>;
+export type { OAuthCredential } from "./oauth-token-client.js";
+
+/** The token client that refreshes an account; undefined when its type has no OAuth. */
+export type TokenClientPicker = (account: Pick<AccountRecord, "type" | "tokenUrl">) => OAuthTokenClient | undefined;
 
 /** A fresh credential (refreshed here, by another replica, or not due at all), or why not. */
 export type RefreshResult = { ok: true; credential: OAuthCredential; refreshed: boolean } | { ok: false; reason: string };
@@ -58,7 +62,8 @@ export interface OAuthRefresherOptions {
   keys?: RedisKeys;
   accounts: Pick<AccountStore, "credential" | "update" | "get">;
   health: Pick<HealthStore, "apply" | "read">;
-  tokens: OAuthTokenClient;
+  /** The token endpoint of each account (AccountProviders.tokenClient). */
+  tokens: TokenClientPicker;
   /** Refresh this long before expiry (default 5 minutes). */
   aheadMs?: number;
   /** How long the lock holds if its holder dies; longer than a token call (default 30 s). */
@@ -105,24 +110,20 @@ export function createOAuthRefresher(options: OAuthRefresherOptions): OAuthRefre
     if (!(await needed(accountId, current))) return { ok: true, credential: current, refreshed: false };
     if (!current.refreshToken) return fail(accountId, "the account has no refresh token");
     // Read before the token is marked as sent, so a failed read cannot spend it.
-    const proxyUrl = (await accounts.get(accountId))?.proxyUrl ?? "";
+    const record = await accounts.get(accountId);
+    const client = record && tokens(record);
+    if (!record || !client) return { ok: false, reason: "not an OAuth account" };
     const usedKey = keys.oauthRefreshUsed(accountId);
     const fingerprint = createHash("sha256").update(current.refreshToken).digest("hex");
     if ((await redis.get(usedKey)) === fingerprint) return fail(accountId, "the refresh token was already used; authorize the account again");
     await redis.set(usedKey, fingerprint);
 
-    const result = await tokens.refresh(current.refreshToken, proxyUrl);
+    const result = await client.refresh(current.refreshToken, record.proxyUrl);
     if (!result.ok) {
       if (!result.sent) await redis.del(usedKey);
       return fail(accountId, result.reason);
     }
-    const next: OAuthCredential = {
-      kind: "oauth",
-      accessToken: result.tokens.accessToken,
-      refreshToken: result.tokens.refreshToken || current.refreshToken,
-      expiresAtMs: result.tokens.expiresAtMs,
-      scopes: result.tokens.scopes.length > 0 ? result.tokens.scopes : current.scopes,
-    };
+    const next = credentialFromTokens(result.tokens, current);
     await accounts.update(accountId, { credential: next });
     // An endpoint that keeps the refresh token accepted it again; only a rotated one is spent.
     if (next.refreshToken === current.refreshToken) await redis.del(usedKey);
@@ -171,7 +172,7 @@ export function createOAuthRefresher(options: OAuthRefresherOptions): OAuthRefre
     healRefused(accounts, conditions) {
       for (const account of accounts) {
         const state = conditions?.get(account.id)?.health;
-        if (account.type !== "claude-oauth" || state?.status !== "unauthorized" || !state.reason.startsWith("upstream answered")) continue;
+        if (ACCOUNT_TYPES[account.type]?.credential !== "oauth" || state?.status !== "unauthorized" || !state.reason.startsWith("upstream answered")) continue;
         if (running.has(account.id)) continue;
         refresh(account.id, { refused: true }).catch((err: unknown) => log.warn({ err, accountId: account.id }, "OAuth refresh after a refusal failed"));
       }

@@ -1,14 +1,20 @@
 /**
- * The OAuth token endpoint of Claude subscriptions: the refresh grant and the
- * authorization-code grant (with the PKCE verifier). JSON in, JSON out. A
- * failure is a value with a short, secret-free reason built from the status
- * and the OAuth `error` code, never from a token or a free-text message, and
- * says whether the request may have reached the endpoint (a refresh token that
- * reached it counts as used). Both grants go through the account's proxy when it
- * has one, as its API calls do: the endpoint sees the same origin for all.
+ * An OAuth token endpoint: the refresh grant and the authorization-code grant
+ * (with the PKCE verifier). Claude's endpoint takes JSON; a standard one
+ * (RFC 6749 §4.1.3, §6: Google's) takes application/x-www-form-urlencoded and
+ * may want a client secret; both answer JSON. A failure is a value with a
+ * short, secret-free reason built from the status and the OAuth `error` code,
+ * never from a token or a free-text message, and says whether the request may
+ * have reached the endpoint (a refresh token that reached it counts as used).
+ * Both grants go through the account's proxy when it has one, as its API calls
+ * do: the endpoint sees the same origin for all.
  */
 import { type Dispatcher, fetch as undiciFetch } from "undici";
-import { proxyDispatcher } from "./proxy-dispatcher.js";
+import type { AccountCredential } from "./account-store.js";
+import { describeCallFailure, parseObject, safeToken } from "./call-failure.js";
+import { withProxy } from "./proxy-dispatcher.js";
+/** An OAuth credential. */
+export type OAuthCredential = Extract<AccountCredential, { kind: "oauth" }>;
 
 /** Tokens the endpoint issued. */
 export interface IssuedTokens {
@@ -47,52 +53,57 @@ export interface OAuthTokenClient {
   exchangeCode(input: CodeExchange, proxyUrl?: string): Promise<TokenResult>;
 }
 
+/** The credential to store after `issued`: what the endpoint left out (refresh token, scopes) is kept from `previous`. */
+export function credentialFromTokens(issued: IssuedTokens, previous?: { refreshToken: string; scopes: string[] }): OAuthCredential {
+  return {
+    kind: "oauth",
+    accessToken: issued.accessToken,
+    refreshToken: issued.refreshToken || (previous?.refreshToken ?? ""),
+    expiresAtMs: issued.expiresAtMs,
+    scopes: issued.scopes.length > 0 ? issued.scopes : [...(previous?.scopes ?? [])],
+  };
+}
+
 /** Options of createOAuthTokenClient. */
 export interface OAuthTokenClientOptions {
   tokenUrl: string;
   clientId: string;
+  /** How the request body is written: "json" (Claude's endpoint, the default) or "form" (RFC 6749, Google's). */
+  encoding?: "json" | "form";
+  /** Sent with every grant besides client_id, e.g. an installed app's client_secret. */
+  extraParams?: Readonly<Record<string, string>>;
+  /** Whether the code grant carries the state too (Claude's endpoint wants it; RFC 6749 has no such parameter). Default: true for JSON. */
+  sendState?: boolean;
   /** The whole call fails after this long (default 15 s). */
   timeoutMs?: number;
   now?: () => number;
   fetch?: typeof undiciFetch;
 }
 
-/** Socket errors that mean nothing was sent. */
-const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
-
 /** A client for one token endpoint. */
 export function createOAuthTokenClient(options: OAuthTokenClientOptions): OAuthTokenClient {
-  const { tokenUrl, clientId, timeoutMs = 15_000 } = options;
+  const { tokenUrl, clientId, encoding = "json", extraParams = {}, timeoutMs = 15_000 } = options;
+  const sendState = options.sendState ?? encoding === "json";
   const now = options.now ?? Date.now;
   const fetchFn = options.fetch ?? undiciFetch;
 
-  async function post(body: Record<string, string>, proxyUrl = ""): Promise<TokenResult> {
-    // The reasons below come from status codes and error codes only, so the proxy's password cannot reach them.
-    const proxy = proxyUrl === "" ? undefined : proxyDispatcher(proxyUrl);
-    try {
-      return await postVia(body, proxy?.dispatcher);
-    } finally {
-      await proxy?.dispatcher.close().catch(() => {});
-    }
-  }
+  // The reasons below come from status codes and error codes only, so the proxy's password cannot reach them.
+  const post = (body: Record<string, string>, proxyUrl = ""): Promise<TokenResult> => withProxy(proxyUrl, (dispatcher) => postVia(body, dispatcher));
 
-  async function postVia(body: Record<string, string>, dispatcher: Dispatcher | undefined): Promise<TokenResult> {
+  async function postVia(grant: Record<string, string>, dispatcher: Dispatcher | undefined): Promise<TokenResult> {
+    const params = { ...grant, client_id: clientId, ...extraParams };
     let response: Awaited<ReturnType<typeof undiciFetch>>;
     try {
       response = await fetchFn(tokenUrl, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ ...body, client_id: clientId }),
+        headers: { "content-type": encoding === "json" ? "application/json" : "application/x-www-form-urlencoded", accept: "application/json" },
+        body: encoding === "json" ? JSON.stringify(params) : new URLSearchParams(params).toString(),
         signal: AbortSignal.timeout(timeoutMs),
         ...(dispatcher && { dispatcher }),
       });
     } catch (err) {
-      const refusal = proxyRefusal(err);
-      // A tunnel the proxy refused never carried the request: neither the refresh token nor the code was sent.
-      if (dispatcher && refusal) return { ok: false, reason: `the account's proxy refused the tunnel (${refusal})`, sent: false };
-      const code = errorCode(err);
-      const via = dispatcher ? " through the account's proxy" : "";
-      return { ok: false, reason: `token endpoint unreachable${via}${code ? ` (${code})` : ""}`, sent: !(code && NOT_SENT_CODES.has(code)) };
+      // A refused tunnel sent neither the refresh token nor the code.
+      return { ok: false, ...describeCallFailure(err, "token endpoint", dispatcher !== undefined) };
     }
     const text = await response.text().catch(() => "");
     const json = parseObject(text);
@@ -117,44 +128,6 @@ export function createOAuthTokenClient(options: OAuthTokenClientOptions): OAuthT
   return {
     refresh: (refreshToken, proxyUrl) => post({ grant_type: "refresh_token", refresh_token: refreshToken }, proxyUrl),
     exchangeCode: ({ code, codeVerifier, redirectUri, state }, proxyUrl) =>
-      post({ grant_type: "authorization_code", code, code_verifier: codeVerifier, redirect_uri: redirectUri, state }, proxyUrl),
+      post({ grant_type: "authorization_code", code, code_verifier: codeVerifier, redirect_uri: redirectUri, ...(sendState && { state }) }, proxyUrl),
   };
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function errorCode(err: unknown): string | undefined {
-  for (let e = err, depth = 0; typeof e === "object" && e !== null && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && code !== "") return safeToken(code);
-    if ((e as { name?: unknown }).name === "TimeoutError") return "timeout";
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-/**
- * How a proxy refused to open the tunnel, from undici's errors: an HTTP proxy's CONNECT status
- * ("Proxy response (407) …") or a SOCKS5 handshake error code; undefined for anything else.
- */
-function proxyRefusal(err: unknown): string | undefined {
-  for (let e = err, depth = 0; typeof e === "object" && e !== null && depth < 4; depth++) {
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === "string" && code.startsWith("UND_ERR_SOCKS5")) return safeToken(code);
-    const status = typeof message === "string" ? /^Proxy response \((\d{3})\)/.exec(message)?.[1] : undefined;
-    if (status) return `HTTP ${status}`;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function safeToken(value: string): string {
-  return value.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64);
 }

@@ -12,17 +12,25 @@ import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createRedisScripts } from "../redis/scripts.js";
 import {
   checkLimitSettings,
+  checkPlatformSettings,
   limitFields,
   NO_LIMITS,
   normalizeClientPatterns,
+  normalizePlatformSettings,
   parseLimitFields,
+  parsePlatformFields,
   pickLimitSettings,
+  platformFields,
   type KeyLimitSettings,
   type KeyLimitState,
+  type KeyPlatformSettings,
 } from "./key-settings.js";
 
-/** A client key as stored (never the key itself), with its limits (key-settings; absent reads as no limit). */
-export interface ApiKeyRecord extends Partial<KeyLimitState> {
+/**
+ * A client key as stored (never the key itself), with its limits and its platform scope (key-settings;
+ * absent limits read as no limit, absent platforms as every platform).
+ */
+export interface ApiKeyRecord extends Partial<KeyLimitState>, Partial<KeyPlatformSettings> {
   id: string;
   name: string;
   /** The first characters of the key ("cr_AbCd"), to recognise it. */
@@ -45,8 +53,8 @@ export interface ApiKeyRecord extends Partial<KeyLimitState> {
   boundGroup?: string;
 }
 
-/** Input of ApiKeyStore.create; limits left out are off. */
-export interface NewApiKey extends Partial<KeyLimitSettings> {
+/** Input of ApiKeyStore.create; limits left out are off, platforms left out are all of them. */
+export interface NewApiKey extends Partial<KeyLimitSettings>, Partial<KeyPlatformSettings> {
   name: string;
   concurrencyLimit?: number;
   expiresAtMs?: number;
@@ -72,7 +80,7 @@ export interface ApiKeyStore {
 
 /** Fields ApiKeyStore.update may change. */
 export type ApiKeyPatch = Partial<
-  Pick<ApiKeyRecord, "name" | "enabled" | "expiresAtMs" | "concurrencyLimit" | "allowedModels" | "boundAccountId" | "boundGroup"> & KeyLimitSettings
+  Pick<ApiKeyRecord, "name" | "enabled" | "expiresAtMs" | "concurrencyLimit" | "allowedModels" | "boundAccountId" | "boundGroup"> & KeyLimitSettings & KeyPlatformSettings
 >;
 
 /** Options of createApiKeyStore. */
@@ -133,6 +141,9 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
       const limits: KeyLimitSettings = { ...NO_LIMITS, ...pickLimitSettings(input), allowedClients: normalizeClientPatterns(input.allowedClients ?? []) };
       const limitProblem = checkLimitSettings(limits);
       if (limitProblem) throw new ApiKeyInputError(limitProblem);
+      const scope = normalizePlatformSettings(input);
+      const scopeProblem = checkPlatformSettings(scope);
+      if (scopeProblem) throw new ApiKeyInputError(scopeProblem);
       const plaintextKey = generateApiKey();
       const record: ApiKeyRecord = {
         id: randomUUID(),
@@ -148,6 +159,7 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
         boundAccountId,
         boundGroup,
         ...limits,
+        ...scope,
         firstUsedAtMs: 0,
       };
       await redis.hset(keys.apiKey(record.id), toFields(record));
@@ -201,6 +213,9 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
       if (next.boundAccountId !== "" && next.boundGroup !== "") throw new ApiKeyInputError("a key is bound to an account or to a group, not both");
       const limitProblem = checkLimitSettings(next);
       if (limitProblem) throw new ApiKeyInputError(limitProblem);
+      Object.assign(next, normalizePlatformSettings(next));
+      const scopeProblem = checkPlatformSettings(next);
+      if (scopeProblem) throw new ApiKeyInputError(scopeProblem);
       // Identity, creation, revocation and first use are never rewritten: the acquire script stamps firstUsedAtMs.
       const { keyHash: _h, keyPrefix: _p, createdAtMs: _c, revokedAtMs: _r, firstUsedAtMs: _f, name: _n, ...rest } = toFields(next);
       if (!(await scripts.updateRecord(keys.apiKey(id), { ...rest, name: next.name }))) return undefined;
@@ -229,6 +244,7 @@ function toFields(record: ApiKeyRecord): Record<string, string> {
     boundAccountId: record.boundAccountId ?? "",
     boundGroup: record.boundGroup ?? "",
     ...limitFields({ ...pickLimitSettings(record), firstUsedAtMs: record.firstUsedAtMs }),
+    ...platformFields(normalizePlatformSettings(record)),
   };
 }
 
@@ -248,5 +264,6 @@ function toRecord(id: string, hash: Record<string, string>): ApiKeyRecord | unde
     boundAccountId: hash.boundAccountId ?? "",
     boundGroup: hash.boundGroup ?? "",
     ...parseLimitFields(hash),
+    ...parsePlatformFields(hash),
   };
 }

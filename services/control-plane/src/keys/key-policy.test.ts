@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ApiKeyRecord } from "./api-key-store.js";
-import { checkKeyPolicy, isClientAllowed, isModelAllowed } from "./key-policy.js";
+import { checkKeyPolicy, isClientAllowed, isModelAllowed, keyBinding } from "./key-policy.js";
 
 const NOW = 1_700_000_000_000;
 
@@ -77,6 +77,54 @@ describe("checkKeyPolicy with limit settings", () => {
       message: "this API key may not be used from this client",
     });
     expect(checkKeyPolicy(onlyClaudeCode, request, NOW)).toMatchObject({ ok: false, reason: "NOT_ALLOWED" });
+  });
+});
+
+describe("checkKeyPolicy by platform", () => {
+  const gemini = { model: "gemini-2.5-pro", platform: "gemini" as const };
+  const claude = { model: "claude-sonnet-4-5", platform: "claude" as const };
+  it.each([
+    { platforms: [], request: gemini, allowed: true },
+    { platforms: [], request: claude, allowed: true },
+    { platforms: ["claude"], request: claude, allowed: true },
+    { platforms: ["claude"], request: { model: "claude-sonnet-4-5" }, allowed: true },
+    { platforms: ["claude", "gemini"], request: gemini, allowed: true },
+    { platforms: ["gemini"], request: gemini, allowed: true },
+    { platforms: ["claude"], request: gemini, allowed: false },
+    { platforms: ["gemini"], request: claude, allowed: false },
+    // A request that names no platform is a Claude request.
+    { platforms: ["gemini"], request: { model: "claude-sonnet-4-5" }, allowed: false },
+  ] as const)("keys for $platforms: a $request.platform request is allowed: $allowed", ({ platforms, request: asked, allowed }) => {
+    const result = checkKeyPolicy(key({ platforms: [...platforms] }), asked, NOW);
+    expect(result.ok).toBe(allowed);
+    if (!result.ok) expect(result.reason).toBe("NOT_ALLOWED");
+  });
+
+  it("says which platform was refused and which ones the key is limited to, before judging the model", () => {
+    expect(checkKeyPolicy(key({ platforms: ["claude"], allowedModels: ["claude-*"] }), gemini, NOW)).toEqual({
+      ok: false,
+      reason: "NOT_ALLOWED",
+      message: "this API key may not be used for Gemini requests (it is limited to Claude)",
+    });
+  });
+
+  it("still refuses an invalid key as KEY_INVALID whatever its platforms", () => {
+    expect(checkKeyPolicy(key({ platforms: ["claude"], enabled: false }), gemini, NOW)).toMatchObject({ reason: "KEY_INVALID" });
+  });
+});
+
+describe("keyBinding", () => {
+  it.each([
+    { key: {}, platform: "gemini", binding: { accountId: "", group: "" } },
+    { key: { boundGroup: "team" }, platform: "gemini", binding: { accountId: "", group: "team" } },
+    { key: { boundAccountId: "a1" }, platform: "claude", binding: { accountId: "a1", group: "" } },
+    { key: { boundAccountId: "a1", platformGroups: { gemini: "g-team" } }, platform: "gemini", binding: { accountId: "", group: "g-team" } },
+    { key: { boundAccountId: "a1", platformGroups: { gemini: "g-team" } }, platform: "claude", binding: { accountId: "a1", group: "" } },
+    { key: { boundGroup: "team", platformGroups: { claude: "c-team", gemini: "g-team" } }, platform: "claude", binding: { accountId: "", group: "c-team" } },
+    // An empty group is no group: the key's own binding applies.
+    { key: { boundGroup: "team", platformGroups: { gemini: "" } }, platform: "gemini", binding: { accountId: "", group: "team" } },
+  ] as const)("binds $key on $platform to $binding", ({ key: fields, platform, binding }) => {
+    expect(keyBinding(fields, platform)).toEqual(binding);
   });
 });
 

@@ -1,11 +1,13 @@
 /**
  * Whether a client key may make this request, pure: the key exists, is
  * enabled, not revoked, not expired (at its fixed date or its time after
- * first use), and allows the model and the client. Limits that need Redis
- * (concurrency, windows, cost) are checked when the slot is taken, by
+ * first use), and allows the platform, the model and the client; and where
+ * the key is served on the request's platform (keyBinding). Limits that need
+ * Redis (concurrency, windows, cost) are checked when the slot is taken, by
  * key-limits, not here. Messages are safe to show the client: they name the
- * model it sent, never a secret.
+ * model and platform it asked for, never a secret.
  */
+import type { PlatformName } from "../providers/account-types.js";
 import type { ApiKeyRecord } from "./api-key-store.js";
 
 /** The verdict; a refusal carries the reason and a client-safe message. */
@@ -14,6 +16,8 @@ export type KeyPolicyResult = { ok: true } | { ok: false; reason: "KEY_INVALID" 
 /** What the request asks for. */
 export interface KeyRequest {
   model: string;
+  /** The platform whose accounts can serve it; absent reads as Claude. */
+  platform?: PlatformName;
   /** The client's User-Agent; "" or absent when it sent none. */
   userAgent?: string;
 }
@@ -30,6 +34,11 @@ export function checkKeyPolicy(key: ApiKeyRecord | undefined, request: KeyReques
   if (activeForMs > 0 && (key.firstUsedAtMs ?? 0) > 0 && nowMs >= (key.firstUsedAtMs ?? 0) + activeForMs) {
     return { ok: false, reason: "KEY_INVALID", message: "this API key has expired" };
   }
+  const platform = request.platform ?? "claude";
+  const platforms = key.platforms ?? [];
+  if (platforms.length > 0 && !platforms.includes(platform)) {
+    return { ok: false, reason: "NOT_ALLOWED", message: `this API key may not be used for ${PLATFORM_TITLES[platform]} requests (it is limited to ${platforms.map((p) => PLATFORM_TITLES[p] ?? p).join(", ")})` };
+  }
   if (!isModelAllowed(key.allowedModels, request.model)) {
     const shown = request.model.length > MAX_ECHOED_MODEL ? `${request.model.slice(0, MAX_ECHOED_MODEL)}…` : request.model;
     return { ok: false, reason: "NOT_ALLOWED", message: `this API key may not use the model "${shown}"` };
@@ -39,6 +48,26 @@ export function checkKeyPolicy(key: ApiKeyRecord | undefined, request: KeyReques
   }
   return { ok: true };
 }
+
+/** Where a key is served on one platform: one account, or the accounts of one group; both "" means the whole pool. */
+export interface KeyBinding {
+  accountId: string;
+  group: string;
+}
+
+/**
+ * The key's binding on a platform: the group its platformGroups names for that platform, which replaces
+ * boundAccountId and boundGroup there; else those two, which then apply on every platform (a key bound to
+ * a Claude account finds no Gemini account unless a Gemini group is named).
+ */
+export function keyBinding(key: Pick<ApiKeyRecord, "boundAccountId" | "boundGroup" | "platformGroups">, platform: PlatformName): KeyBinding {
+  const group = key.platformGroups?.[platform] ?? "";
+  if (group !== "") return { accountId: "", group };
+  return { accountId: key.boundAccountId ?? "", group: key.boundGroup ?? "" };
+}
+
+/** How a platform is named in a message to the client. */
+const PLATFORM_TITLES: Readonly<Record<PlatformName, string>> = { claude: "Claude", gemini: "Gemini" };
 
 /**
  * An empty list allows every client; otherwise the User-Agent must match one

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { checkLimitSettings, limitFields, NO_LIMITS, normalizeClientPatterns, parseLimitFields, pickLimitSettings } from "./key-settings.js";
+import {
+  checkLimitSettings,
+  checkPlatformSettings,
+  limitFields,
+  NO_LIMITS,
+  normalizeClientPatterns,
+  normalizePlatformSettings,
+  parseLimitFields,
+  parsePlatformFields,
+  pickLimitSettings,
+  platformFields,
+} from "./key-settings.js";
 
 describe("key limit settings", () => {
   it("accepts no limits and a full set of valid ones", () => {
@@ -39,5 +50,35 @@ describe("key limit settings", () => {
   it("picks the settings out of a larger object and tidies client patterns", () => {
     expect(pickLimitSettings({ rateWindowSeconds: 5, name: "k" } as never)).toEqual({ rateWindowSeconds: 5 });
     expect(normalizeClientPatterns([" claude-cli/* ", "", "claude-cli/*", "curl/*"])).toEqual(["claude-cli/*", "curl/*"]);
+  });
+});
+
+describe("key platform settings", () => {
+  it("tidies platforms into a stable order and drops empty groups", () => {
+    expect(normalizePlatformSettings({ platforms: ["gemini", "claude", "gemini"], platformGroups: { gemini: " g-team ", claude: "" } })).toEqual({
+      platforms: ["claude", "gemini"],
+      platformGroups: { gemini: "g-team" },
+    });
+    expect(normalizePlatformSettings({})).toEqual({ platforms: [], platformGroups: {} });
+  });
+
+  it("names what is wrong: a platform it does not know, or a bad group name", () => {
+    expect(checkPlatformSettings({ platforms: ["claude", "gemini"], platformGroups: { gemini: "team.a:1" } })).toBeUndefined();
+    expect(checkPlatformSettings(normalizePlatformSettings({ platforms: ["openai"] }))).toMatch(/^platforms: "openai" is not a platform/);
+    expect(checkPlatformSettings({ platformGroups: { openai: "x" } as never })).toMatch(/^platformGroups: "openai" is not a platform/);
+    expect(checkPlatformSettings({ platformGroups: { gemini: "no spaces" } })).toMatch(/^platformGroups.gemini must be/);
+  });
+
+  it("round-trips through the record's hash fields, reading a key made before platforms as every platform", () => {
+    const settings = { platforms: ["gemini" as const], platformGroups: { gemini: "g-team" } };
+    const fields = platformFields(settings);
+    expect(fields).toEqual({ platforms: '["gemini"]', platformGroups: '{"gemini":"g-team"}' });
+    expect(parsePlatformFields(fields)).toEqual(settings);
+    expect(parsePlatformFields({})).toEqual({ platforms: [], platformGroups: {} });
+    expect(parsePlatformFields({ platforms: "not json", platformGroups: "[1]" })).toEqual({ platforms: [], platformGroups: {} });
+  });
+
+  it("keeps a platform a newer version wrote in the list, so the key stays limited rather than widened", () => {
+    expect(parsePlatformFields({ platforms: '["openai"]' }).platforms).toEqual(["openai"]);
   });
 });

@@ -1,10 +1,13 @@
 /**
  * The limit settings of an API key beyond concurrency and models: expiry after
- * first use, client allow-list, rolling request and token window, cost limits.
- * Pure: defaults, validation and the record's hash fields. The field names are
- * also read by the Lua scripts acquire-key.lua and add-counters.lua, which
- * enforce the limits that need Redis; key-policy checks the rest.
+ * first use, client allow-list, rolling request and token window, cost limits;
+ * and its platform scope: the platforms it may use and, per platform, the
+ * group that serves it there. Pure: defaults, validation and the record's hash
+ * fields. The limit field names are also read by the Lua scripts
+ * acquire-key.lua and add-counters.lua, which enforce the limits that need
+ * Redis; key-policy checks the rest.
  */
+import { PLATFORMS, type PlatformName } from "../providers/account-types.js";
 
 /** A key's limit settings; 0 (or an empty list) means no limit. */
 export interface KeyLimitSettings {
@@ -120,4 +123,78 @@ export function pickLimitSettings(source: Partial<KeyLimitSettings>): Partial<Ke
   const picked: Partial<Record<keyof KeyLimitSettings, unknown>> = {};
   for (const name of SETTING_NAMES) if (source[name] !== undefined) picked[name] = source[name];
   return picked as Partial<KeyLimitSettings>;
+}
+
+/** Per platform, the group that serves a key there; a platform not named keeps the key's own binding. */
+export type PlatformGroups = Partial<Record<PlatformName, string>>;
+
+/** Which platforms a key may use, and where it is served on each. */
+export interface KeyPlatformSettings {
+  /** Platforms whose accounts the key may use; empty means every platform. */
+  platforms: PlatformName[];
+  /** Per platform, a group that replaces the key's binding (boundAccountId, boundGroup) on that platform. */
+  platformGroups: PlatformGroups;
+}
+
+/** A group name as accounts carry it: up to 64 letters, digits, "_", "-", "." and ":". */
+const GROUP_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * The platform settings tidied: platforms de-duplicated in PLATFORMS order, groups trimmed, and a
+ * platform whose group is empty left out (an empty group means the key's own binding applies).
+ * Names that are not platforms are kept, for checkPlatformSettings to refuse.
+ */
+export function normalizePlatformSettings(input: { platforms?: readonly string[]; platformGroups?: Readonly<Record<string, string | undefined>> }): KeyPlatformSettings {
+  const named = new Set(input.platforms ?? []);
+  const platforms = [...PLATFORMS.filter((p) => named.has(p)), ...[...named].filter((p) => !(PLATFORMS as readonly string[]).includes(p))] as PlatformName[];
+  const platformGroups: PlatformGroups = {};
+  for (const [platform, group] of Object.entries(input.platformGroups ?? {})) {
+    const trimmed = group?.trim() ?? "";
+    if (trimmed !== "") platformGroups[platform as PlatformName] = trimmed;
+  }
+  return { platforms, platformGroups };
+}
+
+/** The first problem with a key's platform settings, named by its field; undefined when they are valid. */
+export function checkPlatformSettings(settings: Partial<KeyPlatformSettings>): string | undefined {
+  const known = PLATFORMS as readonly string[];
+  const unknown = (settings.platforms ?? []).find((p) => !known.includes(p));
+  if (unknown !== undefined) return `platforms: "${unknown.slice(0, 32)}" is not a platform (${PLATFORMS.join(", ")})`;
+  for (const [platform, group] of Object.entries(settings.platformGroups ?? {})) {
+    if (!known.includes(platform)) return `platformGroups: "${platform.slice(0, 32)}" is not a platform (${PLATFORMS.join(", ")})`;
+    if (group !== undefined && group !== "" && !GROUP_NAME.test(group)) return `platformGroups.${platform} must be at most 64 letters, digits, '_', '-', '.' or ':'`;
+  }
+  return undefined;
+}
+
+/** The record hash fields of the platform settings. */
+export function platformFields(settings: KeyPlatformSettings): Record<string, string> {
+  return { platforms: JSON.stringify(settings.platforms), platformGroups: JSON.stringify(settings.platformGroups) };
+}
+
+/** The platform settings of a record hash; keys made before platforms existed read as every platform, no groups. */
+export function parsePlatformFields(hash: Record<string, string>): KeyPlatformSettings {
+  const known = PLATFORMS as readonly string[];
+  const platforms = parseJson(hash.platforms);
+  const groups = parseJson(hash.platformGroups);
+  const platformGroups: PlatformGroups = {};
+  if (groups !== null && typeof groups === "object" && !Array.isArray(groups)) {
+    for (const [platform, group] of Object.entries(groups)) {
+      if (known.includes(platform) && typeof group === "string" && group !== "") platformGroups[platform as PlatformName] = group;
+    }
+  }
+  return {
+    // A name this version does not know (written by a newer one) stays in the list: the key remains limited, never widened.
+    platforms: Array.isArray(platforms) ? platforms.filter((p): p is PlatformName => typeof p === "string") : [],
+    platformGroups,
+  };
+}
+
+function parseJson(json: string | undefined): unknown {
+  if (!json) return undefined;
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,10 +1,11 @@
 /**
  * The Acquire flow: key lookup → key policy → sticky lookup → pick an account
- * → take the key slot (with the key's windows and cost limits, key-limits) and
- * the account slot together, binding the session and touching its record when
- * it is new or moves (a session that stays costs no write). An account slot lost to
- * a race sends the flow to the next candidate; when none is left, the key slot
- * is given back and the answer is NO_ACCOUNT. Refusals are values.
+ * of the request's platform → take the key slot (with the key's windows and
+ * cost limits, key-limits) and the account slot together, binding the session
+ * and touching its record when it is new or moves (a session that stays costs
+ * no write). An account slot lost to a race sends the flow to the next
+ * candidate; when none is left, the key slot is given back and the answer is
+ * NO_ACCOUNT. Refusals are values.
  *
  * Redis cost: the key and the accounts come from the catalog (a per-replica
  * cache, cache/cached-catalog.ts; no Redis once warm); then what must be exact
@@ -30,7 +31,8 @@ import { availability, type AccountCondition } from "../accounts/account-health.
 import { isInBinding, pickAccount, type PickBinding, type PickResult } from "../accounts/pick-account.js";
 import type { ApiKeyRecord } from "../keys/api-key-store.js";
 import { concurrencyOnlyKeyLimits, keySlotRefusal, type KeyLimits, type KeySlotReply } from "../keys/key-limits.js";
-import { checkKeyPolicy } from "../keys/key-policy.js";
+import { checkKeyPolicy, keyBinding } from "../keys/key-policy.js";
+import { isAccountType, platformOf, type PlatformName } from "../providers/account-types.js";
 import { affinityOf, type AffinityCounter } from "../sessions/affinity-counter.js";
 import type { SessionStore } from "../sessions/session-store.js";
 import type { StickyStore } from "../sessions/sticky-store.js";
@@ -57,6 +59,8 @@ export interface AcquireInput {
   requestId?: string;
   /** The client's User-Agent, for the key's client allow-list. */
   userAgent?: string;
+  /** The platform whose accounts can serve the request; absent reads as Claude. */
+  platform?: PlatformName;
 }
 
 /** A granted lease with what the relay needs to call the account. */
@@ -178,13 +182,17 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
 
   return async function acquireLease(input) {
     const [key, accounts] = await Promise.all([catalog.findKeyByHash(input.keyHash), catalog.listAccounts()]);
-    const policy = checkKeyPolicy(key, { model: input.model, userAgent: input.userAgent ?? "" }, now());
+    const platform = input.platform ?? "claude";
+    const policy = checkKeyPolicy(key, { model: input.model, userAgent: input.userAgent ?? "", platform }, now());
     if (!policy.ok || !key) return refuse(policy.ok ? "KEY_INVALID" : policy.reason, policy.ok ? "invalid x-api-key" : policy.message);
 
     const exclude = new Set(input.excludeAccounts);
-    const binding: PickBinding = { accountId: key.boundAccountId ?? "", group: key.boundGroup ?? "" };
-    const candidates = accounts.filter((a) => a.schedulable && !exclude.has(a.id) && isInBinding(a, binding));
+    const binding: PickBinding = keyBinding(key, platform);
+    // Only the platform's accounts are candidates, so nothing below (the guess, the last reads, a sticky
+    // binding to an account of another platform) can hand a request to an account that cannot serve it.
+    const candidates = accounts.filter((a) => a.schedulable && !exclude.has(a.id) && isOnPlatform(a, platform) && isInBinding(a, binding));
     const candidateIds = candidates.map((a) => a.id);
+    const candidateSet = new Set(candidateIds);
     const guess = guessAccount(candidates, input, exclude, binding);
     // With a guess, the exact reads cover only the accounts that could beat it: itself, and those of a
     // better priority (out or full when last read; they may be back). The others keep their last reads,
@@ -242,8 +250,9 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
       if (!early) await readAll();
       let pick = pickAccount({ candidates, stickyAccountId: stickyId, exclude, active, model: input.model, binding, ...(conditions && { conditions }), nowMs: now() });
       let attempt: Attempt;
-      // A session bound elsewhere since the last reads is bound to an account these reads may not cover.
-      const covered = !partial || !stickyId || (partialIds ?? []).includes(stickyId);
+      // A session bound elsewhere since the last reads is bound to an account these reads may not cover;
+      // one bound to an account that is no candidate (another platform's, say) cannot be kept anyway.
+      const covered = !partial || !stickyId || !candidateSet.has(stickyId) || (partialIds ?? []).includes(stickyId);
       if (early && covered && pick.ok && agrees(pick, early.account, { candidates, stickyId, exclude, active, model: input.model, binding, conditions, nowMs: now() })) {
         attempt = early;
       } else {
@@ -295,7 +304,7 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
         // A guess that took the binding as last read can find it changed (re-bound elsewhere, or expired).
         if (input.sessionHash && sessionBoundTo !== account.id) await bindSession(input.sessionHash, account.id, key.id);
         if (input.sessionHash) lastReads?.bound(input.sessionHash, account.id);
-        log.debug({ requestId: input.requestId, leaseId, accountId: account.id, keyId: key.id, sticky: account.id === stickyId }, "lease acquired");
+        log.debug({ requestId: input.requestId, leaseId, accountId: account.id, keyId: key.id, platform, sticky: account.id === stickyId }, "lease acquired");
         return { ok: true, leaseId, ttlMs: leases.ttlMs, keyId: key.id, account, credential: handedOut };
       }
       if (accountSlot.status === "granted") await leases.release(leaseId, [accountOwner]);
@@ -312,6 +321,11 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     const pick = pickAccount({ candidates, stickyAccountId, exclude, active: lastReads.active, model: input.model, binding, conditions: lastReads.conditions, nowMs: now() });
     return pick.ok && !pick.probe ? pick.account : undefined;
   }
+}
+
+/** True when the account serves the platform; an account of a type this version does not know serves none. */
+function isOnPlatform(account: AccountRecord, platform: PlatformName): boolean {
+  return isAccountType(account.type) && platformOf(account.type) === platform;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface LeaseUsage {
   cacheReadInputTokens: number;
   /** Of cacheCreationInputTokens, the 1-hour cache writes; 0 or absent when unknown. */
   cacheCreation1hInputTokens?: number;
+  /** Of outputTokens, those spent thinking; 0 or absent when unknown. */
+  reasoningTokens?: number;
 }
 
 /**

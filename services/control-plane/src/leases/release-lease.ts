@@ -2,13 +2,19 @@
  * Release: frees a lease on both owners and counts its usage, in one round
  * trip. A lease that already expired is still counted (its tokens were spent)
  * and is not an error. The outcome updates the account's health in the same
- * pipeline, and is logged, at info only when something went wrong.
+ * pipeline, and is logged, at info only when something went wrong. Usage is
+ * also counted per platform: the lease id names the account, and the
+ * account's type (from the per-replica catalog, so no Redis read once warm)
+ * names its platform.
  */
 import type { Logger } from "@claude-relay/logging";
-import { OutcomeKind } from "@claude-relay/proto/lease";
+import { AccountSignal, OutcomeKind } from "@claude-relay/proto/lease";
+import type { AccountRecord } from "../accounts/account-store.js";
 import type { HealthStore } from "../accounts/health-store.js";
+import { isAccountType, platformOf, type PlatformName } from "../providers/account-types.js";
 import type { SessionStore } from "../sessions/session-store.js";
 import type { UsageRecorder } from "../usage/usage-recorder.js";
+import type { LeaseCatalog } from "./acquire-lease.js";
 import { parseLeaseId } from "./lease-id.js";
 import type { LeaseStore, LeaseUsage } from "./lease-store.js";
 
@@ -20,6 +26,8 @@ export interface ReleaseInput {
   status: number;
   /** Secret-free description of a failure. */
   detail: string;
+  /** What the provider read in the answer about the account; UNSPECIFIED or absent: health reads the status. */
+  signal?: AccountSignal;
   usage: LeaseUsage;
   model: string;
   latencyMs: number;
@@ -40,6 +48,8 @@ export interface ReleaseLeaseDeps {
   health?: Pick<HealthStore, "recordOutcome">;
   /** True when this replica last read the account as healthy with no probe in flight (lets a plain success skip its health write). */
   lastReadHealthy?: (accountId: string) => boolean;
+  /** The accounts, for the platform of the lease's account (the hot path's cached catalog); without it usage is not counted per platform. */
+  catalog?: Pick<LeaseCatalog, "listAccounts">;
   now?: () => number;
 }
 
@@ -47,17 +57,25 @@ export interface ReleaseLeaseDeps {
 export interface ReleaseResult {
   /** False when the lease had expired or was released before. */
   held: boolean;
+  /** The platform of the lease's account; undefined when it is not known (no catalog, or the account is gone). */
+  platform?: PlatformName;
 }
 
 /** Builds Release; a malformed lease id throws LeaseIdError. */
 export function createReleaseLease(deps: ReleaseLeaseDeps): (input: ReleaseInput) => Promise<ReleaseResult> {
   const { leases, log } = deps;
   const now = deps.now ?? Date.now;
+  const platformOfAccount = deps.catalog ? createPlatformLookup(deps.catalog) : async () => undefined;
   return async function releaseLease(input) {
     const { leaseId, accountId, keyId } = parseLeaseId(input.leaseId);
+    // Read before any write is issued, so the writes still leave together; a warm catalog answers without Redis.
+    const platform = await platformOfAccount(accountId).catch((err: unknown) => {
+      log.warn({ err, accountId }, "account platform unknown: usage not counted per platform");
+      return undefined;
+    });
     const nowMs = now();
     // Issued in the same tick as the release's own commands, so it rides in their pipeline.
-    const outcome = { kind: input.outcome, status: input.status, headers: input.headers ?? {}, detail: input.detail };
+    const outcome = { kind: input.outcome, status: input.status, headers: input.headers ?? {}, detail: input.detail, signal: input.signal ?? AccountSignal.UNSPECIFIED };
     const healthWrite = deps.health?.recordOutcome(accountId, leaseId, outcome, deps.lastReadHealthy?.(accountId));
     healthWrite?.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
     const held = await leases.release(
@@ -66,13 +84,14 @@ export function createReleaseLease(deps: ReleaseLeaseDeps): (input: ReleaseInput
         { kind: "account", id: accountId },
         { kind: "key", id: keyId },
       ],
-      () => usageCommands(deps, { leaseId, accountId, keyId, nowMs }, input),
+      () => usageCommands(deps, { leaseId, accountId, keyId, nowMs, platform }, input),
     );
     const health = await healthWrite;
     const fields = {
       leaseId,
       accountId,
       keyId,
+      ...(platform !== undefined && { platform }),
       outcome: OutcomeKind[input.outcome] ?? String(input.outcome),
       status: input.status,
       held,
@@ -81,7 +100,24 @@ export function createReleaseLease(deps: ReleaseLeaseDeps): (input: ReleaseInput
     };
     if (input.outcome === OutcomeKind.SUCCESS || input.outcome === OutcomeKind.CLIENT_ABORTED) log.debug(fields, "lease released");
     else log.info({ ...fields, detail: input.detail.slice(0, 200) }, "lease released after a failure");
-    return { held };
+    return { held, ...(platform !== undefined && { platform }) };
+  };
+}
+
+/**
+ * The platform of an account by id, from the catalog's account list: the list is indexed once per list
+ * the catalog hands out (a cached one is the same array until it is dropped), so a lookup is a map read.
+ */
+function createPlatformLookup(catalog: Pick<LeaseCatalog, "listAccounts">): (accountId: string) => Promise<PlatformName | undefined> {
+  const indexes = new WeakMap<readonly AccountRecord[], Map<string, PlatformName>>();
+  return async (accountId) => {
+    const accounts = await catalog.listAccounts();
+    let index = indexes.get(accounts);
+    if (index === undefined) {
+      index = new Map(accounts.flatMap((a) => (isAccountType(a.type) ? [[a.id, platformOf(a.type)] as const] : [])));
+      indexes.set(accounts, index);
+    }
+    return index.get(accountId);
   };
 }
 
@@ -95,10 +131,10 @@ const FAILED_OUTCOMES: ReadonlySet<OutcomeKind> = new Set([OutcomeKind.UPSTREAM_
  */
 function usageCommands(
   deps: ReleaseLeaseDeps,
-  lease: { leaseId: string; accountId: string; keyId: string; nowMs: number },
+  { platform, ...lease }: { leaseId: string; accountId: string; keyId: string; nowMs: number; platform: PlatformName | undefined },
   input: ReleaseInput,
 ): Promise<unknown>[] {
-  const writes = deps.usage?.usageCommands({ ...lease, model: input.model, tokens: input.usage }) ?? [];
+  const writes = deps.usage?.usageCommands({ ...lease, model: input.model, tokens: input.usage, ...(platform !== undefined && { platform }) }) ?? [];
   if (deps.sessions && input.sessionHash) {
     const failed = FAILED_OUTCOMES.has(input.outcome);
     writes.push(...deps.sessions.releaseCommands({ ...lease, sessionHash: input.sessionHash, failed, status: input.status }));

@@ -36,7 +36,7 @@ async function account(maxConcurrentTasks: number): Promise<AccountRecord> {
   await redis.hset(keys.account(id), { type: "claude-console", name: id });
   return {
     id, name: id, type: "claude-console", baseUrl: "https://api.anthropic.com", priority: 50, maxConcurrentTasks, schedulable: true,
-    proxyUrl: "", createdAtMs: clock, lastUsedAtMs: 0, tokenExpiresAtMs: 0, group: "", allowedModels: [],
+    proxyUrl: "", createdAtMs: clock, lastUsedAtMs: 0, tokenExpiresAtMs: 0, group: "", allowedModels: [], projectId: "", tokenUrl: "",
   };
 }
 
@@ -110,5 +110,17 @@ describe("createAccountMetrics", () => {
     createAccountMetrics({ registry, listAccounts: () => Promise.reject(new Error("redis down")), leases, health, now });
     await expect(registry.metrics()).resolves.toContain("# TYPE control_plane_account_health gauge");
     expect(await samples(registry, "control_plane_account_health")).toEqual([]);
+  });
+
+  it("labels each account's series with its platform", async () => {
+    const claude = await account(2);
+    const gemini = { ...(await account(4)), type: "gemini-api" as const };
+    const registry = createMetricsRegistry("account-metrics-test");
+    createAccountMetrics({ registry, listAccounts: async () => [claude, gemini], leases, health, now });
+    const limits = await samples(registry, "control_plane_account_max_concurrent_tasks");
+    expect(valueOf(limits, { account: gemini.id, platform: "gemini" })).toBe(4);
+    expect(valueOf(limits, { account: claude.id, platform: "claude" })).toBe(2);
+    const states = await samples(registry, "control_plane_account_health");
+    expect(new Set(states.map((s) => s.labels.platform))).toEqual(new Set(["claude", "gemini"]));
   });
 });

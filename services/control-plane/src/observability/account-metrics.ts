@@ -5,8 +5,9 @@
  * now, so expired leases of a crashed relay do not count) and the health hash
  * of every account, which auto-pipelining sends as one batch. The three gauges
  * share that one read. Labels stay closed: account ids are bounded by the pool,
- * states by HEALTH_STATES. When Redis cannot answer, the gauges are left empty
- * rather than failing the whole scrape.
+ * states by HEALTH_STATES, platforms by the platform names ("unknown" for a type
+ * this version does not know). When Redis cannot answer, the gauges are left
+ * empty rather than failing the whole scrape.
  */
 import type { Logger } from "@claude-relay/logging";
 import { Gauge, type Registry } from "@claude-relay/metrics";
@@ -14,6 +15,7 @@ import { viewHealth, type HealthView } from "../accounts/account-health.js";
 import type { AccountRecord } from "../accounts/account-store.js";
 import type { HealthStore } from "../accounts/health-store.js";
 import type { LeaseStore } from "../leases/lease-store.js";
+import { isAccountType, platformOf } from "../providers/account-types.js";
 
 /** Every health state the health gauge reports, one series per account and state. */
 export const HEALTH_STATES: readonly HealthView[] = ["healthy", "half_open", "rate_limited", "overloaded", "unauthorized", "circuit_open"];
@@ -67,39 +69,41 @@ export function createAccountMetrics(deps: AccountMetricsDeps): void {
   }
 
   const registers = [deps.registry];
+  /** An account's labels: its id and its platform. */
+  const labelsOf = (a: AccountRecord) => ({ account: a.id, platform: isAccountType(a.type) ? platformOf(a.type) : "unknown" });
   new Gauge({
     name: "control_plane_account_active_leases",
     help: "Live (unexpired) leases each account holds.",
-    labelNames: ["account"],
+    labelNames: ["account", "platform"],
     registers,
     async collect() {
       this.reset();
       const s = await snapshot();
-      for (const a of s?.accounts ?? []) this.set({ account: a.id }, s?.active.get(a.id) ?? 0);
+      for (const a of s?.accounts ?? []) this.set(labelsOf(a), s?.active.get(a.id) ?? 0);
     },
   });
   new Gauge({
     name: "control_plane_account_max_concurrent_tasks",
     help: "Each account's slot limit; 0 means unlimited.",
-    labelNames: ["account"],
+    labelNames: ["account", "platform"],
     registers,
     async collect() {
       this.reset();
       const s = await snapshot();
-      for (const a of s?.accounts ?? []) this.set({ account: a.id }, a.maxConcurrentTasks);
+      for (const a of s?.accounts ?? []) this.set(labelsOf(a), a.maxConcurrentTasks);
     },
   });
   new Gauge({
     name: "control_plane_account_health",
     help: "1 for each account's current health state, 0 for the others.",
-    labelNames: ["account", "state"],
+    labelNames: ["account", "platform", "state"],
     registers,
     async collect() {
       this.reset();
       const s = await snapshot();
       for (const a of s?.accounts ?? []) {
         const current = s?.states.get(a.id) ?? "healthy";
-        for (const state of HEALTH_STATES) this.set({ account: a.id, state }, state === current ? 1 : 0);
+        for (const state of HEALTH_STATES) this.set({ ...labelsOf(a), state }, state === current ? 1 : 0);
       }
     },
   });

@@ -48,4 +48,16 @@ describe("createUsageMetrics", () => {
     createUsageMetrics(registry).record(tokens, { priced: false });
     expect((await values(registry, "control_plane_tokens_total")).map((v) => v.value)).toEqual([10]);
   });
+
+  it("labels tokens and cost by platform, unknown when Release could not tell it", async () => {
+    const registry = createMetricsRegistry("usage-metrics-test");
+    const metrics = createUsageMetrics(registry);
+    const tokens = { inputTokens: 10, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+    metrics.record(tokens, priceRequest(table, "claude-sonnet-4-5", tokens), "claude");
+    metrics.record(tokens, { priced: false }, "gemini");
+    metrics.record(tokens, { priced: false });
+    const byPlatform = Object.fromEntries((await values(registry, "control_plane_tokens_total")).map((v) => [`${v.labels.platform}/${v.labels.model}`, v.value]));
+    expect(byPlatform).toEqual({ "claude/claude-sonnet-4-5": 10, "gemini/other": 10, "unknown/other": 10 });
+    expect((await values(registry, "control_plane_cost_usd_total")).map((v) => v.labels.platform)).toEqual(["claude"]);
+  });
 });

@@ -19,6 +19,8 @@ export interface AccountTypeInfo {
   credential: "api-key" | "oauth";
   /** Where its requests go unless the account names another base URL. */
   defaultBaseUrl: string;
+  /** True when its requests name a project the account belongs to (Code Assist). */
+  namesProject?: boolean;
 }
 
 /** Every account type, in the order the admin UI lists them. */
@@ -26,7 +28,7 @@ export const ACCOUNT_TYPES: Readonly<Record<AccountType, AccountTypeInfo>> = Obj
   "claude-console": { platform: "claude", credential: "api-key", defaultBaseUrl: "https://api.anthropic.com" },
   "claude-oauth": { platform: "claude", credential: "oauth", defaultBaseUrl: "https://api.anthropic.com" },
   "gemini-api": { platform: "gemini", credential: "api-key", defaultBaseUrl: "https://generativelanguage.googleapis.com" },
-  "gemini-oauth": { platform: "gemini", credential: "oauth", defaultBaseUrl: "https://cloudcode-pa.googleapis.com" },
+  "gemini-oauth": { platform: "gemini", credential: "oauth", defaultBaseUrl: "https://cloudcode-pa.googleapis.com", namesProject: true },
 });
 
 /** Every platform, in a stable order. */
@@ -40,4 +42,13 @@ export function isAccountType(value: string): value is AccountType {
 /** The platform an account type serves. */
 export function platformOf(type: AccountType): PlatformName {
   return ACCOUNT_TYPES[type].platform;
+}
+
+/**
+ * True for a project id an account may name: a Google Cloud project id (6–30 lowercase letters,
+ * digits and hyphens) or a project name the Code Assist API handed out. It ends up in request
+ * bodies, so it is kept to a safe alphabet.
+ */
+export function isProjectId(value: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(value);
 }

@@ -67,9 +67,12 @@ export interface RedisKeys {
   apiKeyTokenWindow(keyId: string): string;
   /** String: the sum of the tokens in apiKeyTokenWindow. */
   apiKeyTokenWindowTotal(keyId: string): string;
-  /** Hash: everyone's usage counters for one UTC day. The day's other usage keys share its hash tag. */
+  /**
+   * Hash: everyone's usage counters for one UTC day, and beside them each platform's, field =
+   * "<platform>|<counter>". The day's other usage keys share its hash tag.
+   */
   usageDay(day: string): string;
-  /** Hash: everyone's usage counters for one UTC hour (YYYY-MM-DDTHH). */
+  /** Hash: everyone's usage counters for one UTC hour (YYYY-MM-DDTHH), and each platform's as in usageDay. */
   usageHour(hour: string): string;
   /** Hash: one UTC day's usage counters per key, account or model, field = "<id>|<counter>". */
   usageDayBy(day: string, dimension: "key" | "account" | "model"): string;

@@ -10,9 +10,11 @@ import { create } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import type { Logger } from "@claude-relay/logging";
 import {
+  AccountSignal,
   AcquireResponseSchema,
   CredentialKind,
   OutcomeKind,
+  Platform,
   RefusalReason,
   ReleaseResponseSchema,
   RenewResponseSchema,
@@ -22,13 +24,17 @@ import {
   type ReleaseResponse,
   type RenewRequest,
   type RenewResponse,
+  UpstreamAccountType,
 } from "@claude-relay/proto/lease";
+import type { AccountRecord } from "../accounts/account-store.js";
 import { assertNever, InvalidRequestError, isRedisFailure, toGrpcStatus } from "../errors.js";
 import type { AcquireInput, AcquireResult } from "../leases/acquire-lease.js";
 import type { RefusalCode } from "../leases/refusal.js";
 import type { ReleaseInput, ReleaseResult } from "../leases/release-lease.js";
 import type { RenewResult } from "../leases/renew-lease.js";
-import type { LeaseMetrics } from "./lease-metrics.js";
+import type { AccountType, PlatformName } from "../providers/account-types.js";
+import { platformFromProto } from "../providers/platform-proto.js";
+import type { LeaseMetrics, PlatformLabel } from "./lease-metrics.js";
 
 /** A failed call: the status a unary method ends with, and what an Exchange CallError carries. */
 export interface CallFailure {
@@ -65,8 +71,8 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
   const { metrics, log } = deps;
   // Label children looked up once: prom-client resolves and validates the label set on every call otherwise.
   const rpcTimer = { acquire: metrics.rpcDuration.labels("acquire"), renew: metrics.rpcDuration.labels("renew"), release: metrics.rpcDuration.labels("release") };
-  const acquireCounters = new Map<RefusalCode | "lease" | "error", CounterChild>();
-  const releaseCounters = new Map<OutcomeKind, CounterChild>();
+  const acquireCounters = new Map<`${PlatformLabel}/${RefusalCode | "lease" | "error"}`, CounterChild>();
+  const releaseCounters = new Map<`${PlatformLabel}/${OutcomeKind}`, CounterChild>();
   const notFound: CallResult<never> = { ok: false, failure: { code: status.NOT_FOUND, details: "lease not found or expired" } };
   const released: CallResult<ReleaseResponse> = { ok: true, value: create(ReleaseResponseSchema, {}) };
 
@@ -78,22 +84,22 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
     return { ok: false, failure };
   }
 
-  function countAcquire(result: RefusalCode | "lease" | "error"): void {
-    let counter = acquireCounters.get(result);
+  function countAcquire(result: RefusalCode | "lease" | "error", platform: PlatformLabel): void {
+    let counter = acquireCounters.get(`${platform}/${result}`);
     if (counter === undefined) {
-      counter = metrics.acquireTotal.labels(result.toLowerCase());
-      acquireCounters.set(result, counter);
+      counter = metrics.acquireTotal.labels({ result: result.toLowerCase(), platform });
+      acquireCounters.set(`${platform}/${result}`, counter);
     }
     counter.inc();
   }
 
-  function countRelease(outcome: OutcomeKind): void {
-    let counter = releaseCounters.get(outcome);
+  function countRelease(outcome: OutcomeKind, platform: PlatformLabel): void {
+    let counter = releaseCounters.get(`${platform}/${outcome}`);
     if (counter === undefined) {
       const name = OutcomeKind[outcome] as string | undefined;
-      counter = metrics.releasesTotal.labels((name ?? "UNSPECIFIED").toLowerCase());
+      counter = metrics.releasesTotal.labels({ outcome: (name ?? "UNSPECIFIED").toLowerCase(), platform });
       // Only the enum's own values are kept, so unknown numbers from the wire cannot grow the map.
-      if (name !== undefined) releaseCounters.set(outcome, counter);
+      if (name !== undefined) releaseCounters.set(`${platform}/${outcome}`, counter);
     }
     counter.inc();
   }
@@ -102,8 +108,9 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
     async acquire(request) {
       const start = performance.now();
       let result: RefusalCode | "lease" | "error" = "error";
+      const platform = requestedPlatform(request.platform);
       try {
-        const answer = await deps.acquire(toAcquireInput(request));
+        const answer = await deps.acquire(toAcquireInput(request, platform));
         result = answer.ok ? "lease" : answer.reason;
         return { ok: true, value: toAcquireResponse(answer) };
       } catch (err) {
@@ -112,7 +119,7 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
         const seconds = (performance.now() - start) / 1000;
         metrics.acquireDuration.observe(seconds);
         rpcTimer.acquire.observe(seconds);
-        countAcquire(result);
+        countAcquire(result, platform ?? "unknown");
       }
     },
 
@@ -130,21 +137,30 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
 
     async release(request) {
       const start = performance.now();
+      let outcome: OutcomeKind | undefined;
+      let platform: PlatformName | undefined;
       try {
         const input = toReleaseInput(request);
-        countRelease(input.outcome);
-        await deps.release(input);
+        outcome = input.outcome;
+        ({ platform } = await deps.release(input));
         return released;
       } catch (err) {
         return fail("Release", err);
       } finally {
+        if (outcome !== undefined) countRelease(outcome, platform ?? "unknown");
         rpcTimer.release.observe((performance.now() - start) / 1000);
       }
     },
   };
 }
 
-function toAcquireInput(req: AcquireRequest): AcquireInput {
+/** The platform a request names: unspecified reads as Claude (relays older than the field); undefined for a value this version does not know. */
+function requestedPlatform(platform: Platform): PlatformName | undefined {
+  return platform === Platform.UNSPECIFIED ? "claude" : platformFromProto(platform);
+}
+
+function toAcquireInput(req: AcquireRequest, platform: PlatformName | undefined): AcquireInput {
+  if (platform === undefined) throw new InvalidRequestError(`platform ${req.platform} is not one this control plane serves`);
   const keyHash = req.keyHash.toLowerCase();
   if (keyHash !== "" && !/^[0-9a-f]{64}$/.test(keyHash)) throw new InvalidRequestError("key_hash must be the hex SHA-256 of the client key");
   if (req.model.length > MAX_FIELD) throw new InvalidRequestError(`model must be at most ${MAX_FIELD} characters`);
@@ -159,7 +175,24 @@ function toAcquireInput(req: AcquireRequest): AcquireInput {
     excludeAccounts: req.excludeAccounts,
     requestId: req.requestId.slice(0, MAX_FIELD),
     userAgent: req.userAgent.slice(0, 2 * MAX_FIELD),
+    platform,
   };
+}
+
+/**
+ * How the relay calls an account of each type: the protocol its base URL speaks, where the credential goes,
+ * and whether its requests go through the Code Assist envelope (which names the account's project).
+ */
+const UPSTREAM_TYPES: Readonly<Record<AccountType, { type: UpstreamAccountType; credentialKind: CredentialKind; codeAssist?: true }>> = Object.freeze({
+  "claude-console": { type: UpstreamAccountType.CLAUDE_CONSOLE, credentialKind: CredentialKind.API_KEY },
+  "claude-oauth": { type: UpstreamAccountType.CLAUDE_OAUTH, credentialKind: CredentialKind.OAUTH_TOKEN },
+  "gemini-api": { type: UpstreamAccountType.GEMINI_API, credentialKind: CredentialKind.GOOGLE_API_KEY },
+  "gemini-oauth": { type: UpstreamAccountType.GEMINI_OAUTH, credentialKind: CredentialKind.OAUTH_TOKEN, codeAssist: true },
+});
+
+/** The fields only some account types have: a Code Assist account's project. */
+function accountDetails(account: AccountRecord) {
+  return UPSTREAM_TYPES[account.type]?.codeAssist ? { case: "codeAssist" as const, value: { projectId: account.projectId } } : undefined;
 }
 
 function toAcquireResponse(answer: AcquireResult): AcquireResponse {
@@ -169,6 +202,8 @@ function toAcquireResponse(answer: AcquireResult): AcquireResponse {
     });
   }
   const { account, credential } = answer;
+  const upstream = UPSTREAM_TYPES[account.type];
+  const details = accountDetails(account);
   return create(AcquireResponseSchema, {
     result: {
       case: "lease",
@@ -181,8 +216,10 @@ function toAcquireResponse(answer: AcquireResult): AcquireResponse {
           name: account.name,
           baseUrl: account.baseUrl,
           proxyUrl: account.proxyUrl,
-          credentialKind: credential.kind === "api-key" ? CredentialKind.API_KEY : CredentialKind.OAUTH_TOKEN,
+          credentialKind: upstream?.credentialKind ?? (credential.kind === "api-key" ? CredentialKind.API_KEY : CredentialKind.OAUTH_TOKEN),
           credential: credential.kind === "api-key" ? credential.apiKey : credential.accessToken,
+          type: upstream?.type ?? UpstreamAccountType.UNSPECIFIED,
+          ...(details && { details }),
         },
       },
     },
@@ -211,6 +248,7 @@ function toReleaseInput(req: ReleaseRequest): ReleaseInput {
     outcome: req.outcome?.kind ?? OutcomeKind.UNSPECIFIED,
     status: req.outcome?.status ?? 0,
     detail: req.outcome?.detail ?? "",
+    signal: req.outcome?.signal ?? AccountSignal.UNSPECIFIED,
     model: req.usage?.model ?? "",
     usage: {
       inputTokens: count(req.usage?.inputTokens),
@@ -218,6 +256,7 @@ function toReleaseInput(req: ReleaseRequest): ReleaseInput {
       cacheCreationInputTokens: count(req.usage?.cacheCreationInputTokens),
       cacheReadInputTokens: count(req.usage?.cacheReadInputTokens),
       cacheCreation1hInputTokens: count(req.usage?.cacheCreation1hInputTokens),
+      reasoningTokens: count(req.usage?.reasoningTokens),
     },
     latencyMs: count(req.latencyMs),
     ttfbMs: count(req.ttfbMs),

@@ -1,16 +1,24 @@
 /**
  * The lease service's metrics, on the app's registry. Label sets are closed:
  * results are "lease" or a refusal reason (or "error"), outcomes are the
- * proto's OutcomeKind names, methods the three LeaseService methods and
- * operations the lease store's Redis batches.
+ * proto's OutcomeKind names, platforms the platform names (or "unknown": a
+ * platform value this version does not know, or a released lease whose
+ * account is gone), methods the three LeaseService methods and operations the
+ * lease store's Redis batches.
  */
 import { Counter, Histogram, type Registry } from "@claude-relay/metrics";
+import type { PlatformName } from "../providers/account-types.js";
+
+/** The platform label of the acquire and release counters. */
+export type PlatformLabel = PlatformName | "unknown";
 
 /** Metrics recorded by the lease server. */
 export interface LeaseMetrics {
-  acquireTotal: Counter<"result">;
+  /** Acquire calls by result and by the platform the request named. */
+  acquireTotal: Counter<"result" | "platform">;
   acquireDuration: Histogram;
-  releasesTotal: Counter<"outcome">;
+  /** Release calls by outcome and by the platform of the lease's account. */
+  releasesTotal: Counter<"outcome" | "platform">;
   redisErrors: Counter;
   /** Time to answer each LeaseService method, by method (acquire, renew, release). */
   rpcDuration: Histogram<"method">;
@@ -25,8 +33,8 @@ export function createLeaseMetrics(registry: Registry): LeaseMetrics {
   return {
     acquireTotal: new Counter({
       name: "control_plane_acquire_total",
-      help: "Acquire calls by result: lease, a refusal reason, or error.",
-      labelNames: ["result"],
+      help: "Acquire calls by result (lease, a refusal reason, or error) and requested platform.",
+      labelNames: ["result", "platform"],
       registers: [registry],
     }),
     acquireDuration: new Histogram({
@@ -37,8 +45,8 @@ export function createLeaseMetrics(registry: Registry): LeaseMetrics {
     }),
     releasesTotal: new Counter({
       name: "control_plane_releases_total",
-      help: "Release calls by reported outcome.",
-      labelNames: ["outcome"],
+      help: "Release calls by reported outcome and the platform of the lease's account.",
+      labelNames: ["outcome", "platform"],
       registers: [registry],
     }),
     redisErrors: new Counter({

@@ -65,9 +65,10 @@ export async function startHarness(redisUrl: string, options: HarnessOptions = {
   const apiKeys = createApiKeyStore({ redis, keys });
   const leases = createLeaseStore({ redis, ttlMs: TTL, keys });
   const sticky = createStickyStore({ redis, keys });
-  const acquire = createAcquireLease({ catalog: { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential }, leases, sticky, log });
+  const catalog = { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential };
+  const acquire = createAcquireLease({ catalog, leases, sticky, log });
   const renew = createRenewLease({ leases });
-  const release = createReleaseLease({ leases, log, usage: createUsageRecorder({ redis, keys, prices: loadPriceTable() }) });
+  const release = createReleaseLease({ leases, log, usage: createUsageRecorder({ redis, keys, prices: loadPriceTable() }), catalog });
   const before = options.beforeCall ?? (async () => {});
   const server = createLeaseServer({
     acquire: async (input) => (await before("acquire"), acquire(input)),

@@ -66,6 +66,72 @@ describe("findPricedModel", () => {
   });
 });
 
+describe("Gemini prices", () => {
+  it("come with the Claude ones, each table with its own notice", () => {
+    expect(table.source).toMatch(/Anthropic API list prices/);
+    expect(table.source).toMatch(/Gemini list prices/);
+    // gemini-2.5-flash: $0.30 in, $2.50 out, $0.03 cache read; no cache writes are reported, so they cost the input price.
+    expect(table.models.get("gemini-2.5-flash")).toEqual({ input: 300, output: 2500, cacheWrite5m: 300, cacheWrite1h: 300, cacheRead: 30 });
+    expect(table.models.get("gemini-2.5-pro")).toEqual({
+      input: 1250,
+      output: 10000,
+      cacheWrite5m: 1250,
+      cacheWrite1h: 1250,
+      cacheRead: 125,
+      longPrompt: { aboveTokens: 200_000, input: 2500, output: 15000, cacheWrite5m: 2500, cacheWrite1h: 2500, cacheRead: 250 },
+    });
+  });
+
+  it.each([
+    // 100k in + 50k cached = a 150k prompt: 100,000 × $1.25 + 2,000 × $10 + 50,000 × $0.125 = $0.15125.
+    { case: "a prompt under 200k at the base rates", input: 100_000, cacheRead: 50_000, output: 2_000, reasoning: 1_500, nanos: 151_250_000 },
+    // Exactly 200k does not exceed it.
+    { case: "a prompt of exactly 200k at the base rates", input: 150_000, cacheRead: 50_000, output: 0, reasoning: 0, nanos: 193_750_000 },
+    // 150k in + 60k cached = 210k: every token at the long-prompt rates, 150,000 × $2.50 + 2,000 × $15 + 60,000 × $0.25 = $0.42.
+    { case: "a prompt over 200k (cache reads counted) at the long-prompt rates", input: 150_000, cacheRead: 60_000, output: 2_000, reasoning: 1_500, nanos: 420_000_000 },
+  ])("prices $case, thoughts as part of the output", ({ input, cacheRead, output, reasoning, nanos }) => {
+    const tokens = { ...none, inputTokens: input, cacheReadInputTokens: cacheRead, outputTokens: output, reasoningTokens: reasoning };
+    expect(priceRequest(table, "gemini-2.5-pro", tokens)).toEqual({ priced: true, pricedAs: "gemini-2.5-pro", nanos });
+  });
+
+  it("counts thinking tokens once: the same output costs the same with or without a reasoning count", () => {
+    const tokens = { ...none, inputTokens: 1_000, outputTokens: 4_000 };
+    const withThoughts = priceRequest(table, "gemini-2.5-flash", { ...tokens, reasoningTokens: 3_500 });
+    // 1,000 × $0.30 + 4,000 × $2.50 = $0.0103.
+    expect(withThoughts).toMatchObject({ nanos: 10_300_000 });
+    expect(priceRequest(table, "gemini-2.5-flash", tokens)).toEqual(withThoughts);
+  });
+
+  it("counts cache writes into the prompt that selects the tier", () => {
+    const justOver = { ...none, inputTokens: 199_000, cacheCreationInputTokens: 1_001 };
+    // 199,000 × $2.50 + 1,001 writes at the tier's input price $2.50.
+    expect(priceRequest(table, "gemini-2.5-pro", justOver)).toMatchObject({ nanos: 500_002_500 });
+  });
+
+  it("keeps a price finer than a thousandth of a dollar per million, rounding once per request", () => {
+    // gemini-2.5-flash-preview-04-17 reads cache at $0.0375 per million: 37.5 nano-dollars a token.
+    expect(table.models.get("gemini-2.5-flash-preview-04-17")?.cacheRead).toBe(37.5);
+    expect(priceRequest(table, "gemini-2.5-flash-preview-04-17", { ...none, cacheReadInputTokens: 2 })).toMatchObject({ nanos: 75 });
+    expect(priceRequest(table, "gemini-2.5-flash-preview-04-17", { ...none, cacheReadInputTokens: 3 })).toMatchObject({ nanos: 113 });
+  });
+
+  it("matches Gemini ids with a models/ prefix or a version suffix, and leaves an unlisted one unpriced", () => {
+    expect(findPricedModel(table, "models/gemini-2.5-pro")).toBe("gemini-2.5-pro");
+    expect(findPricedModel(table, "gemini-2.5-flash-lite-001")).toBe("gemini-2.5-flash-lite");
+    expect(findPricedModel(table, "gemini-3-pro-preview")).toBe("gemini-3-pro-preview");
+    expect(priceRequest(table, "gemini-1.5-pro", { ...none, inputTokens: 100 })).toEqual({ priced: false });
+  });
+
+  it("reads a table kept as published, and refuses a model whose tiers disagree", () => {
+    const published = parsePriceTable({ _about: "as published", models: { g: { input: 1, output: 2, cache_read: 0.1, input_above_128k: 2 } } }, { missingCacheWrite: "input" });
+    expect(published.source).toBe("as published");
+    expect(published.models.get("g")?.longPrompt).toEqual({ aboveTokens: 128_000, input: 2000, output: 2000, cacheWrite5m: 2000, cacheWrite1h: 2000, cacheRead: 100 });
+    expect(() => parsePriceTable({ source: "s", models: { g: { input: 1, output: 2, cache_read: 0.1, input_above_200k: 2, output_above_128k: 3 } } }, { missingCacheWrite: "input" })).toThrow(
+      /same N/,
+    );
+  });
+});
+
 describe("isOpusModel", () => {
   it("tells Opus models from the others", () => {
     expect(isOpusModel("claude-opus-4-1-20250805")).toBe(true);

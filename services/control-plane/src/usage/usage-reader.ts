@@ -1,8 +1,10 @@
 /**
  * Reads back the counters usage-recorder writes: one series (the total, or
- * one key, account or model) by day or by hour, and a dimension's breakdown
- * (every key, account or model used) summed over days. Admin-side only, so it
- * may read many hashes; each read is one command, issued together.
+ * one key, account, model or platform) by day or by hour, and a dimension's
+ * breakdown (every key, account, model or platform used) summed over days.
+ * Platforms are read from the "<platform>|<counter>" fields of the overall
+ * day and hour hashes. Admin-side only, so it may read many hashes; each read
+ * is one command, issued together.
  */
 import type { RedisClient } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
@@ -12,11 +14,11 @@ import { modelLabel, USAGE_COUNTERS, type UsageCounter } from "./usage-recorder.
 /** Counter totals; cost in nano-dollars. */
 export type UsageTotals = Record<UsageCounter, number>;
 
-/** What a series is about. */
-export type UsageSubject = { kind: "total" } | { kind: "key" | "account" | "model"; id: string };
+/** What a series is about; a platform's id is its name ("claude", "gemini"). */
+export type UsageSubject = { kind: "total" } | { kind: "key" | "account" | "model" | "platform"; id: string };
 
 /** A breakdown dimension. */
-export type UsageDimension = "key" | "account" | "model";
+export type UsageDimension = "key" | "account" | "model" | "platform";
 
 /** Reads usage counters. */
 export interface UsageReader {
@@ -49,12 +51,15 @@ export function createUsageReader(options: { redis: RedisClient; keys?: RedisKey
   const { redis } = options;
   const keys = options.keys ?? createRedisKeys();
 
-  /** The totals of one period: a plain hash, or the "<model>|" fields of a per-model hash. */
-  async function read(hashKey: string, model?: string): Promise<UsageTotals> {
-    if (model === undefined) return parseTotals(await redis.hgetall(hashKey));
-    const values = await redis.hmget(hashKey, ...USAGE_COUNTERS.map((c) => `${model}|${c}`));
+  /** The totals of one period: a plain hash, or the "<id>|" fields of a hash (per model, or per platform). */
+  async function read(hashKey: string, id?: string): Promise<UsageTotals> {
+    if (id === undefined) return parseTotals(await redis.hgetall(hashKey));
+    const values = await redis.hmget(hashKey, ...USAGE_COUNTERS.map((c) => `${id}|${c}`));
     return parseTotals(Object.fromEntries(USAGE_COUNTERS.map((c, i) => [c, values[i] ?? "0"])));
   }
+
+  /** The hash a dimension's breakdown of one day is in: platforms share the day's own. */
+  const breakdownKey = (dimension: UsageDimension, day: string) => (dimension === "platform" ? keys.usageDay(day) : keys.usageDayBy(day, dimension));
 
   function periodKey(subject: UsageSubject, period: string, hourly: boolean): [string, string?] {
     switch (subject.kind) {
@@ -66,6 +71,8 @@ export function createUsageReader(options: { redis: RedisClient; keys?: RedisKey
         return [hourly ? keys.accountHourlyUsage(subject.id, period) : keys.accountDailyUsage(subject.id, period)];
       case "model":
         return [hourly ? keys.usageHourByModel(period) : keys.usageDayBy(period, "model"), modelLabel(subject.id)];
+      case "platform":
+        return [hourly ? keys.usageHour(period) : keys.usageDay(period), subject.id];
     }
   }
 
@@ -79,12 +86,13 @@ export function createUsageReader(options: { redis: RedisClient; keys?: RedisKey
     },
 
     async breakdown(dimension, days) {
-      const hashes = await Promise.all(days.map((day) => redis.hgetall(keys.usageDayBy(day, dimension))));
+      const hashes = await Promise.all(days.map((day) => redis.hgetall(breakdownKey(dimension, day))));
       const out = new Map<string, UsageTotals>();
       for (const hash of hashes) {
         for (const [field, value] of Object.entries(hash)) {
           const cut = field.lastIndexOf("|");
           const counter = field.slice(cut + 1) as UsageCounter;
+          // The day's own counters ("requests", no "|") sit beside its platforms' fields: skipped here.
           if (cut <= 0 || !USAGE_COUNTERS.includes(counter)) continue;
           const id = field.slice(0, cut);
           let totals = out.get(id);

@@ -8,6 +8,13 @@
  * - the account: its day, hour and lifetime counters;
  * - the day: overall day and hour counters, and the day's counters per key,
  *   per account and per model (fields "<id>|<counter>"), and the hour's per model.
+ *   The overall day and hour hashes also count per platform, in fields
+ *   "<platform>|<counter>" beside their own: no key more, and no write more,
+ *   than the counters of the day already take.
+ *
+ * Of the output tokens, those spent thinking are also counted, as
+ * `reasoning_tokens` (written only when there are some; not one of the
+ * USAGE_COUNTERS the readers sum, since output_tokens already holds them).
  *
  * The counters of concurrent requests are summed and written together, one
  * script call per group (usage-batch: a group commit). The key's rolling token
@@ -28,6 +35,7 @@ import { defineLuaCommand } from "../redis/lua-command.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createUsageMetrics } from "../observability/usage-metrics.js";
 import { createCounterBatch, type CounterIncrement } from "./usage-batch.js";
+import type { PlatformName } from "../providers/account-types.js";
 import { isOpusModel, priceRequest, type PriceTable, type TokenCounts } from "./pricing.js";
 import { dayOf, hourOf, weekStartOf } from "./usage-periods.js";
 
@@ -40,6 +48,8 @@ export interface UsageEvent {
   model: string;
   tokens: TokenCounts;
   nowMs: number;
+  /** The platform of the account; absent when unknown (the request is then counted in no platform's fields). */
+  platform?: PlatformName;
 }
 
 /** Writes usage with a release. */
@@ -81,6 +91,9 @@ export const USAGE_COUNTERS = [
 /** A usage counter name. */
 export type UsageCounter = (typeof USAGE_COUNTERS)[number];
 
+/** Of output_tokens, those spent thinking: written beside the USAGE_COUNTERS, not summed with them. */
+export const REASONING_COUNTER = "reasoning_tokens";
+
 /** Hourly counters are kept two weeks. */
 export const HOURLY_TTL_SECONDS = 14 * 24 * 3600;
 /** Daily counters are kept a little over a year, for trends. */
@@ -102,7 +115,8 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   const unpriced = options.registry
     ? new Counter({
         name: "control_plane_usage_unpriced_total",
-        help: "Finished requests with tokens whose model has no price: counted, not costed.",
+        help: "Finished requests with tokens whose model has no price: counted, not costed; by platform (claude, gemini, unknown).",
+        labelNames: ["platform"],
         registers: [options.registry],
       })
     : undefined;
@@ -118,15 +132,15 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       const totalTokens = tokens.inputTokens + tokens.outputTokens + tokens.cacheCreationInputTokens + tokens.cacheReadInputTokens;
       const cost = priceRequest(prices, event.model, tokens);
       const isUnpriced = !cost.priced && totalTokens > 0;
-      rates?.record(tokens, cost);
+      rates?.record(tokens, cost, event.platform);
       if (isUnpriced) {
-        unpriced?.inc();
+        unpriced?.inc({ platform: event.platform ?? "unknown" });
         if (!warned.has(model) && warned.size < MAX_WARNED_MODELS) {
           warned.add(model);
           log?.warn({ model }, "model has no price: its usage is counted without a cost");
         }
       }
-      const increments: Record<UsageCounter, number> = {
+      const increments: Record<UsageCounter | typeof REASONING_COUNTER, number> = {
         requests: 1,
         input_tokens: tokens.inputTokens,
         output_tokens: tokens.outputTokens,
@@ -134,6 +148,8 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
         cache_read_input_tokens: tokens.cacheReadInputTokens,
         cost_nanos: cost.priced ? cost.nanos : 0,
         unpriced_requests: isUnpriced ? 1 : 0,
+        // Never more than the output it is part of.
+        [REASONING_COUNTER]: Math.min(tokens.reasoningTokens ?? 0, tokens.outputTokens),
       };
       const pairs: CounterIncrement[] = Object.entries(increments).flatMap(([name, by]) => (by > 0 ? [[name, Math.trunc(by)] as const] : []));
       const prefixed = (id: string) => pairs.map(([name, by]) => [`${id}|${name}`, by] as const);
@@ -154,6 +170,10 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
         [keys.usageDayBy(day, "model"), DAILY_TTL_SECONDS, prefixed(model)],
         [keys.usageHourByModel(hour), HOURLY_TTL_SECONDS, prefixed(model)],
       ];
+      if (event.platform !== undefined) {
+        // Added to the increments of the same two hashes: the batch merges them into one HINCRBY list per hash.
+        hashes.push([keys.usageDay(day), DAILY_TTL_SECONDS, prefixed(event.platform)], [keys.usageHour(hour), HOURLY_TTL_SECONDS, prefixed(event.platform)]);
+      }
       if (isOpusModel(event.model)) hashes.push([keys.apiKeyWeeklyOpusUsage(keyId, weekStartOf(nowMs)), WEEKLY_TTL_SECONDS, pairs]);
       // Writes of one group share the promise of the group's call.
       const written = new Set(hashes.map(([key, ttl, fields]) => counters.add(key, ttl, fields)));

@@ -1,6 +1,6 @@
 import { create, toJsonString } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { AccountSchema, AccountType } from "@claude-relay/proto/admin";
+import { AccountSchema, AccountType, Platform } from "@claude-relay/proto/admin";
 import { describe, expect, it } from "vitest";
 import type { AccountRecord } from "../../accounts/account-store.js";
 import { accountTypeFromProto, maskProxyUrl, toAccountMessage } from "./account-message.js";
@@ -19,6 +19,8 @@ const record: AccountRecord = {
   tokenExpiresAtMs: 1_700_000_360_000,
   group: "team-a",
   allowedModels: ["claude-sonnet-*"],
+  projectId: "",
+  tokenUrl: "",
 };
 
 describe("maskProxyUrl", () => {
@@ -50,10 +52,20 @@ describe("toAccountMessage", () => {
   });
 });
 
+describe("toAccountMessage for Gemini", () => {
+  it("carries the type, the platform, the project and the token URL", () => {
+    const message = toAccountMessage({ ...record, type: "gemini-oauth", projectId: "proj-1", tokenUrl: "https://t.example.test/token" }, 0);
+    expect(message).toMatchObject({ type: AccountType.GEMINI_OAUTH, platform: Platform.GEMINI, projectId: "proj-1", tokenUrl: "https://t.example.test/token" });
+    expect(toAccountMessage(record, 0).platform).toBe(Platform.CLAUDE);
+  });
+});
+
 describe("accountTypeFromProto", () => {
-  it("maps both known types and refuses UNSPECIFIED", () => {
+  it("maps every known type and refuses UNSPECIFIED", () => {
     expect(accountTypeFromProto(AccountType.CLAUDE_CONSOLE)).toBe("claude-console");
     expect(accountTypeFromProto(AccountType.CLAUDE_OAUTH)).toBe("claude-oauth");
+    expect(accountTypeFromProto(AccountType.GEMINI_API)).toBe("gemini-api");
+    expect(accountTypeFromProto(AccountType.GEMINI_OAUTH)).toBe("gemini-oauth");
     expect(accountTypeFromProto(AccountType.UNSPECIFIED)).toBeUndefined();
     expect(accountTypeFromProto(99 as AccountType)).toBeUndefined();
   });

@@ -8,6 +8,8 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { AccountHealth, AccountType as ProtoAccountType, type AccountSchema, type AccountUsageSchema, type RateLimitWindowSchema } from "@claude-relay/proto/admin";
 import { HEALTHY, viewHealth, type AccountCondition, type HealthView } from "../../accounts/account-health.js";
 import type { AccountRecord, AccountType } from "../../accounts/account-store.js";
+import { platformOf } from "../../providers/account-types.js";
+import { platformToProto } from "../../providers/platform-proto.js";
 import { nanosToUsd } from "../../usage/pricing.js";
 import type { UsageTotals } from "../../usage/usage-reader.js";
 
@@ -35,6 +37,10 @@ export function accountTypeFromProto(type: ProtoAccountType): AccountType | unde
       return "claude-console";
     case ProtoAccountType.CLAUDE_OAUTH:
       return "claude-oauth";
+    case ProtoAccountType.GEMINI_API:
+      return "gemini-api";
+    case ProtoAccountType.GEMINI_OAUTH:
+      return "gemini-oauth";
     default:
       return undefined;
   }
@@ -47,6 +53,10 @@ export function accountTypeToProto(type: AccountType): ProtoAccountType {
       return ProtoAccountType.CLAUDE_CONSOLE;
     case "claude-oauth":
       return ProtoAccountType.CLAUDE_OAUTH;
+    case "gemini-api":
+      return ProtoAccountType.GEMINI_API;
+    case "gemini-oauth":
+      return ProtoAccountType.GEMINI_OAUTH;
     default:
       return assertNever(type);
   }
@@ -75,6 +85,9 @@ export function toAccountMessage(
     tokenExpiresAt: optionalTimestamp(record.tokenExpiresAtMs),
     group: record.group,
     allowedModels: [...record.allowedModels],
+    platform: platformToProto(platformOf(record.type)),
+    projectId: record.projectId,
+    tokenUrl: record.tokenUrl,
     ...toHealthFields(condition, nowMs),
     ...(usageToday && { usageToday: toAccountUsage(usageToday) }),
   };

@@ -75,8 +75,18 @@ beforeAll(async () => {
     oauthAuthorization: createOAuthAuthorization({
       redis,
       keys,
-      tokens,
-      config: { authorizeUrl: "https://claude.example.test/oauth/authorize", clientId: "client-1", redirectUri: REDIRECT, scopes: "org:create_api_key user:profile user:inference" },
+      flows: {
+        "claude-oauth": {
+          tokens,
+          config: {
+            authorizeUrl: "https://claude.example.test/oauth/authorize",
+            clientId: "client-1",
+            redirectUri: REDIRECT,
+            scopes: "org:create_api_key user:profile user:inference",
+            extraParams: { code: "true" },
+          },
+        },
+      },
     }),
     log: createLogger({ service: "control-plane", level: "silent" }),
     registry: createMetricsRegistry("control-plane"),

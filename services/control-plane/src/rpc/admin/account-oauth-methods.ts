@@ -1,18 +1,25 @@
 /**
  * AccountService's OAuth methods: GenerateOAuthUrl starts a PKCE authorization
- * and ExchangeOAuthCode finishes it, creating a subscription account or
- * replacing the tokens of an existing one (which also lifts `unauthorized`).
- * Tokens pasted directly go through CreateAccount and UpdateAccount instead.
+ * for an OAuth account type (a Claude subscription by default, or a Google
+ * sign-in for gemini-oauth) and ExchangeOAuthCode finishes it for the type the
+ * state was started for, creating an account or replacing the tokens of an
+ * existing one of that type (which also lifts `unauthorized`). The provider's
+ * setup (Gemini: the Code Assist project) runs on the new tokens before they
+ * are stored. Tokens pasted directly go through CreateAccount and
+ * UpdateAccount instead.
  */
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import type { AccountService, ExchangeOAuthCodeRequest } from "@claude-relay/proto/admin";
+import { AccountType as ProtoAccountType, type AccountService, type ExchangeOAuthCodeRequest } from "@claude-relay/proto/admin";
 import type { AccountStore } from "../../accounts/account-store.js";
 import type { HealthStore } from "../../accounts/health-store.js";
 import { parsePastedCode, type OAuthAuthorization } from "../../accounts/oauth-authorization.js";
-import type { OAuthCredential } from "../../accounts/oauth-refresh.js";
+import { credentialFromTokens } from "../../accounts/oauth-token-client.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
-import { toAccountMessage } from "./account-message.js";
+import type { AccountProviders } from "../../providers/account-provider.js";
+import { buildAccountProviders } from "../../providers/registry.js";
+import { checkProjectId, setUpAccount } from "./account-fields.js";
+import { accountTypeFromProto, toAccountMessage } from "./account-message.js";
 import { PROXY_URL_PROTOCOLS, checkGroupName, checkModelList, checkNonEmpty, checkNonNegativeInt, checkUrl, invalidArgument, notFound } from "./field-checks.js";
 
 /** Dependencies of createAccountOAuthMethods. */
@@ -21,15 +28,20 @@ export interface AccountOAuthMethodsDeps {
   authorization: OAuthAuthorization;
   health: Pick<HealthStore, "apply" | "conditions">;
   leases: Pick<LeaseStore, "activeCount">;
+  /** Each type's setup after the exchange (default: every provider on its public defaults). */
+  providers?: AccountProviders;
   now?: () => number;
 }
 
 /** GenerateOAuthUrl and ExchangeOAuthCode. */
 export function createAccountOAuthMethods(deps: AccountOAuthMethodsDeps): Pick<ServiceImpl<typeof AccountService>, "generateOAuthUrl" | "exchangeOAuthCode"> {
   const { accounts, authorization, health, leases, now = Date.now } = deps;
+  const providers = deps.providers ?? buildAccountProviders();
   return {
-    async generateOAuthUrl() {
-      const started = await authorization.start();
+    async generateOAuthUrl(req) {
+      const type = req.type === ProtoAccountType.UNSPECIFIED ? "claude-oauth" : accountTypeFromProto(req.type);
+      const started = type === undefined ? undefined : await authorization.start(type);
+      if (started === undefined) throw invalidArgument("type", `must be an OAuth account type this control plane signs in: ${authorization.types.join(", ")}`);
       return { authorizeUrl: started.url, state: started.state, expiresAt: timestampFromMs(started.expiresAtMs) };
     },
 
@@ -41,22 +53,34 @@ export function createAccountOAuthMethods(deps: AccountOAuthMethodsDeps): Pick<S
       const accountId = req.accountId.trim();
       const existing = accountId === "" ? undefined : await accounts.get(accountId);
       if (accountId !== "" && existing === undefined) throw notFound("account", accountId);
-      if (existing !== undefined && existing.type !== "claude-oauth") throw invalidArgument("account_id", "is not a claude-oauth account");
+      // The type the authorization was started for; the exchange below consumes the state for good.
+      const type = await authorization.pendingType(state);
+      if (type === undefined) throw new ConnectError("code exchange failed: unknown or expired state", Code.FailedPrecondition);
+      if (existing !== undefined && existing.type !== type) throw invalidArgument("account_id", `is not a ${type} account`);
       // Checked before the code is spent: a code works once.
       const settings = existing === undefined ? newAccountSettings(req) : undefined;
+      const projectId = checkProjectId(type, req.projectId) || (existing?.projectId ?? "");
 
       // Through the proxy the account will use (or uses): the endpoint sees the origin its calls come from.
-      const result = await authorization.exchange(pasted.code, state, settings?.proxyUrl ?? existing?.proxyUrl ?? "");
+      const proxyUrl = settings?.proxyUrl ?? existing?.proxyUrl ?? "";
+      const result = await authorization.exchange(pasted.code, state, proxyUrl);
       if (!result.ok) {
         // The endpoint's verdict is about the code the admin pasted; an unknown state likewise.
         throw new ConnectError(`code exchange failed: ${result.reason}`, result.reason.startsWith("token endpoint unreachable") ? Code.Unavailable : Code.FailedPrecondition);
       }
-      const credential: OAuthCredential = { kind: "oauth", ...result.tokens };
+      const settled = await setUpAccount(providers.forType(type), {
+        type,
+        baseUrl: existing?.baseUrl ?? "",
+        proxyUrl,
+        tokenUrl: existing?.tokenUrl ?? "",
+        credential: credentialFromTokens(result.tokens),
+        projectId,
+      });
       if (settings !== undefined) {
-        const record = await accounts.create({ type: "claude-oauth", credential, ...settings });
+        const record = await accounts.create({ type, ...settled, ...settings });
         return { account: toAccountMessage(record, 0, undefined, now()), created: true };
       }
-      const record = await accounts.update(accountId, { credential });
+      const record = await accounts.update(accountId, settled);
       if (record === undefined) throw notFound("account", accountId);
       await health.apply(record.id, { kind: "reauthorized" });
       const [active, conditions] = await Promise.all([leases.activeCount(record.id), health.conditions([record.id])]);

@@ -4,18 +4,24 @@
  * proxy password masked), the number of leases held right now, and the
  * account's health and subscription windows, and its usage today (one read
  * of the day's per-account counters for the whole list). TestAccount tries
- * an account upstream without a lease (accounts/account-test.ts).
+ * an account upstream without a lease (accounts/account-test.ts). What
+ * differs per account type (its credential fields, its project, the setup its
+ * provider runs before it is stored, its test request) comes from the type's
+ * provider through account-fields.ts.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { AccountSchema, AccountService, OAuthTokens } from "@claude-relay/proto/admin";
-import type { AccountCredential, AccountPatch, AccountRecord, AccountStore, AccountType } from "../../accounts/account-store.js";
+import type { AccountSchema, AccountService } from "@claude-relay/proto/admin";
+import type { AccountCredential, AccountPatch, AccountRecord, AccountStore } from "../../accounts/account-store.js";
 import type { HealthStore } from "../../accounts/health-store.js";
+import type { OAuthRefresher } from "../../accounts/oauth-refresh.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
 import { createAccountTester, pickTestModel, type AccountTester } from "../../accounts/account-test.js";
+import type { AccountProviders } from "../../providers/account-provider.js";
+import { buildAccountProviders } from "../../providers/registry.js";
 import { dayOf } from "../../usage/usage-periods.js";
 import { emptyTotals, type UsageReader, type UsageTotals } from "../../usage/usage-reader.js";
+import { accountTypeNames, checkProjectId, checkTokenUrl, credentialFor, missingCredential, setUpAccount } from "./account-fields.js";
 import { accountTypeFromProto, maskProxyUrl, toAccountMessage } from "./account-message.js";
 import {
   BASE_URL_PROTOCOLS,
@@ -37,7 +43,11 @@ export interface AccountServiceDeps {
   health?: Pick<HealthStore, "conditions" | "apply">;
   /** Usage counters; without them accounts carry no usage today. */
   usage?: Pick<UsageReader, "breakdown" | "daily">;
-  /** Tries an account upstream; a fetch-based tester by default. */
+  /** Each account type's provider (default: every provider on its public defaults). */
+  providers?: AccountProviders;
+  /** Refreshes a stored OAuth token that is due before it is tested or used for setup; without it, the stored token is used. */
+  oauth?: Pick<OAuthRefresher, "isDue" | "refresh">;
+  /** Tries an account upstream; a fetch-based tester over the providers by default. */
   tester?: AccountTester;
   now?: () => number;
 }
@@ -46,7 +56,19 @@ export interface AccountServiceDeps {
 export type AccountRecordMethods = Omit<ServiceImpl<typeof AccountService>, "generateOAuthUrl" | "exchangeOAuthCode">;
 
 /** The record and health methods of AccountService. */
-export function createAccountService({ accounts, leases, health, usage, tester = createAccountTester(), now = Date.now }: AccountServiceDeps): AccountRecordMethods {
+export function createAccountService(deps: AccountServiceDeps): AccountRecordMethods {
+  const { accounts, leases, health, usage, oauth, now = Date.now } = deps;
+  const providers = deps.providers ?? buildAccountProviders();
+  const tester = deps.tester ?? createAccountTester({ providers });
+  /** The stored credential, refreshed first when it is due (single-flight with every replica). */
+  const storedCredential = async (id: string): Promise<AccountCredential> => {
+    const credential = await accounts.credential(id);
+    if (credential === undefined) throw notFound("account credential", id);
+    if (credential.kind !== "oauth" || !oauth?.isDue(credential.expiresAtMs)) return credential;
+    const refreshed = await oauth.refresh(id);
+    return refreshed.ok ? refreshed.credential : credential;
+  };
+
   const withLeases = async (record: AccountRecord, usageToday?: UsageTotals): Promise<MessageInitShape<typeof AccountSchema>> => {
     const [active, conditions, today] = await Promise.all([
       leases.activeCount(record.id),
@@ -60,25 +82,23 @@ export function createAccountService({ accounts, leases, health, usage, tester =
     async createAccount(req) {
       const name = checkNonEmpty("name", req.name);
       const type = accountTypeFromProto(req.type);
-      if (type === undefined) throw invalidArgument("type", "must be ACCOUNT_TYPE_CLAUDE_CONSOLE or ACCOUNT_TYPE_CLAUDE_OAUTH");
-      const credential = credentialFor(type, req.apiKey === "" ? undefined : req.apiKey, req.oauth);
-      if (credential === undefined) {
-        throw type === "claude-console"
-          ? invalidArgument("api_key", "is required for claude-console accounts")
-          : invalidArgument("oauth.access_token", "is required for claude-oauth accounts");
-      }
-      const record = await accounts.create({
-        name,
-        type,
-        credential,
-        ...(req.baseUrl !== "" && { baseUrl: checkUrl("base_url", req.baseUrl, BASE_URL_PROTOCOLS) }),
-        ...(req.proxyUrl !== "" && { proxyUrl: checkUrl("proxy_url", req.proxyUrl, PROXY_URL_PROTOCOLS) }),
+      if (type === undefined) throw invalidArgument("type", `must be ${accountTypeNames()}`);
+      const provider = providers.forType(type);
+      const given = credentialFor(type, provider, { apiKey: req.apiKey === "" ? undefined : req.apiKey, oauth: req.oauth, credentialsJson: req.credentialsJson });
+      if (given === undefined) throw missingCredential(type, provider, "is required");
+      const baseUrl = req.baseUrl === "" ? "" : checkUrl("base_url", req.baseUrl, BASE_URL_PROTOCOLS);
+      const proxyUrl = req.proxyUrl === "" ? "" : checkUrl("proxy_url", req.proxyUrl, PROXY_URL_PROTOCOLS);
+      const tokenUrl = checkTokenUrl(type, req.tokenUrl);
+      const settings = {
         ...(req.priority !== undefined && { priority: checkNonNegativeInt("priority", req.priority, "lower runs first") }),
         maxConcurrentTasks: checkNonNegativeInt("max_concurrent_tasks", req.maxConcurrentTasks, "0 means unlimited"),
         ...(req.schedulable !== undefined && { schedulable: req.schedulable }),
         group: checkGroupName("group", req.group),
         allowedModels: checkModelList("allowed_models", req.allowedModels),
-      });
+      };
+      // After every field check: setup may call upstream (a token refresh, the project lookup).
+      const { credential, projectId } = await setUpAccount(provider, { type, baseUrl, proxyUrl, tokenUrl, credential: given, projectId: checkProjectId(type, req.projectId) });
+      const record = await accounts.create({ name, type, credential, baseUrl, proxyUrl, tokenUrl, projectId, ...settings });
       return { account: toAccountMessage(record, 0, undefined, now()) };
     },
 
@@ -113,14 +133,26 @@ export function createAccountService({ accounts, leases, health, usage, tester =
       if (req.proxyUrl !== undefined && req.proxyUrl !== maskProxyUrl(current.proxyUrl)) {
         patch.proxyUrl = req.proxyUrl === "" ? "" : checkUrl("proxy_url", req.proxyUrl, PROXY_URL_PROTOCOLS);
       }
-      if (req.apiKey !== undefined || req.oauth !== undefined) {
-        const credential = credentialFor(current.type, req.apiKey, req.oauth);
-        if (credential === undefined) {
-          throw current.type === "claude-console"
-            ? invalidArgument("api_key", "must not be empty")
-            : invalidArgument("oauth.access_token", "must not be empty");
-        }
-        patch.credential = credential;
+      if (req.tokenUrl !== undefined) patch.tokenUrl = checkTokenUrl(current.type, req.tokenUrl);
+      if (req.projectId !== undefined) patch.projectId = checkProjectId(current.type, req.projectId);
+      const provider = providers.forType(current.type);
+      if (req.apiKey !== undefined || req.oauth !== undefined || req.credentialsJson !== "") {
+        patch.credential = credentialFor(current.type, provider, req);
+        if (patch.credential === undefined) throw missingCredential(current.type, provider, "must not be empty");
+      }
+      // New tokens, or a project cleared to be found again: the provider's setup runs as on create.
+      if (provider.setUp && (patch.credential !== undefined || patch.projectId === "")) {
+        const credential = patch.credential ?? (await storedCredential(id));
+        const settled = await setUpAccount(provider, {
+          type: current.type,
+          baseUrl: patch.baseUrl ?? current.baseUrl,
+          proxyUrl: patch.proxyUrl ?? current.proxyUrl,
+          tokenUrl: patch.tokenUrl ?? current.tokenUrl,
+          credential,
+          projectId: patch.projectId ?? current.projectId,
+        });
+        if (settled.credential !== credential || patch.credential !== undefined) patch.credential = settled.credential;
+        patch.projectId = settled.projectId;
       }
       const record = await accounts.update(id, patch);
       if (record === undefined) throw notFound("account", id);
@@ -141,10 +173,9 @@ export function createAccountService({ accounts, leases, health, usage, tester =
       const id = checkNonEmpty("id", req.id);
       const record = await accounts.get(id);
       if (record === undefined) throw notFound("account", id);
-      const credential = await accounts.credential(id);
-      if (credential === undefined) throw notFound("account credential", id);
-      const model = req.model.trim() === "" ? pickTestModel(record.allowedModels) : req.model.trim();
-      return tester.test({ baseUrl: record.baseUrl, credential, model, proxyUrl: record.proxyUrl });
+      const credential = await storedCredential(id);
+      const model = req.model.trim() === "" ? pickTestModel(record.allowedModels, providers.forType(record.type).defaultTestModel) : req.model.trim();
+      return tester.test({ type: record.type, baseUrl: record.baseUrl, credential, model, proxyUrl: record.proxyUrl, projectId: record.projectId });
     },
 
     async deleteAccount(req) {
@@ -152,28 +183,5 @@ export function createAccountService({ accounts, leases, health, usage, tester =
       if (!(await accounts.delete(id))) throw notFound("account", id);
       return {};
     },
-  };
-}
-
-/**
- * The credential the request carries for an account of `type`; undefined when
- * the one that type needs is missing or blank. The other type's credential is
- * refused outright, so a console key never lands on an OAuth account.
- */
-function credentialFor(type: AccountType, apiKey: string | undefined, oauth: OAuthTokens | undefined): AccountCredential | undefined {
-  if (type === "claude-console") {
-    if (oauth !== undefined) throw invalidArgument("oauth", "is only for claude-oauth accounts; claude-console accounts take api_key");
-    const key = apiKey?.trim() ?? "";
-    return key === "" ? undefined : { kind: "api-key", apiKey: key };
-  }
-  if (apiKey !== undefined) throw invalidArgument("api_key", "is only for claude-console accounts; claude-oauth accounts take oauth");
-  const accessToken = oauth?.accessToken.trim() ?? "";
-  if (oauth === undefined || accessToken === "") return undefined;
-  return {
-    kind: "oauth",
-    accessToken,
-    refreshToken: oauth.refreshToken.trim(),
-    expiresAtMs: oauth.expiresAt ? timestampMs(oauth.expiresAt) : 0,
-    scopes: oauth.scopes,
   };
 }

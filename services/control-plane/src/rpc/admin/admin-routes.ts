@@ -10,6 +10,7 @@ import type { Registry } from "@claude-relay/metrics";
 import type { AccountStore } from "../../accounts/account-store.js";
 import type { HealthStore } from "../../accounts/health-store.js";
 import type { OAuthAuthorization } from "../../accounts/oauth-authorization.js";
+import type { AccountProviders } from "../../providers/account-provider.js";
 import type { AdminSessions } from "../../auth/admin-sessions.js";
 import type { AdminUsers } from "../../auth/admin-users.js";
 import type { ApiKeyStore } from "../../keys/api-key-store.js";
@@ -41,6 +42,10 @@ export interface AdminRoutesDeps {
   health?: Pick<HealthStore, "conditions" | "apply">;
   /** The PKCE steps; without them the OAuth methods answer FailedPrecondition. */
   oauthAuthorization?: OAuthAuthorization;
+  /** Each account type's provider; without them every provider runs on its public defaults. */
+  providers?: AccountProviders;
+  /** Refreshes a due OAuth token before TestAccount or an account setup uses it. */
+  oauth?: AccountServiceDeps["oauth"];
   /** Failed sign-in limits; without it sign-ins are not limited. */
   signInThrottle?: SignInThrottle;
   /** The audit log; without it writes are not recorded and AuditService answers FailedPrecondition. */
@@ -60,17 +65,26 @@ export interface AdminRoutesDeps {
 /** Routes and interceptors (audit outermost, then the observer, then the session check) of the admin API. */
 export function createAdminRoutes(deps: AdminRoutesDeps): { routes: (router: ConnectRouter) => void; interceptors: Interceptor[] } {
   const auth = createAuthService({ users: deps.users, sessions: deps.sessions, throttle: deps.signInThrottle });
-  const { health, oauthAuthorization } = deps;
+  const { health, oauthAuthorization, providers } = deps;
   const accounts: ServiceImpl<typeof AccountService> = {
     ...createAccountService({
       accounts: deps.accounts,
       leases: deps.leases,
       ...(health && { health }),
       ...(deps.usage && { usage: deps.usage }),
+      ...(providers && { providers }),
+      ...(deps.oauth && { oauth: deps.oauth }),
       ...(deps.now && { now: deps.now }),
     }),
     ...(oauthAuthorization && health
-      ? createAccountOAuthMethods({ accounts: deps.accounts, authorization: oauthAuthorization, health, leases: deps.leases, ...(deps.now && { now: deps.now }) })
+      ? createAccountOAuthMethods({
+          accounts: deps.accounts,
+          authorization: oauthAuthorization,
+          health,
+          leases: deps.leases,
+          ...(providers && { providers }),
+          ...(deps.now && { now: deps.now }),
+        })
       : {
           generateOAuthUrl: () => Promise.reject(new ConnectError("OAuth is not configured on this control plane", Code.FailedPrecondition)),
           exchangeOAuthCode: () => Promise.reject(new ConnectError("OAuth is not configured on this control plane", Code.FailedPrecondition)),

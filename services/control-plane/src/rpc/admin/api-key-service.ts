@@ -1,7 +1,8 @@
 /**
  * ApiKeyService: the relay's own client keys. The plaintext key is returned
  * by CreateApiKey once; afterwards only its prefix is ever shown, and the
- * stored hash never leaves the store.
+ * stored hash never leaves the store. Where a key may be served (binding,
+ * platforms, per-platform groups) is read and shown by key-binding.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
@@ -12,7 +13,7 @@ import type { ApiKeyPatch, ApiKeyRecord, ApiKeyStore } from "../../keys/api-key-
 import type { KeyLimits, KeySpend } from "../../keys/key-limits.js";
 import { optionalTimestamp } from "./account-message.js";
 import { checkNonEmpty, checkNonNegativeInt, invalidArgument, notFound } from "./field-checks.js";
-import { checkKeyBinding, toBindingFields } from "./key-binding.js";
+import { checkKeyBinding, checkPlatformGroups, checkPlatforms, toBindingFields } from "./key-binding.js";
 import { checkKeyLimitsPatch, checkNewKeyLimits, toLimitFields } from "./key-limit-fields.js";
 
 /** Dependencies of createApiKeyService. */
@@ -36,9 +37,13 @@ export function createApiKeyService({ apiKeys, accounts, keyLimits, now = Date.n
       if (req.expiresAt && expiresAtMs <= now()) throw invalidArgument("expires_at", "must be in the future");
       const allowedModels = req.allowedModels.map((model, i) => checkNonEmpty(`allowed_models[${i}]`, model));
       const binding = await checkKeyBinding(req, accounts);
+      const platforms = checkPlatforms("platforms", req.platforms);
+      const platformGroups = checkPlatformGroups("platform_groups", req.platformGroups);
       const limits = checkNewKeyLimits(req);
       const { record, plaintextKey } = await apiKeys.create({
         ...binding,
+        platforms,
+        platformGroups,
         ...limits,
         name,
         concurrencyLimit,
@@ -77,6 +82,8 @@ export function createApiKeyService({ apiKeys, accounts, keyLimits, now = Date.n
       if (req.boundAccountId !== undefined || req.boundGroup !== undefined) {
         Object.assign(patch, await checkKeyBinding({ boundAccountId: req.boundAccountId ?? "", boundGroup: req.boundGroup ?? "" }, accounts));
       }
+      if (req.platforms) patch.platforms = checkPlatforms("platforms.platforms", req.platforms.platforms);
+      if (req.platformGroups) patch.platformGroups = checkPlatformGroups("platform_groups.groups", req.platformGroups.groups);
       const record = await apiKeys.update(id, patch);
       if (record === undefined) throw notFound("API key", id);
       return { apiKey: await withSpend(record) };

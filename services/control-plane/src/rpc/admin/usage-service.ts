@@ -1,13 +1,16 @@
 /**
  * UsageService: tokens and cost for the dashboard, read through usage-reader.
  * Days are UTC "YYYY-MM-DD"; an unset day means today. Ranges are limited to
- * MAX_RANGE_DAYS so one call reads a bounded number of hashes.
+ * MAX_RANGE_DAYS so one call reads a bounded number of hashes. Platforms are
+ * named by their ids ("claude", "gemini"), in the summary and as a subject.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { UsageCountersSchema, UsageService, UsageSubject as ProtoUsageSubject } from "@claude-relay/proto/admin";
 import type { AccountStore } from "../../accounts/account-store.js";
 import type { ApiKeyStore } from "../../keys/api-key-store.js";
+import { PLATFORMS } from "../../providers/account-types.js";
+import { isPlatformName } from "../../providers/platform-proto.js";
 import { nanosToUsd } from "../../usage/pricing.js";
 import { dayOf, daysBetween, parseDay } from "../../usage/usage-periods.js";
 import { addTotals, byCostThenRequests, emptyTotals, type UsageReader, type UsageSubject, type UsageTotals } from "../../usage/usage-reader.js";
@@ -44,11 +47,12 @@ export function createUsageService({ usage, apiKeys, accounts, now = Date.now }:
     async getUsageSummary(req) {
       const days = range(req.fromDay, req.toDay);
       const top = req.top === 0 ? DEFAULT_TOP : Math.min(checkNonNegativeInt("top", req.top), MAX_TOP);
-      const [daily, models, keyUsage, accountUsage] = await Promise.all([
+      const [daily, models, keyUsage, accountUsage, platformUsage] = await Promise.all([
         usage.daily({ kind: "total" }, days),
         usage.breakdown("model", days),
         usage.breakdown("key", days),
         usage.breakdown("account", days),
+        usage.breakdown("platform", days),
       ]);
       const ranked = (m: Map<string, UsageTotals>) => [...m.entries()].sort(([, a], [, b]) => byCostThenRequests(a, b));
       const topKeys = ranked(keyUsage).slice(0, top);
@@ -66,6 +70,11 @@ export function createUsageService({ usage, apiKeys, accounts, now = Date.now }:
         topKeys: topKeys.map(([id, totals], i) => ({ id, name: keyNames[i] ?? "", usage: toCounters(totals) })),
         topAccounts: topAccounts.map(([id, totals], i) => ({ id, name: accountNames[i] ?? "", usage: toCounters(totals) })),
         unpricedModels: [...models.entries()].filter(([, t]) => t.unpriced_requests > 0).map(([id]) => id),
+        // Every platform that served a request, in PLATFORMS order; names this version does not know are left out.
+        platforms: PLATFORMS.flatMap((id) => {
+          const totals = platformUsage.get(id);
+          return totals && totals.requests > 0 ? [{ id, name: id, usage: toCounters(totals) }] : [];
+        }),
       };
     },
 
@@ -116,6 +125,11 @@ function toSubject(subject: ProtoUsageSubject | undefined): UsageSubject {
       return { kind: "account", id: checkNonEmpty("subject.account_id", s.value) };
     case "model":
       return { kind: "model", id: checkNonEmpty("subject.model", s.value) };
+    case "platform": {
+      const platform = s.value.trim();
+      if (!isPlatformName(platform)) throw invalidArgument("subject.platform", `must be one of ${PLATFORMS.join(", ")}`);
+      return { kind: "platform", id: platform };
+    }
     default:
       return { kind: "total" };
   }
