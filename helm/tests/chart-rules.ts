@@ -12,7 +12,8 @@ export interface PodSource {
   spec: KubeObject["spec"];
 }
 
-const SECRET_NAME = /TOKEN|PASSWORD|ENCRYPTION|SECRET|REDIS_URL|CREDENTIAL/i;
+/** Names that hold secrets; a token endpoint's URL (`…_TOKEN_URL`) is an address, not a token. */
+const SECRET_NAME = /TOKEN(?!_URL)|PASSWORD|ENCRYPTION|SECRET|REDIS_URL|CREDENTIAL/i;
 
 /** Every pod the manifests would create: Deployment templates and bare Pods (helm tests). */
 export function podSources(objects: readonly KubeObject[]): PodSource[] {

@@ -30,6 +30,7 @@ const matrix: { file: string; args?: string[]; external?: string[] }[] = [
   { file: "existing-secret.yaml", external: ["team-relay-credentials", "team-redis"] },
   { file: "hpa-off.yaml" },
   { file: "lease-streams.yaml" },
+  { file: "upstream-urls.yaml" },
   { file: "network-policy.yaml" },
   { file: "monitoring.yaml", args: MONITORING_API },
 ];
@@ -166,6 +167,29 @@ describe("lease streams and connection ages", () => {
       CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_MS: "900000",
       CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_GRACE_MS: "180000",
       CONTROL_PLANE_USAGE_FLUSH_MS: "5",
+    });
+  });
+});
+
+describe("providers' endpoints", () => {
+  const names = ["CONTROL_PLANE_OAUTH_TOKEN_URL", "CONTROL_PLANE_GEMINI_API_URL", "CONTROL_PLANE_GEMINI_CODE_ASSIST_URL", "CONTROL_PLANE_GEMINI_OAUTH_AUTHORIZE_URL", "CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL"];
+  const settings = (file: string) => {
+    const objects = render(file);
+    const cp = container(objects, "rel-claude-relay-control-plane");
+    return Object.fromEntries(names.map((name) => [name, envOf(objects, cp, name)]));
+  };
+
+  it("leaves the services their public defaults unless told", () => {
+    expect(Object.values(settings("defaults.yaml")).every((value) => value === undefined)).toBe(true);
+  });
+
+  it("points the control plane at the endpoints given", () => {
+    expect(settings("upstream-urls.yaml")).toEqual({
+      CONTROL_PLANE_OAUTH_TOKEN_URL: "https://gateway.internal/claude/oauth/token",
+      CONTROL_PLANE_GEMINI_API_URL: "https://gateway.internal/gemini",
+      CONTROL_PLANE_GEMINI_CODE_ASSIST_URL: "https://gateway.internal/code-assist",
+      CONTROL_PLANE_GEMINI_OAUTH_AUTHORIZE_URL: "https://gateway.internal/google/auth",
+      CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL: "https://gateway.internal/google/token",
     });
   });
 });

@@ -15,6 +15,7 @@ const rejected: { file: string; says: string[] }[] = [
   { file: "probe-type.yaml", says: ["/controlPlane/livenessProbe/type", "'grpc', 'http'"] },
   { file: "ingress-without-hosts.yaml", says: ["/relay/ingress/hosts", "minItems"] },
   { file: "grace-too-short.yaml", says: ["relay.terminationGracePeriodSeconds (30s) must exceed relay.preStopSleepSeconds + relay.drainMs (65000ms)"] },
+  { file: "upstream-url.yaml", says: ["/controlPlane/upstreamUrls/geminiCodeAssistUrl", "does not match pattern"] },
   { file: "lease-streams.yaml", says: ["/relay/controlPlaneStreams", "minimum: got 0, want 1", "/relay/controlPlaneStreamMaxAgeMs", "want integer"] },
   {
     file: "connection-age.yaml",
