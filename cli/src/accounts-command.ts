@@ -1,17 +1,16 @@
-/** `claude-relay accounts add|list|get|update|remove`: upstream accounts through the admin API. */
+/**
+ * `claude-relay accounts add|list|get|update|remove`: upstream accounts of
+ * every platform (Claude Console and OAuth, Gemini API key and OAuth) through
+ * the admin API.
+ */
 import { parseArgs } from "node:util";
-import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { AccountType, type Account } from "@claude-relay/proto/admin";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import type { Account } from "@claude-relay/proto/admin";
+import { createCredentials, updateCredentials, type CredentialOptions, type ReadText } from "./account-credentials.js";
 import type { AdminClients } from "./admin-client.js";
-import { formatTime, table } from "./format.js";
+import { formatTime, jsonText, table } from "./format.js";
+import { PLATFORMS, accountPlatformName, parseAccountType, typeName } from "./platforms.js";
 import { UsageError } from "./usage-error.js";
-
-const TYPES: Record<string, AccountType> = {
-  "claude-console": AccountType.CLAUDE_CONSOLE,
-  console: AccountType.CLAUDE_CONSOLE,
-  "claude-oauth": AccountType.CLAUDE_OAUTH,
-  oauth: AccountType.CLAUDE_OAUTH,
-};
 
 const FIELDS = {
   name: { type: "string" },
@@ -21,6 +20,10 @@ const FIELDS = {
   "access-token": { type: "string" },
   "refresh-token": { type: "string" },
   "expires-at": { type: "string" },
+  "credentials-file": { type: "string" },
+  project: { type: "string" },
+  "token-url": { type: "string" },
+  platform: { type: "string" },
   priority: { type: "string" },
   "max-concurrent": { type: "string" },
   schedulable: { type: "string" },
@@ -29,53 +32,65 @@ const FIELDS = {
 } as const;
 
 export const ACCOUNTS_HELP = `claude-relay accounts <command>
-  add --name N [--type claude-console|claude-oauth] --api-key KEY [--base-url URL]
-      (oauth: --access-token T [--refresh-token R] [--expires-at ISO])
+  add --name N [--type claude-console|claude-oauth|gemini-api|gemini-oauth] (default claude-console)
+      claude-console: --api-key KEY [--base-url URL (default https://api.anthropic.com)]
+      gemini-api:     --api-key KEY [--base-url URL (default https://generativelanguage.googleapis.com)]
+      claude-oauth:   --access-token T [--refresh-token R] [--expires-at ISO] [--token-url URL]
+      gemini-oauth:   --credentials-file PATH (the Gemini CLI's ~/.gemini/oauth_creds.json)
+                      or --access-token T [--refresh-token R] [--expires-at ISO];
+                      [--project ID (Code Assist project; found when omitted)] [--token-url URL]
       [--priority N] [--max-concurrent N (0 = unlimited)] [--proxy URL] [--schedulable true|false]
-  list [--json]
+  list [--platform claude|gemini] [--json]
   get ID [--json]
-  update ID [same options as add]
+  update ID [same options as add, but --type; --project "" finds the project again]
   remove ID`;
 
-export async function accountsCommand(args: string[], admin: AdminClients, out: (line: string) => void): Promise<void> {
+/** The credential options among the parsed ones. */
+function credentialOptions(values: Record<string, unknown>): CredentialOptions {
+  const names = ["api-key", "base-url", "access-token", "refresh-token", "expires-at", "credentials-file", "project", "token-url"] as const;
+  return Object.fromEntries(names.flatMap((name) => (typeof values[name] === "string" ? [[name, values[name]]] : []))) as CredentialOptions;
+}
+
+export async function accountsCommand(args: string[], admin: AdminClients, out: (line: string) => void, read?: ReadText): Promise<void> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({ args: rest, options: FIELDS, allowPositionals: true });
   switch (sub) {
     case "add": {
       if (!values.name) throw new UsageError("accounts add needs --name");
-      const type = TYPES[values.type ?? "claude-console"];
-      if (type === undefined) throw new UsageError(`unknown account type "${values.type}": use claude-console or claude-oauth`);
+      const type = parseAccountType(values.type);
+      const credentials = await createCredentials(type, credentialOptions(values), read);
       const { account } = await admin.accounts.createAccount({
+        ...credentials,
         name: values.name,
         type,
-        baseUrl: values["base-url"] ?? "",
-        apiKey: values["api-key"] ?? "",
-        oauth: type === AccountType.CLAUDE_OAUTH ? oauthTokens(values) : undefined,
         priority: intOption(values.priority, "priority") ?? 50,
         maxConcurrentTasks: intOption(values["max-concurrent"], "max-concurrent") ?? 0,
         schedulable: boolOption(values.schedulable),
         proxyUrl: values.proxy ?? "",
       });
-      out(values.json ? JSON.stringify(account) : `account ${account?.id} added (${account?.name})`);
+      out(values.json ? jsonText(account) : `account ${account?.id} added (${account?.name})`);
       return;
     }
     case "list": {
+      const platform = values.platform?.trim().toLowerCase();
+      if (platform !== undefined && PLATFORMS[platform] === undefined) throw new UsageError(`--platform: unknown platform "${values.platform}": use claude or gemini`);
       const { accounts } = await admin.accounts.listAccounts({});
-      out(values.json ? JSON.stringify(accounts) : accountTable(accounts));
+      const shown = platform === undefined ? accounts : accounts.filter((a) => accountPlatformName(a) === platform);
+      out(values.json ? jsonText(shown) : accountTable(shown));
       return;
     }
     case "get": {
       const { account } = await admin.accounts.getAccount({ id: requireId(positionals) });
-      out(values.json ? JSON.stringify(account) : accountTable(account ? [account] : []));
+      out(values.json ? jsonText(account) : accountTable(account ? [account] : []));
       return;
     }
     case "update": {
+      const id = requireId(positionals);
+      if (values.type !== undefined) throw new UsageError("an account's type cannot change: add a new account instead");
       const { account } = await admin.accounts.updateAccount({
-        id: requireId(positionals),
+        ...(await updateCredentials(credentialOptions(values), read)),
+        id,
         name: values.name,
-        baseUrl: values["base-url"],
-        apiKey: values["api-key"],
-        oauth: values["access-token"] ? oauthTokens(values) : undefined,
         priority: intOption(values.priority, "priority"),
         maxConcurrentTasks: intOption(values["max-concurrent"], "max-concurrent"),
         schedulable: boolOption(values.schedulable),
@@ -97,29 +112,18 @@ export async function accountsCommand(args: string[], admin: AdminClients, out: 
 
 function accountTable(accounts: Account[]): string {
   return table(
-    ["ID", "NAME", "TYPE", "PRIORITY", "SLOTS", "SCHEDULABLE", "LAST USED"],
+    ["ID", "PLATFORM", "NAME", "TYPE", "PRIORITY", "SLOTS", "SCHEDULABLE", "LAST USED"],
     accounts.map((a) => [
       a.id,
+      accountPlatformName(a),
       a.name,
-      a.type === AccountType.CLAUDE_OAUTH ? "claude-oauth" : "claude-console",
+      typeName(a.type),
       String(a.priority),
       `${a.activeLeases}/${a.maxConcurrentTasks === 0 ? "∞" : a.maxConcurrentTasks}`,
       a.schedulable ? "yes" : "no",
       formatTime(a.lastUsedAt ? timestampMs(a.lastUsedAt) : undefined),
     ]),
   );
-}
-
-function oauthTokens(values: { "access-token"?: string; "refresh-token"?: string; "expires-at"?: string }) {
-  if (!values["access-token"]) throw new UsageError("claude-oauth accounts need --access-token");
-  const expires = values["expires-at"] ? Date.parse(values["expires-at"]) : Number.NaN;
-  if (values["expires-at"] && Number.isNaN(expires)) throw new UsageError("--expires-at must be an ISO date");
-  return {
-    accessToken: values["access-token"],
-    refreshToken: values["refresh-token"] ?? "",
-    expiresAt: Number.isNaN(expires) ? undefined : timestampFromMs(expires),
-    scopes: [],
-  };
 }
 
 /** Parses a non-negative integer option; undefined when absent. */

@@ -75,6 +75,20 @@ describe("main", () => {
     expect(await main(["frobnicate"], {}, () => {})).toBe(2);
   });
 
+  it("documents the Gemini account types and the key platforms in its help", async () => {
+    const lines: string[] = [];
+    expect(await main(["accounts", "--help"], {}, (l) => lines.push(l))).toBe(0);
+    const help = lines.join("\n");
+    expect(help).toContain("--type claude-console|claude-oauth|gemini-api|gemini-oauth");
+    expect(help).toContain("--credentials-file PATH");
+    expect(help).toContain("--platforms claude,gemini");
+  });
+
+  it("exits 2 with the reason when an account's options do not fit its type", async () => {
+    const code = await main(["accounts", "add", "--name", "x", "--type", "gemini-oauth", "--url", "http://127.0.0.1:9", "--password", "x"], { CLAUDE_RELAY_DATA_DIR: tmpdir() }, () => {});
+    expect(code).toBe(2);
+  });
+
   it("says the admin API is unreachable instead of crashing", async () => {
     const code = await main(["keys", "list", "--url", "http://127.0.0.1:9", "--password", "x"], { CLAUDE_RELAY_DATA_DIR: tmpdir() }, () => {});
     expect(code).toBe(1);

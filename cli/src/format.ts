@@ -13,3 +13,8 @@ export function table(headers: string[], rows: string[][]): string {
 export function formatTime(ms: number | undefined): string {
   return ms ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") : "-";
 }
+
+/** JSON for --json output; 64-bit counters (bigint) are written as decimal strings, as proto JSON writes them. */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}

@@ -1,16 +1,39 @@
-/** `claude-relay keys create|list|revoke`: the relay's own API keys through the admin API. */
+/**
+ * `claude-relay keys create|list|revoke`: the relay's own API keys through the
+ * admin API, each usable on every platform or only some, with an optional
+ * group per platform.
+ */
 import { parseArgs } from "node:util";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import type { ApiKey } from "@claude-relay/proto/admin";
+import type { ApiKey, Platform, PlatformGroupSchema } from "@claude-relay/proto/admin";
 import type { AdminClients } from "./admin-client.js";
 import { intOption, requireId } from "./accounts-command.js";
-import { formatTime, table } from "./format.js";
+import { formatTime, jsonText, table } from "./format.js";
+import { PLATFORMS, parsePlatformList, platformName } from "./platforms.js";
 import { UsageError } from "./usage-error.js";
 
 export const KEYS_HELP = `claude-relay keys <command>
   create --name N [--concurrency N (0 = unlimited)] [--models m1,m2] [--expires-at ISO] [--json]
+         [--platforms claude,gemini (default every platform)]
+         [--group-claude G] [--group-gemini G] (the group serving the key on that platform)
   list [--json]
   revoke ID`;
+
+/** The platforms and per-platform groups of `keys create`, checked against each other. */
+export function platformScope(values: { platforms?: string; "group-claude"?: string; "group-gemini"?: string }): {
+  platforms: Platform[];
+  platformGroups: MessageInitShape<typeof PlatformGroupSchema>[];
+} {
+  const platforms = values.platforms === undefined ? [] : parsePlatformList(values.platforms, "--platforms");
+  const platformGroups = Object.entries(PLATFORMS).flatMap(([name, platform]) => {
+    const group = values[`group-${name}` as "group-claude" | "group-gemini"]?.trim();
+    if (!group) return [];
+    if (platforms.length > 0 && !platforms.includes(platform)) throw new UsageError(`--group-${name} needs ${name} among --platforms`);
+    return [{ platform, group }];
+  });
+  return { platforms, platformGroups };
+}
 
 export async function keysCommand(args: string[], admin: AdminClients, out: (line: string) => void): Promise<void> {
   const [sub, ...rest] = args;
@@ -21,6 +44,9 @@ export async function keysCommand(args: string[], admin: AdminClients, out: (lin
       concurrency: { type: "string" },
       models: { type: "string" },
       "expires-at": { type: "string" },
+      platforms: { type: "string" },
+      "group-claude": { type: "string" },
+      "group-gemini": { type: "string" },
       json: { type: "boolean" },
     },
     allowPositionals: true,
@@ -30,7 +56,9 @@ export async function keysCommand(args: string[], admin: AdminClients, out: (lin
       if (!values.name) throw new UsageError("keys create needs --name");
       const expires = values["expires-at"] ? Date.parse(values["expires-at"]) : undefined;
       if (expires !== undefined && Number.isNaN(expires)) throw new UsageError("--expires-at must be an ISO date");
+      const scope = platformScope(values);
       const res = await admin.apiKeys.createApiKey({
+        ...scope,
         name: values.name,
         concurrencyLimit: intOption(values.concurrency, "concurrency") ?? 0,
         allowedModels: values.models ? values.models.split(",").map((m) => m.trim()).filter(Boolean) : [],
@@ -45,7 +73,7 @@ export async function keysCommand(args: string[], admin: AdminClients, out: (lin
     }
     case "list": {
       const { apiKeys } = await admin.apiKeys.listApiKeys({});
-      out(values.json ? JSON.stringify(apiKeys) : keyTable(apiKeys));
+      out(values.json ? jsonText(apiKeys) : keyTable(apiKeys));
       return;
     }
     case "revoke": {
@@ -59,14 +87,27 @@ export async function keysCommand(args: string[], admin: AdminClients, out: (lin
   }
 }
 
+/** "all", or the platforms a key may use, each with its group when it has one: "gemini(group g)". */
+export function platformsCell(key: Pick<ApiKey, "platforms" | "platformGroups">): string {
+  const groups = new Map(key.platformGroups.filter((g) => g.group !== "").map((g) => [g.platform, g.group]));
+  const named = (platform: Platform): string => {
+    const name = platformName(platform) ?? String(platform);
+    const group = groups.get(platform);
+    return group ? `${name}(group ${group})` : name;
+  };
+  if (key.platforms.length > 0) return key.platforms.map(named).join(",");
+  return groups.size === 0 ? "all" : `all: ${[...groups.keys()].map(named).join(",")}`;
+}
+
 function keyTable(keys: ApiKey[]): string {
   return table(
-    ["ID", "NAME", "PREFIX", "STATE", "CONCURRENCY", "MODELS", "EXPIRES"],
+    ["ID", "NAME", "PREFIX", "STATE", "PLATFORMS", "CONCURRENCY", "MODELS", "EXPIRES"],
     keys.map((k) => [
       k.id,
       k.name,
       k.keyPrefix,
       k.revokedAt ? "revoked" : k.enabled ? "enabled" : "disabled",
+      platformsCell(k),
       k.concurrencyLimit === 0 ? "unlimited" : String(k.concurrencyLimit),
       k.allowedModels.length ? k.allowedModels.join(",") : "all",
       formatTime(k.expiresAt ? timestampMs(k.expiresAt) : undefined),

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { AccountHealth, AccountSchema, AccountService, AccountType, type Account, type UpdateAccountRequest } from "@claude-relay/proto/admin";
+import { AccountHealth, AccountSchema, AccountService, AccountType, Platform, type Account, type UpdateAccountRequest } from "@claude-relay/proto/admin";
 import { createRouterTransport } from "@connectrpc/connect";
 import { flushPromises, mount } from "@vue/test-utils";
 import ElementPlus from "element-plus";
@@ -9,8 +9,8 @@ import { transportKey } from "../api/transport.js";
 import { createAppI18n } from "../i18n/index.js";
 import AccountsView from "./AccountsView.vue";
 
-function render() {
-  const accounts: Account[] = [
+function twoClaudeAccounts(): Account[] {
+  return [
     create(AccountSchema, {
       id: "acc-1",
       name: "limited",
@@ -30,6 +30,26 @@ function render() {
       usageToday: { requests: 42n, tokens: 12_500n, costUsd: 0.75 },
     }),
   ];
+}
+
+/** One account of each platform's types; the server names the platform of all but one. */
+function mixedAccounts(): Account[] {
+  return [
+    create(AccountSchema, { id: "c-1", name: "claude-key", type: AccountType.CLAUDE_CONSOLE, platform: Platform.CLAUDE, baseUrl: "https://api.anthropic.com", health: AccountHealth.HEALTHY }),
+    create(AccountSchema, {
+      id: "g-1",
+      name: "gemini-key",
+      type: AccountType.GEMINI_API,
+      platform: Platform.GEMINI,
+      baseUrl: "https://generativelanguage.googleapis.com",
+      health: AccountHealth.HEALTHY,
+    }),
+    create(AccountSchema, { id: "g-2", name: "gemini-login", type: AccountType.GEMINI_OAUTH, projectId: "proj-42", health: AccountHealth.HEALTHY, maxConcurrentTasks: 4, activeLeases: 1 }),
+    create(AccountSchema, { id: "g-3", name: "gemini-login-2", type: AccountType.GEMINI_OAUTH, platform: Platform.GEMINI, health: AccountHealth.OVERLOADED }),
+  ];
+}
+
+function render(accounts: Account[] = twoClaudeAccounts()) {
   const tests: string[] = [];
   const resets: string[] = [];
   const updates: UpdateAccountRequest[] = [];
@@ -126,6 +146,50 @@ describe("AccountsView", { timeout: 30_000 }, () => {
     await vi.waitFor(() => expect(document.querySelector(".el-message--error")?.textContent).toContain("HTTP 401"), { timeout: 5_000 });
     expect(document.querySelector(".el-message--error")?.textContent).toContain("authentication_error: invalid bearer token");
     expect(tests).toEqual(["acc-2", "acc-1"]);
+    wrapper.unmount();
+  });
+
+  it("shows each account's platform and type, and a Gemini OAuth account's project", async () => {
+    const { wrapper } = render(mixedAccounts());
+    await flushPromises();
+    const names = wrapper.findAll('[data-testid="account-name"]').map((n) => n.text());
+    expect(names).toEqual(["claude-key", "gemini-key", "gemini-login", "gemini-login-2"]);
+    const platforms = wrapper.findAll('[data-testid="account-table"] [data-testid="platform-tag"]').map((tag) => tag.attributes("data-platform"));
+    expect(platforms).toEqual(["claude", "gemini", "gemini", "gemini"]);
+    expect(wrapper.findAll('[data-testid="account-type"]').map((tag) => tag.text())).toEqual(["Console", "API key", "OAuth", "OAuth"]);
+    const projects = wrapper.findAll('[data-testid="account-project"]').map((p) => p.text());
+    expect(projects).toEqual(["Project: proj-42", "Project: found automatically"]);
+    expect(wrapper.text()).toContain("https://generativelanguage.googleapis.com");
+    // Health and concurrency read the same for every platform.
+    expect(wrapper.findAll('[data-testid="health-tag"]').map((tag) => tag.attributes("data-health"))).toEqual(["healthy", "healthy", "healthy", "overloaded"]);
+    expect(wrapper.findAll('[data-testid="concurrency-text"]').map((c) => c.text())).toContain("1 / 4");
+    wrapper.unmount();
+  });
+
+  it("narrows the list to one platform, with each platform's count on its choice", async () => {
+    const { wrapper } = render(mixedAccounts());
+    await flushPromises();
+    const filter = wrapper.get('[data-testid="account-platform-filter"]');
+    expect(filter.text()).toContain("All (4)");
+    expect(filter.text()).toContain("Claude (1)");
+    expect(filter.text()).toContain("Gemini (3)");
+    const names = () => wrapper.findAll('[data-testid="account-name"]').map((n) => n.text());
+    await filter.findAll("input")[2]?.setValue(true);
+    await flushPromises();
+    expect(names()).toEqual(["gemini-key", "gemini-login", "gemini-login-2"]);
+    await filter.findAll("input")[1]?.setValue(true);
+    await flushPromises();
+    expect(names()).toEqual(["claude-key"]);
+    wrapper.unmount();
+  });
+
+  it("says when a platform has no accounts", async () => {
+    const { wrapper } = render();
+    await flushPromises();
+    await wrapper.get('[data-testid="account-platform-filter"]').findAll("input")[2]?.setValue(true);
+    await flushPromises();
+    expect(wrapper.findAll('[data-testid="account-name"]')).toHaveLength(0);
+    expect(wrapper.get('[data-testid="account-table"]').text()).toContain("No Gemini accounts");
     wrapper.unmount();
   });
 });

@@ -4,8 +4,11 @@ import {
   AccountService,
   ApiKeySchema,
   ApiKeyService,
+  AccountType,
+  Platform,
   UsageService,
   type ApiKey,
+  type CreateApiKeyRequest,
   type UpdateApiKeyRequest,
 } from "@claude-relay/proto/admin";
 import { createRouterTransport } from "@connectrpc/connect";
@@ -28,8 +31,17 @@ function render() {
       rateLimit: { windowSeconds: 3_600, maxRequests: 100, maxTokens: 0n },
       spend: { todayUsd: 1.25, totalUsd: 40, opusThisWeekUsd: 0, windowRequests: 3, windowTokens: 900n, todayRequests: 12n, todayTokens: 32_000n, totalRequests: 340n, totalTokens: 1_200_000n },
     }),
+    create(ApiKeySchema, {
+      id: "k2",
+      name: "gemini-only",
+      keyPrefix: "cr_GgGg",
+      enabled: true,
+      platforms: [Platform.GEMINI],
+      platformGroups: [{ platform: Platform.GEMINI, group: "gem-team" }],
+    }),
   ];
   const updates: UpdateApiKeyRequest[] = [];
+  const creates: CreateApiKeyRequest[] = [];
   const transport = createRouterTransport(({ service }) => {
     service(ApiKeyService, {
       listApiKeys: async () => ({ apiKeys: keys }),
@@ -40,8 +52,19 @@ function render() {
         if (req.rateLimit) key.rateLimit = req.rateLimit;
         return { apiKey: key };
       },
+      createApiKey: async (req) => {
+        creates.push(req);
+        return { apiKey: create(ApiKeySchema, { id: "k3", name: req.name, enabled: true }), plaintextKey: "cr_new" };
+      },
     });
-    service(AccountService, { listAccounts: async () => ({ accounts: [create(AccountSchema, { id: "acc-1", name: "primary", group: "team-a" })] }) });
+    service(AccountService, {
+      listAccounts: async () => ({
+        accounts: [
+          create(AccountSchema, { id: "acc-1", name: "primary", group: "team-a", type: AccountType.CLAUDE_CONSOLE }),
+          create(AccountSchema, { id: "acc-2", name: "gemini", group: "gem-team", type: AccountType.GEMINI_API, platform: Platform.GEMINI }),
+        ],
+      }),
+    });
     service(UsageService, {
       getUsageSummary: async () => ({ topKeys: [{ id: "k1", name: "ci", usage: { requests: 12n, inputTokens: 30_000n, outputTokens: 2_000n } }] }),
     });
@@ -50,7 +73,24 @@ function render() {
     global: { plugins: [createAppI18n("en"), ElementPlus], provide: { [transportKey as symbol]: transport } },
     attachTo: document.body,
   });
-  return { wrapper, updates };
+  return { wrapper, updates, creates };
+}
+
+const q = (selector: string) => document.querySelector(selector) as HTMLElement | null;
+
+/** Ticks or unticks a platform in the open key dialog. */
+async function togglePlatform(platform: "claude" | "gemini"): Promise<void> {
+  (q(`[data-testid="api-key-form-platforms"] [data-platform="${platform}"] input`) as HTMLInputElement).click();
+  await flushPromises();
+}
+
+async function openCreate(wrapper: ReturnType<typeof render>["wrapper"]): Promise<void> {
+  await wrapper.get('[data-testid="add-api-key"]').trigger("click");
+  await vi.waitFor(() => expect(q('[data-testid="api-key-form-platforms"]')).not.toBeNull(), { timeout: 5_000 });
+  const name = q('[data-testid="api-key-form-name"] input') as HTMLInputElement;
+  name.value = "new-key";
+  name.dispatchEvent(new Event("input"));
+  await flushPromises();
 }
 
 afterEach(() => {
@@ -97,6 +137,58 @@ describe("ApiKeysView", { timeout: 30_000 }, () => {
     expect(updates[0]?.enabled).toBeUndefined();
     expect(updates[0]?.costLimits).toBeUndefined();
     expect(updates[0]?.boundGroup).toBeUndefined();
+    wrapper.unmount();
+  });
+
+  it("shows which platforms each key may use and its group on each", async () => {
+    const { wrapper } = render();
+    await flushPromises();
+    const cells = wrapper.findAll('[data-testid="api-key-platforms"]');
+    expect(cells[0]?.text()).toBe("All platforms");
+    expect(cells[1]?.findAll('[data-testid="platform-tag"]').map((tag) => tag.attributes("data-platform"))).toEqual(["gemini"]);
+    expect(cells[1]?.get('[data-testid="api-key-platform-group"]').text()).toBe("Gemini: group gem-team");
+    wrapper.unmount();
+  });
+
+  it("creates a key for Gemini only, bound there to a group of Gemini accounts", async () => {
+    const { wrapper, creates } = render();
+    await flushPromises();
+    await openCreate(wrapper);
+    expect(q('[data-testid="api-key-form-group-claude"]')).not.toBeNull();
+    await togglePlatform("claude");
+    expect(q('[data-testid="api-key-form-group-claude"]')).toBeNull();
+    (q('[data-testid="api-key-form-group-gemini"] .el-select__wrapper') as HTMLElement).click();
+    await flushPromises();
+    const options = [...document.querySelectorAll(".el-select-dropdown__item")].map((el) => el.textContent?.trim());
+    expect(options).toContain("gem-team");
+    expect(options).not.toContain("team-a");
+    ([...document.querySelectorAll(".el-select-dropdown__item")].find((el) => el.textContent?.trim() === "gem-team") as HTMLElement).click();
+    await flushPromises();
+    (q('[data-testid="api-key-form-submit"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(creates).toHaveLength(1), { timeout: 5_000 });
+    expect(creates[0]).toMatchObject({ name: "new-key", platforms: [Platform.GEMINI], platformGroups: [{ platform: Platform.GEMINI, group: "gem-team" }] });
+    wrapper.unmount();
+  });
+
+  it("refuses a key with no platform, and opens a Gemini-only key to every platform", async () => {
+    const { wrapper, creates, updates } = render();
+    await flushPromises();
+    await openCreate(wrapper);
+    await togglePlatform("claude");
+    await togglePlatform("gemini");
+    (q('[data-testid="api-key-form-submit"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(q('[data-testid="form-error"]')?.textContent).toContain("Choose at least one platform"), { timeout: 5_000 });
+    expect(creates).toEqual([]);
+    (document.querySelector(".el-dialog__footer .el-button") as HTMLElement).click();
+    await flushPromises();
+
+    await wrapper.findAll('[data-testid="edit-api-key"]')[1]?.trigger("click");
+    await vi.waitFor(() => expect(q('[data-testid="api-key-form-group-gemini"]')?.textContent).toContain("gem-team"), { timeout: 5_000 });
+    await togglePlatform("claude");
+    (q('[data-testid="api-key-form-submit"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(updates).toHaveLength(1), { timeout: 5_000 });
+    expect(updates[0]?.platforms?.platforms).toEqual([]);
+    expect(updates[0]?.platformGroups).toBeUndefined();
     wrapper.unmount();
   });
 });

@@ -4,16 +4,19 @@ import {
   AccountHealth,
   AccountSchema,
   AccountService,
+  AccountType,
   ApiKeySchema,
   ApiKeyService,
   UsageCountersSchema,
   UsageService,
+  type GetDailyUsageRequest,
+  type GetHourlyUsageRequest,
   type GetUsageSummaryRequest,
 } from "@claude-relay/proto/admin";
-import { createRouterTransport } from "@connectrpc/connect";
+import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
 import { flushPromises, mount } from "@vue/test-utils";
 import ElementPlus from "element-plus";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { transportKey } from "../api/transport.js";
 import ModelChart from "../components/dashboard/ModelChart.vue";
 import TrendChart from "../components/dashboard/TrendChart.vue";
@@ -29,11 +32,13 @@ const counters = (requests: number, inputTokens: number, costUsd: number, unpric
 function render(withUsage = true, locale: "en" | "zh-CN" = "en") {
   const summaries: GetUsageSummaryRequest[] = [];
   const hourlyDays: string[] = [];
+  const hourlyRequests: GetHourlyUsageRequest[] = [];
+  const dailyRequests: GetDailyUsageRequest[] = [];
   const transport = createRouterTransport(({ service }) => {
     service(AccountService, {
       listAccounts: async () => ({
         accounts: [AccountHealth.HEALTHY, AccountHealth.HEALTHY, AccountHealth.RATE_LIMITED, AccountHealth.UNAUTHORIZED].map((health, i) =>
-          create(AccountSchema, { id: `acc-${i}`, name: `account-${i}`, health }),
+          create(AccountSchema, { id: `acc-${i}`, name: `account-${i}`, health, type: i === 3 ? AccountType.GEMINI_OAUTH : AccountType.CLAUDE_CONSOLE }),
         ),
       }),
     });
@@ -59,11 +64,23 @@ function render(withUsage = true, locale: "en" | "zh-CN" = "en") {
             models: [{ id: "claude-sonnet-4-5", name: "claude-sonnet-4-5", usage: counters(range ? 30 : 5, 10, 1) }, { id: "claude-haiku-4-5", name: "claude-haiku-4-5", usage: counters(range ? 10 : 2, 10, 1) }],
             topKeys: [{ id: "k1", name: range ? "ci (14 days)" : "ci", usage: counters(range ? 40 : 7, 12_000, 0.0042) }],
             topAccounts: [{ id: "acc-0", name: "", usage: counters(7, 12_000, 0.0042) }],
+            platforms: range
+              ? [{ id: "gemini", name: "gemini", usage: counters(10, 40_000, 2.5) }, { id: "claude", name: "claude", usage: counters(30, 60_000, 10) }]
+              : [{ id: "claude", name: "claude", usage: counters(5, 10_000, 0.004) }, { id: "gemini", name: "gemini", usage: counters(2, 2_000, 0.0002) }],
           };
         },
         getHourlyUsage: async (req) => {
           hourlyDays.push(req.day);
-          return { hours: Array.from({ length: 24 }, (_, hour) => ({ hour, usage: counters(hour === 9 ? 7 : 0, 0, 0) })) };
+          hourlyRequests.push(req);
+          const platform = req.subject?.subject.case === "platform" ? req.subject.subject.value : "";
+          // The Claude drill-down fails, to show how a failure reads.
+          if (platform === "claude") throw new ConnectError("usage by platform is not ready", Code.Unavailable);
+          const gemini = platform === "gemini";
+          return { hours: Array.from({ length: 24 }, (_, hour) => ({ hour, usage: counters(gemini ? (hour === 3 ? 2 : 0) : hour === 9 ? 7 : 0, 0, 0) })) };
+        },
+        getDailyUsage: async (req) => {
+          dailyRequests.push(req);
+          return { days: [{ day: "2025-03-13", usage: counters(4, 0, 0) }, { day: TODAY, usage: counters(6, 0, 0) }] };
         },
       });
     }
@@ -77,7 +94,7 @@ function render(withUsage = true, locale: "en" | "zh-CN" = "en") {
     },
     attachTo: document.body,
   });
-  return { wrapper, summaries, hourlyDays };
+  return { wrapper, summaries, hourlyDays, hourlyRequests, dailyRequests };
 }
 
 type Wrapper = ReturnType<typeof render>["wrapper"];
@@ -152,6 +169,66 @@ describe("DashboardView", { timeout: 30_000 }, () => {
     await flushPromises();
     expect(wrapper.text()).toContain("今日请求");
     expect(wrapper.text()).toContain("用量最高的账户");
+    wrapper.unmount();
+  });
+
+  it("splits today's requests, tokens and cost, and the accounts, by platform", async () => {
+    const { wrapper } = render();
+    await flushPromises();
+    const split = (testid: string) => card(wrapper, testid).findAll('[data-testid="platform-split-item"]').map((el) => el.text());
+    expect(split("stat-requests")).toEqual(["Claude 5", "Gemini 2"]);
+    expect(split("stat-tokens")).toEqual(["Claude 10.5K", "Gemini 2,500"]);
+    expect(split("stat-cost")).toEqual(["Claude $0.004", "Gemini $0.0002"]);
+    expect(split("stat-accounts")).toEqual(["Claude 3", "Gemini 1"]);
+    wrapper.unmount();
+  });
+
+  it("shows each platform's usage and share for the chosen period, Claude first", async () => {
+    const { wrapper } = render();
+    await flushPromises();
+    const cards = () => wrapper.findAll('[data-testid="platform-usage-card"]');
+    expect(cards().map((c) => c.attributes("data-platform"))).toEqual(["claude", "gemini"]);
+    expect(cards()[0]?.get('[data-testid="platform-requests"]').text()).toBe("5");
+    expect(cards()[0]?.get('[data-testid="platform-share"]').text()).toBe("71% of Requests");
+    await wrapper.findAll('[data-testid="dashboard-period"] input')[1]?.setValue(true);
+    await flushPromises();
+    expect(cards()[1]?.get('[data-testid="platform-requests"]').text()).toBe("10");
+    expect(cards()[1]?.get('[data-testid="platform-cost"]').text()).toBe("$2.50");
+    wrapper.unmount();
+  });
+
+  it("drills the trend into one platform by hour today and by day over the range", async () => {
+    const { wrapper, hourlyRequests, dailyRequests } = render();
+    await flushPromises();
+    const trendPlatform = wrapper.get('[data-testid="trend-platform"]');
+    await trendPlatform.findAll("input")[2]?.setValue(true);
+    await vi.waitFor(() => expect(wrapper.findComponent(TrendChart).props("values")[3]).toBe(2), { timeout: 5_000 });
+    expect(hourlyRequests.at(-1)).toMatchObject({ day: TODAY, subject: { subject: { case: "platform", value: "gemini" } } });
+    expect(wrapper.findComponent(TrendChart).props("values")[9]).toBe(0);
+
+    await wrapper.findAll('[data-testid="dashboard-period"] input')[1]?.setValue(true);
+    await vi.waitFor(() => expect(wrapper.findComponent(TrendChart).props("labels")).toEqual(["03-13", "03-14"]), { timeout: 5_000 });
+    expect(wrapper.findComponent(TrendChart).props("values")).toEqual([4, 6]);
+    expect(dailyRequests).toEqual([expect.objectContaining({ fromDay: "2025-03-01", toDay: TODAY, subject: expect.objectContaining({ subject: { case: "platform", value: "gemini" } }) })]);
+
+    // Back to every platform: the summary's own days again, without another call.
+    await trendPlatform.findAll("input")[0]?.setValue(true);
+    await flushPromises();
+    expect(wrapper.findComponent(TrendChart).props("labels")).toHaveLength(14);
+    expect(dailyRequests).toHaveLength(1);
+    wrapper.unmount();
+  });
+
+  it("says so when a platform's trend cannot be loaded, and draws nothing for it", async () => {
+    const { wrapper } = render();
+    await flushPromises();
+    await wrapper.get('[data-testid="trend-platform"]').findAll("input")[1]?.setValue(true);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="trend-error"]').text()).toContain("usage by platform is not ready"), { timeout: 5_000 });
+    expect(wrapper.findComponent(TrendChart).props("values")).toEqual([]);
+    await wrapper.get('[data-testid="trend-platform"]').findAll("input")[0]?.setValue(true);
+    await flushPromises();
+    expect(wrapper.find('[data-testid="trend-error"]').exists()).toBe(false);
+    expect(wrapper.findComponent(TrendChart).props("values")[9]).toBe(7);
     wrapper.unmount();
   });
 });

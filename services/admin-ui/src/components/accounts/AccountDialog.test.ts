@@ -1,6 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { AccountSchema, AccountService, AccountType, type ExchangeOAuthCodeRequest, type UpdateAccountRequest } from "@claude-relay/proto/admin";
+import {
+  AccountSchema,
+  AccountService,
+  AccountType,
+  type Account,
+  type CreateAccountRequest,
+  type ExchangeOAuthCodeRequest,
+  type GenerateOAuthUrlRequest,
+  type UpdateAccountRequest,
+} from "@claude-relay/proto/admin";
 import { createRouterTransport } from "@connectrpc/connect";
 import { flushPromises, mount } from "@vue/test-utils";
 import ElementPlus from "element-plus";
@@ -10,17 +19,30 @@ import { createAppI18n } from "../../i18n/index.js";
 import AccountDialog from "./AccountDialog.vue";
 
 const AUTHORIZE_URL = "https://claude.ai/oauth/authorize?client_id=x&state=st-1";
+const GOOGLE_URL = "https://accounts.google.com/o/oauth2/v2/auth?client_id=g&state=g-1";
+const CREDS = JSON.stringify({ access_token: "ya29.a", refresh_token: "1//r", token_type: "Bearer", expiry_date: 1_700_000_000_000 });
 
-function render() {
+function render(account?: Account) {
   const exchanges: ExchangeOAuthCodeRequest[] = [];
   const updates: UpdateAccountRequest[] = [];
+  const creates: CreateAccountRequest[] = [];
+  const links: GenerateOAuthUrlRequest[] = [];
   const transport = createRouterTransport(({ service }) => {
     service(AccountService, {
-      generateOAuthUrl: async () => ({ authorizeUrl: AUTHORIZE_URL, state: "st-1", expiresAt: timestampFromMs(Date.now() + 600_000) }),
+      generateOAuthUrl: async (req) => {
+        links.push(req);
+        const google = req.type === AccountType.GEMINI_OAUTH;
+        return { authorizeUrl: google ? GOOGLE_URL : AUTHORIZE_URL, state: google ? "g-1" : "st-1", expiresAt: timestampFromMs(Date.now() + 600_000) };
+      },
       exchangeOAuthCode: async (req) => {
         exchanges.push(req);
-        const account = create(AccountSchema, { id: "acc-9", name: req.name, type: AccountType.CLAUDE_OAUTH, priority: req.priority ?? 50, group: req.group, schedulable: true });
+        const type = req.state === "g-1" ? AccountType.GEMINI_OAUTH : AccountType.CLAUDE_OAUTH;
+        const account = create(AccountSchema, { id: "acc-9", name: req.name, type, priority: req.priority ?? 50, group: req.group, schedulable: true, projectId: req.projectId });
         return { account, created: true };
+      },
+      createAccount: async (req) => {
+        creates.push(req);
+        return { account: create(AccountSchema, { id: "acc-10", name: req.name, type: req.type }) };
       },
       updateAccount: async (req) => {
         updates.push(req);
@@ -29,11 +51,11 @@ function render() {
     });
   });
   const wrapper = mount(AccountDialog, {
-    props: { visible: false, account: undefined, groups: ["team-a"] },
+    props: { visible: false, account, groups: ["team-a"] },
     global: { plugins: [createAppI18n("en"), ElementPlus], provide: { [transportKey as symbol]: transport } },
     attachTo: document.body,
   });
-  return { wrapper, exchanges, updates };
+  return { wrapper, exchanges, updates, creates, links };
 }
 
 const q = (testid: string) => document.querySelector(`[data-testid="${testid}"]`);
@@ -46,13 +68,30 @@ async function type(testid: string, value: string): Promise<void> {
   await flushPromises();
 }
 
-async function open(wrapper: ReturnType<typeof render>["wrapper"]): Promise<void> {
+async function typeArea(testid: string, value: string): Promise<void> {
+  const area = document.querySelector(`[data-testid="${testid}"] textarea`) as HTMLTextAreaElement;
+  area.value = value;
+  area.dispatchEvent(new Event("input"));
+  await flushPromises();
+}
+
+/** The form's radio choices: types are Claude Console, Claude OAuth, Gemini API key, Gemini OAuth. */
+async function choose(testid: string, index: number): Promise<void> {
+  (document.querySelectorAll(`[data-testid="${testid}"] input`)[index] as HTMLInputElement).click();
+  await flushPromises();
+}
+
+async function open(wrapper: ReturnType<typeof render>["wrapper"], typeIndex = 1): Promise<void> {
   await wrapper.setProps({ visible: true });
   await vi.waitFor(() => expect(q("account-form-name")).not.toBeNull(), { timeout: 5_000 });
   await type("account-form-name", "sub");
-  (document.querySelectorAll('[data-testid="account-form-type"] input')[1] as HTMLInputElement).click();
-  await flushPromises();
+  await choose("account-form-type", typeIndex);
 }
+
+const submit = async () => {
+  (q("account-form-submit") as HTMLButtonElement).click();
+  await flushPromises();
+};
 
 afterEach(() => {
   document.body.innerHTML = "";
@@ -96,6 +135,87 @@ describe("AccountDialog authorizing with Claude", { timeout: 30_000 }, () => {
     await flushPromises();
     expect(q("oauth-authorize")).toBeNull();
     expect(q("account-form-access-token")).not.toBeNull();
+    wrapper.unmount();
+  });
+});
+
+describe("AccountDialog adding Gemini accounts", { timeout: 30_000 }, () => {
+  it("offers the four types and creates a Gemini API key account against the default base URL", async () => {
+    const { wrapper, creates } = render();
+    await open(wrapper, 2);
+    expect(q("account-form-type")?.textContent).toContain("Claude Console key");
+    expect(q("account-form-type")?.textContent).toContain("Gemini OAuth");
+    expect(q("account-form-base-url")?.textContent).toContain("Leave blank for https://generativelanguage.googleapis.com");
+    await type("account-form-api-key", "AIza-test");
+    await submit();
+    await vi.waitFor(() => expect(wrapper.emitted("saved")).toHaveLength(1), { timeout: 5_000 });
+    expect(creates[0]).toMatchObject({ name: "sub", type: AccountType.GEMINI_API, baseUrl: "https://generativelanguage.googleapis.com", apiKey: "AIza-test" });
+    wrapper.unmount();
+  });
+
+  it("signs in with Google: a link for the Gemini type, then the pasted code and the project go to the exchange", async () => {
+    const { wrapper, exchanges, links, updates } = render();
+    await open(wrapper, 3);
+    expect(q("oauth-authorize")?.textContent).toContain("signed in to the Google account");
+    expect(q("account-form-project-id")).not.toBeNull();
+    (q("oauth-generate") as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(q("oauth-url")?.getAttribute("href")).toBe(GOOGLE_URL), { timeout: 5_000 });
+    expect(links).toEqual([expect.objectContaining({ type: AccountType.GEMINI_OAUTH })]);
+    await submit();
+    await vi.waitFor(() => expect(q("form-error")?.textContent).toContain("Paste the authorization code Google showed"), { timeout: 5_000 });
+    await type("account-form-oauth-code", "4/0Ab-code");
+    await type("account-form-project-id", "proj-1");
+    await submit();
+    await vi.waitFor(() => expect(wrapper.emitted("saved")).toHaveLength(1), { timeout: 5_000 });
+    expect(exchanges[0]).toMatchObject({ code: "4/0Ab-code", state: "g-1", name: "sub", projectId: "proj-1" });
+    expect(updates).toEqual([]);
+    wrapper.unmount();
+  });
+
+  it("does not reuse a Claude link after switching to Gemini OAuth", async () => {
+    const { wrapper, links } = render();
+    await open(wrapper, 1);
+    (q("oauth-generate") as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(q("oauth-url")).not.toBeNull(), { timeout: 5_000 });
+    await choose("account-form-type", 3);
+    expect(q("oauth-url")).toBeNull();
+    expect(q("oauth-generate")).not.toBeNull();
+    expect(links).toHaveLength(1);
+    wrapper.unmount();
+  });
+
+  it("creates a Gemini OAuth account from a pasted credentials file, and refuses one that is not JSON", async () => {
+    const { wrapper, creates } = render();
+    await open(wrapper, 3);
+    await choose("account-form-oauth-method", 1);
+    expect(q("oauth-authorize")).toBeNull();
+    expect(q("account-form-access-token")).toBeNull();
+    await typeArea("account-form-credentials-json", "ya29.not-the-file");
+    await submit();
+    await vi.waitFor(() => expect(q("form-error")?.textContent).toContain("not valid JSON"), { timeout: 5_000 });
+    expect(q("form-error")?.textContent).not.toContain("ya29");
+    expect(creates).toEqual([]);
+    await typeArea("account-form-credentials-json", CREDS);
+    await submit();
+    await vi.waitFor(() => expect(wrapper.emitted("saved")).toHaveLength(1), { timeout: 5_000 });
+    expect(creates[0]).toMatchObject({ type: AccountType.GEMINI_OAUTH, credentialsJson: CREDS, projectId: "", tokenUrl: "" });
+    expect(creates[0]?.oauth).toBeUndefined();
+    wrapper.unmount();
+  });
+
+  it("edits a Gemini OAuth account's project and token URL, keeping its tokens", async () => {
+    const account = create(AccountSchema, { id: "acc-g", name: "gem", type: AccountType.GEMINI_OAUTH, priority: 50, schedulable: true, projectId: "proj-1" });
+    const { wrapper, updates } = render(account);
+    await wrapper.setProps({ visible: true });
+    await vi.waitFor(() => expect(q("account-form-project-id")).not.toBeNull(), { timeout: 5_000 });
+    expect((q("account-form-project-id")?.querySelector("input") as HTMLInputElement).value).toBe("proj-1");
+    expect(q("account-form-credentials-json")?.textContent).toContain("Leave blank to keep the current tokens");
+    await type("account-form-project-id", "proj-2");
+    await type("account-form-token-url", "https://oauth2.example/token");
+    await submit();
+    await vi.waitFor(() => expect(updates).toHaveLength(1), { timeout: 5_000 });
+    expect(updates[0]).toMatchObject({ id: "acc-g", projectId: "proj-2", tokenUrl: "https://oauth2.example/token", credentialsJson: "" });
+    expect(updates[0]?.name).toBeUndefined();
     wrapper.unmount();
   });
 });

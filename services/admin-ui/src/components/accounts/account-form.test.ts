@@ -2,16 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { AccountSchema, AccountType } from "@claude-relay/proto/admin";
 import { describe, expect, it } from "vitest";
-import {
-  changesAnything,
-  emptyAccountForm,
-  formFromAccount,
-  isAuthorizing,
-  toCreateRequest,
-  toExchangeRequest,
-  toUpdateRequest,
-  type AccountFormState,
-} from "./account-form.js";
+import { credentialsProblem, emptyAccountForm, formFromAccount, toCreateRequest, toUpdateRequest } from "./account-form.js";
 
 const consoleAccount = create(AccountSchema, {
   id: "acc-1",
@@ -108,58 +99,89 @@ describe("group and allowed models on update", () => {
   });
 });
 
-describe("authorizing an OAuth account in the browser", () => {
-  const started = { authorizeUrl: "https://claude.ai/oauth/authorize?x=1", state: "st-1", expiresAtMs: 1_700_000_600_000 };
+const CREDS = JSON.stringify({ access_token: "ya29.a", refresh_token: "1//r", scope: "x", token_type: "Bearer", expiry_date: 1_700_000_000_000 });
 
-  it("is the default for a new OAuth account, while an existing one keeps its tokens", () => {
-    expect(isAuthorizing({ ...emptyAccountForm(), type: AccountType.CLAUDE_OAUTH })).toBe(true);
-    expect(isAuthorizing(emptyAccountForm())).toBe(false);
-    const oauth = create(AccountSchema, { ...consoleAccount, type: AccountType.CLAUDE_OAUTH });
-    expect(isAuthorizing(formFromAccount(oauth))).toBe(false);
+const geminiOAuth = create(AccountSchema, {
+  id: "acc-g",
+  name: "gemini team",
+  type: AccountType.GEMINI_OAUTH,
+  priority: 50,
+  schedulable: true,
+  projectId: "proj-1",
+  tokenUrl: "",
+});
+
+describe("Gemini accounts", () => {
+  it("creates a Gemini API key account against the default base URL when none was typed", () => {
+    const req = toCreateRequest({ ...emptyAccountForm(), name: "g", type: AccountType.GEMINI_API, apiKey: " AIza-1 " });
+    expect(req).toMatchObject({ type: AccountType.GEMINI_API, baseUrl: "https://generativelanguage.googleapis.com", apiKey: "AIza-1" });
+    expect(toCreateRequest({ ...emptyAccountForm(), type: AccountType.GEMINI_API, baseUrl: "https://g.example/ " }).baseUrl).toBe("https://g.example/");
   });
 
-  it("has nothing to exchange until a link was generated and a code pasted", () => {
-    const form = { ...emptyAccountForm(), type: AccountType.CLAUDE_OAUTH, name: "sub" } as const;
-    expect(toExchangeRequest(form)).toBeUndefined();
-    expect(toExchangeRequest({ ...form, oauthStart: started, oauthCode: "  " })).toBeUndefined();
-  });
-
-  it("creates the account with the form's settings and the pasted code", () => {
-    const form: AccountFormState = {
+  it("creates a Gemini OAuth account from the pasted credentials file, with its project and token URL, and no tokens or key", () => {
+    const req = toCreateRequest({
       ...emptyAccountForm(),
-      type: AccountType.CLAUDE_OAUTH,
-      name: " sub ",
-      maxConcurrentTasks: 2,
-      group: "team-a",
-      allowedModels: ["claude-opus-*"],
-      oauthStart: started,
-      oauthCode: " abc#st-1 ",
-    };
-    expect(toExchangeRequest(form)).toEqual({
-      code: "abc#st-1",
-      state: "st-1",
-      name: "sub",
-      priority: 50,
-      maxConcurrentTasks: 2,
-      proxyUrl: "",
-      group: "team-a",
-      allowedModels: ["claude-opus-*"],
+      name: "g",
+      type: AccountType.GEMINI_OAUTH,
+      oauthMethod: "tokens",
+      credentialsJson: ` ${CREDS}\n`,
+      projectId: " proj-1 ",
+      tokenUrl: "",
+      apiKey: "typed before switching type",
+      accessToken: "typed before switching type",
+    });
+    expect(req).toMatchObject({ type: AccountType.GEMINI_OAUTH, credentialsJson: CREDS, projectId: "proj-1", tokenUrl: "" });
+    expect(req.oauth).toBeUndefined();
+    expect(req.apiKey).toBeUndefined();
+    expect(req.baseUrl).toBeUndefined();
+  });
+
+  it("sends a Claude OAuth account's token URL, and no Gemini fields", () => {
+    const req = toCreateRequest({ ...emptyAccountForm(), type: AccountType.CLAUDE_OAUTH, accessToken: "at", tokenUrl: " https://t.example/token " });
+    expect(req.tokenUrl).toBe("https://t.example/token");
+    expect(req.projectId).toBeUndefined();
+    expect(req.credentialsJson).toBeUndefined();
+  });
+
+  it("reads the type, project and token URL back, and changes the project and token URL alone", () => {
+    const form = formFromAccount(geminiOAuth);
+    expect(form).toMatchObject({ type: AccountType.GEMINI_OAUTH, projectId: "proj-1", tokenUrl: "", oauthMethod: "tokens" });
+    expect(toUpdateRequest(form, geminiOAuth)).toEqual({ id: "acc-g" });
+    expect(toUpdateRequest({ ...form, projectId: "proj-2", tokenUrl: "https://t.example" }, geminiOAuth)).toEqual({
+      id: "acc-g",
+      projectId: "proj-2",
+      tokenUrl: "https://t.example",
     });
   });
 
-  it("replaces the tokens of an existing account by its id, and never sends pasted tokens with it", () => {
-    const oauth = create(AccountSchema, { ...consoleAccount, type: AccountType.CLAUDE_OAUTH, baseUrl: "" });
-    const form = { ...formFromAccount(oauth), oauthMethod: "authorize", oauthStart: started, oauthCode: "abc", accessToken: "typed" } as const;
-    expect(toExchangeRequest(form, "acc-1")).toEqual({ code: "abc", state: "st-1", accountId: "acc-1" });
-    expect(toUpdateRequest(form, oauth)).toEqual({ id: "acc-1" });
+  it("replaces a Gemini OAuth account's tokens only with a pasted file, never with typed tokens", () => {
+    const form = formFromAccount(geminiOAuth);
+    expect(toUpdateRequest({ ...form, accessToken: "at" }, geminiOAuth)).toEqual({ id: "acc-g" });
+    expect(toUpdateRequest({ ...form, credentialsJson: CREDS }, geminiOAuth)).toEqual({ id: "acc-g", credentialsJson: CREDS });
   });
 
-  it("finds the settings the exchange does not carry, so they follow as an update", () => {
-    const createdAccount = create(AccountSchema, { ...consoleAccount, type: AccountType.CLAUDE_OAUTH, baseUrl: "", schedulable: true });
-    const form = { ...formFromAccount(createdAccount), oauthMethod: "authorize", schedulable: false } as const;
-    const rest = toUpdateRequest(form, createdAccount);
-    expect(rest).toEqual({ id: "acc-1", schedulable: false });
-    expect(changesAnything(rest)).toBe(true);
-    expect(changesAnything({ id: "acc-1" })).toBe(false);
+  it("changes a Gemini API key account's base URL and key like a Console one", () => {
+    const api = create(AccountSchema, { id: "acc-a", name: "a", type: AccountType.GEMINI_API, baseUrl: "https://generativelanguage.googleapis.com" });
+    const form = formFromAccount(api);
+    expect(form.type).toBe(AccountType.GEMINI_API);
+    expect(toUpdateRequest({ ...form, apiKey: "AIza-2", projectId: "ignored" }, api)).toEqual({ id: "acc-a", apiKey: "AIza-2" });
+  });
+
+  it("edits an account of a type this UI does not know as a Console one", () => {
+    const odd = create(AccountSchema, { id: "acc-x", name: "x", type: 99 as AccountType });
+    expect(formFromAccount(odd).type).toBe(AccountType.CLAUDE_CONSOLE);
+  });
+});
+
+describe("credentialsProblem", () => {
+  it("accepts the Gemini CLI's file, or any JSON object with an access or refresh token", () => {
+    expect(credentialsProblem(CREDS)).toBeUndefined();
+    expect(credentialsProblem('{"refresh_token":"1//r"}')).toBeUndefined();
+  });
+
+  it("names what is wrong without repeating the text", () => {
+    expect(credentialsProblem("ya29.secret-token")).toBe("accountForm.credentialsNotJson");
+    expect(credentialsProblem("[1]")).toBe("accountForm.credentialsNotJson");
+    expect(credentialsProblem('{"access_token":""}')).toBe("accountForm.credentialsNoToken");
   });
 });

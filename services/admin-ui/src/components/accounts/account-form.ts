@@ -1,26 +1,27 @@
 /**
- * The account dialog's form state and the requests made from it. Create sends
- * every field of the chosen type. Update sends only what changed, and a
- * credential only when one was typed: blank means "keep the current one",
- * since the API never hands credentials back. An OAuth account can instead be
- * authorized in the browser: ExchangeOAuthCode then creates it (or replaces
- * its tokens), and any setting the exchange does not carry follows as an update.
+ * The account dialog's form state and the requests made from it, for the four
+ * account types. Create sends every field of the chosen type. Update sends
+ * only what changed, and a credential only when one was typed: blank means
+ * "keep the current one", since the API never hands credentials back. An OAuth
+ * account can instead be authorized in the browser (oauth-exchange.ts).
+ *
+ * A Gemini API key account left without a base URL is created against
+ * GEMINI_API_BASE_URL, sent explicitly so the request says what the form showed.
+ * A Gemini OAuth account takes the Gemini CLI's credentials file as pasted
+ * rather than separate tokens; the server reads it.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import {
-  AccountType,
-  type Account,
-  type CreateAccountRequestSchema,
-  type ExchangeOAuthCodeRequestSchema,
-  type OAuthTokensSchema,
-  type UpdateAccountRequestSchema,
-} from "@claude-relay/proto/admin";
+import { AccountType, type Account, type CreateAccountRequestSchema, type OAuthTokensSchema, type UpdateAccountRequestSchema } from "@claude-relay/proto/admin";
+import { GEMINI_API_BASE_URL, accountTypeInfo, isOAuthType } from "../platforms/platforms.js";
 
 /** Priority a new account starts with (lower runs first). */
 export const DEFAULT_ACCOUNT_PRIORITY = 50;
 
-/** How an OAuth account gets its tokens: authorized in the browser, or pasted. */
+/**
+ * How an OAuth account gets its tokens: authorized in the browser, or pasted
+ * (the tokens for Claude, the Gemini CLI's credentials file for Gemini).
+ */
 export type OAuthMethod = "authorize" | "tokens";
 
 /** An authorization started with GenerateOAuthUrl. */
@@ -30,18 +31,26 @@ export interface OAuthStart {
   state: string;
   /** Milliseconds since the epoch; 0 when the server gave none. */
   expiresAtMs: number;
+  /** The account type the link was made for; a link for another type is not used. */
+  type: AccountType;
 }
 
 /** What the account dialog edits. Numbers are null while their input is cleared. */
 export interface AccountFormState {
   name: string;
-  type: AccountType.CLAUDE_CONSOLE | AccountType.CLAUDE_OAUTH;
+  type: AccountType;
   baseUrl: string;
   apiKey: string;
   accessToken: string;
   refreshToken: string;
   /** Milliseconds since the epoch, or null for none. */
   tokenExpiresAtMs: number | null;
+  /** Gemini OAuth: ~/.gemini/oauth_creds.json as pasted. */
+  credentialsJson: string;
+  /** Gemini OAuth: the Code Assist project; "" to let the server find it. */
+  projectId: string;
+  /** OAuth: the token endpoint; "" for the platform's default. */
+  tokenUrl: string;
   priority: number | null;
   maxConcurrentTasks: number | null;
   schedulable: boolean;
@@ -66,6 +75,9 @@ export function emptyAccountForm(): AccountFormState {
     accessToken: "",
     refreshToken: "",
     tokenExpiresAtMs: null,
+    credentialsJson: "",
+    projectId: "",
+    tokenUrl: "",
     priority: DEFAULT_ACCOUNT_PRIORITY,
     maxConcurrentTasks: 0,
     schedulable: true,
@@ -83,9 +95,11 @@ export function formFromAccount(account: Account): AccountFormState {
   return {
     ...emptyAccountForm(),
     name: account.name,
-    type: account.type === AccountType.CLAUDE_OAUTH ? AccountType.CLAUDE_OAUTH : AccountType.CLAUDE_CONSOLE,
+    type: accountTypeInfo(account.type) ? account.type : AccountType.CLAUDE_CONSOLE,
     baseUrl: account.baseUrl,
     tokenExpiresAtMs: account.tokenExpiresAt ? timestampMs(account.tokenExpiresAt) : null,
+    projectId: account.projectId,
+    tokenUrl: account.tokenUrl,
     priority: account.priority,
     maxConcurrentTasks: account.maxConcurrentTasks,
     schedulable: account.schedulable,
@@ -97,12 +111,13 @@ export function formFromAccount(account: Account): AccountFormState {
   };
 }
 
-/** True when the form authorizes an OAuth account in the browser rather than taking pasted tokens. */
+/** True when the form authorizes an OAuth account in the browser rather than taking pasted credentials. */
 export function isAuthorizing(form: AccountFormState): boolean {
-  return form.type === AccountType.CLAUDE_OAUTH && form.oauthMethod === "authorize";
+  return isOAuthType(form.type) && form.oauthMethod === "authorize";
 }
 
-function cleanModels(models: readonly string[]): string[] {
+/** The models of a list, trimmed, without blanks. */
+export function cleanModels(models: readonly string[]): string[] {
   return models.map((model) => model.trim()).filter((model) => model !== "");
 }
 
@@ -130,8 +145,16 @@ export function toCreateRequest(form: AccountFormState): MessageInitShape<typeof
     group: form.group.trim(),
     allowedModels: cleanModels(form.allowedModels),
   };
-  if (form.type === AccountType.CLAUDE_OAUTH) return { ...common, oauth: oauthTokens(form) };
-  return { ...common, baseUrl: form.baseUrl.trim(), apiKey: form.apiKey.trim() };
+  switch (form.type) {
+    case AccountType.CLAUDE_OAUTH:
+      return { ...common, oauth: oauthTokens(form), tokenUrl: form.tokenUrl.trim() };
+    case AccountType.GEMINI_OAUTH:
+      return { ...common, credentialsJson: form.credentialsJson.trim(), projectId: form.projectId.trim(), tokenUrl: form.tokenUrl.trim() };
+    case AccountType.GEMINI_API:
+      return { ...common, baseUrl: form.baseUrl.trim() || GEMINI_API_BASE_URL, apiKey: form.apiKey.trim() };
+    default:
+      return { ...common, baseUrl: form.baseUrl.trim(), apiKey: form.apiKey.trim() };
+  }
 }
 
 /** The UpdateAccount request carrying only the fields that differ from `account`. */
@@ -151,10 +174,18 @@ export function toUpdateRequest(form: AccountFormState, account: Account): Messa
   if (group !== account.group) req.group = group;
   const allowedModels = cleanModels(form.allowedModels);
   if (!sameList(allowedModels, account.allowedModels)) req.allowedModels = { models: allowedModels };
-  if (form.type === AccountType.CLAUDE_CONSOLE) {
+  if (!isOAuthType(form.type)) {
     const baseUrl = form.baseUrl.trim();
     if (baseUrl !== account.baseUrl) req.baseUrl = baseUrl;
     if (form.apiKey.trim() !== "") req.apiKey = form.apiKey.trim();
+    return req;
+  }
+  const tokenUrl = form.tokenUrl.trim();
+  if (tokenUrl !== account.tokenUrl) req.tokenUrl = tokenUrl;
+  if (form.type === AccountType.GEMINI_OAUTH) {
+    const projectId = form.projectId.trim();
+    if (projectId !== account.projectId) req.projectId = projectId;
+    if (!isAuthorizing(form) && form.credentialsJson.trim() !== "") req.credentialsJson = form.credentialsJson.trim();
   } else if (!isAuthorizing(form) && form.accessToken.trim() !== "") {
     req.oauth = oauthTokens(form);
   }
@@ -166,23 +197,16 @@ export function changesAnything(req: MessageInitShape<typeof UpdateAccountReques
   return Object.keys(req).some((key) => key !== "id");
 }
 
-/**
- * The ExchangeOAuthCode request finishing the form's authorization: with
- * `accountId` it replaces that account's tokens, else it creates the account
- * with the form's settings. Undefined until a link was generated and a code pasted.
- */
-export function toExchangeRequest(form: AccountFormState, accountId = ""): MessageInitShape<typeof ExchangeOAuthCodeRequestSchema> | undefined {
-  const code = form.oauthCode.trim();
-  if (form.oauthStart === undefined || code === "") return undefined;
-  const target = { code, state: form.oauthStart.state };
-  if (accountId !== "") return { ...target, accountId };
-  return {
-    ...target,
-    name: form.name.trim(),
-    priority: form.priority ?? 0,
-    maxConcurrentTasks: form.maxConcurrentTasks ?? 0,
-    proxyUrl: form.proxyUrl.trim(),
-    group: form.group.trim(),
-    allowedModels: cleanModels(form.allowedModels),
-  };
+/** Why a pasted Gemini CLI credentials file cannot be right, as a message key; undefined when it may be. */
+export function credentialsProblem(text: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return "accountForm.credentialsNotJson";
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "accountForm.credentialsNotJson";
+  const { access_token: access, refresh_token: refresh } = parsed as Record<string, unknown>;
+  const present = (value: unknown) => typeof value === "string" && value !== "";
+  return present(access) || present(refresh) ? undefined : "accountForm.credentialsNoToken";
 }

@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { ApiKeySchema } from "@claude-relay/proto/admin";
+import { ApiKeySchema, Platform } from "@claude-relay/proto/admin";
 import { describe, expect, it } from "vitest";
-import { emptyApiKeyForm, formFromApiKey, splitSeconds, toCreateApiKeyRequest, toSeconds, toUpdateApiKeyRequest } from "./api-key-form.js";
+import { apiKeyFormProblem, emptyApiKeyForm, formFromApiKey, splitSeconds, toCreateApiKeyRequest, toSeconds, toUpdateApiKeyRequest } from "./api-key-form.js";
 
 const FUTURE = Date.now() + 30 * 86_400_000;
 
@@ -47,6 +47,8 @@ describe("toCreateApiKeyRequest", () => {
       boundGroup: "",
       rateLimit: { windowSeconds: 0, maxRequests: 0, maxTokens: 0n },
       costLimits: { dailyUsd: 0, totalUsd: 0, weeklyOpusUsd: 0 },
+      platforms: [],
+      platformGroups: [],
     });
   });
 
@@ -141,5 +143,27 @@ describe("formFromApiKey and toUpdateApiKeyRequest", () => {
   it("reads a key without limit fields (an older server) as no limits", () => {
     const bare = create(ApiKeySchema, { id: "key-2", name: "old", enabled: true });
     expect(toUpdateApiKeyRequest(formFromApiKey(bare), bare)).toEqual({ id: "key-2" });
+  });
+});
+
+describe("platforms in the key form", () => {
+  it("creates a key for Gemini only, bound to a group there", () => {
+    const req = toCreateApiKeyRequest({ ...emptyApiKeyForm(), name: "g", platforms: ["gemini"], platformGroups: { claude: "ignored", gemini: " gem " } });
+    expect(req.platforms).toEqual([Platform.GEMINI]);
+    expect(req.platformGroups).toEqual([{ platform: Platform.GEMINI, group: "gem" }]);
+  });
+
+  it("reads a key's platforms back and sends only a changed platform part", () => {
+    const scoped = create(ApiKeySchema, { id: "key-1", name: "ci", platforms: [Platform.CLAUDE], platformGroups: [{ platform: Platform.CLAUDE, group: "team-c" }] });
+    const form = formFromApiKey(scoped);
+    expect(form.platforms).toEqual(["claude"]);
+    expect(form.platformGroups).toEqual({ claude: "team-c", gemini: "" });
+    expect(toUpdateApiKeyRequest(form, scoped)).toEqual({ id: "key-1" });
+    expect(toUpdateApiKeyRequest({ ...form, platforms: ["claude", "gemini"] }, scoped)).toEqual({ id: "key-1", platforms: { platforms: [] } });
+  });
+
+  it("refuses a form with no platform checked", () => {
+    expect(apiKeyFormProblem({ ...emptyApiKeyForm(), platforms: [] })).toBe("apiKeyForm.platformsRequired");
+    expect(apiKeyFormProblem(emptyApiKeyForm())).toBeUndefined();
   });
 });

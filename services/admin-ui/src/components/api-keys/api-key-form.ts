@@ -4,10 +4,20 @@
  * sent whole when any part of it changed (the API replaces it), and the
  * binding is sent as both fields, since setting either replaces the binding.
  * Spans (rate window, expiry after first use) are edited as a number and a unit.
+ * The platforms and per-platform groups are shaped in api-key-platforms.ts.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { ApiKey, CreateApiKeyRequestSchema, UpdateApiKeyRequestSchema } from "@claude-relay/proto/admin";
+import {
+  emptyPlatformScope,
+  platformGroupList,
+  platformList,
+  platformScopeChanges,
+  platformScopeProblem,
+  scopeFromApiKey,
+  type PlatformScope,
+} from "./api-key-platforms.js";
 
 /** Units a span is edited in. */
 export type SpanUnit = "seconds" | "minutes" | "hours" | "days";
@@ -19,7 +29,7 @@ export const SPAN_UNITS: Readonly<Record<SpanUnit, number>> = { seconds: 1, minu
 export type BindingKind = "none" | "account" | "group";
 
 /** What the key dialog edits. Numbers are null while their input is cleared (read as 0). */
-export interface ApiKeyFormState {
+export interface ApiKeyFormState extends PlatformScope {
   name: string;
   enabled: boolean;
   concurrencyLimit: number | null;
@@ -56,9 +66,10 @@ export function toSeconds(value: number | null, unit: SpanUnit): number {
   return Math.round((value ?? 0) * SPAN_UNITS[unit]);
 }
 
-/** A blank form for a new key: enabled, no limits, the whole pool. */
+/** A blank form for a new key: enabled, no limits, the whole pool of every platform. */
 export function emptyApiKeyForm(): ApiKeyFormState {
   return {
+    ...emptyPlatformScope(),
     name: "",
     enabled: true,
     concurrencyLimit: 0,
@@ -85,6 +96,7 @@ export function formFromApiKey(key: ApiKey): ApiKeyFormState {
   const window = splitSeconds(key.rateLimit?.windowSeconds ?? 0);
   const firstUse = splitSeconds(key.expireAfterFirstUseSeconds);
   return {
+    ...scopeFromApiKey(key),
     name: key.name,
     enabled: key.enabled,
     concurrencyLimit: key.concurrencyLimit,
@@ -144,6 +156,8 @@ export function toCreateApiKeyRequest(form: ApiKeyFormState): MessageInitShape<t
     ...binding(form),
     rateLimit: rateLimit(form),
     costLimits: costLimits(form),
+    platforms: platformList(form),
+    platformGroups: platformGroupList(form),
   };
 }
 
@@ -178,5 +192,10 @@ export function toUpdateApiKeyRequest(form: ApiKeyFormState, key: ApiKey): Messa
   }
   const bound = binding(form);
   if (bound.boundAccountId !== key.boundAccountId || bound.boundGroup !== key.boundGroup) Object.assign(req, bound);
-  return req;
+  return Object.assign(req, platformScopeChanges(form, key));
+}
+
+/** Why the form cannot be sent as it is, as a message key; undefined when the server can have it. */
+export function apiKeyFormProblem(form: ApiKeyFormState): string | undefined {
+  return platformScopeProblem(form);
 }

@@ -32,6 +32,46 @@ describe("connectSnippets", () => {
   });
 });
 
+describe("Gemini snippets", () => {
+  it("points the Gemini CLI's API key mode at the relay's /gemini path", () => {
+    expect(snippets("http://relay.local:8080/", "cr_abc")["gemini-cli"]).toBe(
+      "export GOOGLE_GEMINI_BASE_URL=http://relay.local:8080/gemini GEMINI_API_KEY=cr_abc\ngemini",
+    );
+  });
+
+  it("points the Gemini CLI's Google sign-in mode at the relay as its Code Assist endpoint, the key as its token", () => {
+    expect(snippets("http://relay.local:8080", "cr_abc")["gemini-cli-google"]).toBe(
+      "export GOOGLE_GENAI_USE_GCA=true CODE_ASSIST_ENDPOINT=http://relay.local:8080 GOOGLE_CLOUD_ACCESS_TOKEN=cr_abc\ngemini",
+    );
+  });
+
+  it("gives @google/genai the key and the /gemini base URL", () => {
+    const genai = snippets("http://10.0.0.5:8080", "cr_k-1").genai ?? "";
+    expect(genai).toContain('import { GoogleGenAI } from "@google/genai";');
+    expect(genai).toContain('new GoogleGenAI({ apiKey: "cr_k-1", httpOptions: { baseUrl: "http://10.0.0.5:8080/gemini" } })');
+    expect(genai).toContain('model: "gemini-2.5-flash"');
+  });
+
+  it("quotes hostile values in the Gemini commands too", () => {
+    const all = snippets("http://h:8080", "a'b; rm -rf ~");
+    expect(all["gemini-cli"]).toContain(`GEMINI_API_KEY='a'\\''b; rm -rf ~'`);
+    expect(all["gemini-cli-google"]).toContain(`GOOGLE_CLOUD_ACCESS_TOKEN='a'\\''b; rm -rf ~'`);
+  });
+
+  it("files each snippet under the platform that serves it", () => {
+    const platforms = connectSnippets({ relayUrl: "http://h", apiKey: "k" }).map((s) => [s.id, s.platform]);
+    expect(platforms).toEqual([
+      ["claude-code", "claude"],
+      ["python", "claude"],
+      ["typescript", "claude"],
+      ["curl", "claude"],
+      ["gemini-cli", "gemini"],
+      ["gemini-cli-google", "gemini"],
+      ["genai", "gemini"],
+    ]);
+  });
+});
+
 describe("shellQuote and normalizeRelayUrl", () => {
   it("leaves plain words bare and quotes the rest", () => {
     expect(shellQuote("http://h:8080/v1")).toBe("http://h:8080/v1");

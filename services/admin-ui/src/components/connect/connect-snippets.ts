@@ -1,11 +1,16 @@
 /**
  * Ready-to-paste commands for pointing a client at the relay. Values are
  * quoted for the language they land in, so any URL or key pastes safely.
+ * Claude clients use the relay's root; Gemini API clients use its /gemini
+ * prefix, and the Gemini CLI signed in with Google uses the root as its Code
+ * Assist endpoint, with the relay key as its access token.
  */
 
 /** One client's instructions. */
 export interface ConnectSnippet {
-  id: "claude-code" | "python" | "typescript" | "curl";
+  id: "claude-code" | "python" | "typescript" | "curl" | "gemini-cli" | "gemini-cli-google" | "genai";
+  /** The platform whose accounts serve the client. */
+  platform: "claude" | "gemini";
   /** Highlighting hint for the block: "bash", "python" or "typescript". */
   language: "bash" | "python" | "typescript";
   code: string;
@@ -22,6 +27,12 @@ export interface ConnectSnippetInput {
 /** The model the examples ask for. */
 export const EXAMPLE_MODEL = "claude-sonnet-4-5";
 
+/** The model the Gemini examples ask for. */
+export const EXAMPLE_GEMINI_MODEL = "gemini-2.5-flash";
+
+/** The path under the relay's URL where it serves the Gemini API. */
+export const GEMINI_PATH = "/gemini";
+
 /** A value for a POSIX shell: bare when it is plainly safe, else single-quoted. */
 export function shellQuote(value: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
@@ -33,18 +44,24 @@ export function normalizeRelayUrl(url: string): string {
   return url.trim().replace(/\/+$/, "");
 }
 
-/** The four snippets: Claude Code, the Python SDK, the TypeScript SDK, curl. */
-export function connectSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: ConnectSnippetInput): ConnectSnippet[] {
+/** Every snippet: Claude Code, the Python and TypeScript SDKs and curl, then the Gemini CLI (both modes) and @google/genai. */
+export function connectSnippets(input: ConnectSnippetInput): ConnectSnippet[] {
+  return [...claudeSnippets(input), ...geminiSnippets(input)];
+}
+
+function claudeSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: ConnectSnippetInput): ConnectSnippet[] {
   const url = normalizeRelayUrl(relayUrl);
   const body = JSON.stringify({ model, max_tokens: 256, messages: [{ role: "user", content: "Hello" }] });
   return [
     {
       id: "claude-code",
+      platform: "claude",
       language: "bash",
       code: `export ANTHROPIC_BASE_URL=${shellQuote(url)} ANTHROPIC_API_KEY=${shellQuote(apiKey)}\nclaude`,
     },
     {
       id: "python",
+      platform: "claude",
       language: "python",
       code: [
         "# pip install anthropic",
@@ -61,6 +78,7 @@ export function connectSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: Con
     },
     {
       id: "typescript",
+      platform: "claude",
       language: "typescript",
       code: [
         "// npm install @anthropic-ai/sdk",
@@ -77,6 +95,7 @@ export function connectSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: Con
     },
     {
       id: "curl",
+      platform: "claude",
       language: "bash",
       code: [
         `curl ${shellQuote(`${url}/v1/messages`)} \\`,
@@ -84,6 +103,41 @@ export function connectSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: Con
         "  -H 'anthropic-version: 2023-06-01' \\",
         "  -H 'content-type: application/json' \\",
         `  -d ${shellQuote(body)}`,
+      ].join("\n"),
+    },
+  ];
+}
+
+function geminiSnippets({ relayUrl, apiKey }: ConnectSnippetInput): ConnectSnippet[] {
+  const url = normalizeRelayUrl(relayUrl);
+  const geminiUrl = `${url}${GEMINI_PATH}`;
+  return [
+    {
+      id: "gemini-cli",
+      platform: "gemini",
+      language: "bash",
+      code: `export GOOGLE_GEMINI_BASE_URL=${shellQuote(geminiUrl)} GEMINI_API_KEY=${shellQuote(apiKey)}\ngemini`,
+    },
+    {
+      id: "gemini-cli-google",
+      platform: "gemini",
+      language: "bash",
+      code: `export GOOGLE_GENAI_USE_GCA=true CODE_ASSIST_ENDPOINT=${shellQuote(url)} GOOGLE_CLOUD_ACCESS_TOKEN=${shellQuote(apiKey)}\ngemini`,
+    },
+    {
+      id: "genai",
+      platform: "gemini",
+      language: "typescript",
+      code: [
+        "// npm install @google/genai",
+        'import { GoogleGenAI } from "@google/genai";',
+        "",
+        `const ai = new GoogleGenAI({ apiKey: ${JSON.stringify(apiKey)}, httpOptions: { baseUrl: ${JSON.stringify(geminiUrl)} } });`,
+        "const response = await ai.models.generateContent({",
+        `  model: ${JSON.stringify(EXAMPLE_GEMINI_MODEL)},`,
+        '  contents: "Hello",',
+        "});",
+        "console.log(response.text);",
       ].join("\n"),
     },
   ];

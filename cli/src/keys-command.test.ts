@@ -1,0 +1,89 @@
+import { create } from "@bufbuild/protobuf";
+import { AccountService, ApiKeySchema, ApiKeyService, AuthService, Platform, type ApiKey, type CreateApiKeyRequest } from "@claude-relay/proto/admin";
+import { createClient, createRouterTransport } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import type { AdminClients } from "./admin-client.js";
+import { KEYS_HELP, keysCommand, platformScope, platformsCell } from "./keys-command.js";
+
+function fakeAdmin(apiKeys: ApiKey[] = []) {
+  const creates: CreateApiKeyRequest[] = [];
+  const transport = createRouterTransport(({ service }) => {
+    service(ApiKeyService, {
+      createApiKey: async (req) => {
+        creates.push(req);
+        return { apiKey: create(ApiKeySchema, { id: "k-new", name: req.name }), plaintextKey: "cr_secret" };
+      },
+      listApiKeys: async () => ({ apiKeys }),
+    });
+  });
+  const admin: AdminClients = {
+    accounts: createClient(AccountService, transport),
+    apiKeys: createClient(ApiKeyService, transport),
+    auth: createClient(AuthService, transport),
+  };
+  return { admin, creates };
+}
+
+async function run(args: string[], admin: AdminClients): Promise<string[]> {
+  const lines: string[] = [];
+  await keysCommand(args, admin, (line) => lines.push(line));
+  return lines;
+}
+
+describe("keys create", () => {
+  it("limits a key to Gemini and binds it there to a group", async () => {
+    const { admin, creates } = fakeAdmin();
+    const [out] = await run(["create", "--name", "g", "--platforms", "gemini", "--group-gemini", "gem-team", "--json"], admin);
+    expect(JSON.parse(out ?? "")).toEqual({ id: "k-new", name: "g", key: "cr_secret" });
+    expect(creates[0]).toMatchObject({ platforms: [Platform.GEMINI], platformGroups: [{ platform: Platform.GEMINI, group: "gem-team" }] });
+  });
+
+  it("leaves a key on every platform by default, with a group on each if asked", async () => {
+    const { admin, creates } = fakeAdmin();
+    await run(["create", "--name", "all"], admin);
+    await run(["create", "--name", "both", "--platforms", "claude,gemini", "--group-claude", "c", "--group-gemini", "g"], admin);
+    expect(creates[0]).toMatchObject({ platforms: [], platformGroups: [] });
+    expect(creates[1]).toMatchObject({
+      platforms: [Platform.CLAUDE, Platform.GEMINI],
+      platformGroups: [
+        { platform: Platform.CLAUDE, group: "c" },
+        { platform: Platform.GEMINI, group: "g" },
+      ],
+    });
+  });
+});
+
+describe("platformScope", () => {
+  it("refuses unknown platforms, an empty list, and a group on a platform left out", () => {
+    expect(() => platformScope({ platforms: "openai" })).toThrow(/--platforms: unknown platform "openai": use claude or gemini/);
+    expect(() => platformScope({ platforms: "," })).toThrow(/needs at least one platform/);
+    expect(() => platformScope({ platforms: "gemini", "group-claude": "c" })).toThrow("--group-claude needs claude among --platforms");
+  });
+
+  it("reads names in any case, once each", () => {
+    expect(platformScope({ platforms: "Gemini, gemini,CLAUDE" }).platforms).toEqual([Platform.GEMINI, Platform.CLAUDE]);
+  });
+});
+
+describe("keys list", () => {
+  it("shows the platforms each key may use and its group on each", async () => {
+    const keys = [
+      create(ApiKeySchema, { id: "k1", name: "any", keyPrefix: "cr_a", enabled: true }),
+      create(ApiKeySchema, { id: "k2", name: "gem", keyPrefix: "cr_b", enabled: true, platforms: [Platform.GEMINI], platformGroups: [{ platform: Platform.GEMINI, group: "gt" }] }),
+    ];
+    const [text] = await run(["list"], fakeAdmin(keys).admin);
+    const lines = (text ?? "").split("\n");
+    expect(lines[0]).toMatch(/STATE\s+PLATFORMS\s+CONCURRENCY/);
+    expect(lines[1]).toMatch(/enabled\s+all\s+unlimited/);
+    expect(lines[2]).toMatch(/enabled\s+gemini\(group gt\)\s+unlimited/);
+  });
+
+  it("names groups set on a key open to every platform", () => {
+    expect(platformsCell(create(ApiKeySchema, { platformGroups: [{ platform: Platform.CLAUDE, group: "c" }] }))).toBe("all: claude(group c)");
+  });
+
+  it("documents the platform options", () => {
+    expect(KEYS_HELP).toContain("--platforms claude,gemini");
+    expect(KEYS_HELP).toContain("--group-gemini G");
+  });
+});

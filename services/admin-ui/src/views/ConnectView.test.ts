@@ -1,0 +1,50 @@
+import { flushPromises, mount } from "@vue/test-utils";
+import ElementPlus from "element-plus";
+import { createPinia } from "pinia";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAppI18n } from "../i18n/index.js";
+import { RELAY_URL_STORAGE_KEY } from "../stores/preferences.js";
+import ConnectView from "./ConnectView.vue";
+
+function render(locale: "en" | "zh-CN" = "en") {
+  return mount(ConnectView, { global: { plugins: [createPinia(), createAppI18n(locale), ElementPlus] } });
+}
+
+beforeEach(() => localStorage.setItem(RELAY_URL_STORAGE_KEY, "http://relay.test:8080"));
+afterEach(() => localStorage.clear());
+
+describe("ConnectView", { timeout: 30_000 }, () => {
+  it("lists the Claude clients, then the Gemini CLI in both modes and the Gen AI SDK", async () => {
+    const wrapper = render();
+    await flushPromises();
+    const ids = (platform: string) =>
+      wrapper.get(`[data-testid="connect-${platform}"]`).findAll('[data-testid^="snippet-"]').map((el) => el.attributes("data-testid"));
+    expect(ids("claude")).toEqual(["snippet-claude-code", "snippet-python", "snippet-typescript", "snippet-curl"]);
+    expect(ids("gemini")).toEqual(["snippet-gemini-cli", "snippet-gemini-cli-google", "snippet-genai"]);
+    expect(wrapper.get('[data-testid="snippet-genai"]').text()).toContain("Google Gen AI SDK (@google/genai)");
+    wrapper.unmount();
+  });
+
+  it("fills the Gemini commands with the relay URL and the key typed", async () => {
+    const wrapper = render();
+    await flushPromises();
+    await wrapper.get('[data-testid="connect-api-key"] input').setValue("cr_typed");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="snippet-gemini-cli"]').text()).toContain(
+      "export GOOGLE_GEMINI_BASE_URL=http://relay.test:8080/gemini GEMINI_API_KEY=cr_typed",
+    );
+    expect(wrapper.get('[data-testid="snippet-gemini-cli-google"]').text()).toContain(
+      "GOOGLE_GENAI_USE_GCA=true CODE_ASSIST_ENDPOINT=http://relay.test:8080 GOOGLE_CLOUD_ACCESS_TOKEN=cr_typed",
+    );
+    expect(wrapper.get('[data-testid="snippet-genai"]').text()).toContain('baseUrl: "http://relay.test:8080/gemini"');
+    expect(wrapper.get('[data-testid="snippet-gemini-cli-google"]').text()).toContain("Code Assist endpoint");
+    wrapper.unmount();
+  });
+
+  it("is translated into Chinese", async () => {
+    const wrapper = render("zh-CN");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="snippet-gemini-cli-google"]').text()).toContain("Google 登录方式");
+    wrapper.unmount();
+  });
+});
