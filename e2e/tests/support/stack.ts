@@ -2,6 +2,8 @@
  * The whole system as real processes on loopback: our own redis-server, the
  * built control plane and relay (node dist/main.js), and the mock Anthropic
  * upstream. The admin API sets up accounts and keys as an operator would.
+ * startCore is the part without an upstream, shared with the Gemini scenarios
+ * (gemini-stack.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -11,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { AccountService, AccountType, ApiKeyService, AuthService } from "@claude-relay/proto/admin";
+import { AccountService, AccountType, ApiKeyService, AuthService, UsageService } from "@claude-relay/proto/admin";
 import { freePort, startMockAnthropic, startRedis, type MockAnthropic, type TestRedis } from "@claude-relay/testkit";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -35,6 +37,7 @@ export interface Stack {
   grpcPort: number;
   accounts: Client<typeof AccountService>;
   apiKeys: Client<typeof ApiKeyService>;
+  usage: Client<typeof UsageService>;
   /** Upstream API key of the first account; the mock must see it, never the client key. */
   upstreamKey: string;
   /** A client key for the relay, created through the admin API. */
@@ -54,37 +57,12 @@ export interface StackOptions {
 const ADMIN_PASSWORD = "e2e-admin-password-123";
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  for (const entry of ["services/control-plane/dist/main.js", "services/relay/dist/main.js"]) {
-    if (!existsSync(join(repoRoot, entry))) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
-  }
-  const redis = await startRedis({ own: true });
   const mock = await startMockAnthropic();
-  const dataDir = await mkdtemp(join(tmpdir(), "claude-relay-e2e-"));
-  const [grpcPort, httpPort, relayPort] = [await freePort(), await freePort(), await freePort()];
-  const internalToken = "e2e-internal-token-0123456789";
-  const controlPlane = startService("control-plane", {
-    REDIS_URL: redis.url,
-    CONTROL_PLANE_GRPC_PORT: String(grpcPort),
-    CONTROL_PLANE_HTTP_PORT: String(httpPort),
-    CONTROL_PLANE_INTERNAL_TOKEN: internalToken,
-    CONTROL_PLANE_ENCRYPTION_KEY: "a".repeat(64),
-    CONTROL_PLANE_DATA_DIR: dataDir,
-    CONTROL_PLANE_LEASE_TTL_MS: String(options.leaseTtlMs ?? 60_000),
-    ADMIN_USERNAME: "admin",
-    ADMIN_PASSWORD,
+  const core = await startCore({ leaseTtlMs: options.leaseTtlMs, relayEnv: options.relayEnv }).catch(async (err: unknown) => {
+    await mock.close();
+    throw err;
   });
-  const adminUrl = `http://127.0.0.1:${httpPort}`;
-  await waitReady(`${adminUrl}/readyz`, controlPlane);
-  const relay = startService("relay", {
-    RELAY_PORT: String(relayPort),
-    RELAY_CONTROL_PLANE_URL: `dns:///127.0.0.1:${grpcPort}`,
-    RELAY_INTERNAL_TOKEN: internalToken,
-    ...options.relayEnv,
-  });
-  const relayUrl = `http://127.0.0.1:${relayPort}`;
-  await waitReady(`${relayUrl}/readyz`, relay);
-
-  const admin = await adminClients(adminUrl);
+  const { admin } = core;
   const upstreamKey = "sk-ant-upstream-e2e-0001";
   for (let i = 0; i < (options.accounts ?? 1); i++) {
     await admin.accounts.createAccount({
@@ -99,30 +77,107 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { plaintextKey } = await admin.apiKeys.createApiKey({ name: "e2e" });
 
   return {
-    redis,
+    redis: core.redis,
     mock,
-    controlPlane,
-    relay,
-    relayUrl,
-    adminUrl,
-    grpcPort,
+    controlPlane: core.controlPlane,
+    relay: core.relay,
+    relayUrl: core.relayUrl,
+    adminUrl: core.adminUrl,
+    grpcPort: core.grpcPort,
     ...admin,
     upstreamKey,
     clientKey: plaintextKey,
-    dataDir,
-    internalToken,
+    dataDir: core.dataDir,
+    internalToken: core.internalToken,
     async stop() {
-      await relay.stop();
-      await controlPlane.stop();
+      await core.stop();
       await mock.close();
-      await redis.close();
-      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
 
+/** The processes every scenario needs, without an upstream or accounts. */
+export interface Core {
+  redis: TestRedis;
+  controlPlane: ServiceProcess;
+  relay: ServiceProcess;
+  relayUrl: string;
+  adminUrl: string;
+  grpcPort: number;
+  dataDir: string;
+  internalToken: string;
+  admin: AdminClients;
+  /** Stops the relay, then the control plane, then Redis, and removes the data directory. */
+  stop(): Promise<void>;
+}
+
+export interface CoreOptions {
+  leaseTtlMs?: number;
+  /** Added to the control plane's environment (e.g. where the Gemini endpoints are). */
+  controlPlaneEnv?: Record<string, string>;
+  relayEnv?: Record<string, string>;
+}
+
+/**
+ * Starts our own redis-server, the built control plane and the relay, waits until both answer
+ * /readyz, and logs in to the admin API. Whatever started is stopped again when a later step fails.
+ */
+export async function startCore(options: CoreOptions = {}): Promise<Core> {
+  for (const entry of ["services/control-plane/dist/main.js", "services/relay/dist/main.js"]) {
+    if (!existsSync(join(repoRoot, entry))) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+  }
+  const redis = await startRedis({ own: true });
+  const dataDir = await mkdtemp(join(tmpdir(), "claude-relay-e2e-"));
+  const started: ServiceProcess[] = [];
+  const stop = async () => {
+    for (const service of started.reverse()) await service.stop();
+    await redis.close();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const [grpcPort, httpPort, relayPort] = [await freePort(), await freePort(), await freePort()];
+    const internalToken = "e2e-internal-token-0123456789";
+    const controlPlane = startService("control-plane", {
+      REDIS_URL: redis.url,
+      CONTROL_PLANE_GRPC_PORT: String(grpcPort),
+      CONTROL_PLANE_HTTP_PORT: String(httpPort),
+      CONTROL_PLANE_INTERNAL_TOKEN: internalToken,
+      CONTROL_PLANE_ENCRYPTION_KEY: "a".repeat(64),
+      CONTROL_PLANE_DATA_DIR: dataDir,
+      CONTROL_PLANE_LEASE_TTL_MS: String(options.leaseTtlMs ?? 60_000),
+      ADMIN_USERNAME: "admin",
+      ADMIN_PASSWORD,
+      ...options.controlPlaneEnv,
+    });
+    started.push(controlPlane);
+    const adminUrl = `http://127.0.0.1:${httpPort}`;
+    await waitReady(`${adminUrl}/readyz`, controlPlane);
+    const relay = startService("relay", {
+      RELAY_PORT: String(relayPort),
+      RELAY_CONTROL_PLANE_URL: `dns:///127.0.0.1:${grpcPort}`,
+      RELAY_INTERNAL_TOKEN: internalToken,
+      ...options.relayEnv,
+    });
+    started.push(relay);
+    const relayUrl = `http://127.0.0.1:${relayPort}`;
+    await waitReady(`${relayUrl}/readyz`, relay);
+    const admin = await adminClients(adminUrl);
+    return { redis, controlPlane, relay, relayUrl, adminUrl, grpcPort, dataDir, internalToken, admin, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Typed clients of the admin API, logged in as the e2e admin. */
+export interface AdminClients {
+  accounts: Client<typeof AccountService>;
+  apiKeys: Client<typeof ApiKeyService>;
+  usage: Client<typeof UsageService>;
+}
+
 /** Logs in as the e2e admin and returns typed admin clients. */
-export async function adminClients(adminUrl: string) {
+export async function adminClients(adminUrl: string): Promise<AdminClients> {
   const auth = createClient(AuthService, createConnectTransport({ baseUrl: adminUrl, httpVersion: "1.1" }));
   const { token } = await auth.login({ username: "admin", password: ADMIN_PASSWORD });
   const bearer: Interceptor = (next) => (req) => {
@@ -130,7 +185,7 @@ export async function adminClients(adminUrl: string) {
     return next(req);
   };
   const transport = createConnectTransport({ baseUrl: adminUrl, httpVersion: "1.1", interceptors: [bearer] });
-  return { accounts: createClient(AccountService, transport), apiKeys: createClient(ApiKeyService, transport) };
+  return { accounts: createClient(AccountService, transport), apiKeys: createClient(ApiKeyService, transport), usage: createClient(UsageService, transport) };
 }
 
 /** Starts `node services/<name>/dist/main.js` with the given environment on top of ours. */
