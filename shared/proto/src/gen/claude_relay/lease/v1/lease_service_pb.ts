@@ -16,7 +16,105 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/lease/v1/lease_service.proto.
  */
 export const file_claude_relay_lease_v1_lease_service: GenFile = /*@__PURE__*/
-  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIrwBCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0ifQoPQWNxdWlyZVJlc3BvbnNlEi0KBWxlYXNlGAEgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxlYXNlSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IicKEUNvZGVBc3Npc3RBY2NvdW50EhIKCnByb2plY3RfaWQYASABKAkiqgIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIAEIJCgdkZXRhaWxzInIKBUxlYXNlEhAKCGxlYXNlX2lkGAEgASgJEg4KBnR0bF9tcxgCIAEoBRI3CgdhY2NvdW50GAMgASgLMiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudBIOCgZrZXlfaWQYBCABKAkiIAoMUmVuZXdSZXF1ZXN0EhAKCGxlYXNlX2lkGAEgASgJIh8KDVJlbmV3UmVzcG9uc2USDgoGdHRsX21zGAEgASgFIrsBCg5SZWxlYXNlUmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCRIvCgdvdXRjb21lGAIgASgLMh4uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLk91dGNvbWUSKwoFdXNhZ2UYAyABKAsyHC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuVXNhZ2USEgoKbGF0ZW5jeV9tcxgEIAEoBRIPCgd0dGZiX21zGAUgASgFEhQKDHNlc3Npb25faGFzaBgGIAEoCSIRCg9SZWxlYXNlUmVzcG9uc2Ui1AEKD0V4Y2hhbmdlUmVxdWVzdBIPCgdjYWxsX2lkGAEgASgNEjgKB2FjcXVpcmUYAiABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlcXVlc3RIABI0CgVyZW5ldxgDIAEoCzIjLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1JlcXVlc3RIABI4CgdyZWxlYXNlGAQgASgLMiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXF1ZXN0SABCBgoEY2FsbCKNAgoQRXhjaGFuZ2VSZXNwb25zZRIPCgdjYWxsX2lkGAEgASgNEjkKB2FjcXVpcmUYAiABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlc3BvbnNlSAASNQoFcmVuZXcYAyABKAsyJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXNwb25zZUgAEjkKB3JlbGVhc2UYBCABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlc3BvbnNlSAASMQoFZXJyb3IYBSABKAsyIC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2FsbEVycm9ySABCCAoGcmVzdWx0IioKCUNhbGxFcnJvchIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAkqkwEKDkNyZWRlbnRpYWxLaW5kEh8KG0NSRURFTlRJQUxfS0lORF9VTlNQRUNJRklFRBAAEhsKF0NSRURFTlRJQUxfS0lORF9BUElfS0VZEAESHwobQ1JFREVOVElBTF9LSU5EX09BVVRIX1RPS0VOEAISIgoeQ1JFREVOVElBTF9LSU5EX0dPT0dMRV9BUElfS0VZEAMq3AEKE1Vwc3RyZWFtQWNjb3VudFR5cGUSJQohVVBTVFJFQU1fQUNDT1VOVF9UWVBFX1VOU1BFQ0lGSUVEEAASKAokVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0NMQVVERV9DT05TT0xFEAESJgoiVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0NMQVVERV9PQVVUSBACEiQKIFVQU1RSRUFNX0FDQ09VTlRfVFlQRV9HRU1JTklfQVBJEAMSJgoiVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0dFTUlOSV9PQVVUSBAEMvcCCgxMZWFzZVNlcnZpY2USWAoHQWNxdWlyZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2USUgoFUmVuZXcSIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXF1ZXN0GiQuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVzcG9uc2USWAoHUmVsZWFzZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2USXwoIRXhjaGFuZ2USJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXF1ZXN0GicuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVzcG9uc2UoATABYgZwcm90bzM", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
+  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIiUKEUxpc3RNb2RlbHNSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJImQKC1NlcnZlZE1vZGVsEgoKAmlkGAEgASgJEjEKCHBsYXRmb3JtGAIgASgOMh8uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlBsYXRmb3JtEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJIkIKDFNlcnZlZE1vZGVscxIyCgZtb2RlbHMYASADKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWwiiAEKEkxpc3RNb2RlbHNSZXNwb25zZRI1CgZtb2RlbHMYASABKAsyIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWxzSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IrwBCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0ifQoPQWNxdWlyZVJlc3BvbnNlEi0KBWxlYXNlGAEgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxlYXNlSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IicKEUNvZGVBc3Npc3RBY2NvdW50EhIKCnByb2plY3RfaWQYASABKAkiqgIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIAEIJCgdkZXRhaWxzInIKBUxlYXNlEhAKCGxlYXNlX2lkGAEgASgJEg4KBnR0bF9tcxgCIAEoBRI3CgdhY2NvdW50GAMgASgLMiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudBIOCgZrZXlfaWQYBCABKAkiIAoMUmVuZXdSZXF1ZXN0EhAKCGxlYXNlX2lkGAEgASgJIh8KDVJlbmV3UmVzcG9uc2USDgoGdHRsX21zGAEgASgFIrsBCg5SZWxlYXNlUmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCRIvCgdvdXRjb21lGAIgASgLMh4uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLk91dGNvbWUSKwoFdXNhZ2UYAyABKAsyHC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuVXNhZ2USEgoKbGF0ZW5jeV9tcxgEIAEoBRIPCgd0dGZiX21zGAUgASgFEhQKDHNlc3Npb25faGFzaBgGIAEoCSIRCg9SZWxlYXNlUmVzcG9uc2Ui1AEKD0V4Y2hhbmdlUmVxdWVzdBIPCgdjYWxsX2lkGAEgASgNEjgKB2FjcXVpcmUYAiABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlcXVlc3RIABI0CgVyZW5ldxgDIAEoCzIjLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1JlcXVlc3RIABI4CgdyZWxlYXNlGAQgASgLMiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXF1ZXN0SABCBgoEY2FsbCKNAgoQRXhjaGFuZ2VSZXNwb25zZRIPCgdjYWxsX2lkGAEgASgNEjkKB2FjcXVpcmUYAiABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlc3BvbnNlSAASNQoFcmVuZXcYAyABKAsyJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXNwb25zZUgAEjkKB3JlbGVhc2UYBCABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlc3BvbnNlSAASMQoFZXJyb3IYBSABKAsyIC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2FsbEVycm9ySABCCAoGcmVzdWx0IioKCUNhbGxFcnJvchIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAkqkwEKDkNyZWRlbnRpYWxLaW5kEh8KG0NSRURFTlRJQUxfS0lORF9VTlNQRUNJRklFRBAAEhsKF0NSRURFTlRJQUxfS0lORF9BUElfS0VZEAESHwobQ1JFREVOVElBTF9LSU5EX09BVVRIX1RPS0VOEAISIgoeQ1JFREVOVElBTF9LSU5EX0dPT0dMRV9BUElfS0VZEAMq3AEKE1Vwc3RyZWFtQWNjb3VudFR5cGUSJQohVVBTVFJFQU1fQUNDT1VOVF9UWVBFX1VOU1BFQ0lGSUVEEAASKAokVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0NMQVVERV9DT05TT0xFEAESJgoiVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0NMQVVERV9PQVVUSBACEiQKIFVQU1RSRUFNX0FDQ09VTlRfVFlQRV9HRU1JTklfQVBJEAMSJgoiVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0dFTUlOSV9PQVVUSBAEMtoDCgxMZWFzZVNlcnZpY2USWAoHQWNxdWlyZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2USUgoFUmVuZXcSIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXF1ZXN0GiQuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVzcG9uc2USWAoHUmVsZWFzZRIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVxdWVzdBomLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2USXwoIRXhjaGFuZ2USJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXF1ZXN0GicuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVzcG9uc2UoATABEmEKCkxpc3RNb2RlbHMSKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuTGlzdE1vZGVsc1JlcXVlc3QaKS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuTGlzdE1vZGVsc1Jlc3BvbnNlYgZwcm90bzM", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
+
+/**
+ * @generated from message claude_relay.lease.v1.ListModelsRequest
+ */
+export type ListModelsRequest = Message<"claude_relay.lease.v1.ListModelsRequest"> & {
+  /**
+   * As in AcquireRequest.
+   *
+   * @generated from field: string key_hash = 1;
+   */
+  keyHash: string;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.ListModelsRequest.
+ * Use `create(ListModelsRequestSchema)` to create a new message.
+ */
+export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 0);
+
+/**
+ * A model a key may use.
+ *
+ * @generated from message claude_relay.lease.v1.ServedModel
+ */
+export type ServedModel = Message<"claude_relay.lease.v1.ServedModel"> & {
+  /**
+   * The name clients send: a model id, or an alias.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: claude_relay.lease.v1.Platform platform = 2;
+   */
+  platform: Platform;
+
+  /**
+   * The model sent upstream: id itself, or the model an alias stands for.
+   *
+   * @generated from field: string upstream_model = 3;
+   */
+  upstreamModel: string;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.ServedModel.
+ * Use `create(ServedModelSchema)` to create a new message.
+ */
+export const ServedModelSchema: GenMessage<ServedModel> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 1);
+
+/**
+ * @generated from message claude_relay.lease.v1.ServedModels
+ */
+export type ServedModels = Message<"claude_relay.lease.v1.ServedModels"> & {
+  /**
+   * @generated from field: repeated claude_relay.lease.v1.ServedModel models = 1;
+   */
+  models: ServedModel[];
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.ServedModels.
+ * Use `create(ServedModelsSchema)` to create a new message.
+ */
+export const ServedModelsSchema: GenMessage<ServedModels> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 2);
+
+/**
+ * @generated from message claude_relay.lease.v1.ListModelsResponse
+ */
+export type ListModelsResponse = Message<"claude_relay.lease.v1.ListModelsResponse"> & {
+  /**
+   * @generated from oneof claude_relay.lease.v1.ListModelsResponse.result
+   */
+  result: {
+    /**
+     * @generated from field: claude_relay.lease.v1.ServedModels models = 1;
+     */
+    value: ServedModels;
+    case: "models";
+  } | {
+    /**
+     * @generated from field: claude_relay.lease.v1.Refusal refusal = 2;
+     */
+    value: Refusal;
+    case: "refusal";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.ListModelsResponse.
+ * Use `create(ListModelsResponseSchema)` to create a new message.
+ */
+export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 3);
 
 /**
  * @generated from message claude_relay.lease.v1.AcquireRequest
@@ -77,7 +175,7 @@ export type AcquireRequest = Message<"claude_relay.lease.v1.AcquireRequest"> & {
  * Use `create(AcquireRequestSchema)` to create a new message.
  */
 export const AcquireRequestSchema: GenMessage<AcquireRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 0);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 4);
 
 /**
  * @generated from message claude_relay.lease.v1.AcquireResponse
@@ -106,7 +204,7 @@ export type AcquireResponse = Message<"claude_relay.lease.v1.AcquireResponse"> &
  * Use `create(AcquireResponseSchema)` to create a new message.
  */
 export const AcquireResponseSchema: GenMessage<AcquireResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 1);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 5);
 
 /**
  * The per-account fields of a Gemini OAuth account.
@@ -127,7 +225,7 @@ export type CodeAssistAccount = Message<"claude_relay.lease.v1.CodeAssistAccount
  * Use `create(CodeAssistAccountSchema)` to create a new message.
  */
 export const CodeAssistAccountSchema: GenMessage<CodeAssistAccount> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 2);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 6);
 
 /**
  * The upstream account a lease is held on, with what the relay needs to call it.
@@ -195,7 +293,7 @@ export type UpstreamAccount = Message<"claude_relay.lease.v1.UpstreamAccount"> &
  * Use `create(UpstreamAccountSchema)` to create a new message.
  */
 export const UpstreamAccountSchema: GenMessage<UpstreamAccount> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 3);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 7);
 
 /**
  * @generated from message claude_relay.lease.v1.Lease
@@ -233,7 +331,7 @@ export type Lease = Message<"claude_relay.lease.v1.Lease"> & {
  * Use `create(LeaseSchema)` to create a new message.
  */
 export const LeaseSchema: GenMessage<Lease> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 4);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 8);
 
 /**
  * @generated from message claude_relay.lease.v1.RenewRequest
@@ -250,7 +348,7 @@ export type RenewRequest = Message<"claude_relay.lease.v1.RenewRequest"> & {
  * Use `create(RenewRequestSchema)` to create a new message.
  */
 export const RenewRequestSchema: GenMessage<RenewRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 5);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 9);
 
 /**
  * @generated from message claude_relay.lease.v1.RenewResponse
@@ -267,7 +365,7 @@ export type RenewResponse = Message<"claude_relay.lease.v1.RenewResponse"> & {
  * Use `create(RenewResponseSchema)` to create a new message.
  */
 export const RenewResponseSchema: GenMessage<RenewResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 6);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 10);
 
 /**
  * @generated from message claude_relay.lease.v1.ReleaseRequest
@@ -316,7 +414,7 @@ export type ReleaseRequest = Message<"claude_relay.lease.v1.ReleaseRequest"> & {
  * Use `create(ReleaseRequestSchema)` to create a new message.
  */
 export const ReleaseRequestSchema: GenMessage<ReleaseRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 7);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 11);
 
 /**
  * @generated from message claude_relay.lease.v1.ReleaseResponse
@@ -329,7 +427,7 @@ export type ReleaseResponse = Message<"claude_relay.lease.v1.ReleaseResponse"> &
  * Use `create(ReleaseResponseSchema)` to create a new message.
  */
 export const ReleaseResponseSchema: GenMessage<ReleaseResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 8);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 12);
 
 /**
  * @generated from message claude_relay.lease.v1.ExchangeRequest
@@ -371,7 +469,7 @@ export type ExchangeRequest = Message<"claude_relay.lease.v1.ExchangeRequest"> &
  * Use `create(ExchangeRequestSchema)` to create a new message.
  */
 export const ExchangeRequestSchema: GenMessage<ExchangeRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 9);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 13);
 
 /**
  * @generated from message claude_relay.lease.v1.ExchangeResponse
@@ -419,7 +517,7 @@ export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse">
  * Use `create(ExchangeResponseSchema)` to create a new message.
  */
 export const ExchangeResponseSchema: GenMessage<ExchangeResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 10);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 14);
 
 /**
  * A failed call on the Exchange stream: what the unary method would have
@@ -446,7 +544,7 @@ export type CallError = Message<"claude_relay.lease.v1.CallError"> & {
  * Use `create(CallErrorSchema)` to create a new message.
  */
 export const CallErrorSchema: GenMessage<CallError> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 11);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 15);
 
 /**
  * How the relay must present the account's credential upstream.
@@ -587,6 +685,19 @@ export const LeaseService: GenService<{
     methodKind: "bidi_streaming";
     input: typeof ExchangeRequestSchema;
     output: typeof ExchangeResponseSchema;
+  },
+  /**
+   * The models a client key may use and how each is served: the model
+   * listing of the OpenAI-compatible front door, and its aliases (names
+   * such as "gpt-4o" that stand for a model the pool serves). A key that is
+   * not valid gets a refusal, as on Acquire. Relays cache the answer briefly.
+   *
+   * @generated from rpc claude_relay.lease.v1.LeaseService.ListModels
+   */
+  listModels: {
+    methodKind: "unary";
+    input: typeof ListModelsRequestSchema;
+    output: typeof ListModelsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_claude_relay_lease_v1_lease_service, 0);
