@@ -8,7 +8,7 @@
  */
 import { type Account, AccountType, type UsageCounters } from "@claude-relay/proto/admin";
 import { DEFAULT_MOCK_GOOGLE_ACCOUNT, DEFAULT_MOCK_OAUTH_CLIENT, type MockGemini, type MockGeminiOptions, startMockGemini } from "@claude-relay/testkit";
-import { type Core, startCore } from "./stack.js";
+import { type Core, type Replica, startCore, startReplica } from "./stack.js";
 
 /** The API key of the Gemini API-key accounts made here; the mock accepts it, and only the relay may send it. */
 export const GEMINI_ACCOUNT_API_KEY = "AIza-e2e-gemini-account-key-0001";
@@ -28,18 +28,7 @@ export interface GeminiStackOptions {
 export async function startGeminiStack(options: GeminiStackOptions = {}): Promise<GeminiStack> {
   const mock = await startMockGemini({ apiKeys: [GEMINI_ACCOUNT_API_KEY], ...options.mock });
   try {
-    const core = await startCore({
-      leaseTtlMs: options.leaseTtlMs,
-      relayEnv: options.relayEnv,
-      controlPlaneEnv: {
-        CONTROL_PLANE_GEMINI_API_URL: mock.url,
-        CONTROL_PLANE_GEMINI_CODE_ASSIST_URL: mock.url,
-        CONTROL_PLANE_GEMINI_OAUTH_AUTHORIZE_URL: `${mock.url}/o/oauth2/v2/auth`,
-        CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL: mock.tokenUrl,
-        CONTROL_PLANE_GEMINI_OAUTH_CLIENT_ID: DEFAULT_MOCK_OAUTH_CLIENT.clientId,
-        CONTROL_PLANE_GEMINI_OAUTH_CLIENT_SECRET: DEFAULT_MOCK_OAUTH_CLIENT.clientSecret,
-      },
-    });
+    const core = await startCore({ leaseTtlMs: options.leaseTtlMs, relayEnv: options.relayEnv, controlPlaneEnv: googleOnMock(mock) });
     return {
       ...core,
       mock,
@@ -52,6 +41,26 @@ export async function startGeminiStack(options: GeminiStackOptions = {}): Promis
     await mock.close();
     throw err;
   }
+}
+
+/** The control plane's Google endpoints and OAuth client, all on the mock. */
+function googleOnMock(mock: MockGemini): Record<string, string> {
+  return {
+    CONTROL_PLANE_GEMINI_API_URL: mock.url,
+    CONTROL_PLANE_GEMINI_CODE_ASSIST_URL: mock.url,
+    CONTROL_PLANE_GEMINI_OAUTH_AUTHORIZE_URL: `${mock.url}/o/oauth2/v2/auth`,
+    CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL: mock.tokenUrl,
+    CONTROL_PLANE_GEMINI_OAUTH_CLIENT_ID: DEFAULT_MOCK_OAUTH_CLIENT.clientId,
+    CONTROL_PLANE_GEMINI_OAUTH_CLIENT_SECRET: DEFAULT_MOCK_OAUTH_CLIENT.clientSecret,
+  };
+}
+
+/**
+ * A second control plane on the stack's Redis, configured like the first (Google on the mock), and a
+ * relay of its own in front of it. The caller stops it, before the stack.
+ */
+export function startGeminiReplica(stack: GeminiStack, options: Omit<GeminiStackOptions, "mock"> = {}): Promise<Replica> {
+  return startReplica(stack, { leaseTtlMs: options.leaseTtlMs, relayEnv: options.relayEnv, controlPlaneEnv: googleOnMock(stack.mock) });
 }
 
 /** A Gemini API-key account on the mock's Gemini API. */
@@ -67,21 +76,32 @@ export async function createGeminiApiAccount(stack: GeminiStack, name: string, m
   return account;
 }
 
+/** The Google tokens and project a gemini-oauth account is made with. */
+export interface GoogleSignIn {
+  accessToken: string;
+  refreshToken: string;
+  projectId: string;
+  /** When the access token expires, in epoch ms (whole seconds are kept). */
+  expiresAtMs: number;
+}
+
 /**
  * A Google sign-in account on the mock's Code Assist API, with the mock's first Google account's
- * tokens (the access token valid for an hour), its project, and the mock's token endpoint.
+ * tokens (the access token valid for an hour) and project unless `signIn` names others, and the
+ * mock's token endpoint.
  */
-export async function createGeminiOAuthAccount(stack: GeminiStack, name: string, maxConcurrentTasks = 0): Promise<Account> {
+export async function createGeminiOAuthAccount(stack: GeminiStack, name: string, maxConcurrentTasks = 0, signIn?: GoogleSignIn): Promise<Account> {
+  const google = signIn ?? { ...DEFAULT_MOCK_GOOGLE_ACCOUNT, expiresAtMs: Date.now() + 3600_000 };
   const { account } = await stack.admin.accounts.createAccount({
     name,
     type: AccountType.GEMINI_OAUTH,
     baseUrl: stack.mock.url,
     tokenUrl: stack.mock.tokenUrl,
-    projectId: DEFAULT_MOCK_GOOGLE_ACCOUNT.projectId,
+    projectId: google.projectId,
     oauth: {
-      accessToken: DEFAULT_MOCK_GOOGLE_ACCOUNT.accessToken,
-      refreshToken: DEFAULT_MOCK_GOOGLE_ACCOUNT.refreshToken,
-      expiresAt: { seconds: BigInt(Math.floor(Date.now() / 1000) + 3600), nanos: 0 },
+      accessToken: google.accessToken,
+      refreshToken: google.refreshToken,
+      expiresAt: { seconds: BigInt(Math.floor(google.expiresAtMs / 1000)), nanos: 0 },
     },
     maxConcurrentTasks,
   });

@@ -55,6 +55,7 @@ export interface StackOptions {
 }
 
 const ADMIN_PASSWORD = "e2e-admin-password-123";
+const INTERNAL_TOKEN = "e2e-internal-token-0123456789";
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const mock = await startMockAnthropic();
@@ -128,22 +129,58 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
   }
   const redis = await startRedis({ own: true });
   const dataDir = await mkdtemp(join(tmpdir(), "claude-relay-e2e-"));
-  const started: ServiceProcess[] = [];
-  const stop = async () => {
-    for (const service of started.reverse()) await service.stop();
+  const closeRest = async () => {
     await redis.close();
     await rm(dataDir, { recursive: true, force: true });
   };
+  let pair: Replica;
+  try {
+    pair = await startReplica({ redis, dataDir, internalToken: INTERNAL_TOKEN }, options);
+  } catch (err) {
+    await closeRest();
+    throw err;
+  }
+  const { controlPlane, relay, relayUrl, adminUrl, grpcPort, admin } = pair;
+  const stop = async () => {
+    await pair.stop();
+    await closeRest();
+  };
+  return { redis, controlPlane, relay, relayUrl, adminUrl, grpcPort, dataDir, internalToken: INTERNAL_TOKEN, admin, stop };
+}
+
+/** A control plane and the relay in front of it, on a Redis they may share with other such pairs. */
+export interface Replica {
+  controlPlane: ServiceProcess;
+  relay: ServiceProcess;
+  relayUrl: string;
+  adminUrl: string;
+  grpcPort: number;
+  /** The admin API of this pair's control plane. */
+  admin: AdminClients;
+  /** Stops the relay, then the control plane; the Redis and data directory stay. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a control plane on `core`'s Redis with its secrets (internal token, encryption key, admin
+ * password), and a relay that calls only that control plane; waits until both answer /readyz and
+ * logs in to its admin API. startCore's own pair is one of these; calling it again with a Core
+ * gives a second replica of each, sharing all state through Redis.
+ */
+export async function startReplica(core: Pick<Core, "redis" | "dataDir" | "internalToken">, options: CoreOptions = {}): Promise<Replica> {
+  const started: ServiceProcess[] = [];
+  const stop = async () => {
+    for (const service of started.reverse()) await service.stop();
+  };
   try {
     const [grpcPort, httpPort, relayPort] = [await freePort(), await freePort(), await freePort()];
-    const internalToken = "e2e-internal-token-0123456789";
     const controlPlane = startService("control-plane", {
-      REDIS_URL: redis.url,
+      REDIS_URL: core.redis.url,
       CONTROL_PLANE_GRPC_PORT: String(grpcPort),
       CONTROL_PLANE_HTTP_PORT: String(httpPort),
-      CONTROL_PLANE_INTERNAL_TOKEN: internalToken,
+      CONTROL_PLANE_INTERNAL_TOKEN: core.internalToken,
       CONTROL_PLANE_ENCRYPTION_KEY: "a".repeat(64),
-      CONTROL_PLANE_DATA_DIR: dataDir,
+      CONTROL_PLANE_DATA_DIR: core.dataDir,
       CONTROL_PLANE_LEASE_TTL_MS: String(options.leaseTtlMs ?? 60_000),
       ADMIN_USERNAME: "admin",
       ADMIN_PASSWORD,
@@ -155,14 +192,14 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     const relay = startService("relay", {
       RELAY_PORT: String(relayPort),
       RELAY_CONTROL_PLANE_URL: `dns:///127.0.0.1:${grpcPort}`,
-      RELAY_INTERNAL_TOKEN: internalToken,
+      RELAY_INTERNAL_TOKEN: core.internalToken,
       ...options.relayEnv,
     });
     started.push(relay);
     const relayUrl = `http://127.0.0.1:${relayPort}`;
     await waitReady(`${relayUrl}/readyz`, relay);
     const admin = await adminClients(adminUrl);
-    return { redis, controlPlane, relay, relayUrl, adminUrl, grpcPort, dataDir, internalToken, admin, stop };
+    return { controlPlane, relay, relayUrl, adminUrl, grpcPort, admin, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -8,6 +8,8 @@ import type { RelayConfig } from "./config.js";
 import { createLeaseClient, type LeaseClient } from "./control-plane/lease-client.js";
 import { createRelayServer } from "./http/server.js";
 import { createApiHandler } from "./proxy/handle-api.js";
+import { createModelDirectory } from "./providers/openai/model-directory.js";
+import { listModels } from "./providers/openai/list-models.js";
 import { createProviders } from "./providers/registry.js";
 import { createRelayMetrics } from "./relay-metrics.js";
 import { createUpstreamPools } from "./upstream/pools.js";
@@ -77,8 +79,8 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     clientPingIntervalMs: config.RELAY_CLIENT_PING_INTERVAL_MS,
   });
 
-  // providers — consumes: nothing; provides: the front doors and their routes.
-  const providers = createProviders();
+  // providers — consumes: leases (model listings); provides: the front doors and their routes.
+  const providers = createProviders({ models: createModelDirectory({ fetch: (keyHash) => listModels(leases, keyHash) }) });
 
   // server — consumes: api, providers, readiness, metrics; provides: the client-facing HTTP endpoint.
   let closing = false;

@@ -18,7 +18,9 @@ export type RelayFailure =
   | { kind: "upstream-unreachable" }
   | { kind: "shutting-down" }
   | { kind: "body-too-large"; limitBytes: number }
-  | { kind: "invalid-request"; message: string }
+  | { kind: "invalid-request"; message: string; param?: string | null }
+  /** A model name the key may not use or no account serves (front doors that route by model). */
+  | { kind: "model-not-found"; model: string }
   | { kind: "not-found"; method: string; path: string }
   | { kind: "headers-too-large" }
   | { kind: "client-timeout" }

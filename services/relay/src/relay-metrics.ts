@@ -4,7 +4,7 @@
  * reasons are RefusalReason names.
  */
 import { Counter, Gauge, Histogram, type Registry } from "@claude-relay/metrics";
-import { OutcomeKind, type Outcome } from "@claude-relay/proto/lease";
+import { OutcomeKind, type Outcome, Platform } from "@claude-relay/proto/lease";
 
 /** Route labels: one per entry of the route table, "not_found", and "client_error" for requests the parser refused. */
 export type RouteLabel =
@@ -19,6 +19,8 @@ export type RouteLabel =
   | "code_assist_stream"
   | "code_assist_count_tokens"
   | "code_assist_housekeeping"
+  | "openai_chat_completions"
+  | "openai_models"
   | "root"
   | "hello"
   | "livez"
@@ -27,21 +29,38 @@ export type RouteLabel =
   | "not_found"
   | "client_error";
 
-/** The platform a route serves, as a metric label; "none" for the relay's own endpoints. */
-export function platformOfRoute(route: RouteLabel): "claude" | "gemini" | "none" {
+/** A platform as a metric label; "none" for the relay's own endpoints. */
+export type PlatformLabel = "claude" | "gemini" | "none";
+
+/** The platform label of a Platform value (Acquire reads unspecified as Claude). */
+export function platformLabel(platform: Platform): PlatformLabel {
+  return platform === Platform.GEMINI ? "gemini" : "claude";
+}
+
+/** The platform a route serves when the route alone decides it; the OpenAI-compatible routes serve both. */
+export function platformOfRoute(route: RouteLabel): PlatformLabel {
   if (route === "messages" || route === "count_tokens" || route === "models") return "claude";
   if (route.startsWith("gemini_") || route.startsWith("code_assist_")) return "gemini";
   return "none";
 }
 
+/** The front door a route belongs to, as a metric label; "none" for the relay's own endpoints. */
+export function frontDoorOfRoute(route: RouteLabel): "anthropic" | "gemini" | "code-assist" | "openai-chat" | "none" {
+  if (route === "messages" || route === "count_tokens" || route === "models") return "anthropic";
+  if (route.startsWith("gemini_")) return "gemini";
+  if (route.startsWith("code_assist_")) return "code-assist";
+  if (route.startsWith("openai_")) return "openai-chat";
+  return "none";
+}
+
 /** The relay's metrics. */
 export interface RelayMetrics {
-  /** Counts one answered request, and observes its duration when given (label children cached). */
-  countRequest(route: RouteLabel, status: number, seconds?: number): void;
+  /** Counts one answered request, and observes its duration when given (label children cached); `platform` when the route alone does not say. */
+  countRequest(route: RouteLabel, status: number, seconds?: number, platform?: PlatformLabel): void;
   /** Counts one upstream attempt on an account by how it ended (label children cached). */
   countAttempt(accountId: string, outcome: Outcome | undefined): void;
   upstreamAttempts: Counter<"account" | "outcome">;
-  requests: Counter<"route" | "status" | "platform">;
+  requests: Counter<"route" | "status" | "platform" | "front_door">;
   requestDuration: Histogram<"route">;
   upstreamTtfb: Histogram;
   activeStreams: Gauge;
@@ -57,8 +76,8 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
   const registers = [registry];
   const requests = new Counter({
     name: "relay_requests_total",
-    help: "Requests answered, by route, HTTP status and the platform the route serves.",
-    labelNames: ["route", "status", "platform"],
+    help: "Requests answered, by route, HTTP status, the platform that served them and the front door they came in on.",
+    labelNames: ["route", "status", "platform", "front_door"],
     registers,
   });
   const requestDuration = new Histogram({
@@ -76,15 +95,16 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
   });
   const attempts = new Map<string, { inc(): void }>();
   // prom-client hashes the label object on every call; the children are looked up once instead.
-  const counted = new Map<RouteLabel, Map<number, { inc(): void }>>();
+  const counted = new Map<string, Map<number, { inc(): void }>>();
   const timed = new Map<RouteLabel, { observe(value: number): void }>();
 
   return {
-    countRequest(route, status, seconds) {
-      let byStatus = counted.get(route);
-      if (byStatus === undefined) counted.set(route, (byStatus = new Map()));
+    countRequest(route, status, seconds, platform = platformOfRoute(route)) {
+      const key = `${route}\u0000${platform}`;
+      let byStatus = counted.get(key);
+      if (byStatus === undefined) counted.set(key, (byStatus = new Map()));
       let counter = byStatus.get(status);
-      if (counter === undefined) byStatus.set(status, (counter = requests.labels(route, String(status), platformOfRoute(route))));
+      if (counter === undefined) byStatus.set(status, (counter = requests.labels(route, String(status), platform, frontDoorOfRoute(route))));
       counter.inc();
       if (seconds === undefined) return;
       let histogram = timed.get(route);

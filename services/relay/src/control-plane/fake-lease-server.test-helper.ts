@@ -26,6 +26,10 @@ import {
   type RenewResponse,
   RenewResponseSchema,
   UpstreamAccountType,
+  type ListModelsRequest,
+  type ListModelsResponse,
+  ListModelsResponseSchema,
+  type Platform,
 } from "@claude-relay/proto/lease";
 
 /** An account the fake hands out. */
@@ -80,6 +84,10 @@ export interface FakeLeaseServer {
   exchangeCount(): number;
   /** While true, messages on Exchange streams are dropped unanswered and unrecorded. */
   ignoreExchangeCalls(ignore: boolean): void;
+  /** ListModels calls received. */
+  listModelsCalls: ListModelsRequest[];
+  /** What ListModels answers from now on (default: no models). */
+  answerListModels(answer: { models: Array<{ id: string; platform: Platform; upstreamModel?: string }> } | { refusal: RefusalReason }): void;
   waitForReleases(n: number, timeoutMs?: number): Promise<ReleaseRequest[]>;
   waitForRenews(n: number, timeoutMs?: number): Promise<RenewRequest[]>;
   /** Resolves once every lease granted so far has been released (whatever the lists were reset to). */
@@ -90,6 +98,8 @@ export interface FakeLeaseServer {
 /** Starts the fake on 127.0.0.1. */
 export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Promise<FakeLeaseServer> {
   const acquires: AcquireRequest[] = [];
+  const listModelsCalls: ListModelsRequest[] = [];
+  let modelsAnswer: Parameters<FakeLeaseServer["answerListModels"]>[0] = { models: [] };
   const renews: RenewRequest[] = [];
   const releases: ReleaseRequest[] = [];
   const tokens: string[] = [];
@@ -176,6 +186,12 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
 
   const implementation: grpc.UntypedServiceImplementation = {
     acquire: unary(calls.acquire),
+    listModels: unary(async (request: ListModelsRequest): Promise<Answer<ListModelsResponse>> => {
+      listModelsCalls.push(request);
+      if ("refusal" in modelsAnswer) return create(ListModelsResponseSchema, { result: { case: "refusal", value: { reason: modelsAnswer.refusal, message: "", retryAfterMs: 0 } } });
+      const models = modelsAnswer.models.map((m) => ({ id: m.id, platform: m.platform, upstreamModel: m.upstreamModel ?? m.id }));
+      return create(ListModelsResponseSchema, { result: { case: "models", value: { models } } });
+    }),
     renew: unary(calls.renew),
     release: unary(calls.release),
     exchange(call: grpc.ServerDuplexStream<ExchangeRequest, ExchangeResponse>) {
@@ -248,6 +264,10 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
       for (const call of exchanges.splice(0)) call.emit("error", { code, details: "scripted stream failure" });
     },
     exchangeCount: () => exchangesOpened,
+    listModelsCalls,
+    answerListModels(answer) {
+      modelsAnswer = answer;
+    },
     ignoreExchangeCalls(ignore) {
       exchangeDrop = ignore;
     },

@@ -21,6 +21,9 @@ import {
   type AcquireResponse,
   type Lease,
   LeaseService,
+  type ListModelsRequest,
+  ListModelsRequestSchema,
+  type ListModelsResponse,
   OutcomeKind,
   type Refusal,
   ReleaseRequestSchema,
@@ -88,6 +91,8 @@ export interface LeaseClient {
   renew(leaseId: string): Promise<number>;
   /** Rejects with ControlPlaneError; close() waits for releases still in flight. */
   release(request: MessageInitShape<typeof ReleaseRequestSchema>): Promise<void>;
+  /** The models a key may use (a unary call: rare, and cached by the caller); rejects with ControlPlaneError. */
+  listModels(keyHash: string): Promise<ListModelsResponse>;
   /** True while the channel is connected; asks an idle channel to connect. */
   isReady(): boolean;
   /** Waits (up to `timeoutMs`) for releases in flight, then closes the streams and the channel. */
@@ -96,6 +101,7 @@ export interface LeaseClient {
 
 interface LeaseStub extends grpc.Client {
   exchange(metadata: grpc.Metadata, options?: grpc.CallOptions): ExchangeDuplex;
+  listModels(request: ListModelsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: ListModelsResponse) => void): grpc.ClientUnaryCall;
 }
 
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -233,6 +239,16 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
       return (response as { ttlMs: number }).ttlMs;
     },
     release,
+    listModels(keyHash) {
+      return new Promise((resolve, reject) => {
+        const deadline = new Date(Date.now() + options.deadlineMs);
+        stub.listModels(create(ListModelsRequestSchema, { keyHash }), metadata, { deadline }, (error, response) => {
+          if (error) reject(new ControlPlaneError("ListModels", error.code, error.details, { cause: error }));
+          else if (response) resolve(response);
+          else reject(new ControlPlaneError("ListModels", grpc.status.INTERNAL, "empty ListModelsResponse"));
+        });
+      });
+    },
     isReady() {
       return stub.getChannel().getConnectivityState(true) === grpc.connectivityState.READY;
     },

@@ -75,7 +75,7 @@ describe("probes", () => {
     await call("POST", "/v1/messages", { headers: { "x-api-key": "sk-metrics" }, body: messagesBody() });
     const res = await call("GET", "/metrics");
     expect(res.status).toBe(200);
-    expect(res.text).toContain('relay_requests_total{route="messages",status="200",platform="claude",service="relay"}');
+    expect(res.text).toContain('relay_requests_total{route="messages",status="200",platform="claude",front_door="anthropic",service="relay"}');
     expect(res.text).toContain("relay_active_streams");
     expect(res.text).toContain("relay_upstream_ttfb_seconds_bucket");
     expect(res.text).toContain("relay_request_duration_seconds_bucket");

@@ -5,12 +5,13 @@
  * is one piece of code; everything that differs between Claude and Gemini is
  * behind the two interfaces here:
  *
- * - a RelayProvider owns a platform's front door: its error shape, how a broken
- *   stream is ended, which upstream answers another account might not share,
- *   how usage and account state are read off an answer;
+ * - a RelayProvider owns a front door: its routes, its error shape, how a
+ *   broken stream is ended, its keep-alive;
  * - a ProviderRoute owns one endpoint: how its request is read (key, model,
  *   stream flag, session hint) and how it is sent to a leased account, with a
- *   translator when the account speaks another protocol than the client.
+ *   translator when the account speaks another protocol than the client;
+ * - an UpstreamProtocol owns what an account's answers mean: which statuses
+ *   fail over, how usage and account state are read off them.
  *
  * Providers are registered in one place (registry.ts). Nothing in the core asks
  * which provider it is running.
@@ -76,9 +77,29 @@ export interface ResponseTranslator {
   end(): Buffer;
 }
 
+/**
+ * What the account's protocol says about its answers, whichever front door the
+ * client came in on: which statuses another account might not share (so they
+ * are held back for failover), how usage and account hints are read off the
+ * bytes, and which response headers describe the account's state.
+ */
+export interface UpstreamProtocol {
+  /** True for an upstream status another account may not share (failover). */
+  isFailoverStatus(status: number): boolean;
+  /** The side reader for an answer with these headers. */
+  createTap(contentType: string | undefined, contentEncoding: string | undefined): UsageTap;
+  /**
+   * The response headers that describe the account's state, for Release (lower-case names):
+   * with an error status those a reset may be in, with a success only windows.
+   */
+  accountHeaders(headers: ResponseHeaders, success: boolean): Record<string, string>;
+}
+
 /** How one request goes to one leased account. */
 export interface UpstreamPlan {
   method: "POST" | "GET";
+  /** The protocol the account speaks. */
+  protocol: UpstreamProtocol;
   request: UpstreamRequest;
   /** The bytes to send; undefined for a GET. */
   body: Buffer | undefined;
@@ -102,6 +123,10 @@ export interface ApiRequest {
   keyHash: string;
   /** The client's path and query, as received. */
   url: string;
+  /** The platform Acquire asks for, when the request decides it (by its model); else the provider's. */
+  platform?: Platform;
+  /** What the route prepared at read time for its plan (a translated body, say); opaque to the core. */
+  prepared?: unknown;
 }
 
 /** What reading gave: the request, a failure to answer with, or nothing because the client went away. */
@@ -143,15 +168,6 @@ export interface RelayProvider {
   streamError(kind: "interrupted" | "shutting-down"): string;
   /** A keep-alive event the front door's clients ignore; undefined to send none. */
   readonly pingEvent: Buffer | undefined;
-  /** True for an upstream status another account may not share (failover). */
-  isFailoverStatus(status: number): boolean;
-  /** The side reader for an answer with these headers. */
-  createTap(contentType: string | undefined, contentEncoding: string | undefined): UsageTap;
-  /**
-   * The response headers that describe the account's state, for Release (lower-case names):
-   * with an error status those a reset may be in, with a success only windows.
-   */
-  accountHeaders(headers: ResponseHeaders, success: boolean): Record<string, string>;
 }
 
 /** A provider and the route it matched. */

@@ -5,11 +5,19 @@
  */
 import { createClaudeProvider } from "./claude/claude-provider.js";
 import { createGeminiProvider } from "./gemini/gemini-provider.js";
+import type { ModelDirectory } from "./openai/model-directory.js";
+import { createOpenAiProvider } from "./openai/openai-provider.js";
 import type { MatchedRoute, RelayProvider } from "./provider.js";
 
-/** The providers the relay serves. */
-export function createProviders(): readonly RelayProvider[] {
-  return [createClaudeProvider(), createGeminiProvider()];
+/** What providers need from the rest of the relay. */
+export interface ProviderDeps {
+  /** Where the OpenAI-compatible front door looks up model names. */
+  models: ModelDirectory;
+}
+
+/** The front doors the relay serves. */
+export function createProviders(deps: ProviderDeps): readonly RelayProvider[] {
+  return [createClaudeProvider(), createGeminiProvider(), createOpenAiProvider(deps.models)];
 }
 
 /** The provider and route of a request (`path` without its query), or undefined. */

@@ -19,7 +19,7 @@ import type { LeaseClient } from "../control-plane/lease-client.js";
 import { type RelayFailure, writeErrorResponse } from "../errors.js";
 import { discardBody } from "../http/read-body.js";
 import type { ApiRequest, MatchedRoute } from "../providers/provider.js";
-import type { RelayMetrics } from "../relay-metrics.js";
+import { type PlatformLabel, platformLabel, type RelayMetrics } from "../relay-metrics.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 import { type LeaseAttemptResult, runLeaseAttempt } from "./lease-attempt.js";
 import { createRequestAbort, type RequestAbort } from "./request-abort.js";
@@ -86,6 +86,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     res.on("close", onClose);
     const record: RequestRecord = { status: 0, accountId: "", keyId: "", attempts: 0, outcome: "" };
     let model = "";
+    let platform: PlatformLabel | undefined;
     try {
       if (route.answerLocally) {
         record.status = await route.answerLocally(req, res, requestId);
@@ -97,6 +98,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         return;
       }
       model = read.request.model;
+      if (read.request.platform !== undefined) platform = platformLabel(read.request.platform);
       await proxy(req, res, requestId, matched, read.request, abort, record);
     } catch (error) {
       log.error({ err: error, requestId }, "request failed");
@@ -108,13 +110,14 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       if (running.size === 0) for (const wake of idleWaiters.splice(0)) wake();
       const seconds = (performance.now() - startedAt) / 1000;
       const status = record.status || (abort.aborted ? 499 : res.statusCode);
-      metrics.countRequest(route.label, status, seconds);
+      metrics.countRequest(route.label, status, seconds, platform);
       const usage = record.attempt?.usage;
       // Still one line per request; the relay's own 5xx stand out at warn.
       const level = status >= 500 && !record.attempt?.wroteResponse ? "warn" : "info";
       requestLine[level](
         {
           requestId,
+          frontDoor: provider.name,
           method: req.method,
           path: req.url,
           status,
@@ -147,6 +150,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     record: RequestRecord,
   ): Promise<void> {
     const exclude: string[] = [];
+    const platform = request.platform ?? matched.provider.platform;
     /** What the client gets if no later attempt answers: the last upstream error, or the last failure. */
     let fallback: { held: HeldResponse } | { failure: RelayFailure } | undefined;
     const userAgent = req.headers["user-agent"] ?? "";
@@ -160,7 +164,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         excludeAccounts: exclude,
         userAgent,
         requestId,
-        platform: matched.provider.platform,
+        platform,
       });
       if (acquired.kind === "error") {
         metrics.controlPlaneErrors.inc();
@@ -171,7 +175,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       }
       if (acquired.kind === "refusal") {
         const { reason, message, retryAfterMs } = acquired.refusal;
-        metrics.leaseRefusals.inc({ reason: RefusalReason[reason] ?? String(reason), platform: matched.provider.name });
+        metrics.leaseRefusals.inc({ reason: RefusalReason[reason] ?? String(reason), platform: platformLabel(platform) });
         fallback ??= { failure: { kind: "refusal", reason, message, retryAfterMs } };
         break;
       }

@@ -11,7 +11,7 @@ import type { Logger } from "@claude-relay/logging";
 import { type Lease, type Outcome, OutcomeKind, OutcomeSchema } from "@claude-relay/proto/lease";
 import type { LeaseClient } from "../control-plane/lease-client.js";
 import { startLeaseRenewer } from "../control-plane/lease-renewer.js";
-import type { ApiRequest, MatchedRoute } from "../providers/provider.js";
+import type { ApiRequest, MatchedRoute, UpstreamProtocol } from "../providers/provider.js";
 import type { RelayMetrics } from "../relay-metrics.js";
 import { classifyOutcome } from "../upstream/classify-outcome.js";
 import { isConnectError } from "../upstream/connect-error.js";
@@ -53,8 +53,9 @@ export async function runLeaseAttempt(deps: LeaseAttemptDeps, input: LeaseAttemp
   let result: AttemptResult | undefined;
   let outcome: Outcome | undefined;
   try {
-    result = await attempt(deps, input);
-    outcome = classifyOutcome(result.end, input.matched.provider.accountHeaders);
+    const attempted = await attempt(deps, input);
+    result = attempted.result;
+    outcome = classifyOutcome(result.end, attempted.protocol?.accountHeaders ?? noAccountHeaders);
     return { ...result, outcome };
   } finally {
     renewer.stop();
@@ -62,19 +63,30 @@ export async function runLeaseAttempt(deps: LeaseAttemptDeps, input: LeaseAttemp
   }
 }
 
-function attempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<AttemptResult> | AttemptResult {
+/** An attempt's result, with the protocol of the account it reached (none when it never did). */
+interface Attempted {
+  result: AttemptResult;
+  protocol?: UpstreamProtocol;
+}
+
+function attempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<Attempted> | Attempted {
   const { req, lease, signal, mayRetry } = input;
   const { provider, route } = input.matched;
   const account = lease.account;
-  const refused = (detail: string): AttemptResult => ({
-    end: { kind: "connection-failure", detail },
-    usage: { model: "", inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
-    wroteResponse: false,
-    retry: mayRetry ? {} : undefined,
-    ttfbMs: 0,
-    latencyMs: 0,
+  const refused = (detail: string): Attempted => ({
+    result: {
+      end: { kind: "connection-failure", detail },
+      usage: { model: "", inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
+      wroteResponse: false,
+      retry: mayRetry ? {} : undefined,
+      ttfbMs: 0,
+      latencyMs: 0,
+    },
   });
-  if (signal.aborted) return { ...refused("client closed the connection"), end: { kind: "client-aborted" }, retry: undefined };
+  if (signal.aborted) {
+    const aborted = refused("client closed the connection").result;
+    return { result: { ...aborted, end: { kind: "client-aborted" }, retry: undefined } };
+  }
   if (!account) return refused("lease carries no account");
   const planned = route.plan(account, input.request, req);
   if (!planned.ok) return refused(planned.detail);
@@ -84,6 +96,7 @@ function attempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<Atte
   const running = runAttempt({
     dispatcher: found.pool.dispatcher,
     provider,
+    protocol: plan.protocol,
     translator: plan.translator,
     method: plan.method,
     request: plan.request,
@@ -101,7 +114,7 @@ function attempt(deps: LeaseAttemptDeps, input: LeaseAttemptInput): Promise<Atte
     if ((end.kind === "connection-failure" || end.kind === "stream-interrupted") && end.error !== undefined && !isConnectError(end.error)) {
       found.pool.requestFailed();
     }
-    return result;
+    return { result, protocol: plan.protocol };
   });
 }
 
@@ -124,4 +137,9 @@ function release(deps: LeaseAttemptDeps, input: LeaseAttemptInput, result: Attem
       deps.metrics.controlPlaneErrors.inc();
       deps.log.warn({ err: error, leaseId: lease.leaseId }, "release failed; the lease will expire on its own");
     });
+}
+
+/** For an attempt that never reached an upstream: no headers to read. */
+function noAccountHeaders(): Record<string, string> {
+  return {};
 }

@@ -25,7 +25,7 @@ import { performance } from "node:perf_hooks";
 import { clientResponseHeaders } from "@claude-relay/anthropic";
 import { AccountSignal } from "@claude-relay/proto/lease";
 import type { Dispatcher } from "undici";
-import type { RelayProvider, ResponseTranslator, TapUsage, UsageTap } from "../providers/provider.js";
+import type { RelayProvider, ResponseTranslator, TapUsage, UpstreamProtocol, UsageTap } from "../providers/provider.js";
 import type { RelayMetrics } from "../relay-metrics.js";
 import type { AttemptEnd } from "../upstream/classify-outcome.js";
 import { type ForwardTimeouts, forward, type UpstreamRequest } from "../upstream/forward.js";
@@ -60,8 +60,10 @@ export interface HeldResponse {
 /** Options of runAttempt. */
 export interface AttemptOptions {
   dispatcher: Dispatcher;
-  /** The front door's provider: failover statuses, usage tap, stream cuts, pings. */
+  /** The front door's provider: stream cuts and pings. */
   provider: RelayProvider;
+  /** The account's protocol: failover statuses and the usage tap. */
+  protocol: UpstreamProtocol;
   /** Maps the answer to the client's protocol; absent when the bytes pass unchanged. */
   translator?: ResponseTranslator | undefined;
   method: "POST" | "GET";
@@ -97,7 +99,7 @@ const HOLD_LIMIT_BYTES = 1024 * 1024;
 
 /** Runs one attempt; never rejects. */
 export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
-  const { res, metrics, signal, provider, translator } = options;
+  const { res, metrics, signal, provider, protocol, translator } = options;
   const startedAt = performance.now();
   let ttfbMs = 0;
   let status = 0;
@@ -180,6 +182,13 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
       else res.destroy();
     }
 
+    /** The held answer as the client would get it if no retry happens: in its protocol, when the plan translates. */
+    function heldForClient(): HeldResponse {
+      const body = Buffer.concat(held, heldBytes);
+      if (!translator) return { status, headers, body };
+      return { status, headers: translator.headers(status, headers), body: Buffer.concat([translator.push(body), translator.end()]) };
+    }
+
     /** Ends a passed response once the upstream body ended, and settles with what the tap read. */
     function finish(tapEnded: Promise<void>): void {
       const last = translator?.end();
@@ -212,8 +221,8 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
           headers = responseHeaders;
           const contentType = headers["content-type"];
           const encoding = headers["content-encoding"];
-          tap = provider.createTap(typeof contentType === "string" ? contentType : undefined, typeof encoding === "string" ? encoding : undefined);
-          if (options.mayRetry && provider.isFailoverStatus(statusCode)) mode = "hold";
+          tap = protocol.createTap(typeof contentType === "string" ? contentType : undefined, typeof encoding === "string" ? encoding : undefined);
+          if (options.mayRetry && protocol.isFailoverStatus(statusCode)) mode = "hold";
           else pass();
         },
         onData(chunk) {
@@ -249,9 +258,9 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
                   finish(finished);
                   return;
                 }
-                settle({ kind: "response", status, headers, hints: tap?.hints }, { retry: { held: { status, headers, body: Buffer.concat(held, heldBytes) } } });
+                settle({ kind: "response", status, headers, hints: tap?.hints }, { retry: { held: heldForClient() } });
               },
-              () => settle({ kind: "response", status, headers }, { retry: { held: { status, headers, body: Buffer.concat(held, heldBytes) } } }),
+              () => settle({ kind: "response", status, headers }, { retry: { held: heldForClient() } }),
             );
             return;
           }

@@ -29,6 +29,8 @@ export function toAnthropicError(failure: RelayFailure, requestId: string): Erro
       return make(413, "request_too_large", `Request exceeds the maximum allowed size of ${failure.limitBytes} bytes.`, requestId);
     case "invalid-request":
       return make(400, "invalid_request_error", failure.message, requestId);
+    case "model-not-found":
+      return make(404, "not_found_error", `model: ${failure.model.slice(0, 200)}`, requestId);
     case "not-found":
       return make(404, "not_found_error", `Not found: ${failure.method} ${safePath(failure.path)}`, requestId);
     case "headers-too-large":

@@ -12,9 +12,8 @@ import { buildUpstreamRequest } from "../../upstream/forward.js";
 import { PING_EVENT } from "../../proxy/client-pinger.js";
 import type { ApiRequest, PlanResult, ProviderRoute, RelayProvider } from "../provider.js";
 import { toAnthropicError } from "./anthropic-errors.js";
-import { claudeAccountHeaders, isClaudeFailoverStatus } from "./claude-account-state.js";
 import { signClaudeRequest } from "./claude-credentials.js";
-import { createClaudeTap } from "./claude-usage-tap.js";
+import { CLAUDE_PROTOCOL } from "./claude-protocol.js";
 import { type ClaudeEndpoint, readMessagesRequest } from "./read-messages.js";
 
 /** The Messages API route of a request, or undefined; `path` has no query string. */
@@ -39,7 +38,7 @@ function plan(account: Parameters<ProviderRoute["plan"]>[0], request: ApiRequest
   const method = req.method === "GET" ? "GET" : "POST";
   const built = buildUpstreamRequest(account, upstreamPath, req.headers, method === "GET" ? undefined : request.body.length, signClaudeRequest);
   if (!built.ok) return built;
-  return { ok: true, plan: { method, request: built.request, body: method === "GET" ? undefined : request.body } };
+  return { ok: true, plan: { method, protocol: CLAUDE_PROTOCOL, request: built.request, body: method === "GET" ? undefined : request.body } };
 }
 
 function route(endpoint: ClaudeEndpoint): ProviderRoute {
@@ -54,7 +53,7 @@ const SHUTTING_DOWN = sseErrorEvent("overloaded_error", "The relay is restarting
 /** Creates the Claude provider. */
 export function createClaudeProvider(): RelayProvider {
   return {
-    name: "claude",
+    name: "anthropic",
     platform: Platform.CLAUDE,
     match(method, path) {
       const endpoint = claudeEndpointOf(method, path);
@@ -64,8 +63,5 @@ export function createClaudeProvider(): RelayProvider {
     errorResponse: toAnthropicError,
     streamError: (kind) => (kind === "interrupted" ? INTERRUPTED : SHUTTING_DOWN),
     pingEvent: PING_EVENT,
-    isFailoverStatus: isClaudeFailoverStatus,
-    createTap: createClaudeTap,
-    accountHeaders: claudeAccountHeaders,
   };
 }

@@ -14,6 +14,7 @@ import { fromCodeAssistAnswer, toCodeAssistRequest } from "../../translate/gemin
 import { toCodeAssistAnswer, toGeminiRequest } from "../../translate/code-assist-to-gemini/code-assist-to-gemini.js";
 import { buildUpstreamRequest } from "../../upstream/forward.js";
 import type { ApiRequest, PlanResult, ResponseTranslator } from "../provider.js";
+import { GEMINI_PROTOCOL } from "./gemini-protocol.js";
 import type { GeminiPath } from "./gemini-routes.js";
 
 type Forwarded = Exclude<GeminiPath["endpoint"], "models" | "housekeeping">;
@@ -58,7 +59,7 @@ export function planGemini(path: GeminiPath, account: UpstreamAccount, request: 
   if (!built.ok) return built;
   // A translator reads the answer's bytes, so they must come uncompressed.
   if (translator !== undefined) built.request.headers["accept-encoding"] = "identity";
-  return { ok: true, plan: { method: "POST", request: built.request, body, ...(translator && { translator }) } };
+  return { ok: true, plan: { method: "POST", protocol: GEMINI_PROTOCOL, request: built.request, body, ...(translator && { translator }) } };
 }
 
 /** Puts a Gemini account's credential on the headers, after taking the client's key off them. */

@@ -8,11 +8,9 @@
 import { sseGoogleErrorEvent } from "@claude-relay/gemini";
 import { Platform } from "@claude-relay/proto/lease";
 import type { ProviderRoute, RelayProvider } from "../provider.js";
-import { geminiAccountHeaders, isGeminiFailoverStatus } from "./gemini-account-state.js";
 import { answerHousekeeping, answerModels } from "./gemini-local-answers.js";
 import { planGemini } from "./gemini-plan.js";
 import { type GeminiPath, geminiPathOf, isGeminiPath } from "./gemini-routes.js";
-import { createGeminiTap } from "./gemini-usage-tap.js";
 import { toGoogleError } from "./google-errors.js";
 import { readGeminiRequest } from "./read-gemini.js";
 
@@ -89,8 +87,5 @@ export function createGeminiProvider(): RelayProvider {
     streamError: (kind) => (kind === "interrupted" ? INTERRUPTED : SHUTTING_DOWN),
     // Gemini clients read every event as a chunk; a keep-alive of the relay's own could only confuse them.
     pingEvent: undefined,
-    isFailoverStatus: isGeminiFailoverStatus,
-    createTap: createGeminiTap,
-    accountHeaders: geminiAccountHeaders,
   };
 }

@@ -29,6 +29,8 @@ export function toGoogleError(failure: RelayFailure, requestId: string): ErrorRe
       return make(400, "INVALID_ARGUMENT", `Request payload size exceeds the limit: ${failure.limitBytes} bytes.`, requestId);
     case "invalid-request":
       return make(400, "INVALID_ARGUMENT", failure.message, requestId);
+    case "model-not-found":
+      return make(404, "NOT_FOUND", `models/${failure.model.slice(0, 200)} is not found for API version v1beta.`, requestId);
     case "not-found":
       return make(404, "NOT_FOUND", `Not found: ${failure.method} ${safePath(failure.path)}`, requestId);
     case "headers-too-large":
