@@ -10,7 +10,7 @@
  *   and waits until the upstream ends them.
  *
  * A request fails on a transport error, a status other than 200, or a stream that
- * ends without message_stop.
+ * ends without its end marker (message_stop, or [DONE] on the OpenAI route).
  */
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
@@ -37,7 +37,7 @@ interface Exchange {
   bytes: number;
 }
 
-const STREAM_END = "event: message_stop";
+const MESSAGES_STREAM_END = "event: message_stop";
 
 function send(pool: Pool, spec: HttpRequestSpec, onFirstByte?: () => void): Promise<Exchange> {
   return new Promise((resolve) => {
@@ -63,7 +63,7 @@ function send(pool: Pool, spec: HttpRequestSpec, onFirstByte?: () => void): Prom
         onResponseEnd() {
           exchange.endedAt = performance.now();
           if (status !== 200) exchange.error = `status ${status}: ${tail.slice(-48)}`;
-          else if (spec.stream && !tail.includes(STREAM_END)) exchange.error = "stream ended without message_stop";
+          else if (spec.stream && !tail.includes(spec.streamEnd ?? MESSAGES_STREAM_END)) exchange.error = `stream ended without ${spec.streamEnd ?? "message_stop"}`;
           exchange.ok = exchange.error === undefined;
           resolve(exchange);
         },

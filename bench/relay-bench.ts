@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { startRedis } from "@claude-relay/testkit";
 import type { LoadResultMessage } from "./support/driver-protocol.js";
 import { runToResult, type BenchProcess, type ProcessGroup } from "./support/process-group.js";
-import { benchReply, benchRequest, REPLY_EVENTS, REPLY_TEXT_BYTES, SCENARIOS, type Scenario } from "./support/relay-scenarios.js";
+import { benchReply, benchRequest, OPENAI_SCENARIOS, REPLY_EVENTS, REPLY_TEXT_BYTES, SCENARIOS, type Scenario } from "./support/relay-scenarios.js";
 import { formatNumber, formatResultLine, formatTable } from "./support/report.js";
 import { startCpuMeter } from "./support/cpu-time.js";
 import { createRssSampler } from "./support/rss.js";
@@ -55,7 +55,7 @@ interface Target {
 async function measure(group: ProcessGroup, target: Target, scenario: Scenario): Promise<Run> {
   const sampler = createRssSampler(target.pid);
   const stopCpu = startCpuMeter([target.pid, target.controlPlanePid ?? -1]);
-  const request = benchRequest(target.origin, target.key, scenario.stream);
+  const request = benchRequest(target.origin, target.key, scenario.stream, scenario.api);
   const options = { mode: "load", request, concurrency: scenario.concurrency, warmupMs: WARMUP_MS, durationMs: DURATION_MS };
   const name = `load-driver (${target.name} ${scenario.label})`;
   const result = await runToResult<LoadResultMessage>(group, name, LOAD_DRIVER, options, WARMUP_MS + DURATION_MS + 60_000);
@@ -99,8 +99,8 @@ async function probe(origin: string, key: string, processes: readonly BenchProce
 }
 
 /** Prints the table and the derived figures; returns the figures of the RESULT line but memory's. */
-function printReport(baseline: readonly Run[], full: readonly Run[], memory: StreamMemory, prewarmed: readonly LoadResultMessage[]) {
-  const runs = [...baseline, ...full];
+function printReport(baseline: readonly Run[], full: readonly Run[], openai: readonly Run[], memory: StreamMemory, prewarmed: readonly LoadResultMessage[]) {
+  const runs = [...baseline, ...full, ...openai];
   const columns = ["target", "scenario", "req/s", "p50 ms", "p99 ms", "ttfb p50", "ttfb p99", "errors", "peak RSS MB", "cpu ms/req", "cp cpu ms/req", "body B"];
   const rows = runs.map(({ target, scenario, result: r, peakRssKb, cpuMsPerRequest, controlPlaneCpuMsPerRequest }) => [
     target,
@@ -126,6 +126,17 @@ function printReport(baseline: readonly Run[], full: readonly Run[], memory: Str
       `sse p50 ${ms(added(true, "p50"))}, p99 ${ms(added(true, "p99"))}`,
   );
   console.log(`throughput at concurrency 64 (relay / baseline): json ${formatNumber(ratio(false))}, sse ${formatNumber(ratio(true))}`);
+  const viaOpenAi = (stream: boolean, concurrency: number) => openai.find((r) => r.scenario.stream === stream && r.scenario.concurrency === concurrency)?.result;
+  const jsonOne = viaOpenAi(false, 1);
+  const sseOne = viaOpenAi(true, 1);
+  const jsonMany = viaOpenAi(false, 64);
+  if (jsonOne && sseOne && jsonMany) {
+    console.log(
+      `openai route vs the native route at concurrency 1: json p50 +${ms(jsonOne.latencyMs.p50 - find(full, false, 1).latencyMs.p50)}, ` +
+        `sse p50 +${ms(sseOne.latencyMs.p50 - find(full, true, 1).latencyMs.p50)}, sse ttfb p50 +${ms(sseOne.ttfbMs.p50 - find(full, true, 1).ttfbMs.p50)}; ` +
+        `throughput at 64 (openai / native json): ${formatNumber(jsonMany.requestsPerSecond / find(full, false, 64).requestsPerSecond)}`,
+    );
+  }
   const mb = (kb: number) => `${formatNumber(kb / 1024, 1)} MB`;
   console.log(
     `memory: relay RSS ${mb(memory.beforeKb)} idle, ${mb(memory.duringKb)} with ${memory.open} of ${memory.streams} streams open ` +
@@ -191,6 +202,8 @@ await runBenchmark("relay benchmark", 285_000, async (group) => {
     baseline.push(await measure(group, baselineTarget, scenario));
     full.push(await measure(group, relayTarget, scenario));
   }
+  const openai: Run[] = [];
+  for (const scenario of OPENAI_SCENARIOS) openai.push(await measure(group, relayTarget, scenario));
   await pipe.stop();
   await relay.process.stop();
 
@@ -199,7 +212,7 @@ await runBenchmark("relay benchmark", 285_000, async (group) => {
   const memoryRelay = await startRelay(group, "relay-memory", controlPlane.grpcTarget, { RELAY_POOL_CONNECTIONS: String(STREAMS + 100) });
   const memory = await measureStreamMemory(group, mock, { url: memoryRelay.url, pid: memoryRelay.process.pid }, key.plaintext, STREAMS);
 
-  const figures = printReport(baseline, full, memory, prewarmed);
+  const figures = printReport(baseline, full, openai, memory, prewarmed);
   const failures: string[] = [];
   if (figures.errors > 0) failures.push(`${figures.errors} requests failed`);
   if (memory.open < memory.streams) failures.push(`only ${memory.open} of ${memory.streams} streams opened within 30 s`);

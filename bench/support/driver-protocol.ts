@@ -11,8 +11,10 @@ export interface HttpRequestSpec {
   path: string;
   headers: Record<string, string>;
   body: string;
-  /** The answer is an SSE stream, complete only when it carries message_stop. */
+  /** The answer is an SSE stream, complete only when it carries `streamEnd`. */
   stream: boolean;
+  /** What a complete stream ends with; `event: message_stop` (the Messages API's) when absent. */
+  streamEnd?: string;
 }
 
 /** load-driver: keep `concurrency` requests in flight for warmupMs + durationMs. */

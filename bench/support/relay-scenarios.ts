@@ -1,7 +1,9 @@
 /**
  * What the relay benchmark sends and what the mock answers: one Messages request,
  * streamed or not, and a reply of 2 KB of text (in 20 text deltas when streamed).
- * Every target gets exactly the same bytes.
+ * Every target gets exactly the same bytes. The OpenAI-route scenarios send the
+ * same conversation as a chat-completions request to the relay's OpenAI-compatible
+ * front door, which translates it to the same Messages request and the answer back.
  */
 import type { MockReply } from "@claude-relay/testkit";
 import type { HttpRequestSpec } from "./driver-protocol.js";
@@ -16,6 +18,8 @@ export interface Scenario {
   label: string;
   stream: boolean;
   concurrency: number;
+  /** The front door the request goes to; the Messages API when absent. */
+  api?: "openai";
 }
 
 /** The four runs made against every target. */
@@ -24,6 +28,13 @@ export const SCENARIOS: readonly Scenario[] = [
   { label: "json c=64", stream: false, concurrency: 64 },
   { label: "sse c=1", stream: true, concurrency: 1 },
   { label: "sse c=64", stream: true, concurrency: 64 },
+];
+
+/** The OpenAI-route runs, made against the relay only and compared with its native runs. */
+export const OPENAI_SCENARIOS: readonly Scenario[] = [
+  { label: "openai json c=1", stream: false, concurrency: 1, api: "openai" },
+  { label: "openai sse c=1", stream: true, concurrency: 1, api: "openai" },
+  { label: "openai json c=64", stream: false, concurrency: 64, api: "openai" },
 ];
 
 /** ASCII filler of exactly `bytes` bytes. */
@@ -37,8 +48,17 @@ export function benchReply(eventDelayMs = 0): MockReply {
   return { kind: "message", text: replyText(), events: REPLY_EVENTS, eventDelayMs };
 }
 
-/** The request sent to a target at `origin` with the client key `key`. */
-export function benchRequest(origin: string, key: string, stream: boolean): HttpRequestSpec {
+/** The request sent to a target at `origin` with the client key `key`, to the Messages API or the OpenAI-compatible route. */
+export function benchRequest(origin: string, key: string, stream: boolean, api?: "openai"): HttpRequestSpec {
+  if (api === "openai") {
+    const body = JSON.stringify({
+      model: "claude-sonnet-4-5-20250929",
+      max_tokens: 1024,
+      stream,
+      messages: [{ role: "user", content: "Write two kilobytes of text for the benchmark." }],
+    });
+    return { origin, path: "/openai/v1/chat/completions", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body, stream, streamEnd: "data: [DONE]" };
+  }
   const body = JSON.stringify({
     model: "claude-sonnet-4-5-20250929",
     max_tokens: 1024,
