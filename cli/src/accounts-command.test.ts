@@ -8,6 +8,7 @@ import {
   AccountType,
   ApiKeyService,
   AuthService,
+  ModelAliasService,
   Platform,
   type Account,
   type CreateAccountRequest,
@@ -41,6 +42,7 @@ function fakeAdmin(accounts: Account[] = []) {
     accounts: createClient(AccountService, transport),
     apiKeys: createClient(ApiKeyService, transport),
     auth: createClient(AuthService, transport),
+    modelAliases: createClient(ModelAliasService, transport),
   };
   return { admin, creates, updates };
 }

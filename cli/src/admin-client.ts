@@ -6,7 +6,7 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { AccountService, ApiKeyService, AuthService } from "@claude-relay/proto/admin";
+import { AccountService, ApiKeyService, AuthService, ModelAliasService } from "@claude-relay/proto/admin";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { adminPasswordFile, readOptional } from "./data-dir.js";
@@ -16,6 +16,7 @@ export interface AdminClients {
   accounts: Client<typeof AccountService>;
   apiKeys: Client<typeof ApiKeyService>;
   auth: Client<typeof AuthService>;
+  modelAliases: Client<typeof ModelAliasService>;
 }
 
 /** Options of connectAdmin. */
@@ -80,6 +81,7 @@ export async function connectAdmin(options: AdminConnectOptions): Promise<AdminC
     accounts: createClient(AccountService, transport),
     apiKeys: createClient(ApiKeyService, transport),
     auth,
+    modelAliases: createClient(ModelAliasService, transport),
   };
 }
 

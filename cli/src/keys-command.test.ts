@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { AccountService, ApiKeySchema, ApiKeyService, AuthService, Platform, type ApiKey, type CreateApiKeyRequest } from "@claude-relay/proto/admin";
+import { AccountService, ApiKeySchema, ApiKeyService, AuthService, ModelAliasService, Platform, type ApiKey, type CreateApiKeyRequest } from "@claude-relay/proto/admin";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import type { AdminClients } from "./admin-client.js";
@@ -20,6 +20,7 @@ function fakeAdmin(apiKeys: ApiKey[] = []) {
     accounts: createClient(AccountService, transport),
     apiKeys: createClient(ApiKeyService, transport),
     auth: createClient(AuthService, transport),
+    modelAliases: createClient(ModelAliasService, transport),
   };
   return { admin, creates };
 }

@@ -1,10 +1,11 @@
 /**
  * The `claude-relay` command: `up` runs the whole system locally; the other
- * commands manage accounts and keys through the admin API.
+ * commands manage accounts, keys and model aliases through the admin API.
  */
 import { parseArgs } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ACCOUNTS_HELP, accountsCommand } from "./accounts-command.js";
+import { ALIASES_HELP, aliasesCommand } from "./aliases-command.js";
 import { connectAdmin, NoPasswordError } from "./admin-client.js";
 import { resolveDataDir } from "./data-dir.js";
 import { KEYS_HELP, keysCommand } from "./keys-command.js";
@@ -16,13 +17,16 @@ const HELP = `usage: claude-relay <command>
   up                      start redis (unless REDIS_URL), the control plane and the relay
   accounts ...            manage upstream accounts
   keys ...                manage the relay's API keys
+  aliases ...             manage model aliases of the OpenAI-compatible API (e.g. gpt-4o → claude-sonnet-4-5)
 
 global options: --url URL (admin API, default $CLAUDE_RELAY_ADMIN_URL or http://127.0.0.1:8081)
                 --username NAME (default $ADMIN_USERNAME or admin)  --password PASSWORD
 
 ${ACCOUNTS_HELP}
 
-${KEYS_HELP}`;
+${KEYS_HELP}
+
+${ALIASES_HELP}`;
 
 /** Runs one command and returns the process exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, out = (line: string) => console.log(line)): Promise<number> {
@@ -41,7 +45,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   }
   try {
     if (command === "up") return await upCommand(env, out);
-    if (command !== "accounts" && command !== "keys") throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+    if (command !== "accounts" && command !== "keys" && command !== "aliases") throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
     const admin = await connectAdmin({
       url: String(values.url ?? env.CLAUDE_RELAY_ADMIN_URL ?? `http://127.0.0.1:${env.CONTROL_PLANE_HTTP_PORT ?? 8081}`),
       dataDir: resolveDataDir(env),
@@ -49,7 +53,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       password: typeof values.password === "string" ? values.password : undefined,
     });
     if (command === "accounts") await accountsCommand(rest, admin, out);
-    else await keysCommand(rest, admin, out);
+    else if (command === "keys") await keysCommand(rest, admin, out);
+    else await aliasesCommand(rest, admin, out);
     return 0;
   } catch (err) {
     const code = (err as { code?: unknown }).code;

@@ -24,6 +24,9 @@ import { createLastReads } from "./leases/last-reads.js";
 import { createLeaseStore } from "./leases/lease-store.js";
 import { createReleaseLease } from "./leases/release-lease.js";
 import { createRenewLease } from "./leases/renew-lease.js";
+import { createListModels } from "./models/list-models.js";
+import type { ModelAliasCatalog } from "./models/model-alias.js";
+import { createModelAliasStore } from "./models/model-alias-store.js";
 import { createNodeConnection, createRedisClient, parseRedisTarget, type RedisClient } from "./redis/client.js";
 import { createRedisKeys, type RedisKeys } from "./redis/keys.js";
 import { pingRedis } from "./redis/ping.js";
@@ -87,6 +90,8 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const accounts = createAccountStore({ redis, cipher, now, keys, changes: invalidation, defaultBaseUrls: providers.defaultBaseUrls() });
   // consumes redis, invalidation; provides client keys by id and by hash, announcing every change.
   const apiKeys = createApiKeyStore({ redis, now, keys, changes: invalidation });
+  // consumes redis, invalidation; provides the OpenAI front door's model aliases, announcing every change.
+  const modelAliases = createModelAliasStore({ redis, keys, now, changes: invalidation });
   // consumes registry; provides the lease service's metrics, Redis batch latency among them.
   const leaseMetrics = createLeaseMetrics(registry);
   // consumes redis, CONTROL_PLANE_LEASE_TTL_MS; provides slots per account and per key.
@@ -112,14 +117,21 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const oauthAuthorization = createOAuthAuthorization({ redis, keys, now, flows: providers.oauthFlows() });
   // consumes redis, CONTROL_PLANE_LEASE_TTL_MS; provides each key's windows, cost limits and first-use expiry with its slot.
   const keyLimits = createKeyLimits({ redis, ttlMs: config.CONTROL_PLANE_LEASE_TTL_MS, keys, now });
-  // consumes prices.json, registry; provides usage and cost counters written with every Release, and their reading.
-  const usage = createUsageRecorder({ redis, prices: loadPriceTable(), keys, registry, log, flushAfterMs: config.CONTROL_PLANE_USAGE_FLUSH_MS });
+  // consumes prices.json, gemini-prices.json; provides the priced models, which are also the models ListModels offers.
+  const prices = loadPriceTable();
+  // consumes prices, registry; provides usage and cost counters written with every Release, and their reading.
+  const usage = createUsageRecorder({ redis, prices, keys, registry, log, flushAfterMs: config.CONTROL_PLANE_USAGE_FLUSH_MS });
   const usageReader = createUsageReader({ redis, keys });
   // consumes redis, registry; provides session records and sticky affinity counts (the session index and the counts written every second and on close).
   const sessionRecords = createSessionStore({ redis, keys, now });
   const affinity = createAffinityCounter({ redis, keys, registry });
-  // consumes the stores, invalidation; provides the hot path's reads of keys and accounts from a per-replica cache.
-  const source: LeaseCatalog = { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential };
+  // consumes the stores, invalidation; provides the hot path's reads of keys, accounts and model aliases from a per-replica cache.
+  const source: LeaseCatalog & ModelAliasCatalog = {
+    findKeyByHash: apiKeys.findByHash,
+    listAccounts: accounts.list,
+    credential: accounts.credential,
+    listModelAliases: modelAliases.list,
+  };
   const catalog = createCachedCatalog({ source, invalidation, registry, now });
   // consumes catalog, leases, health; provides per-account slot and health gauges, read on scrape.
   createAccountMetrics({ registry, listAccounts: catalog.listAccounts, leases, health, log, now });
@@ -132,6 +144,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     acquire: createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, lastReads, log, now }),
     renew: createRenewLease({ leases }),
     release: createReleaseLease({ leases, health, lastReadHealthy: lastReads.readHealthy, usage, sessions: sessionRecords, catalog, log, now }),
+    listModels: createListModels({ catalog, prices, now }),
     internalToken: config.CONTROL_PLANE_INTERNAL_TOKEN,
     metrics: leaseMetrics,
     log,
@@ -158,7 +171,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const trustProxy = config.CONTROL_PLANE_TRUST_PROXY;
   const http = createAdminHttpServer({
     redis, users, sessions, signInThrottle, audit, trustProxy, accounts, apiKeys, leases, health, oauthAuthorization, providers, oauth, log, registry, now,
-    keyLimits, usage: usageReader, sessionRecords, affinity, isDraining: () => draining,
+    keyLimits, usage: usageReader, sessionRecords, affinity, modelAliases, isDraining: () => draining,
   });
 
   return {

@@ -20,7 +20,7 @@ export class InvalidRequestError extends Error {
 export type FailureKind = "invalid-argument" | "unavailable" | "internal";
 
 /** Codes of our errors whose message is safe to return: the caller sent something wrong. */
-const INVALID_ARGUMENT_CODES = new Set(["ERR_INVALID_REQUEST", "ERR_LEASE_ID", "ERR_INVALID_ACCOUNT", "ERR_INVALID_API_KEY"]);
+const INVALID_ARGUMENT_CODES = new Set(["ERR_INVALID_REQUEST", "ERR_LEASE_ID", "ERR_INVALID_ACCOUNT", "ERR_INVALID_API_KEY", "ERR_INVALID_MODEL_ALIAS"]);
 /** Network-level failures of the Redis connection. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "EAI_AGAIN"]);
 /** ioredis messages while it has no usable connection. */

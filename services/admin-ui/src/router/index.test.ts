@@ -40,4 +40,10 @@ describe("router guard", { timeout: 30_000 }, () => {
     await r.push("/sessions");
     expect(r.currentRoute.value.name).toBe("sessions");
   });
+
+  it("opens the model aliases page by its deep link", async () => {
+    const r = router(true);
+    await r.push("/model-aliases");
+    expect(r.currentRoute.value.name).toBe("model-aliases");
+  });
 });

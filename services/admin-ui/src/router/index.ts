@@ -32,6 +32,7 @@ export function createAppRouter(session: RouterSession, history: RouterHistory =
           { path: "dashboard", name: "dashboard", component: () => import("../views/DashboardView.vue") },
           { path: "accounts", name: "accounts", component: () => import("../views/AccountsView.vue") },
           { path: "api-keys", name: "api-keys", component: () => import("../views/ApiKeysView.vue") },
+          { path: "model-aliases", name: "model-aliases", component: () => import("../views/ModelAliasesView.vue") },
           { path: "sessions", name: "sessions", component: () => import("../views/SessionsView.vue") },
           { path: "connect", name: "connect", component: () => import("../views/ConnectView.vue") },
           { path: "audit", name: "audit", component: () => import("../views/AuditLogView.vue") },

@@ -25,6 +25,22 @@ describe("ConnectView", { timeout: 30_000 }, () => {
     wrapper.unmount();
   });
 
+  it("lists the OpenAI SDKs and curl in their own section, filled in with the /openai/v1 URL and the key typed", async () => {
+    const wrapper = render();
+    await flushPromises();
+    const ids = wrapper.get('[data-testid="connect-openai"]').findAll('[data-testid^="snippet-"]').map((el) => el.attributes("data-testid"));
+    expect(ids).toEqual(["snippet-openai-typescript", "snippet-openai-python", "snippet-openai-curl"]);
+    expect(wrapper.get('[data-testid="connect-openai"]').text()).toContain("OpenAI-compatible API");
+    await wrapper.get('[data-testid="connect-api-key"] input').setValue("cr_typed");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="snippet-openai-typescript"]').text()).toContain('baseURL: "http://relay.test:8080/openai/v1", apiKey: "cr_typed"');
+    expect(wrapper.get('[data-testid="snippet-openai-python"]').text()).toContain('base_url="http://relay.test:8080/openai/v1", api_key="cr_typed"');
+    expect(wrapper.get('[data-testid="snippet-openai-curl"]').text()).toContain("curl http://relay.test:8080/openai/v1/chat/completions");
+    expect(wrapper.get('[data-testid="snippet-openai-curl"]').text()).toContain("Authorization: Bearer cr_typed");
+    expect(wrapper.get('[data-testid="snippet-openai-python"]').text()).toContain("name a claude- or gemini- model, or one of the model aliases");
+    wrapper.unmount();
+  });
+
   it("fills the Gemini commands with the relay URL and the key typed", async () => {
     const wrapper = render();
     await flushPromises();
@@ -45,6 +61,7 @@ describe("ConnectView", { timeout: 30_000 }, () => {
     const wrapper = render("zh-CN");
     await flushPromises();
     expect(wrapper.get('[data-testid="snippet-gemini-cli-google"]').text()).toContain("Google 登录方式");
+    expect(wrapper.get('[data-testid="connect-openai"]').text()).toContain("OpenAI 兼容 API");
     wrapper.unmount();
   });
 });

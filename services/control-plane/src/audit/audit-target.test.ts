@@ -10,7 +10,10 @@ import {
   CreateAccountResponseSchema,
   CreateApiKeyRequestSchema,
   CreateApiKeyResponseSchema,
+  DeleteModelAliasRequestSchema,
+  ModelAliasService,
   SessionService,
+  SetModelAliasRequestSchema,
   UnbindSessionRequestSchema,
   UpdateAccountRequestSchema,
 } from "@claude-relay/proto/admin";
@@ -23,6 +26,7 @@ describe("isReadMethod", () => {
     expect(isReadMethod(AccountService.method.getAccount)).toBe(true);
     expect(isReadMethod(AuditService.method.listAuditEvents)).toBe(true);
     expect(isReadMethod(SessionService.method.getAffinityStats)).toBe(true);
+    expect(isReadMethod(ModelAliasService.method.listModelAliases)).toBe(true);
   });
 
   it("treats every other method as a write", () => {
@@ -35,6 +39,8 @@ describe("isReadMethod", () => {
       AuthService.method.login,
       AuthService.method.changePassword,
       SessionService.method.unbindSession,
+      ModelAliasService.method.setModelAlias,
+      ModelAliasService.method.deleteModelAlias,
     ]) {
       expect(isReadMethod(method), method.name).toBe(false);
     }
@@ -58,6 +64,13 @@ describe("auditTarget", () => {
   it("falls back to the request's other identifiers", () => {
     const request = create(UnbindSessionRequestSchema, { sessionHash: "abc123" });
     expect(auditTarget(SessionService.method.unbindSession, request, undefined)).toEqual({ targetId: "abc123", targetName: "" });
+  });
+
+  it("takes a model alias's name as the target of its writes", () => {
+    const set = create(SetModelAliasRequestSchema, { alias: "gpt-4o", targetModel: "claude-sonnet-4-5" });
+    expect(auditTarget(ModelAliasService.method.setModelAlias, set, {})).toEqual({ targetId: "gpt-4o", targetName: "" });
+    const del = create(DeleteModelAliasRequestSchema, { alias: "gpt-4o" });
+    expect(auditTarget(ModelAliasService.method.deleteModelAlias, del, {})).toEqual({ targetId: "gpt-4o", targetName: "" });
   });
 
   it("finds nothing in a request without identifiers or names", () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { AccountCredential, AccountRecord } from "../accounts/account-store.js";
 import type { ApiKeyRecord } from "../keys/api-key-store.js";
 import type { LeaseCatalog } from "../leases/acquire-lease.js";
+import type { ModelAliasCatalog, ModelAliasRecord } from "../models/model-alias.js";
 import { createCachedCatalog } from "./cached-catalog.js";
 import type { Invalidation } from "./invalidation.js";
 
@@ -216,5 +217,73 @@ describe("createCachedCatalog", () => {
     expect(text).toMatch(/control_plane_catalog_cache_total\{cache="accounts",result="miss"[^}]*\} 1/);
     expect(text).toMatch(/control_plane_catalog_cache_total\{cache="accounts",result="hit"[^}]*\} 1/);
     expect(text).toMatch(/control_plane_catalog_cache_total\{cache="accounts",result="bypass"[^}]*\} 1/);
+  });
+});
+
+describe("createCachedCatalog with a model alias table", () => {
+  /** A source with an alias table, counting its loads. */
+  function aliasSource() {
+    const { state, source } = fakeSource();
+    const aliases = { table: [{ alias: "gpt-4o", targetModel: "claude-sonnet-4-5", platform: "claude", updatedAtMs: 1 }] as ModelAliasRecord[], loads: 0 };
+    const withAliases: LeaseCatalog & ModelAliasCatalog = {
+      ...source,
+      async listModelAliases() {
+        aliases.loads++;
+        return aliases.table;
+      },
+    };
+    return { state, aliases, source: withAliases };
+  }
+
+  it("answers the alias table from memory until an alias changes, and keeps the rest", async () => {
+    const { state, aliases, source } = aliasSource();
+    const invalidation = fakeInvalidation();
+    const catalog = createCachedCatalog({ source, invalidation });
+    await Promise.all([catalog.listModelAliases(), catalog.listAccounts(), catalog.findKeyByHash(HASH)]);
+    expect(await catalog.listModelAliases()).toHaveLength(1);
+    expect(aliases.loads).toBe(1);
+
+    aliases.table = [...aliases.table, { alias: "o3", targetModel: "claude-opus-4-1", platform: "claude", updatedAtMs: 2 }];
+    invalidation.send({ kind: "model-alias", id: "o3" });
+    expect((await catalog.listModelAliases()).map((a) => a.alias)).toEqual(["gpt-4o", "o3"]);
+    await Promise.all([catalog.listAccounts(), catalog.findKeyByHash(HASH)]);
+    expect(aliases.loads).toBe(2);
+    expect(state.calls).toMatchObject({ key: 1, accounts: 1 });
+  });
+
+  it("keeps the alias table across account and key changes, and drops it on 'all'", async () => {
+    const { aliases, source } = aliasSource();
+    const invalidation = fakeInvalidation();
+    const catalog = createCachedCatalog({ source, invalidation });
+    await catalog.listModelAliases();
+    invalidation.send({ kind: "account", id: "acct-1" });
+    invalidation.send({ kind: "api-key", id: "key-1" });
+    await catalog.listModelAliases();
+    expect(aliases.loads).toBe(1);
+    invalidation.send("all");
+    await catalog.listModelAliases();
+    expect(aliases.loads).toBe(2);
+  });
+
+  it("reads the alias table through while the channel is not live, and counts it as model_aliases", async () => {
+    const { aliases, source } = aliasSource();
+    const registry = createMetricsRegistry("control-plane");
+    const invalidation = fakeInvalidation(false);
+    const catalog = createCachedCatalog({ source, invalidation, registry });
+    await catalog.listModelAliases();
+    await catalog.listModelAliases();
+    expect(aliases.loads).toBe(2);
+    invalidation.live = true;
+    await Promise.all([catalog.listModelAliases(), catalog.listModelAliases()]);
+    expect(aliases.loads).toBe(3);
+    const text = await registry.metrics();
+    expect(text).toMatch(/control_plane_catalog_cache_total\{cache="model_aliases",result="bypass"[^}]*\} 2/);
+    expect(text).toMatch(/control_plane_catalog_cache_total\{cache="model_aliases",result="miss"[^}]*\} 1/);
+    expect(text).toMatch(/control_plane_catalog_cache_total\{cache="model_aliases",result="hit"[^}]*\} 1/);
+  });
+
+  it("has no alias method when the source has none", () => {
+    const { source } = fakeSource();
+    expect("listModelAliases" in createCachedCatalog({ source, invalidation: fakeInvalidation() })).toBe(false);
   });
 });

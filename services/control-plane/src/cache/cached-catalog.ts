@@ -1,6 +1,7 @@
 /**
  * The hot path's catalog, cached per replica: API keys by hash (misses too),
- * the account list, and decrypted credentials. Entries are dropped by the
+ * the account list, decrypted credentials, and the model alias table when the
+ * source has one (ListModels reads it). Entries are dropped by the
  * invalidation channel (cache/invalidation.ts) and served only while it is
  * live; otherwise every read goes to the source. What must be exact (leases,
  * windows, sticky bindings, health) is never read through here.
@@ -18,11 +19,12 @@ import { Counter, type Registry } from "@claude-relay/metrics";
 import type { AccountCredential, AccountRecord } from "../accounts/account-store.js";
 import type { ApiKeyRecord } from "../keys/api-key-store.js";
 import type { LeaseCatalog } from "../leases/acquire-lease.js";
+import type { ModelAliasCatalog, ModelAliasRecord } from "../models/model-alias.js";
 import type { CacheInvalidation, Invalidation } from "./invalidation.js";
 
 /** Options of createCachedCatalog. */
 export interface CachedCatalogOptions<C extends LeaseCatalog> {
-  /** The uncached catalog (the stores). Methods the cache does not know pass through unchanged. */
+  /** The uncached catalog (the stores), with listModelAliases or without. Methods the cache does not know pass through unchanged. */
   source: C;
   invalidation: Pick<CacheInvalidation, "live" | "onInvalidate">;
   /** Entries older than this are loaded again, a safety net for a missed message (default 30 s). */
@@ -37,10 +39,15 @@ export interface CachedCatalogOptions<C extends LeaseCatalog> {
 /** A cached catalog, plus stop() to detach it from the invalidation channel. */
 export type CachedCatalog<C extends LeaseCatalog> = C & { stop(): void };
 
-type CacheName = "api_key" | "accounts" | "credential";
+type CacheName = "api_key" | "accounts" | "credential" | "model_aliases";
 interface Entry<T> {
   value: T;
   loadedAtMs: number;
+}
+/** A cache of one whole list: its entry and the load in flight. */
+interface Slot<T> {
+  entry?: Entry<T>;
+  loading?: Promise<T>;
 }
 
 const LOOKUPS_TOTAL = "control_plane_catalog_cache_total";
@@ -55,10 +62,11 @@ export function createCachedCatalog<C extends LeaseCatalog>(options: CachedCatal
 
   const keysByHash = new Map<string, Entry<ApiKeyRecord | undefined>>();
   const credentials = new Map<string, Entry<AccountCredential | undefined>>();
-  let accounts: Entry<AccountRecord[]> | undefined;
   const loading = { keys: new Map<string, Promise<ApiKeyRecord | undefined>>(), credentials: new Map<string, Promise<AccountCredential | undefined>>() };
-  let accountsLoading: Promise<AccountRecord[]> | undefined;
-  const generation = { keys: 0, accounts: 0 };
+  const accounts: Slot<AccountRecord[]> = {};
+  const aliases: Slot<readonly ModelAliasRecord[]> = {};
+  const generation = { keys: 0, accounts: 0, aliases: 0 };
+  const loadAliases = (source as Partial<ModelAliasCatalog>).listModelAliases?.bind(source);
 
   const fresh = <T>(entry: Entry<T> | undefined): entry is Entry<T> => entry !== undefined && now() - entry.loadedAtMs < maxAgeMs;
 
@@ -69,10 +77,16 @@ export function createCachedCatalog<C extends LeaseCatalog>(options: CachedCatal
       // A change names the key by id while entries are by hash; keys change rarely, so all go.
       keysByHash.clear();
     }
+    if (change === "all" || change.kind === "model-alias") {
+      generation.aliases++;
+      // One table: any alias change drops all of it.
+      aliases.entry = undefined;
+      aliases.loading = undefined;
+    }
     if (change === "all" || change.kind === "account") {
       generation.accounts++;
-      accounts = undefined;
-      accountsLoading = undefined;
+      accounts.entry = undefined;
+      accounts.loading = undefined;
       if (change === "all") {
         credentials.clear();
         loading.credentials.clear();
@@ -116,6 +130,25 @@ export function createCachedCatalog<C extends LeaseCatalog>(options: CachedCatal
     return count(name, "miss", promise);
   }
 
+  /** Reads through a cache of one whole list, with the same rules as through(). */
+  function whole<T>(name: CacheName, kind: keyof typeof generation, slot: Slot<T>, load: () => Promise<T>): Promise<T> {
+    if (!invalidation.live) return count(name, "bypass", load());
+    const { entry } = slot;
+    if (fresh(entry)) return count(name, "hit", Promise.resolve(entry.value));
+    if (slot.loading) return count(name, "hit", slot.loading);
+    const started = generation[kind];
+    const promise = load().then((value) => {
+      if (generation[kind] === started && invalidation.live) slot.entry = { value, loadedAtMs: now() };
+      return value;
+    });
+    slot.loading = promise;
+    const cleanup = () => {
+      if (slot.loading === promise) slot.loading = undefined;
+    };
+    promise.then(cleanup, cleanup);
+    return count(name, "miss", promise);
+  }
+
   function count<T>(name: CacheName, result: "hit" | "miss" | "bypass", value: Promise<T>): Promise<T> {
     lookups?.inc({ cache: name, result });
     return value;
@@ -129,25 +162,18 @@ export function createCachedCatalog<C extends LeaseCatalog>(options: CachedCatal
     },
 
     listAccounts() {
-      if (!invalidation.live) return count("accounts", "bypass", source.listAccounts());
-      if (fresh(accounts)) return count("accounts", "hit", Promise.resolve(accounts.value));
-      if (accountsLoading) return count("accounts", "hit", accountsLoading);
-      const started = generation.accounts;
-      const promise = source.listAccounts().then((value) => {
-        if (generation.accounts === started && invalidation.live) accounts = { value, loadedAtMs: now() };
-        return value;
-      });
-      accountsLoading = promise;
-      const cleanup = () => {
-        if (accountsLoading === promise) accountsLoading = undefined;
-      };
-      promise.then(cleanup, cleanup);
-      return count("accounts", "miss", promise);
+      return whole("accounts", "accounts", accounts, () => source.listAccounts());
     },
 
     credential(accountId) {
       return through("credential", "accounts", credentials, loading.credentials, accountId, () => source.credential(accountId));
     },
+
+    ...(loadAliases && {
+      listModelAliases() {
+        return whole("model_aliases", "aliases", aliases, loadAliases);
+      },
+    }),
 
     stop,
   };
@@ -158,7 +184,7 @@ function lookupCounter(registry: Registry): Counter<"cache" | "result"> {
     (registry.getSingleMetric(LOOKUPS_TOTAL) as Counter<"cache" | "result"> | undefined) ??
     new Counter({
       name: LOOKUPS_TOTAL,
-      help: "Hot-path catalog lookups by cache (api_key, accounts, credential) and result (hit, miss, bypass).",
+      help: "Hot-path catalog lookups by cache (api_key, accounts, credential, model_aliases) and result (hit, miss, bypass).",
       labelNames: ["cache", "result"],
       registers: [registry],
     })

@@ -1,6 +1,6 @@
 /**
- * Cache invalidation across replicas. Every write to an account or an API key
- * is announced as `{kind, id}` on one pub/sub channel; each replica listens
+ * Cache invalidation across replicas. Every write to an account, an API key
+ * or a model alias is announced as `{kind, id}` on one pub/sub channel; each replica listens
  * on a connection of its own and drops its cached copy. This module owns the
  * channel and the subscriber's lifecycle; what a cache keeps is its own.
  *
@@ -13,9 +13,12 @@
 import type { Logger } from "@claude-relay/logging";
 import type { Redis } from "ioredis";
 
-/** One changed record: an account or an API key, by id. */
+/** The kinds of record a change may name. */
+const CHANGE_KINDS = ["account", "api-key", "model-alias"] as const;
+
+/** One changed record: an account or an API key by id, or a model alias by its name. */
 export interface CatalogChange {
-  kind: "account" | "api-key";
+  kind: (typeof CHANGE_KINDS)[number];
   id: string;
 }
 
@@ -145,7 +148,7 @@ export function createCacheInvalidation(options: CacheInvalidationOptions): Cach
 export function parseChange(message: string): Invalidation {
   try {
     const value = JSON.parse(message) as Partial<CatalogChange>;
-    if ((value.kind === "account" || value.kind === "api-key") && typeof value.id === "string") return { kind: value.kind, id: value.id };
+    if (CHANGE_KINDS.includes(value.kind as CatalogChange["kind"]) && typeof value.id === "string") return { kind: value.kind as CatalogChange["kind"], id: value.id };
   } catch {
     // fall through
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ApiKeyRecord } from "./api-key-store.js";
-import { checkKeyPolicy, isClientAllowed, isModelAllowed, keyBinding } from "./key-policy.js";
+import { checkKeyPolicy, checkKeyUsable, isClientAllowed, isModelAllowed, isPlatformAllowed, keyBinding } from "./key-policy.js";
 
 const NOW = 1_700_000_000_000;
 
@@ -162,5 +162,30 @@ describe("isModelAllowed", () => {
 
   it("lets a request that names no model through (model listings)", () => {
     expect(isModelAllowed(["claude-sonnet-*"], "")).toBe(true);
+  });
+});
+
+describe("checkKeyUsable", () => {
+  it.each([
+    ["no key", undefined, "invalid x-api-key"],
+    ["a revoked key", key({ revokedAtMs: NOW - 1 }), "this API key has been revoked"],
+    ["a disabled key", key({ enabled: false }), "this API key is disabled"],
+    ["a key past its expiry date", key({ expiresAtMs: NOW }), "this API key has expired"],
+    ["a key past its time after first use", key({ expireAfterFirstUseSeconds: 60, firstUsedAtMs: NOW - 60_000 }), "this API key has expired"],
+  ])("refuses %s as KEY_INVALID", (_what, record, message) => {
+    expect(checkKeyUsable(record, NOW)).toEqual({ ok: false, reason: "KEY_INVALID", message });
+  });
+
+  it("accepts a key whatever it is limited to: platforms, models and clients are checkKeyPolicy's", () => {
+    expect(checkKeyUsable(key({ platforms: ["gemini"], allowedModels: ["gemini-*"], allowedClients: ["gemini-cli/*"] }), NOW)).toEqual({ ok: true });
+  });
+});
+
+describe("isPlatformAllowed", () => {
+  it("allows every platform with an empty list, and only those listed otherwise", () => {
+    expect(isPlatformAllowed({}, "gemini")).toBe(true);
+    expect(isPlatformAllowed({ platforms: [] }, "claude")).toBe(true);
+    expect(isPlatformAllowed({ platforms: ["gemini"] }, "gemini")).toBe(true);
+    expect(isPlatformAllowed({ platforms: ["gemini"] }, "claude")).toBe(false);
   });
 });

@@ -26,17 +26,11 @@ const MAX_ECHOED_MODEL = 100;
 
 /** Checks a key (undefined when no key matched the hash) against a request at nowMs. */
 export function checkKeyPolicy(key: ApiKeyRecord | undefined, request: KeyRequest, nowMs: number): KeyPolicyResult {
-  if (!key) return { ok: false, reason: "KEY_INVALID", message: "invalid x-api-key" };
-  if (key.revokedAtMs !== 0) return { ok: false, reason: "KEY_INVALID", message: "this API key has been revoked" };
-  if (!key.enabled) return { ok: false, reason: "KEY_INVALID", message: "this API key is disabled" };
-  if (key.expiresAtMs !== 0 && nowMs >= key.expiresAtMs) return { ok: false, reason: "KEY_INVALID", message: "this API key has expired" };
-  const activeForMs = (key.expireAfterFirstUseSeconds ?? 0) * 1000;
-  if (activeForMs > 0 && (key.firstUsedAtMs ?? 0) > 0 && nowMs >= (key.firstUsedAtMs ?? 0) + activeForMs) {
-    return { ok: false, reason: "KEY_INVALID", message: "this API key has expired" };
-  }
+  const usable = checkKeyUsable(key, nowMs);
+  if (!usable.ok || !key) return usable;
   const platform = request.platform ?? "claude";
   const platforms = key.platforms ?? [];
-  if (platforms.length > 0 && !platforms.includes(platform)) {
+  if (!isPlatformAllowed(key, platform)) {
     return { ok: false, reason: "NOT_ALLOWED", message: `this API key may not be used for ${PLATFORM_TITLES[platform]} requests (it is limited to ${platforms.map((p) => PLATFORM_TITLES[p] ?? p).join(", ")})` };
   }
   if (!isModelAllowed(key.allowedModels, request.model)) {
@@ -47,6 +41,29 @@ export function checkKeyPolicy(key: ApiKeyRecord | undefined, request: KeyReques
     return { ok: false, reason: "NOT_ALLOWED", message: "this API key may not be used from this client" };
   }
   return { ok: true };
+}
+
+/**
+ * Whether a key (undefined when no key matched the hash) may be used at all at nowMs: it exists, is not
+ * revoked, is enabled and has not expired (at its fixed date or its time after first use). Refusals are
+ * KEY_INVALID. What the key may be used for is checkKeyPolicy's.
+ */
+export function checkKeyUsable(key: ApiKeyRecord | undefined, nowMs: number): KeyPolicyResult {
+  if (!key) return { ok: false, reason: "KEY_INVALID", message: "invalid x-api-key" };
+  if (key.revokedAtMs !== 0) return { ok: false, reason: "KEY_INVALID", message: "this API key has been revoked" };
+  if (!key.enabled) return { ok: false, reason: "KEY_INVALID", message: "this API key is disabled" };
+  if (key.expiresAtMs !== 0 && nowMs >= key.expiresAtMs) return { ok: false, reason: "KEY_INVALID", message: "this API key has expired" };
+  const activeForMs = (key.expireAfterFirstUseSeconds ?? 0) * 1000;
+  if (activeForMs > 0 && (key.firstUsedAtMs ?? 0) > 0 && nowMs >= (key.firstUsedAtMs ?? 0) + activeForMs) {
+    return { ok: false, reason: "KEY_INVALID", message: "this API key has expired" };
+  }
+  return { ok: true };
+}
+
+/** True when the key may be used on the platform: its platform list is empty (every platform) or names it. */
+export function isPlatformAllowed(key: Pick<ApiKeyRecord, "platforms">, platform: PlatformName): boolean {
+  const platforms = key.platforms ?? [];
+  return platforms.length === 0 || platforms.includes(platform);
 }
 
 /** Where a key is served on one platform: one account, or the accounts of one group; both "" means the whole pool. */

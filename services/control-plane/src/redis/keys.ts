@@ -49,7 +49,7 @@ export interface RedisKeys {
   signInFailures(kind: "address" | "user", subjectHash: string): string;
   /** Stream, capped: the audit log of admin writes, one JSON entry per event. */
   auditLog(): string;
-  /** Pub/sub channel: `{kind, id}` of every account or API key change, so replicas drop their cached copy. */
+  /** Pub/sub channel: `{kind, id}` of every account, API key or model alias change, so replicas drop their cached copy. */
   cacheInvalidation(): string;
   /** Hash: the account's usage counters for one UTC hour (YYYY-MM-DDTHH). */
   accountHourlyUsage(accountId: string, hour: string): string;
@@ -84,6 +84,8 @@ export interface RedisKeys {
   sessionIndex(): string;
   /** Hash: sticky-session affinity results since counting began (hit, moved, new). */
   stickyStats(): string;
+  /** Hash: model alias → JSON `{target, updatedAtMs}`; the OpenAI front door's names for models the pool serves. */
+  modelAliases(): string;
 }
 
 /** Options of createRedisKeys. */
@@ -132,5 +134,6 @@ export function createRedisKeys(options: RedisKeysOptions = {}): RedisKeys {
     session: (hash) => `${p}:session:{sess:${hash}}`,
     sessionIndex: () => `${p}:sessions`,
     stickyStats: () => `${p}:sticky-stats`,
+    modelAliases: () => `${p}:model-aliases`,
   };
 }

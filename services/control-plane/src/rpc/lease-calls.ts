@@ -1,10 +1,11 @@
 /**
  * The one path of each LeaseService call, shared by the unary methods and the
- * Exchange stream: validate the proto request (INVALID_ARGUMENT), call the
- * domain, build the proto response, record the metrics. Refusals stay values
- * inside AcquireResponse; a renewal miss becomes NOT_FOUND and anything thrown
- * becomes a status through errors.ts. A failure is returned, not thrown, so the
- * unary method can end with it and Exchange can answer it as a CallError.
+ * Exchange stream (ListModels is unary only): validate the proto request
+ * (INVALID_ARGUMENT), call the domain, build the proto response, record the
+ * metrics. Refusals stay values inside AcquireResponse and ListModelsResponse;
+ * a renewal miss becomes NOT_FOUND and anything thrown becomes a status
+ * through errors.ts. A failure is returned, not thrown, so the unary method
+ * can end with it and Exchange can answer it as a CallError.
  */
 import { create } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
@@ -13,6 +14,7 @@ import {
   AccountSignal,
   AcquireResponseSchema,
   CredentialKind,
+  ListModelsResponseSchema,
   OutcomeKind,
   Platform,
   RefusalReason,
@@ -20,6 +22,8 @@ import {
   RenewResponseSchema,
   type AcquireRequest,
   type AcquireResponse,
+  type ListModelsRequest,
+  type ListModelsResponse,
   type ReleaseRequest,
   type ReleaseResponse,
   type RenewRequest,
@@ -29,11 +33,12 @@ import {
 import type { AccountRecord } from "../accounts/account-store.js";
 import { assertNever, InvalidRequestError, isRedisFailure, toGrpcStatus } from "../errors.js";
 import type { AcquireInput, AcquireResult } from "../leases/acquire-lease.js";
+import type { ListModelsResult } from "../models/list-models.js";
 import type { RefusalCode } from "../leases/refusal.js";
 import type { ReleaseInput, ReleaseResult } from "../leases/release-lease.js";
 import type { RenewResult } from "../leases/renew-lease.js";
 import type { AccountType, PlatformName } from "../providers/account-types.js";
-import { platformFromProto } from "../providers/platform-proto.js";
+import { platformFromProto, platformToProto } from "../providers/platform-proto.js";
 import type { LeaseMetrics, PlatformLabel } from "./lease-metrics.js";
 
 /** A failed call: the status a unary method ends with, and what an Exchange CallError carries. */
@@ -50,15 +55,18 @@ export interface LeaseCallsDeps {
   acquire(input: AcquireInput): Promise<AcquireResult>;
   renew(leaseId: string): Promise<RenewResult>;
   release(input: ReleaseInput): Promise<ReleaseResult>;
+  /** The models a key may use; without it ListModels answers UNIMPLEMENTED. */
+  listModels?(keyHash: string): Promise<ListModelsResult>;
   metrics: LeaseMetrics;
   log: Logger;
 }
 
-/** The three LeaseService calls, proto in and proto out; they never reject. */
+/** The LeaseService calls, proto in and proto out; they never reject. */
 export interface LeaseCalls {
   acquire(request: AcquireRequest): Promise<CallResult<AcquireResponse>>;
   renew(request: RenewRequest): Promise<CallResult<RenewResponse>>;
   release(request: ReleaseRequest): Promise<CallResult<ReleaseResponse>>;
+  listModels(request: ListModelsRequest): Promise<CallResult<ListModelsResponse>>;
 }
 
 const MAX_FIELD = 256;
@@ -70,7 +78,12 @@ type CounterChild = ReturnType<LeaseMetrics["acquireTotal"]["labels"]>;
 export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
   const { metrics, log } = deps;
   // Label children looked up once: prom-client resolves and validates the label set on every call otherwise.
-  const rpcTimer = { acquire: metrics.rpcDuration.labels("acquire"), renew: metrics.rpcDuration.labels("renew"), release: metrics.rpcDuration.labels("release") };
+  const rpcTimer = {
+    acquire: metrics.rpcDuration.labels("acquire"),
+    renew: metrics.rpcDuration.labels("renew"),
+    release: metrics.rpcDuration.labels("release"),
+    listModels: metrics.rpcDuration.labels("list_models"),
+  };
   const acquireCounters = new Map<`${PlatformLabel}/${RefusalCode | "lease" | "error"}`, CounterChild>();
   const releaseCounters = new Map<`${PlatformLabel}/${OutcomeKind}`, CounterChild>();
   const notFound: CallResult<never> = { ok: false, failure: { code: status.NOT_FOUND, details: "lease not found or expired" } };
@@ -151,6 +164,18 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
         rpcTimer.release.observe((performance.now() - start) / 1000);
       }
     },
+
+    async listModels(request) {
+      const start = performance.now();
+      try {
+        if (!deps.listModels) return { ok: false, failure: { code: status.UNIMPLEMENTED, details: "ListModels is not served by this control plane" } };
+        return { ok: true, value: toListModelsResponse(await deps.listModels(checkKeyHash(request.keyHash))) };
+      } catch (err) {
+        return fail("ListModels", err);
+      } finally {
+        rpcTimer.listModels.observe((performance.now() - start) / 1000);
+      }
+    },
   };
 }
 
@@ -161,8 +186,7 @@ function requestedPlatform(platform: Platform): PlatformName | undefined {
 
 function toAcquireInput(req: AcquireRequest, platform: PlatformName | undefined): AcquireInput {
   if (platform === undefined) throw new InvalidRequestError(`platform ${req.platform} is not one this control plane serves`);
-  const keyHash = req.keyHash.toLowerCase();
-  if (keyHash !== "" && !/^[0-9a-f]{64}$/.test(keyHash)) throw new InvalidRequestError("key_hash must be the hex SHA-256 of the client key");
+  const keyHash = checkKeyHash(req.keyHash);
   if (req.model.length > MAX_FIELD) throw new InvalidRequestError(`model must be at most ${MAX_FIELD} characters`);
   checkSessionHash(req.sessionHash);
   if (req.excludeAccounts.length > MAX_EXCLUDED || req.excludeAccounts.some((id) => id.length > MAX_FIELD)) {
@@ -276,6 +300,23 @@ function accountStateHeaders(headers: Record<string, string>): Record<string, st
     out[key] = value.slice(0, MAX_FIELD);
   }
   return out;
+}
+
+/** The key hash in lower case; refused unless it is empty (no key, refused as KEY_INVALID) or 64 hex digits. */
+function checkKeyHash(value: string): string {
+  const keyHash = value.toLowerCase();
+  if (keyHash !== "" && !/^[0-9a-f]{64}$/.test(keyHash)) throw new InvalidRequestError("key_hash must be the hex SHA-256 of the client key");
+  return keyHash;
+}
+
+function toListModelsResponse(answer: ListModelsResult): ListModelsResponse {
+  if (!answer.ok) {
+    return create(ListModelsResponseSchema, {
+      result: { case: "refusal", value: { reason: toRefusalReason(answer.reason), message: answer.message, retryAfterMs: answer.retryAfterMs } },
+    });
+  }
+  const models = answer.models.map((m) => ({ id: m.id, platform: platformToProto(m.platform), upstreamModel: m.upstreamModel }));
+  return create(ListModelsResponseSchema, { result: { case: "models", value: { models } } });
 }
 
 function checkSessionHash(sessionHash: string): string {

@@ -3,7 +3,7 @@
  * results are "lease" or a refusal reason (or "error"), outcomes are the
  * proto's OutcomeKind names, platforms the platform names (or "unknown": a
  * platform value this version does not know, or a released lease whose
- * account is gone), methods the three LeaseService methods and operations the
+ * account is gone), methods the LeaseService methods and operations the
  * lease store's Redis batches.
  */
 import { Counter, Histogram, type Registry } from "@claude-relay/metrics";
@@ -20,7 +20,7 @@ export interface LeaseMetrics {
   /** Release calls by outcome and by the platform of the lease's account. */
   releasesTotal: Counter<"outcome" | "platform">;
   redisErrors: Counter;
-  /** Time to answer each LeaseService method, by method (acquire, renew, release). */
+  /** Time to answer each LeaseService method, by method (acquire, renew, release, list_models). */
   rpcDuration: Histogram<"method">;
   /** One Redis batch of the lease store, by operation (acquire, renew, release, count); see leases/lease-store.ts. */
   redisDuration: Histogram<"operation">;

@@ -19,6 +19,8 @@ import { createAcquireLease } from "../leases/acquire-lease.js";
 import { createLeaseStore } from "../leases/lease-store.js";
 import { createReleaseLease } from "../leases/release-lease.js";
 import { createRenewLease } from "../leases/renew-lease.js";
+import { createListModels } from "../models/list-models.js";
+import { createModelAliasStore, type ModelAliasStore } from "../models/model-alias-store.js";
 import { createRedis } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createStickyStore } from "../sessions/sticky-store.js";
@@ -51,6 +53,7 @@ export interface Harness {
   registry: ReturnType<typeof createMetricsRegistry>;
   accounts: AccountStore;
   apiKeys: ApiKeyStore;
+  aliases: ModelAliasStore;
   close(): Promise<void>;
 }
 
@@ -63,17 +66,21 @@ export async function startHarness(redisUrl: string, options: HarnessOptions = {
   const registry = createMetricsRegistry("control-plane");
   const accounts = createAccountStore({ redis, cipher: createCredentialCipher(randomBytes(32)), keys });
   const apiKeys = createApiKeyStore({ redis, keys });
+  const aliases = createModelAliasStore({ redis, keys });
   const leases = createLeaseStore({ redis, ttlMs: TTL, keys });
   const sticky = createStickyStore({ redis, keys });
   const catalog = { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential };
   const acquire = createAcquireLease({ catalog, leases, sticky, log });
   const renew = createRenewLease({ leases });
-  const release = createReleaseLease({ leases, log, usage: createUsageRecorder({ redis, keys, prices: loadPriceTable() }), catalog });
+  const prices = loadPriceTable();
+  const release = createReleaseLease({ leases, log, usage: createUsageRecorder({ redis, keys, prices }), catalog });
+  const listModels = createListModels({ catalog: { ...catalog, listModelAliases: aliases.list }, prices });
   const before = options.beforeCall ?? (async () => {});
   const server = createLeaseServer({
     acquire: async (input) => (await before("acquire"), acquire(input)),
     renew: async (leaseId) => (await before("renew"), renew(leaseId)),
     release: async (input) => (await before("release"), release(input)),
+    listModels,
     internalToken: new Secret(TOKEN),
     metrics: createLeaseMetrics(registry),
     log,
@@ -89,6 +96,7 @@ export async function startHarness(redisUrl: string, options: HarnessOptions = {
     registry,
     accounts,
     apiKeys,
+    aliases,
     async close() {
       client.close();
       await server.close(1_000);

@@ -1,7 +1,7 @@
 /**
  * The grpc-js LeaseService: proto ↔ domain, nothing more. The unary methods
- * and the Exchange stream share one path per call (lease-calls.ts); Exchange's
- * stream lifecycle is lease-exchange.ts. The internal-token interceptor runs
+ * (ListModels among them) and the Exchange stream share one path per call
+ * (lease-calls.ts); Exchange's stream lifecycle is lease-exchange.ts. The internal-token interceptor runs
  * before every handler, the draining interceptor refuses unary Acquire while
  * draining, and close() ends the Exchange streams before the server shuts down.
  */
@@ -12,6 +12,8 @@ import {
   LeaseService,
   type AcquireRequest,
   type AcquireResponse,
+  type ListModelsRequest,
+  type ListModelsResponse,
   type ReleaseRequest,
   type ReleaseResponse,
   type RenewRequest,
@@ -19,6 +21,7 @@ import {
 } from "@claude-relay/proto/lease";
 import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
 import type { AcquireInput, AcquireResult } from "../leases/acquire-lease.js";
+import type { ListModelsResult } from "../models/list-models.js";
 import type { ReleaseInput, ReleaseResult } from "../leases/release-lease.js";
 import type { RenewResult } from "../leases/renew-lease.js";
 import { createHealthService, HEALTH_CHECK_PATH, healthServiceDefinition } from "./health-service.js";
@@ -35,6 +38,8 @@ export interface LeaseServerDeps {
   acquire(input: AcquireInput): Promise<AcquireResult>;
   renew(leaseId: string): Promise<RenewResult>;
   release(input: ReleaseInput): Promise<ReleaseResult>;
+  /** The models a key may use (ListModels); without it the method answers UNIMPLEMENTED. */
+  listModels?(keyHash: string): Promise<ListModelsResult>;
   internalToken: Secret;
   metrics: LeaseMetrics;
   log: Logger;
@@ -87,6 +92,9 @@ export function createLeaseServer(deps: LeaseServerDeps): LeaseServer {
     },
     release: (call: grpc.ServerUnaryCall<ReleaseRequest, ReleaseResponse>, callback: grpc.sendUnaryData<ReleaseResponse>) => {
       calls.release(call.request).then((answer) => reply(callback, answer));
+    },
+    listModels: (call: grpc.ServerUnaryCall<ListModelsRequest, ListModelsResponse>, callback: grpc.sendUnaryData<ListModelsResponse>) => {
+      calls.listModels(call.request).then((answer) => reply(callback, answer));
     },
     exchange: exchange.handle,
   };

@@ -68,7 +68,38 @@ describe("Gemini snippets", () => {
       ["gemini-cli", "gemini"],
       ["gemini-cli-google", "gemini"],
       ["genai", "gemini"],
+      ["openai-typescript", "openai"],
+      ["openai-python", "openai"],
+      ["openai-curl", "openai"],
     ]);
+  });
+});
+
+describe("OpenAI snippets", () => {
+  it("gives both OpenAI SDKs the relay's /openai/v1 base URL and the relay key", () => {
+    const all = snippets("http://relay.local:8080/", "cr_abc");
+    expect(all["openai-typescript"]).toContain('import OpenAI from "openai";');
+    expect(all["openai-typescript"]).toContain('new OpenAI({ baseURL: "http://relay.local:8080/openai/v1", apiKey: "cr_abc" })');
+    expect(all["openai-typescript"]).toContain("client.chat.completions.create({");
+    expect(all["openai-python"]).toContain("from openai import OpenAI");
+    expect(all["openai-python"]).toContain('OpenAI(base_url="http://relay.local:8080/openai/v1", api_key="cr_abc")');
+  });
+
+  it("sends curl to chat completions with the key as a bearer token and a body that parses", () => {
+    const curl = snippets("http://relay.local:8080", "cr_abc")["openai-curl"] ?? "";
+    expect(curl.split("\n")).toEqual([
+      "curl http://relay.local:8080/openai/v1/chat/completions \\",
+      "  -H 'Authorization: Bearer cr_abc' \\",
+      "  -H 'content-type: application/json' \\",
+      `  -d '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"Hello"}]}'`,
+    ]);
+  });
+
+  it("quotes hostile values in the OpenAI snippets too", () => {
+    const all = snippets("http://h:8080", "a'b; rm -rf ~");
+    expect(all["openai-curl"]).toContain(`-H 'Authorization: Bearer a'\\''b; rm -rf ~'`);
+    expect(all["openai-python"]).toContain('api_key="a\'b; rm -rf ~"');
+    expect(all["openai-typescript"]).toContain('apiKey: "a\'b; rm -rf ~"');
   });
 });
 

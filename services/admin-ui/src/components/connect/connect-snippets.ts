@@ -3,14 +3,15 @@
  * quoted for the language they land in, so any URL or key pastes safely.
  * Claude clients use the relay's root; Gemini API clients use its /gemini
  * prefix, and the Gemini CLI signed in with Google uses the root as its Code
- * Assist endpoint, with the relay key as its access token.
+ * Assist endpoint, with the relay key as its access token. OpenAI clients use
+ * its /openai/v1 prefix (chat completions, served by both platforms).
  */
 
 /** One client's instructions. */
 export interface ConnectSnippet {
-  id: "claude-code" | "python" | "typescript" | "curl" | "gemini-cli" | "gemini-cli-google" | "genai";
-  /** The platform whose accounts serve the client. */
-  platform: "claude" | "gemini";
+  id: "claude-code" | "python" | "typescript" | "curl" | "gemini-cli" | "gemini-cli-google" | "genai" | "openai-typescript" | "openai-python" | "openai-curl";
+  /** The platform whose accounts serve the client, or "openai" for the OpenAI-compatible API, which both serve. */
+  platform: "claude" | "gemini" | "openai";
   /** Highlighting hint for the block: "bash", "python" or "typescript". */
   language: "bash" | "python" | "typescript";
   code: string;
@@ -33,6 +34,9 @@ export const EXAMPLE_GEMINI_MODEL = "gemini-2.5-flash";
 /** The path under the relay's URL where it serves the Gemini API. */
 export const GEMINI_PATH = "/gemini";
 
+/** The path under the relay's URL where it serves the OpenAI-compatible API (the SDKs' base URL). */
+export const OPENAI_PATH = "/openai/v1";
+
 /** A value for a POSIX shell: bare when it is plainly safe, else single-quoted. */
 export function shellQuote(value: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
@@ -44,9 +48,12 @@ export function normalizeRelayUrl(url: string): string {
   return url.trim().replace(/\/+$/, "");
 }
 
-/** Every snippet: Claude Code, the Python and TypeScript SDKs and curl, then the Gemini CLI (both modes) and @google/genai. */
+/**
+ * Every snippet: Claude Code, the Python and TypeScript SDKs and curl, then the Gemini CLI (both modes) and
+ * @google/genai, then the OpenAI SDKs and curl against the OpenAI-compatible API.
+ */
 export function connectSnippets(input: ConnectSnippetInput): ConnectSnippet[] {
-  return [...claudeSnippets(input), ...geminiSnippets(input)];
+  return [...claudeSnippets(input), ...geminiSnippets(input), ...openaiSnippets(input)];
 }
 
 function claudeSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: ConnectSnippetInput): ConnectSnippet[] {
@@ -138,6 +145,56 @@ function geminiSnippets({ relayUrl, apiKey }: ConnectSnippetInput): ConnectSnipp
         '  contents: "Hello",',
         "});",
         "console.log(response.text);",
+      ].join("\n"),
+    },
+  ];
+}
+
+function openaiSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: ConnectSnippetInput): ConnectSnippet[] {
+  const baseUrl = `${normalizeRelayUrl(relayUrl)}${OPENAI_PATH}`;
+  const body = JSON.stringify({ model, messages: [{ role: "user", content: "Hello" }] });
+  return [
+    {
+      id: "openai-typescript",
+      platform: "openai",
+      language: "typescript",
+      code: [
+        "// npm install openai",
+        'import OpenAI from "openai";',
+        "",
+        `const client = new OpenAI({ baseURL: ${JSON.stringify(baseUrl)}, apiKey: ${JSON.stringify(apiKey)} });`,
+        "const completion = await client.chat.completions.create({",
+        `  model: ${JSON.stringify(model)},`,
+        '  messages: [{ role: "user", content: "Hello" }],',
+        "});",
+        "console.log(completion.choices[0].message.content);",
+      ].join("\n"),
+    },
+    {
+      id: "openai-python",
+      platform: "openai",
+      language: "python",
+      code: [
+        "# pip install openai",
+        "from openai import OpenAI",
+        "",
+        `client = OpenAI(base_url=${JSON.stringify(baseUrl)}, api_key=${JSON.stringify(apiKey)})`,
+        "completion = client.chat.completions.create(",
+        `    model=${JSON.stringify(model)},`,
+        '    messages=[{"role": "user", "content": "Hello"}],',
+        ")",
+        "print(completion.choices[0].message.content)",
+      ].join("\n"),
+    },
+    {
+      id: "openai-curl",
+      platform: "openai",
+      language: "bash",
+      code: [
+        `curl ${shellQuote(`${baseUrl}/chat/completions`)} \\`,
+        `  -H ${shellQuote(`Authorization: Bearer ${apiKey}`)} \\`,
+        "  -H 'content-type: application/json' \\",
+        `  -d ${shellQuote(body)}`,
       ].join("\n"),
     },
   ];

@@ -1,10 +1,10 @@
 /**
  * The admin API's Connect routes and interceptors, ready for an adapter:
- * AuthService, AccountService, ApiKeyService, UsageService and SessionService
- * behind the session check.
+ * AuthService, AccountService, ApiKeyService, UsageService, SessionService and
+ * ModelAliasService behind the session check.
  */
 import { Code, ConnectError, type ConnectRouter, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
-import { AccountService, ApiKeyService, AuditService, AuthService, SessionService, UsageService } from "@claude-relay/proto/admin";
+import { AccountService, ApiKeyService, AuditService, AuthService, ModelAliasService, SessionService, UsageService } from "@claude-relay/proto/admin";
 import type { Logger } from "@claude-relay/logging";
 import type { Registry } from "@claude-relay/metrics";
 import type { AccountStore } from "../../accounts/account-store.js";
@@ -25,9 +25,11 @@ import type { SignInThrottle } from "../../auth/sign-in-throttle.js";
 import { createAuditInterceptor } from "../interceptors/audit.js";
 import { createAuditService } from "./audit-service.js";
 import type { KeyLimits } from "../../keys/key-limits.js";
+import type { ModelAliasStore } from "../../models/model-alias-store.js";
 import type { AffinityCounter } from "../../sessions/affinity-counter.js";
 import type { SessionStore } from "../../sessions/session-store.js";
 import type { UsageReader } from "../../usage/usage-reader.js";
+import { createModelAliasService } from "./model-alias-service.js";
 import { createSessionService } from "./session-service.js";
 import { createUsageService } from "./usage-service.js";
 
@@ -57,6 +59,8 @@ export interface AdminRoutesDeps {
   /** Session records and affinity counts; without them SessionService is not served. */
   sessionRecords?: Pick<SessionStore, "get" | "list" | "unbind">;
   affinity?: Pick<AffinityCounter, "totals">;
+  /** The model alias table; without it ModelAliasService is not served. */
+  modelAliases?: ModelAliasStore;
   log: Logger;
   registry: Registry;
   now?: () => number;
@@ -96,7 +100,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): { routes: (router: Con
     ...(deps.keyLimits && { keyLimits: deps.keyLimits }),
     ...(deps.now && { now: deps.now }),
   });
-  const { usage, sessionRecords, affinity } = deps;
+  const { usage, sessionRecords, affinity, modelAliases } = deps;
   return {
     routes: (router) => {
       router.service(AuthService, auth);
@@ -105,6 +109,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): { routes: (router: Con
       router.service(ApiKeyService, apiKeys);
       if (usage) router.service(UsageService, createUsageService({ usage, apiKeys: deps.apiKeys, accounts: deps.accounts, ...(deps.now && { now: deps.now }) }));
       if (sessionRecords && affinity) router.service(SessionService, createSessionService({ sessions: sessionRecords, affinity }));
+      if (modelAliases) router.service(ModelAliasService, createModelAliasService({ aliases: modelAliases }));
     },
     interceptors: [
       // The audit interceptor wraps the rest, so it records the codes clients see and the admin the session check found.
