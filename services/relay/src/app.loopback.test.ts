@@ -61,7 +61,7 @@ describe("buildRelay close", () => {
     const stream = await startStream(h);
     // Keep-alive connections busy when the close begins stay open; their next requests come in while draining.
     h.mock.enqueue({ kind: "message", delayMs: 400 }, { kind: "message", delayMs: 400 });
-    const body = '{"model":"claude-x","messages":[]}';
+    const body = messagesBody();
     const first = `POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: sk-a\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
     const late = [
       keepAliveSequence(h.port, first, `POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: sk-b\r\ncontent-length: ${body.length}\r\n\r\n${body}`),

@@ -5,6 +5,7 @@ export { DEFAULT_MOCK_MODEL, DEFAULT_MOCK_TEXT, mockInputTokens, mockOutputToken
 export { MockResponseClosedError } from "./mock-responder.js";
 export type { StartRedisOptions, TestRedis } from "./redis-server.js";
 export type { MockAnthropic, MockAnthropicOptions, MockReply, RecordedRequest } from "./mock-anthropic.js";
+export type { MockAnswerOptions, MockToolCall } from "./mock-reply.js";
 export type { MockUsage } from "./mock-messages.js";
 export type { MockChunking } from "./mock-responder.js";
 export { DEFAULT_MOCK_GEMINI_API_KEY, MockGeminiError, startMockGemini } from "./mock-gemini.js";
@@ -13,6 +14,7 @@ export { DEFAULT_MOCK_GOOGLE_ACCOUNT } from "./mock-gemini-accounts.js";
 export { DEFAULT_MOCK_OAUTH_CLIENT } from "./mock-gemini-oauth.js";
 export { sampleForSchema } from "./mock-gemini-schema.js";
 export type { MockGemini, MockGeminiOperation, MockGeminiOptions, MockGeminiReply, RecordedGeminiRequest } from "./mock-gemini.js";
+export type { MockFunctionCall } from "./mock-gemini-reply.js";
 export type { MockGeminiUsage } from "./mock-gemini-wire.js";
 export type { MockCodeAssistTier, MockGoogleAccount, MockGoogleAccountOptions } from "./mock-gemini-accounts.js";
 export type { MockAuthorizationCode, MockOAuthClient } from "./mock-gemini-oauth.js";

@@ -1,6 +1,7 @@
 /**
  * A mock Anthropic API on 127.0.0.1 that speaks the real wire format, for tests that
- * need an upstream: scripted replies (messages, errors, stalls, disconnects), and a
+ * need an upstream: scripted replies (messages, tool use, thinking, errors, stalls,
+ * disconnects), requests refused as the real API refuses them, and a
  * record of every request with the exact bytes it answered, so a test can check that
  * a client got the upstream's bytes unchanged and that the upstream never saw the
  * client's key. The bytes themselves come from mock-messages.ts.
@@ -50,6 +51,11 @@ export interface MockAnthropicOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number;
   defaultReply?: MockReply;
+  /**
+   * Check requests as the real API does before answering them (mock-anthropic-request.ts), default
+   * true; false answers any JSON object, for tests about something other than the body.
+   */
+  validate?: boolean;
 }
 
 /** Thrown by MockAnthropic.waitForRequests on timeout or when the mock closes first. */
@@ -101,7 +107,7 @@ export async function startMockAnthropic(options: MockAnthropicOptions = {}): Pr
       out.head(200, {});
       return out.end();
     }
-    await playReply(out, route, record.body, queue.shift() ?? defaultReply);
+    await playReply(out, route, record.body, queue.shift() ?? defaultReply, options.validate ?? true);
   }
 
   const server = createServer((req, res) => {

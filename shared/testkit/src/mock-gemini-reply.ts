@@ -13,7 +13,7 @@ import {
   type MockQuotaWindow,
   rateLimitError,
 } from "./mock-gemini-errors.js";
-import { answersFunctionCall, includesThoughts, type JsonObject, jsonSchemaOf, promptTokens } from "./mock-gemini-request.js";
+import { answersFunctionCall, declaredFunction, forcedFunction, includesThoughts, isObject, type JsonObject, jsonSchemaOf, promptTokens } from "./mock-gemini-request.js";
 import { sampleForSchema } from "./mock-gemini-schema.js";
 import {
   DEFAULT_MOCK_GEMINI_TEXT,
@@ -49,12 +49,26 @@ interface MockGeminiPacing {
   usage?: Partial<MockGeminiUsage>;
 }
 
+/** One function call of a scripted answer. */
+export interface MockFunctionCall {
+  name: string;
+  args?: Record<string, unknown>;
+}
+
 /** A scripted answer to one request. */
 export type MockGeminiReply =
-  /** a text answer; a request for JSON (`responseMimeType: application/json`) gets `json`, else a value fitting its schema */
+  /**
+   * A text answer; a request for JSON (`responseMimeType: application/json`) gets `json`, else a value
+   * fitting its schema. Unless `text` or `json` is given, a request whose function calling mode is ANY
+   * gets a call of its first allowed function instead, args fitting its parameters.
+   */
   | ({ kind: "text"; text?: string; json?: unknown; finishReason?: string } & MockGeminiPacing)
-  /** a `functionCall` part, or `text` once the last turn carries the `functionResponse` for `name` */
-  | ({ kind: "function-call"; name: string; args?: Record<string, unknown>; text?: string } & MockGeminiPacing)
+  /**
+   * A `functionCall` part for `name` (then one per `parallel` call, in the same answer), or `text` once
+   * the last turn carries the `functionResponse` for `name`. Args default to a value fitting the
+   * function's declared parameters.
+   */
+  | ({ kind: "function-call"; name: string; args?: Record<string, unknown>; parallel?: readonly MockFunctionCall[]; text?: string } & MockGeminiPacing)
   /**
    * A Google error with this HTTP status; its status name, message and details default from the status
    * and the API (429: QuotaFailure or ErrorInfo and RetryInfo for `quota`; 503: "The model is overloaded").
@@ -139,16 +153,21 @@ export function scriptedError(api: MockGoogleApi, reply: Extract<MockGeminiReply
 export function buildAnswer(call: GenerateCall, reply: Exclude<MockGeminiReply, { kind: "error" | "stall" | "disconnect" }>): MockGeminiAnswer {
   const schema = jsonSchemaOf(call.request);
   let text: string | undefined;
-  let functionCall: MockGeminiAnswer["functionCall"];
+  let functionCalls: MockGeminiAnswer["functionCalls"];
+  // Function calling mode ANY makes the model call a function; a scripted call is kept as it is.
+  const forced = reply.kind === "function-call" ? undefined : forcedFunction(call.request);
   if (reply.kind === "text" && reply.json !== undefined) text = JSON.stringify(reply.json);
   else if (reply.kind === "text" && reply.text !== undefined) text = reply.text;
-  else if (schema !== undefined) text = JSON.stringify(sampleForSchema(schema));
-  else if (reply.kind === "function-call" && !answersFunctionCall(call.request, reply.name)) functionCall = { name: reply.name, args: reply.args ?? {} };
-  else text = (reply.kind === "function-call" ? reply.text : undefined) ?? DEFAULT_MOCK_GEMINI_TEXT;
+  else if (forced !== undefined) functionCalls = [{ name: forced, args: sampleArgs(call.request, forced) }];
+  // JSON without a schema: an object, as models answer a request for JSON.
+  else if (schema !== undefined) text = JSON.stringify(isObject(schema) && Object.keys(schema).length === 0 ? {} : sampleForSchema(schema));
+  else if (reply.kind === "function-call" && !answersFunctionCall(call.request, reply.name)) {
+    functionCalls = [{ name: reply.name, args: reply.args }, ...(reply.parallel ?? [])].map(({ name, args }) => ({ name, args: args ?? sampleArgs(call.request, name) }));
+  } else text = (reply.kind === "function-call" ? reply.text : undefined) ?? DEFAULT_MOCK_GEMINI_TEXT;
   const pacing: MockGeminiPacing = reply.kind === "ok" ? {} : reply;
   const usage: MockGeminiUsage = {
     promptTokenCount: promptTokens(call.request),
-    candidatesTokenCount: Math.max(1, mockGeminiTokens(text ?? JSON.stringify(functionCall))),
+    candidatesTokenCount: Math.max(1, mockGeminiTokens(text ?? JSON.stringify(functionCalls))),
     cachedContentTokenCount: 0,
     thoughtsTokenCount: mockGeminiTokens(pacing.thoughts ?? ""),
     ...pacing.usage,
@@ -159,10 +178,18 @@ export function buildAnswer(call: GenerateCall, reply: Exclude<MockGeminiReply, 
     thoughts: pacing.thoughts,
     includeThoughts: includesThoughts(call.request),
     text,
-    functionCall,
+    functionCalls,
     usage,
     finishReason: (reply.kind === "text" ? reply.finishReason : undefined) ?? "STOP",
   };
+}
+
+/** Args fitting the parameters the request declares for `name` (either schema dialect); `{}` when it declares none. */
+function sampleArgs(request: JsonObject, name: string): Record<string, unknown> {
+  const declaration = declaredFunction(request, name);
+  const schema = declaration === undefined ? undefined : (declaration.parametersJsonSchema ?? declaration.parameters);
+  const sample = sampleForSchema(schema);
+  return isObject(sample) ? sample : {};
 }
 
 /** Code Assist wraps every response object in `{"response": …, "traceId": …}`. */

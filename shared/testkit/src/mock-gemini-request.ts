@@ -1,12 +1,14 @@
 /**
  * Reading and checking a GenerateContentRequest as the real services do before they answer: a JSON
  * object, only the fields the request message has (proto JSON parsing refuses unknown names, in
- * camelCase or snake_case), and non-empty `contents`. It also derives what an answer depends on:
+ * camelCase or snake_case), and non-empty `contents` whose turns, function declarations and
+ * generationConfig follow the API's rules (mock-gemini-rules.ts). It also derives what an answer depends on:
  * the prompt's token count, whether JSON is asked for and with which schema, whether thoughts are
  * to be included, and whether the last turn answers a function call. Answering is left to
  * mock-gemini-reply.ts.
  */
 import { contentsMissingError, type GoogleErrorSpec, invalidJsonError, unknownFieldError } from "./mock-gemini-errors.js";
+import { checkGenerationConfig, checkTools, checkTurns } from "./mock-gemini-rules.js";
 import { mockGeminiTokens } from "./mock-gemini-wire.js";
 
 /** A parsed JSON object. */
@@ -66,7 +68,7 @@ export function checkGenerateRequest(request: unknown, allowed: readonly string[
   if (contents.some((content) => !isObject(content) || !Array.isArray(content.parts))) {
     return { code: 400, message: "* GenerateContentRequest.contents: contents.parts must not be empty.\n" };
   }
-  return undefined;
+  return checkTurns(contents as JsonObject[]) ?? checkTools(request.tools) ?? checkGenerationConfig(field(request, "generationConfig"));
 }
 
 /** A field read under its camelCase or snake_case name. */
@@ -100,6 +102,32 @@ export function answersFunctionCall(request: JsonObject, name: string): boolean 
   const last: unknown = Array.isArray(contents) ? contents[contents.length - 1] : undefined;
   if (!isObject(last) || !Array.isArray(last.parts)) return false;
   return last.parts.some((part) => isObject(part) && isObject(field(part, "functionResponse")) && (field(part, "functionResponse") as JsonObject).name === name);
+}
+
+/** The function declaration named `name` among the request's tools, or undefined. */
+export function declaredFunction(request: JsonObject, name: string): JsonObject | undefined {
+  for (const tool of Array.isArray(request.tools) ? request.tools : []) {
+    const declarations = isObject(tool) ? field(tool, "functionDeclarations") : undefined;
+    for (const declaration of Array.isArray(declarations) ? declarations : []) {
+      if (isObject(declaration) && declaration.name === name) return declaration;
+    }
+  }
+  return undefined;
+}
+
+/** The function a request forces (toolConfig.functionCallingConfig mode ANY): the first allowed one, else the first declared. */
+export function forcedFunction(request: JsonObject): string | undefined {
+  const toolConfig = field(request, "toolConfig");
+  const config = isObject(toolConfig) ? field(toolConfig, "functionCallingConfig") : undefined;
+  if (!isObject(config) || config.mode !== "ANY") return undefined;
+  const allowed = field(config, "allowedFunctionNames");
+  if (Array.isArray(allowed) && typeof allowed[0] === "string") return allowed[0];
+  for (const tool of Array.isArray(request.tools) ? request.tools : []) {
+    const declarations = isObject(tool) ? field(tool, "functionDeclarations") : undefined;
+    const first: unknown = Array.isArray(declarations) ? declarations[0] : undefined;
+    if (isObject(first) && typeof first.name === "string") return first.name;
+  }
+  return undefined;
 }
 
 /** A model id without its `models/` prefix. */

@@ -46,7 +46,8 @@ export interface MockGeminiAnswer {
   thoughts?: string;
   includeThoughts: boolean;
   text?: string;
-  functionCall?: { name: string; args: Record<string, unknown> };
+  /** function calls, sent together as parallel calls */
+  functionCalls?: Array<{ name: string; args: Record<string, unknown> }>;
   usage: MockGeminiUsage;
   finishReason: string;
 }
@@ -91,9 +92,11 @@ function response(answer: MockGeminiAnswer, parts: unknown[], final: boolean): R
   return { candidates: [candidate], usageMetadata: usageMetadata(answer.usage, final), modelVersion: answer.model, responseId: answer.responseId };
 }
 
-function functionCallPart(call: NonNullable<MockGeminiAnswer["functionCall"]>): Record<string, unknown> {
-  // Thinking models sign the part that carries a call; clients send the signature back unchanged.
-  return { functionCall: { name: call.name, args: call.args }, thoughtSignature: randomBytes(24).toString("base64") };
+/** The parts of an answer's calls. */
+function functionCallParts(calls: NonNullable<MockGeminiAnswer["functionCalls"]>): Record<string, unknown>[] {
+  // Thinking models sign the first part that carries a call (of parallel calls, only the first);
+  // clients send the signature back unchanged.
+  return calls.map((call, i) => ({ functionCall: { name: call.name, args: call.args }, ...(i === 0 && { thoughtSignature: randomBytes(24).toString("base64") }) }));
 }
 
 /** The whole answer as one GenerateContentResponse (generateContent). */
@@ -101,20 +104,20 @@ export function wholeResponse(answer: MockGeminiAnswer): Record<string, unknown>
   const parts: unknown[] = [];
   if (answer.thoughts && answer.includeThoughts) parts.push({ text: answer.thoughts, thought: true });
   if (answer.text !== undefined) parts.push({ text: answer.text });
-  if (answer.functionCall) parts.push(functionCallPart(answer.functionCall));
+  if (answer.functionCalls) parts.push(...functionCallParts(answer.functionCalls));
   return response(answer, parts, true);
 }
 
 /**
  * The answer as stream chunks: the thought summary, then `textChunks` pieces of the text, then the
- * function call. Every chunk carries usageMetadata; only the last has candidatesTokenCount, the
+ * function calls, all in one chunk as the API sends parallel calls. Every chunk carries usageMetadata; only the last has candidatesTokenCount, the
  * final totalTokenCount and the finishReason, so a reader must keep the last one, never add them up.
  */
 export function streamChunks(answer: MockGeminiAnswer, textChunks = 3): Record<string, unknown>[] {
   const partsPerChunk: unknown[][] = [];
   if (answer.thoughts && answer.includeThoughts) partsPerChunk.push([{ text: answer.thoughts, thought: true }]);
   if (answer.text !== undefined) for (const piece of splitText(answer.text, Math.max(1, textChunks))) partsPerChunk.push([{ text: piece }]);
-  if (answer.functionCall) partsPerChunk.push([functionCallPart(answer.functionCall)]);
+  if (answer.functionCalls) partsPerChunk.push(functionCallParts(answer.functionCalls));
   if (partsPerChunk.length === 0) partsPerChunk.push([{ text: "" }]);
   return partsPerChunk.map((parts, i) => response(answer, parts, i === partsPerChunk.length - 1));
 }

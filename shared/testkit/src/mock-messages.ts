@@ -1,8 +1,9 @@
 /**
- * The bytes the mock Anthropic upstream answers with: Messages API streams and bodies,
- * the models list and the response headers, shaped like the real API's
- * (https://docs.anthropic.com/en/docs/build-with-claude/streaming). Serving them,
- * pacing and failure scripts are left to mock-anthropic.ts.
+ * The bytes the mock Anthropic upstream answers with: Messages API streams and bodies
+ * (text, thinking and tool_use blocks), the models list and the response headers, shaped
+ * like the real API's (https://docs.anthropic.com/en/docs/build-with-claude/streaming).
+ * What an answer says is left to mock-anthropic-answer.ts; serving, pacing and failure
+ * scripts to mock-anthropic.ts and mock-reply.ts.
  */
 import { randomBytes } from "node:crypto";
 
@@ -20,17 +21,35 @@ export const DEFAULT_MOCK_TEXT = "Hello from the mock upstream — héllo 世界
 /** The model the mock reports when the request names none. */
 export const DEFAULT_MOCK_MODEL = "claude-sonnet-4-5-20250929";
 
+/** A content block of a mocked answer. */
+export type MockBlock =
+  | { type: "text"; text: string }
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
+
 /** What one mocked message says. */
 export interface MockMessage {
   id: string;
   model: string;
-  text: string;
+  content: MockBlock[];
+  /** `end_turn`, or `tool_use` when the answer ends with tool calls */
+  stopReason: "end_turn" | "tool_use";
   usage: MockUsage;
 }
 
 /** A fresh `msg_…` id. */
 export function mockMessageId(): string {
   return `msg_mock_${randomBytes(12).toString("hex")}`;
+}
+
+/** A fresh `toolu_…` id, in the characters the API uses. */
+export function mockToolUseId(): string {
+  return `toolu_mock_${randomBytes(12).toString("hex")}`;
+}
+
+/** A signature for a thinking block: opaque base64, as the API's are. */
+export function mockThinkingSignature(): string {
+  return randomBytes(48).toString("base64");
 }
 
 /** A fresh `req_…` id, as sent in the `request-id` header. */
@@ -48,19 +67,28 @@ export function mockOutputTokens(text: string): number {
   return Math.max(1, Math.ceil(Buffer.byteLength(text) / 4));
 }
 
+/** The text an answer's output tokens are counted from: every block's text, thinking and tool input. */
+export function outputTextOf(content: MockBlock[]): string {
+  return content.map((block) => (block.type === "text" ? block.text : block.type === "thinking" ? block.thinking : JSON.stringify(block.input))).join("");
+}
+
 /** One event in text/event-stream form. */
 export function sseEventText(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /**
- * The events of a streamed message, one buffer each: message_start, content_block_start,
- * ping, `deltas` text deltas that together spell the text, content_block_stop,
- * message_delta and message_stop. `padEventBytes` grows the first delta event to at
- * least that many bytes with JSON whitespace, so the text it carries is unchanged.
+ * The events of a streamed message, one buffer each: message_start, then per block its
+ * content_block_start, deltas and content_block_stop (a ping follows the first start), then
+ * message_delta and message_stop. A text block gives `deltas` text deltas that together spell
+ * it; a thinking block its thinking in up to `deltas` thinking deltas and one signature delta;
+ * a tool_use block an empty input_json_delta, as the API opens with, then its input's JSON in up
+ * to `deltas` pieces cut anywhere, so a reader must join them before parsing. `padEventBytes`
+ * grows the first delta event to at least that many bytes with JSON whitespace, so the text it
+ * carries is unchanged.
  */
 export function messageStreamEvents(message: MockMessage, deltas = 3, padEventBytes = 0): Buffer[] {
-  const { id, model, text, usage } = message;
+  const { id, model, usage } = message;
   const events: string[] = [
     sseEventText("message_start", {
       type: "message_start",
@@ -80,24 +108,52 @@ export function messageStreamEvents(message: MockMessage, deltas = 3, padEventBy
         },
       },
     }),
-    sseEventText("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
-    // The real API writes this one with a space after the colon.
-    'event: ping\ndata: {"type": "ping"}\n\n',
   ];
-  splitText(text, Math.max(1, deltas)).forEach((piece, i) => {
-    const event = sseEventText("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: piece } });
-    events.push(i === 0 ? padEvent(event, padEventBytes) : event);
+  let padded = false;
+  message.content.forEach((block, index) => {
+    const { start, deltas: pieces } = blockEvents(block, Math.max(1, deltas));
+    events.push(sseEventText("content_block_start", { type: "content_block_start", index, content_block: start }));
+    // The real API writes this one with a space after the colon.
+    if (index === 0) events.push('event: ping\ndata: {"type": "ping"}\n\n');
+    for (const delta of pieces) {
+      const event = sseEventText("content_block_delta", { type: "content_block_delta", index, delta });
+      events.push(padded ? event : padEvent(event, padEventBytes));
+      padded = true;
+    }
+    events.push(sseEventText("content_block_stop", { type: "content_block_stop", index }));
   });
   events.push(
-    sseEventText("content_block_stop", { type: "content_block_stop", index: 0 }),
     sseEventText("message_delta", {
       type: "message_delta",
-      delta: { stop_reason: "end_turn", stop_sequence: null },
+      delta: { stop_reason: message.stopReason, stop_sequence: null },
       usage: { output_tokens: usage.output_tokens },
     }),
     sseEventText("message_stop", { type: "message_stop" }),
   );
   return events.map((event) => Buffer.from(event, "utf8"));
+}
+
+/** A block's content_block_start payload and its deltas. */
+function blockEvents(block: MockBlock, deltas: number): { start: Record<string, unknown>; deltas: Record<string, unknown>[] } {
+  switch (block.type) {
+    case "text":
+      return { start: { type: "text", text: "" }, deltas: splitText(block.text, deltas).map((text) => ({ type: "text_delta", text })) };
+    case "thinking": {
+      const thoughts = splitText(block.thinking, deltas).filter((piece) => piece !== "");
+      return {
+        start: { type: "thinking", thinking: "", signature: "" },
+        deltas: [...thoughts.map((thinking) => ({ type: "thinking_delta", thinking })), { type: "signature_delta", signature: block.signature }],
+      };
+    }
+    case "tool_use": {
+      const json = JSON.stringify(block.input);
+      const pieces = splitText(json, Math.min(deltas, json.length)).filter((piece) => piece !== "");
+      return {
+        start: { type: "tool_use", id: block.id, name: block.name, input: {} },
+        deltas: ["", ...pieces].map((partial_json) => ({ type: "input_json_delta", partial_json })),
+      };
+    }
+  }
 }
 
 /** The JSON body of a non-streaming message. */
@@ -107,8 +163,8 @@ export function messageJson(message: MockMessage): string {
     type: "message",
     role: "assistant",
     model: message.model,
-    content: [{ type: "text", text: message.text }],
-    stop_reason: "end_turn",
+    content: message.content,
+    stop_reason: message.stopReason,
     stop_sequence: null,
     usage: message.usage,
   });

@@ -16,7 +16,7 @@
  * same way on the call and on its result.
  */
 import { type ChatMessage, type ChatRefusal, refuse, textOf, type UserPart } from "../openai-chat/chat-request.js";
-import { fileMedia, isWebUrl, parseDataUrl } from "../openai-chat/content-parts.js";
+import { fileMedia, isWebUrl, parseDataUrl, sniffImageType } from "../openai-chat/content-parts.js";
 
 /** The content blocks a mapped request uses. */
 export type AnthropicBlock =
@@ -105,8 +105,9 @@ function userBlocks(content: string | UserPart[], at: string): AnthropicBlock[] 
       const url = part.image_url.url;
       const inline = parseDataUrl(url);
       if (inline !== undefined) {
-        if (!IMAGE_TYPES.has(inline.mimeType)) return refuse(`${p}.image_url`, `Claude takes JPEG, PNG, GIF or WebP images, not ${inline.mimeType}.`);
-        blocks.push({ type: "image", source: { type: "base64", media_type: inline.mimeType, data: inline.data } });
+        const mediaType = sniffImageType(inline.data) ?? inline.mimeType;
+        if (!IMAGE_TYPES.has(mediaType)) return refuse(`${p}.image_url`, `Claude takes JPEG, PNG, GIF or WebP images, not ${mediaType}.`);
+        blocks.push({ type: "image", source: { type: "base64", media_type: mediaType, data: inline.data } });
       } else if (isWebUrl(url)) {
         blocks.push({ type: "image", source: { type: "url", url } });
       } else {

@@ -189,6 +189,7 @@ describe("a chat completions request for a Claude account", () => {
     { name: "a client tool named like the JSON tool", chat: { response_format: { type: "json_object" }, tools: [{ type: "function", function: { name: "json_response" } }] }, param: "tools[0].function.name" },
     { name: "a GIF-less image type", chat: { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }] }] }, param: "messages[0].content[0].image_url" },
     { name: "a non-PDF file", chat: { messages: [{ role: "user", content: [{ type: "file", file: { file_data: "data:text/csv;base64,YSxi" } }] }] }, param: "messages[0].content[0].file" },
+    { name: "a stop sequence of only whitespace", chat: { stop: ["END", "\n"] }, param: "stop" },
     { name: "a conversation whose only user text is blank", chat: { messages: [{ role: "user", content: " " }, { role: "assistant", content: "Hi" }] }, param: "messages" },
   ];
   for (const row of refusals) {

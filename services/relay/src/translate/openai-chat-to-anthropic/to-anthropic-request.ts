@@ -51,6 +51,8 @@ type ToolChoiceOut = { type: "auto" | "any" | "none" } | { type: "tool"; name: s
 export function toAnthropicRequest(request: ChatRequest): AnthropicChatPlan {
   const conversation = toAnthropicConversation(request.messages);
   if (!conversation.ok) return conversation;
+  // The Messages API refuses a stop sequence of only whitespace ("\n", say), which OpenAI takes; dropping it would change the answer.
+  if (request.stop?.some((stop) => stop.trim() === "")) return refuse("stop", "Claude models take no stop sequence made only of whitespace.");
   const { turns } = conversation;
   const system = [...conversation.system];
   const effort = request.reasoning_effort;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileMedia, guessMimeType, parseDataUrl, sessionIdentityOf } from "./content-parts.js";
+import { fileMedia, guessMimeType, parseDataUrl, sessionIdentityOf, sniffImageType } from "./content-parts.js";
 import type { ChatRequest } from "./chat-request.js";
 
 describe("media parts", () => {
@@ -8,6 +8,15 @@ describe("media parts", () => {
     expect(parseDataUrl("data:application/pdf;name=a.pdf;base64,JVBE")).toEqual({ mimeType: "application/pdf", data: "JVBE" });
     expect(parseDataUrl("data:text/plain,hello")).toBeUndefined();
     expect(parseDataUrl("https://x/y.png")).toBeUndefined();
+  });
+
+  it("reads an image's type off its first bytes, whatever its data URL says", () => {
+    const b64 = (bytes: number[], text = "") => Buffer.concat([Buffer.from(bytes), Buffer.from(text, "latin1")]).toString("base64");
+    expect(sniffImageType(b64([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe("image/png");
+    expect(sniffImageType(b64([0xff, 0xd8, 0xff, 0xe0]))).toBe("image/jpeg");
+    expect(sniffImageType(b64([], "GIF89a"))).toBe("image/gif");
+    expect(sniffImageType(b64([], "RIFF\u0000\u0000\u0000\u0000WEBP"))).toBe("image/webp");
+    expect(sniffImageType(b64([], "BM not an image we know"))).toBeUndefined();
   });
 
   it("guesses a URL's type from its extension", () => {

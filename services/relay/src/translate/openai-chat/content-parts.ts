@@ -24,6 +24,20 @@ export function parseDataUrl(url: string): InlineMedia | undefined {
   return { mimeType: mimeType.toLowerCase(), data };
 }
 
+/**
+ * The image type the bytes of base64 `data` say, by their first bytes (PNG, JPEG, GIF, WebP
+ * signatures); undefined when they say none of these. OpenAI accepts an image whose `data:` URL
+ * names another type than its bytes are; Claude refuses it, so the bytes decide.
+ */
+export function sniffImageType(data: string): string | undefined {
+  const head = Buffer.from(data.slice(0, 24), "base64");
+  if (head.length >= 8 && head.readUInt32BE(0) === 0x89504e47) return "image/png";
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return "image/jpeg";
+  if (head.length >= 6 && head.toString("latin1", 0, 4) === "GIF8") return "image/gif";
+  if (head.length >= 12 && head.toString("latin1", 0, 4) === "RIFF" && head.toString("latin1", 8, 12) === "WEBP") return "image/webp";
+  return undefined;
+}
+
 /** True for an http or https URL. */
 export function isWebUrl(url: string): boolean {
   return /^https?:\/\/[^\s]+$/i.test(url);
