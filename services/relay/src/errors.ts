@@ -40,3 +40,17 @@ export function safePath(path: string): string {
   const printable = path.replace(/[^\x21-\x7e]/g, "?");
   return printable.length > 200 ? `${printable.slice(0, 200)}…` : printable;
 }
+
+/** Adds `retry-after` (whole seconds, rounded up) to a relay answer when there is a time to give. */
+export function withRetryAfter(response: ErrorResponse, retryAfterMs: number): ErrorResponse {
+  if (retryAfterMs > 0) response.headers["retry-after"] = String(Math.ceil(retryAfterMs / 1000));
+  return response;
+}
+
+/** Ends an exhaustive switch over RelayFailure kinds: reached only by a kind a map forgot. */
+export function assertNever(value: never): never {
+  throw Object.assign(new Error(`unhandled relay failure: ${JSON.stringify(value)}`), { code: "ERR_RELAY_UNHANDLED_FAILURE" });
+}
+
+/** Marks an exhaustive switch over RefusalReason; a value newer than this build (the enum is open at runtime) falls through to the caller's answer. */
+export function assertNeverReason(_reason: never): void {}

@@ -9,7 +9,7 @@
  */
 import { type AnthropicErrorType, errorBody } from "@claude-relay/anthropic";
 import { RefusalReason } from "@claude-relay/proto/lease";
-import { type RelayFailure, safePath } from "../../errors.js";
+import { assertNever, assertNeverReason, type RelayFailure, safePath, withRetryAfter } from "../../errors.js";
 import type { ErrorResponse } from "../provider.js";
 
 /** Maps a failure to the client-facing status, Anthropic error body and headers. */
@@ -88,14 +88,3 @@ function make(status: number, type: AnthropicErrorType, message: string, request
     },
   };
 }
-
-function withRetryAfter(response: ErrorResponse, retryAfterMs: number): ErrorResponse {
-  if (retryAfterMs > 0) response.headers["retry-after"] = String(Math.ceil(retryAfterMs / 1000));
-  return response;
-}
-
-function assertNever(value: never): never {
-  throw Object.assign(new Error(`unhandled relay failure: ${JSON.stringify(value)}`), { code: "ERR_RELAY_UNHANDLED_FAILURE" });
-}
-
-function assertNeverReason(_reason: never): void {}

@@ -8,7 +8,7 @@
  */
 import { type GoogleStatus, googleErrorBody } from "@claude-relay/gemini";
 import { RefusalReason } from "@claude-relay/proto/lease";
-import { type RelayFailure, safePath } from "../../errors.js";
+import { assertNever, assertNeverReason, type RelayFailure, safePath, withRetryAfter } from "../../errors.js";
 import type { ErrorResponse } from "../provider.js";
 
 /** Maps a failure to the client-facing status, Google error body and headers. */
@@ -75,14 +75,3 @@ function make(status: number, googleStatus: GoogleStatus, message: string, reque
     headers: { "content-type": "application/json; charset=UTF-8", "content-length": String(Buffer.byteLength(body)), "x-request-id": requestId },
   };
 }
-
-function withRetryAfter(response: ErrorResponse, retryAfterMs: number): ErrorResponse {
-  if (retryAfterMs > 0) response.headers["retry-after"] = String(Math.ceil(retryAfterMs / 1000));
-  return response;
-}
-
-function assertNever(value: never): never {
-  throw Object.assign(new Error(`unhandled relay failure: ${JSON.stringify(value)}`), { code: "ERR_RELAY_UNHANDLED_FAILURE" });
-}
-
-function assertNeverReason(_reason: never): void {}

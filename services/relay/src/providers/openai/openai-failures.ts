@@ -7,7 +7,7 @@
  * puts its own. Upstream errors are mapped by the answer translators.
  */
 import { RefusalReason } from "@claude-relay/proto/lease";
-import { type RelayFailure, safePath } from "../../errors.js";
+import { assertNever, assertNeverReason, type RelayFailure, safePath, withRetryAfter } from "../../errors.js";
 import { type OpenAiError, openAiErrorBody, openAiErrorOf } from "../../translate/openai-chat/openai-errors.js";
 import type { ErrorResponse } from "../provider.js";
 
@@ -70,14 +70,3 @@ function make(status: number, error: OpenAiError, requestId: string): ErrorRespo
   const body = openAiErrorBody(error);
   return { status, body, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "x-request-id": requestId } };
 }
-
-function withRetryAfter(response: ErrorResponse, retryAfterMs: number): ErrorResponse {
-  if (retryAfterMs > 0) response.headers["retry-after"] = String(Math.ceil(retryAfterMs / 1000));
-  return response;
-}
-
-function assertNever(value: never): never {
-  throw Object.assign(new Error(`unhandled relay failure: ${JSON.stringify(value)}`), { code: "ERR_RELAY_UNHANDLED_FAILURE" });
-}
-
-function assertNeverReason(_reason: never): void {}
