@@ -132,6 +132,7 @@ function release(deps: LeaseAttemptDeps, input: LeaseAttemptInput, result: Attem
       latencyMs: Math.round(result?.latencyMs ?? 0),
       ttfbMs: Math.round(result?.ttfbMs ?? 0),
       sessionHash,
+      frontDoor: input.matched.provider.name,
     })
     .catch((error: unknown) => {
       deps.metrics.controlPlaneErrors.inc();
