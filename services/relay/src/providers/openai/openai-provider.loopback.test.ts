@@ -110,6 +110,21 @@ describe("the OpenAI-compatible front door", () => {
     expect((failed as Error).message).toContain("messages: bad");
   });
 
+  it("ends a stream that fails upstream with an error the SDK raises", async () => {
+    h.fake.enqueueAcquire({ lease: { account: claude(h.mock.url) } });
+    h.mock.enqueue({ kind: "stream-error", afterEvents: 3, type: "overloaded_error", message: "Overloaded" });
+    const stream = await client.chat.completions.create({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hi" }], stream: true });
+    let text = "";
+    const read = (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    })();
+    await expect(read).rejects.toBeInstanceOf(OpenAI.APIError);
+    await expect(read).rejects.toThrow(/Overloaded/);
+    const [release] = await h.fake.waitForReleases(1);
+    expect(release?.outcome?.kind).toBe(OutcomeKind.STREAM_INTERRUPTED);
+    expect(release?.frontDoor).toBe("openai-chat");
+  });
+
   it("answers a bad key and an unknown path under /openai in OpenAI's shape", async () => {
     const res = await request(`${h.url}/openai/v1/embeddings`, { method: "POST", body: "{}", dispatcher: h.client });
     expect(res.statusCode).toBe(404);
