@@ -57,6 +57,11 @@ export const en = {
     allPlatforms: "All platforms",
     filter: "Platform",
   },
+  frontDoor: {
+    anthropic: "Anthropic API",
+    gemini: "Gemini API",
+    openaiChat: "OpenAI-compatible",
+  },
   accountType: {
     console: "Console",
     oauth: "OAuth",
@@ -409,6 +414,10 @@ export const en = {
     cost: "Cost",
     deleted: "Deleted ({id})",
     platformShare: "{percent}% of {metric}",
+    byFrontDoor: "By client API",
+    frontDoor: "Client API",
+    share: "Share of {metric}",
+    frontDoorUnattributed: "{n} requests from relays that do not report the client API are not included",
   },
   sessions: {
     title: "Sessions",

@@ -56,6 +56,11 @@ export const zhCN: Messages = {
     allPlatforms: "全部平台",
     filter: "平台",
   },
+  frontDoor: {
+    anthropic: "Anthropic API",
+    gemini: "Gemini API",
+    openaiChat: "OpenAI 兼容",
+  },
   accountType: {
     console: "Console",
     oauth: "OAuth",
@@ -408,6 +413,10 @@ export const zhCN: Messages = {
     cost: "费用",
     deleted: "已删除（{id}）",
     platformShare: "占{metric}的 {percent}%",
+    byFrontDoor: "按客户端接口",
+    frontDoor: "客户端接口",
+    share: "占{metric}比例",
+    frontDoorUnattributed: "另有 {n} 次请求来自未上报客户端接口的中转服务，未计入",
   },
   sessions: {
     title: "会话",

@@ -29,7 +29,7 @@ const TODAY = "2025-03-14";
 const counters = (requests: number, inputTokens: number, costUsd: number, unpricedRequests = 0) =>
   create(UsageCountersSchema, { requests: BigInt(requests), inputTokens: BigInt(inputTokens), outputTokens: 500n, costUsd, unpricedRequests: BigInt(unpricedRequests) });
 
-function render(withUsage = true, locale: "en" | "zh-CN" = "en") {
+function render(withUsage = true, locale: "en" | "zh-CN" = "en", withFrontDoors = true) {
   const summaries: GetUsageSummaryRequest[] = [];
   const hourlyDays: string[] = [];
   const hourlyRequests: GetHourlyUsageRequest[] = [];
@@ -67,6 +67,16 @@ function render(withUsage = true, locale: "en" | "zh-CN" = "en") {
             platforms: range
               ? [{ id: "gemini", name: "gemini", usage: counters(10, 40_000, 2.5) }, { id: "claude", name: "claude", usage: counters(30, 60_000, 10) }]
               : [{ id: "claude", name: "claude", usage: counters(5, 10_000, 0.004) }, { id: "gemini", name: "gemini", usage: counters(2, 2_000, 0.0002) }],
+            // By cost then requests, as the server sends them; today one request came from a relay that names no front door.
+            frontDoors: !withFrontDoors
+              ? []
+              : range
+                ? [
+                    { id: "openai-chat", name: "openai-chat", usage: counters(25, 50_000, 8) },
+                    { id: "anthropic", name: "anthropic", usage: counters(5, 10_000, 2) },
+                    { id: "gemini", name: "gemini", usage: counters(10, 40_000, 2.5) },
+                  ]
+                : [{ id: "anthropic", name: "anthropic", usage: counters(4, 8_000, 0.003) }, { id: "openai-chat", name: "openai-chat", usage: counters(2, 3_000, 0.0012) }],
           };
         },
         getHourlyUsage: async (req) => {
@@ -194,6 +204,53 @@ describe("DashboardView", { timeout: 30_000 }, () => {
     await flushPromises();
     expect(cards()[1]?.get('[data-testid="platform-requests"]').text()).toBe("10");
     expect(cards()[1]?.get('[data-testid="platform-cost"]').text()).toBe("$2.50");
+    wrapper.unmount();
+  });
+
+  it("shows each front door's usage and share for the chosen period, in the server's order", async () => {
+    const { wrapper } = render();
+    await flushPromises();
+    const rows = () =>
+      wrapper.get('[data-testid="front-door-usage"]').findAll(".el-table__body tr").map((row) => ({
+        id: row.get('[data-testid="front-door-name"]').attributes("data-front-door"),
+        name: row.get('[data-testid="front-door-name"]').text(),
+        requests: row.get('[data-testid="front-door-requests"]').text(),
+        tokens: row.get('[data-testid="front-door-tokens"]').text(),
+        cost: row.get('[data-testid="front-door-cost"]').text(),
+        share: row.get('[data-testid="front-door-share"]').text(),
+      }));
+    expect(wrapper.get('[data-testid="front-door-usage"]').text()).toContain("By client API");
+    expect(rows()).toEqual([
+      { id: "anthropic", name: "Anthropic API", requests: "4", tokens: "8,500", cost: "$0.003", share: "67%" },
+      { id: "openai-chat", name: "OpenAI-compatible", requests: "2", tokens: "3,500", cost: "$0.0012", share: "33%" },
+    ]);
+    // Today's 7 requests, 6 of them through a front door.
+    expect(wrapper.get('[data-testid="front-door-unattributed"]').text()).toContain("1 requests from relays that do not report the client API");
+
+    await wrapper.findAll('[data-testid="dashboard-period"] input')[1]?.setValue(true);
+    await wrapper.findAll('[data-testid="dashboard-metric"] input')[2]?.setValue(true);
+    await flushPromises();
+    expect(rows().map((row) => [row.name, row.requests, row.cost, row.share])).toEqual([
+      ["OpenAI-compatible", "25", "$8.00", "64%"],
+      ["Anthropic API", "5", "$2.00", "16%"],
+      ["Gemini API", "10", "$2.50", "20%"],
+    ]);
+    expect(wrapper.get('[data-testid="front-door-usage"]').text()).toContain("Share of Cost");
+    expect(wrapper.find('[data-testid="front-door-unattributed"]').exists()).toBe(false);
+    wrapper.unmount();
+  });
+
+  it("names the front doors in Chinese, and leaves the card out when no front door is reported", async () => {
+    const zh = render(true, "zh-CN");
+    await flushPromises();
+    expect(zh.wrapper.findAll('[data-testid="front-door-name"]').map((el) => el.text())).toEqual(["Anthropic API", "OpenAI 兼容"]);
+    expect(zh.wrapper.get('[data-testid="front-door-usage"]').text()).toContain("按客户端接口");
+    zh.wrapper.unmount();
+
+    const { wrapper } = render(true, "en", false);
+    await flushPromises();
+    expect(wrapper.find('[data-testid="platform-usage"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="front-door-usage"]').exists()).toBe(false);
     wrapper.unmount();
   });
 

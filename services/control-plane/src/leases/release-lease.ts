@@ -5,7 +5,8 @@
  * pipeline, and is logged, at info only when something went wrong. Usage is
  * also counted per platform: the lease id names the account, and the
  * account's type (from the per-replica catalog, so no Redis read once warm)
- * names its platform.
+ * names its platform. It is counted per front door too, when the relay names
+ * one this version knows (usage/front-doors.ts).
  */
 import type { Logger } from "@claude-relay/logging";
 import { AccountSignal, OutcomeKind } from "@claude-relay/proto/lease";
@@ -13,6 +14,7 @@ import type { AccountRecord } from "../accounts/account-store.js";
 import type { HealthStore } from "../accounts/health-store.js";
 import { isAccountType, platformOf, type PlatformName } from "../providers/account-types.js";
 import type { SessionStore } from "../sessions/session-store.js";
+import type { FrontDoorName } from "../usage/front-doors.js";
 import type { UsageRecorder } from "../usage/usage-recorder.js";
 import type { LeaseCatalog } from "./acquire-lease.js";
 import { parseLeaseId } from "./lease-id.js";
@@ -36,6 +38,8 @@ export interface ReleaseInput {
   sessionHash?: string;
   /** Lower-case `anthropic-ratelimit-*` and `retry-after` response headers, for the account's health and windows. */
   headers?: Readonly<Record<string, string>>;
+  /** The front door the request came in on; absent when the relay named none this version knows. */
+  frontDoor?: FrontDoorName;
 }
 
 /** Dependencies of createReleaseLease; without `usage` and `sessions` only the slots are freed. */
@@ -134,7 +138,9 @@ function usageCommands(
   { platform, ...lease }: { leaseId: string; accountId: string; keyId: string; nowMs: number; platform: PlatformName | undefined },
   input: ReleaseInput,
 ): Promise<unknown>[] {
-  const writes = deps.usage?.usageCommands({ ...lease, model: input.model, tokens: input.usage, ...(platform !== undefined && { platform }) }) ?? [];
+  const { frontDoor } = input;
+  const event = { ...lease, model: input.model, tokens: input.usage, ...(platform !== undefined && { platform }), ...(frontDoor !== undefined && { frontDoor }) };
+  const writes = deps.usage?.usageCommands(event) ?? [];
   if (deps.sessions && input.sessionHash) {
     const failed = FAILED_OUTCOMES.has(input.outcome);
     writes.push(...deps.sessions.releaseCommands({ ...lease, sessionHash: input.sessionHash, failed, status: input.status }));

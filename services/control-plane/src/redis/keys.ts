@@ -69,10 +69,11 @@ export interface RedisKeys {
   apiKeyTokenWindowTotal(keyId: string): string;
   /**
    * Hash: everyone's usage counters for one UTC day, and beside them each platform's, field =
-   * "<platform>|<counter>". The day's other usage keys share its hash tag.
+   * "<platform>|<counter>", and each front door's, field = "door:<front door>|<counter>".
+   * The day's other usage keys share its hash tag.
    */
   usageDay(day: string): string;
-  /** Hash: everyone's usage counters for one UTC hour (YYYY-MM-DDTHH), and each platform's as in usageDay. */
+  /** Hash: everyone's usage counters for one UTC hour (YYYY-MM-DDTHH), and each platform's and front door's as in usageDay. */
   usageHour(hour: string): string;
   /** Hash: one UTC day's usage counters per key, account or model, field = "<id>|<counter>". */
   usageDayBy(day: string, dimension: "key" | "account" | "model"): string;

@@ -39,6 +39,7 @@ import type { ReleaseInput, ReleaseResult } from "../leases/release-lease.js";
 import type { RenewResult } from "../leases/renew-lease.js";
 import type { AccountType, PlatformName } from "../providers/account-types.js";
 import { platformFromProto, platformToProto } from "../providers/platform-proto.js";
+import { frontDoorOf } from "../usage/front-doors.js";
 import type { LeaseMetrics, PlatformLabel } from "./lease-metrics.js";
 
 /** A failed call: the status a unary method ends with, and what an Exchange CallError carries. */
@@ -267,6 +268,8 @@ function toRefusalReason(reason: RefusalCode): RefusalReason {
 
 function toReleaseInput(req: ReleaseRequest): ReleaseInput {
   const count = (n: number | undefined) => Math.max(0, n ?? 0);
+  // Empty from older relays; a name this version does not know is not refused, only not counted per front door.
+  const frontDoor = frontDoorOf(req.frontDoor);
   return {
     leaseId: req.leaseId,
     outcome: req.outcome?.kind ?? OutcomeKind.UNSPECIFIED,
@@ -286,6 +289,7 @@ function toReleaseInput(req: ReleaseRequest): ReleaseInput {
     ttfbMs: count(req.ttfbMs),
     sessionHash: checkSessionHash(req.sessionHash),
     headers: accountStateHeaders(req.outcome?.headers ?? {}),
+    ...(frontDoor !== undefined && { frontDoor }),
   };
 }
 

@@ -52,10 +52,15 @@ function acquire(fields: { keyHash: string; model?: string; platform?: Platform;
   );
 }
 
-function release(leaseId: string, fields: { kind: OutcomeKind; status: number; signal?: AccountSignal }, usage: { model: string; inputTokens: number }): Promise<unknown> {
+function release(
+  leaseId: string,
+  fields: { kind: OutcomeKind; status: number; signal?: AccountSignal },
+  usage: { model: string; inputTokens: number },
+  frontDoor = "",
+): Promise<unknown> {
   const metadata = new grpc.Metadata();
   metadata.set("x-internal-token", TOKEN);
-  const request = create(ReleaseRequestSchema, { leaseId, outcome: fields, usage });
+  const request = create(ReleaseRequestSchema, { leaseId, outcome: fields, usage, frontDoor });
   return new Promise((resolve, reject) =>
     (h.client as unknown as { release: Function }).release(request, metadata, { deadline: Date.now() + 15_000 }, (err: grpc.ServiceError | null, res: unknown) =>
       err ? reject(err) : resolve(res),
@@ -212,6 +217,20 @@ describe("Acquire by platform", () => {
     expect(await h.registry.getSingleMetricAsString("control_plane_releases_total")).toContain('outcome="upstream_error",platform="gemini"');
     const day = new Date().toISOString().slice(0, 10);
     expect(await h.redis.hget(h.keys.usageDay(day), "gemini|input_tokens")).toBe("12");
+  });
+
+  it("counts a released lease under the front door the relay names, and under none for a name it does not know", async () => {
+    await claudeConsole("pool", { maxConcurrentTasks: 5 });
+    const keyHash = await clientKey();
+    const day = new Date().toISOString().slice(0, 10);
+    const success = { kind: OutcomeKind.SUCCESS, status: 200 };
+    await release(leaseOf(await acquire({ keyHash })).leaseId, success, { model: "claude-sonnet-4-5", inputTokens: 7 }, "openai-chat");
+    await release(leaseOf(await acquire({ keyHash })).leaseId, success, { model: "claude-sonnet-4-5", inputTokens: 5 }, "OpenAI-Chat");
+    await release(leaseOf(await acquire({ keyHash })).leaseId, success, { model: "claude-sonnet-4-5", inputTokens: 3 });
+    const counters = await h.redis.hgetall(h.keys.usageDay(day));
+    expect(counters).toMatchObject({ input_tokens: "15", "claude|input_tokens": "15", "door:openai-chat|input_tokens": "7" });
+    // "OpenAI-Chat" is not a name the relay sends: that request is in the totals and in no front door.
+    expect(Object.keys(counters).filter((field) => field.startsWith("door:")).sort()).toEqual(["door:openai-chat|cost_nanos", "door:openai-chat|input_tokens", "door:openai-chat|requests"]);
   });
 
   it("answers INVALID_ARGUMENT for a platform this control plane does not serve", async () => {

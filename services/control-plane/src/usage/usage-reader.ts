@@ -1,24 +1,26 @@
 /**
  * Reads back the counters usage-recorder writes: one series (the total, or
- * one key, account, model or platform) by day or by hour, and a dimension's
- * breakdown (every key, account, model or platform used) summed over days.
- * Platforms are read from the "<platform>|<counter>" fields of the overall
- * day and hour hashes. Admin-side only, so it may read many hashes; each read
- * is one command, issued together.
+ * one key, account, model, platform or front door) by day or by hour, and a
+ * dimension's breakdown (every key, account, model, platform or front door
+ * used) summed over days. Platforms are read from the "<platform>|<counter>"
+ * fields of the overall day and hour hashes, front doors from their
+ * "door:<front door>|<counter>" fields in the same hashes. Admin-side only, so
+ * it may read many hashes; each read is one command, issued together.
  */
 import type { RedisClient } from "../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
+import { FRONT_DOOR_FIELD_PREFIX } from "./front-doors.js";
 import { hoursOf } from "./usage-periods.js";
 import { modelLabel, USAGE_COUNTERS, type UsageCounter } from "./usage-recorder.js";
 
 /** Counter totals; cost in nano-dollars. */
 export type UsageTotals = Record<UsageCounter, number>;
 
-/** What a series is about; a platform's id is its name ("claude", "gemini"). */
-export type UsageSubject = { kind: "total" } | { kind: "key" | "account" | "model" | "platform"; id: string };
+/** What a series is about; a platform's id is its name ("claude", "gemini"), a front door's too ("openai-chat"). */
+export type UsageSubject = { kind: "total" } | { kind: "key" | "account" | "model" | "platform" | "front-door"; id: string };
 
 /** A breakdown dimension. */
-export type UsageDimension = "key" | "account" | "model" | "platform";
+export type UsageDimension = "key" | "account" | "model" | "platform" | "front-door";
 
 /** Reads usage counters. */
 export interface UsageReader {
@@ -51,15 +53,16 @@ export function createUsageReader(options: { redis: RedisClient; keys?: RedisKey
   const { redis } = options;
   const keys = options.keys ?? createRedisKeys();
 
-  /** The totals of one period: a plain hash, or the "<id>|" fields of a hash (per model, or per platform). */
+  /** The totals of one period: a plain hash, or the "<id>|" fields of a hash (per model, platform or front door). */
   async function read(hashKey: string, id?: string): Promise<UsageTotals> {
     if (id === undefined) return parseTotals(await redis.hgetall(hashKey));
     const values = await redis.hmget(hashKey, ...USAGE_COUNTERS.map((c) => `${id}|${c}`));
     return parseTotals(Object.fromEntries(USAGE_COUNTERS.map((c, i) => [c, values[i] ?? "0"])));
   }
 
-  /** The hash a dimension's breakdown of one day is in: platforms share the day's own. */
-  const breakdownKey = (dimension: UsageDimension, day: string) => (dimension === "platform" ? keys.usageDay(day) : keys.usageDayBy(day, dimension));
+  /** The hash a dimension's breakdown of one day is in: platforms and front doors share the day's own. */
+  const breakdownKey = (dimension: UsageDimension, day: string) =>
+    dimension === "platform" || dimension === "front-door" ? keys.usageDay(day) : keys.usageDayBy(day, dimension);
 
   function periodKey(subject: UsageSubject, period: string, hourly: boolean): [string, string?] {
     switch (subject.kind) {
@@ -73,6 +76,8 @@ export function createUsageReader(options: { redis: RedisClient; keys?: RedisKey
         return [hourly ? keys.usageHourByModel(period) : keys.usageDayBy(period, "model"), modelLabel(subject.id)];
       case "platform":
         return [hourly ? keys.usageHour(period) : keys.usageDay(period), subject.id];
+      case "front-door":
+        return [hourly ? keys.usageHour(period) : keys.usageDay(period), `${FRONT_DOOR_FIELD_PREFIX}${subject.id}`];
     }
   }
 
@@ -92,9 +97,10 @@ export function createUsageReader(options: { redis: RedisClient; keys?: RedisKey
         for (const [field, value] of Object.entries(hash)) {
           const cut = field.lastIndexOf("|");
           const counter = field.slice(cut + 1) as UsageCounter;
-          // The day's own counters ("requests", no "|") sit beside its platforms' fields: skipped here.
+          // The day's own counters ("requests", no "|") sit beside its platforms' and front doors' fields: skipped here.
           if (cut <= 0 || !USAGE_COUNTERS.includes(counter)) continue;
-          const id = field.slice(0, cut);
+          const id = idOf(dimension, field.slice(0, cut));
+          if (id === undefined) continue;
           let totals = out.get(id);
           if (!totals) out.set(id, (totals = emptyTotals()));
           totals[counter] += Number(value) || 0;
@@ -103,6 +109,16 @@ export function createUsageReader(options: { redis: RedisClient; keys?: RedisKey
       return out;
     },
   };
+}
+
+/**
+ * The id a field's prefix names in a dimension's breakdown, or undefined when the field belongs to another
+ * dimension: platforms and front doors share the day's hash, told apart by FRONT_DOOR_FIELD_PREFIX.
+ */
+function idOf(dimension: UsageDimension, prefix: string): string | undefined {
+  const isDoor = prefix.startsWith(FRONT_DOOR_FIELD_PREFIX);
+  if (dimension === "front-door") return isDoor ? prefix.slice(FRONT_DOOR_FIELD_PREFIX.length) : undefined;
+  return dimension === "platform" && isDoor ? undefined : prefix;
 }
 
 function parseTotals(hash: Record<string, string>): UsageTotals {

@@ -168,6 +168,24 @@ describe("usage recorded with Release", () => {
     expect(await redis.hget(keys.apiKeyWeeklyOpusUsage(key, "2025-01-13"), "requests")).toBe("1");
   });
 
+  it("counts a request under the front door it came in on, in the day's and hour's totals, apart from platforms", async () => {
+    const [acct, key] = [randomUUID(), randomUUID()];
+    await Promise.all([redis.hset(keys.account(acct), { name: "a" }), redis.hset(keys.apiKey(key), { keyHash: "x" })]);
+    for (const frontDoor of ["openai-chat", "openai-chat", undefined] as const) {
+      const leaseId = formatLeaseId(acct, key);
+      await leases.acquire(leaseId, { kind: "account", id: acct }, 0);
+      const door = frontDoor === undefined ? {} : { frontDoor };
+      await release({ leaseId, outcome: OutcomeKind.SUCCESS, status: 200, detail: "", usage: { ...noTokens, outputTokens: 1_000 }, model: "claude-haiku-4-5", latencyMs: 1, ttfbMs: 1, ...door });
+    }
+    // 1,000 × $5 per million = 5,000,000 nano-dollars a request.
+    expect(await redis.hget(keys.usageDay(DAY), "door:openai-chat|cost_nanos")).toBe("10000000");
+    expect(await redis.hget(keys.usageDay(DAY), "requests")).toBe("3");
+    expect((await reader.hourly({ kind: "front-door", id: "openai-chat" }, DAY))[13]).toMatchObject({ requests: 2, output_tokens: 2_000 });
+    expect([...(await reader.breakdown("front-door", [DAY])).entries()]).toEqual([["openai-chat", expect.objectContaining({ requests: 2, cost_nanos: 10_000_000 })]]);
+    // Without a catalog the account's platform is unknown: the door's fields are not read as a platform's.
+    expect((await reader.breakdown("platform", [DAY])).size).toBe(0);
+  });
+
   it("sends a Release's slot and usage writes in one round trip", async () => {
     const [acct, key] = [randomUUID(), randomUUID()];
     await Promise.all([redis.hset(keys.account(acct), { name: "a" }), redis.hset(keys.apiKey(key), { keyHash: "x" })]);

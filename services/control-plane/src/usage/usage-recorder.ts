@@ -9,8 +9,9 @@
  * - the day: overall day and hour counters, and the day's counters per key,
  *   per account and per model (fields "<id>|<counter>"), and the hour's per model.
  *   The overall day and hour hashes also count per platform, in fields
- *   "<platform>|<counter>" beside their own: no key more, and no write more,
- *   than the counters of the day already take.
+ *   "<platform>|<counter>" beside their own, and per front door, in fields
+ *   "door:<front door>|<counter>" (usage/front-doors.ts): no key more, and no
+ *   write more, than the counters of the day already take.
  *
  * Of the output tokens, those spent thinking are also counted, as
  * `reasoning_tokens` (written only when there are some; not one of the
@@ -36,6 +37,7 @@ import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createUsageMetrics } from "../observability/usage-metrics.js";
 import { createCounterBatch, type CounterIncrement } from "./usage-batch.js";
 import type { PlatformName } from "../providers/account-types.js";
+import { FRONT_DOOR_FIELD_PREFIX, type FrontDoorName } from "./front-doors.js";
 import { isOpusModel, priceRequest, type PriceTable, type TokenCounts } from "./pricing.js";
 import { dayOf, hourOf, weekStartOf } from "./usage-periods.js";
 
@@ -50,6 +52,8 @@ export interface UsageEvent {
   nowMs: number;
   /** The platform of the account; absent when unknown (the request is then counted in no platform's fields). */
   platform?: PlatformName;
+  /** The front door the request came in on; absent when unknown (the request is then counted in no front door's fields). */
+  frontDoor?: FrontDoorName;
 }
 
 /** Writes usage with a release. */
@@ -173,6 +177,11 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       if (event.platform !== undefined) {
         // Added to the increments of the same two hashes: the batch merges them into one HINCRBY list per hash.
         hashes.push([keys.usageDay(day), DAILY_TTL_SECONDS, prefixed(event.platform)], [keys.usageHour(hour), HOURLY_TTL_SECONDS, prefixed(event.platform)]);
+      }
+      if (event.frontDoor !== undefined) {
+        // Likewise merged into the same two hashes' writes.
+        const door = `${FRONT_DOOR_FIELD_PREFIX}${event.frontDoor}`;
+        hashes.push([keys.usageDay(day), DAILY_TTL_SECONDS, prefixed(door)], [keys.usageHour(hour), HOURLY_TTL_SECONDS, prefixed(door)]);
       }
       if (isOpusModel(event.model)) hashes.push([keys.apiKeyWeeklyOpusUsage(keyId, weekStartOf(nowMs)), WEEKLY_TTL_SECONDS, pairs]);
       // Writes of one group share the promise of the group's call.

@@ -3,7 +3,8 @@
  * of the lease's account in the catalog and counts the request under it (in
  * the same write as its other counters), and UsageService reads it back in
  * the summary and as a series, with Gemini requests priced from their own
- * table, long prompts and thinking tokens included.
+ * table, long prompts and thinking tokens included. Usage per front door
+ * rides in the same write, and the summary splits by it too.
  */
 import { randomBytes } from "node:crypto";
 import { Code, createClient, type Client } from "@connectrpc/connect";
@@ -22,7 +23,7 @@ import { createAdminHttpServer, type AdminHttpServer } from "../../http/server.j
 import { createApiKeyStore } from "../../keys/api-key-store.js";
 import { formatLeaseId } from "../../leases/lease-id.js";
 import { createLeaseStore, type LeaseStore, type LeaseUsage } from "../../leases/lease-store.js";
-import { createReleaseLease, type ReleaseResult } from "../../leases/release-lease.js";
+import { createReleaseLease, type ReleaseInput, type ReleaseResult } from "../../leases/release-lease.js";
 import { createRedis } from "../../redis/client.js";
 import { createRedisKeys, type RedisKeys } from "../../redis/keys.js";
 import { recordWrites } from "../../redis/record-writes.test-helper.js";
@@ -47,12 +48,13 @@ let clock = NOW;
 let release: ReturnType<typeof createReleaseLease>;
 const ids = { key: "", claude: "", studio: "", cli: "" };
 
-/** Takes a slot on the account (when it exists), then releases it with this usage at `at`. */
-async function finish(at: string, accountId: string, model: string, tokens: Partial<LeaseUsage>): Promise<ReleaseResult> {
+/** Takes a slot on the account (when it exists), then releases it with this usage at `at`, through the front door given. */
+async function finish(at: string, accountId: string, model: string, tokens: Partial<LeaseUsage>, frontDoor?: ReleaseInput["frontDoor"]): Promise<ReleaseResult> {
   clock = Date.parse(at);
   const leaseId = formatLeaseId(accountId, ids.key);
   await leases.acquire(leaseId, { kind: "account", id: accountId }, 0);
-  return release({ leaseId, outcome: OutcomeKind.SUCCESS, status: 200, detail: "", usage: { ...none, ...tokens }, model, latencyMs: 10, ttfbMs: 5 });
+  const door = frontDoor === undefined ? {} : { frontDoor };
+  return release({ leaseId, outcome: OutcomeKind.SUCCESS, status: 200, detail: "", usage: { ...none, ...tokens }, model, latencyMs: 10, ttfbMs: 5, ...door });
 }
 
 beforeAll(async () => {
@@ -147,17 +149,29 @@ describe("usage per platform", () => {
     expect(await redis.hget(keys.usageDay(DAY), "claude|reasoning_tokens")).toBeNull();
   });
 
-  it("writes the platform's counters within the Release's one write, with no command more", async () => {
+  it("writes the platform's and front door's counters within the Release's one write, with no command more", async () => {
     clock = Date.parse("2025-01-16T09:40:00Z");
     const leaseId = formatLeaseId(ids.cli, ids.key);
     await leases.acquire(leaseId, { kind: "account", id: ids.cli }, 0);
     const writes = recordWrites(redis);
-    const result = await release({ leaseId, outcome: OutcomeKind.SUCCESS, status: 200, detail: "", usage: { ...none, inputTokens: 10 }, model: "gemini-2.5-flash", latencyMs: 1, ttfbMs: 1 });
+    const result = await release({
+      leaseId,
+      outcome: OutcomeKind.SUCCESS,
+      status: 200,
+      detail: "",
+      usage: { ...none, inputTokens: 10 },
+      model: "gemini-2.5-flash",
+      latencyMs: 1,
+      ttfbMs: 1,
+      frontDoor: "gemini",
+    });
     expect(result.platform).toBe("gemini");
     expect(writes.batches).toHaveLength(1);
-    // Slots, then one script per hash tag (key, account, day), as for a request of any platform.
+    // Slots, then one script per hash tag (key, account, day), as for a request of any platform or front door.
     expect(writes.batches.flat().map((c) => c.name)).toEqual(["zrem", "zrem", "evalsha", "evalsha", "evalsha"]);
     expect(await redis.hget(keys.usageHour("2025-01-16T09"), "gemini|requests")).toBe("4");
+    expect(await redis.hget(keys.usageHour("2025-01-16T09"), "door:gemini|requests")).toBe("1");
+    expect(await redis.hget(keys.usageDay(DAY), "door:gemini|input_tokens")).toBe("10");
   });
 
   it("counts a lease whose account is gone in the total and in no platform", async () => {
@@ -167,5 +181,38 @@ describe("usage per platform", () => {
     const after = await usage.getUsageSummary({ fromDay: DAY });
     expect(after.total?.requests).toBe((before.total?.requests ?? 0n) + 1n);
     expect(after.platforms.map((p) => p.usage?.requests)).toEqual(before.platforms.map((p) => p.usage?.requests));
+  });
+});
+
+describe("usage per front door", () => {
+  const DAY2 = "2025-01-17";
+
+  it("splits one Claude account's requests by front door, by cost then requests, and sums them in its platform", async () => {
+    // Through the Messages API, sonnet: 1,000 × $3 + 500 × $15 = $0.0105.
+    await finish("2025-01-17T08:00:00Z", ids.claude, "claude-sonnet-4-5", { inputTokens: 1_000, outputTokens: 500 }, "anthropic");
+    // Through the OpenAI-compatible endpoint: 2,000 × $3 + 1,000 × $15 = $0.021, and 100 × $3 + 10 × $15 = $0.00045.
+    await finish("2025-01-17T08:10:00Z", ids.claude, "claude-sonnet-4-5", { inputTokens: 2_000, outputTokens: 1_000 }, "openai-chat");
+    await finish("2025-01-17T09:20:00Z", ids.claude, "claude-sonnet-4-5", { inputTokens: 100, outputTokens: 10 }, "openai-chat");
+    // From a relay that names no front door: in the total and the platform, in no front door.
+    await finish("2025-01-17T09:30:00Z", ids.claude, "claude-sonnet-4-5", { inputTokens: 1 });
+
+    const summary = await usage.getUsageSummary({ fromDay: DAY2 });
+    expect(summary.frontDoors.map((d) => [d.id, d.name, d.usage?.requests, d.usage?.inputTokens, d.usage?.outputTokens])).toEqual([
+      ["openai-chat", "openai-chat", 2n, 2_100n, 1_010n],
+      ["anthropic", "anthropic", 1n, 1_000n, 500n],
+    ]);
+    const [openai, anthropic] = summary.frontDoors;
+    expect(openai?.usage?.costUsd).toBeCloseTo(0.02145, 12);
+    expect(anthropic?.usage?.costUsd).toBeCloseTo(0.0105, 12);
+    expect(summary.platforms.map((p) => [p.id, p.usage?.requests, p.usage?.inputTokens, p.usage?.outputTokens])).toEqual([["claude", 4n, 3_101n, 1_510n]]);
+    expect(summary.platforms[0]?.usage?.costUsd).toBeCloseTo(0.0105 + 0.02145 + 0.000003, 12);
+    expect(summary.total?.requests).toBe(4n);
+  });
+
+  it("leaves the requests of relays that named no front door out of the split", async () => {
+    // Of 2025-01-16's requests only the one of the single-write test named its front door.
+    const summary = await usage.getUsageSummary({ fromDay: DAY });
+    expect(summary.frontDoors.map((d) => [d.id, d.usage?.requests, d.usage?.inputTokens])).toEqual([["gemini", 1n, 10n]]);
+    expect(summary.platforms.map((p) => p.id)).toEqual(["claude", "gemini"]);
   });
 });

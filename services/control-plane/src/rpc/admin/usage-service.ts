@@ -2,7 +2,8 @@
  * UsageService: tokens and cost for the dashboard, read through usage-reader.
  * Days are UTC "YYYY-MM-DD"; an unset day means today. Ranges are limited to
  * MAX_RANGE_DAYS so one call reads a bounded number of hashes. Platforms are
- * named by their ids ("claude", "gemini"), in the summary and as a subject.
+ * named by their ids ("claude", "gemini"), in the summary and as a subject;
+ * front doors by theirs ("anthropic", "gemini", "openai-chat"), in the summary.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -11,6 +12,7 @@ import type { AccountStore } from "../../accounts/account-store.js";
 import type { ApiKeyStore } from "../../keys/api-key-store.js";
 import { PLATFORMS } from "../../providers/account-types.js";
 import { isPlatformName } from "../../providers/platform-proto.js";
+import { FRONT_DOORS } from "../../usage/front-doors.js";
 import { nanosToUsd } from "../../usage/pricing.js";
 import { dayOf, daysBetween, parseDay } from "../../usage/usage-periods.js";
 import { addTotals, byCostThenRequests, emptyTotals, type UsageReader, type UsageSubject, type UsageTotals } from "../../usage/usage-reader.js";
@@ -47,14 +49,17 @@ export function createUsageService({ usage, apiKeys, accounts, now = Date.now }:
     async getUsageSummary(req) {
       const days = range(req.fromDay, req.toDay);
       const top = req.top === 0 ? DEFAULT_TOP : Math.min(checkNonNegativeInt("top", req.top), MAX_TOP);
-      const [daily, models, keyUsage, accountUsage, platformUsage] = await Promise.all([
+      const [daily, models, keyUsage, accountUsage, platformUsage, frontDoorUsage] = await Promise.all([
         usage.daily({ kind: "total" }, days),
         usage.breakdown("model", days),
         usage.breakdown("key", days),
         usage.breakdown("account", days),
         usage.breakdown("platform", days),
+        usage.breakdown("front-door", days),
       ]);
       const ranked = (m: Map<string, UsageTotals>) => [...m.entries()].sort(([, a], [, b]) => byCostThenRequests(a, b));
+      // Every front door that took a request, by cost then requests (ties in FRONT_DOORS order); only known names.
+      const frontDoors = ranked(new Map(FRONT_DOORS.map((id) => [id, frontDoorUsage.get(id) ?? emptyTotals()] as const).filter(([, t]) => t.requests > 0)));
       const topKeys = ranked(keyUsage).slice(0, top);
       const topAccounts = ranked(accountUsage).slice(0, top);
       const [keyNames, accountNames] = await Promise.all([
@@ -75,6 +80,7 @@ export function createUsageService({ usage, apiKeys, accounts, now = Date.now }:
           const totals = platformUsage.get(id);
           return totals && totals.requests > 0 ? [{ id, name: id, usage: toCounters(totals) }] : [];
         }),
+        frontDoors: frontDoors.map(([id, totals]) => ({ id, name: id, usage: toCounters(totals) })),
       };
     },
 
