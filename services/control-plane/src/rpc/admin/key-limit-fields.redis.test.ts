@@ -133,24 +133,25 @@ describe("ApiKeyService limit fields", () => {
   it("refuses bad limits with InvalidArgument naming the field", async () => {
     const { apiKey } = await apiKeys.createApiKey({ name: "target" });
     const id = apiKey!.id;
-    const checks: [Promise<unknown>, RegExp][] = [
-      [apiKeys.createApiKey({ name: "k", expireAfterFirstUseSeconds: -5 }), /^expire_after_first_use_seconds: must be a non-negative integer/],
-      [apiKeys.createApiKey({ name: "k", allowedClients: ["claude-cli/*", " "] }), /^allowed_clients\[1\]: must not be empty/],
-      [apiKeys.createApiKey({ name: "k", rateLimit: { maxRequests: 5 } }), /^rate_limit.window_seconds: must be set when/],
-      [apiKeys.createApiKey({ name: "k", rateLimit: { windowSeconds: 60, maxRequests: -1 } }), /^rate_limit.max_requests: must be a non-negative integer/],
-      [apiKeys.createApiKey({ name: "k", rateLimit: { windowSeconds: 60, maxTokens: -1n } }), /^rate_limit.max_tokens: must be a non-negative integer/],
-      [apiKeys.createApiKey({ name: "k", rateLimit: { windowSeconds: 40 * 86_400 } }), /^rate_limit.window_seconds: must be at most/],
-      [apiKeys.createApiKey({ name: "k", costLimits: { weeklyOpusUsd: -1 } }), /^cost_limits.weekly_opus_usd: must be a non-negative number/],
-      [apiKeys.updateApiKey({ id, costLimits: { dailyUsd: Number.POSITIVE_INFINITY } }), /^cost_limits.daily_usd: must be a non-negative number/],
-      [apiKeys.updateApiKey({ id, expiresAt: timestampFromMs(Date.now() + 60_000), clearExpiresAt: true }), /^clear_expires_at: must be false/],
-      [apiKeys.updateApiKey({ id, expiresAt: timestampFromMs(Date.now() - 60_000) }), /^expires_at: must be in the future/],
-      [apiKeys.updateApiKey({ id, allowedModels: { models: [""] } }), /^allowed_models.models\[0\]: must not be empty/],
-      [apiKeys.updateApiKey({ id, allowedClients: { patterns: [""] } }), /^allowed_clients.patterns\[0\]: must not be empty/],
-      [apiKeys.updateApiKey({ id, name: " " }), /^name: must not be empty/],
-      [apiKeys.updateApiKey({ id: "", name: "x" }), /^id: must not be empty/],
+    // Each call is made only when its turn comes, so no refusal waits unobserved (an unhandled rejection).
+    const checks: [() => Promise<unknown>, RegExp][] = [
+      [() => apiKeys.createApiKey({ name: "k", expireAfterFirstUseSeconds: -5 }), /^expire_after_first_use_seconds: must be a non-negative integer/],
+      [() => apiKeys.createApiKey({ name: "k", allowedClients: ["claude-cli/*", " "] }), /^allowed_clients\[1\]: must not be empty/],
+      [() => apiKeys.createApiKey({ name: "k", rateLimit: { maxRequests: 5 } }), /^rate_limit.window_seconds: must be set when/],
+      [() => apiKeys.createApiKey({ name: "k", rateLimit: { windowSeconds: 60, maxRequests: -1 } }), /^rate_limit.max_requests: must be a non-negative integer/],
+      [() => apiKeys.createApiKey({ name: "k", rateLimit: { windowSeconds: 60, maxTokens: -1n } }), /^rate_limit.max_tokens: must be a non-negative integer/],
+      [() => apiKeys.createApiKey({ name: "k", rateLimit: { windowSeconds: 40 * 86_400 } }), /^rate_limit.window_seconds: must be at most/],
+      [() => apiKeys.createApiKey({ name: "k", costLimits: { weeklyOpusUsd: -1 } }), /^cost_limits.weekly_opus_usd: must be a non-negative number/],
+      [() => apiKeys.updateApiKey({ id, costLimits: { dailyUsd: Number.POSITIVE_INFINITY } }), /^cost_limits.daily_usd: must be a non-negative number/],
+      [() => apiKeys.updateApiKey({ id, expiresAt: timestampFromMs(Date.now() + 60_000), clearExpiresAt: true }), /^clear_expires_at: must be false/],
+      [() => apiKeys.updateApiKey({ id, expiresAt: timestampFromMs(Date.now() - 60_000) }), /^expires_at: must be in the future/],
+      [() => apiKeys.updateApiKey({ id, allowedModels: { models: [""] } }), /^allowed_models.models\[0\]: must not be empty/],
+      [() => apiKeys.updateApiKey({ id, allowedClients: { patterns: [""] } }), /^allowed_clients.patterns\[0\]: must not be empty/],
+      [() => apiKeys.updateApiKey({ id, name: " " }), /^name: must not be empty/],
+      [() => apiKeys.updateApiKey({ id: "", name: "x" }), /^id: must not be empty/],
     ];
     for (const [call, message] of checks) {
-      const error = await rpcError(call);
+      const error = await rpcError(call());
       expect(error.code).toBe(Code.InvalidArgument);
       expect(error.rawMessage).toMatch(message);
     }

@@ -109,19 +109,20 @@ describe("ApiKeyService platforms", () => {
   });
 
   it("refuses an unspecified or unknown platform, a platform grouped twice and a bad group name, naming the field", async () => {
-    const checks: [Promise<unknown>, RegExp][] = [
-      [apiKeys.createApiKey({ name: "k", platforms: [Platform.UNSPECIFIED] }), /^platforms\[0\]: must be one of PLATFORM_CLAUDE, PLATFORM_GEMINI/],
-      [apiKeys.createApiKey({ name: "k", platforms: [Platform.CLAUDE, 7 as Platform] }), /^platforms\[1\]: must be one of/],
+    // Each call is made only when its turn comes, so no refusal waits unobserved (an unhandled rejection).
+    const checks: [() => Promise<unknown>, RegExp][] = [
+      [() => apiKeys.createApiKey({ name: "k", platforms: [Platform.UNSPECIFIED] }), /^platforms\[0\]: must be one of PLATFORM_CLAUDE, PLATFORM_GEMINI/],
+      [() => apiKeys.createApiKey({ name: "k", platforms: [Platform.CLAUDE, 7 as Platform] }), /^platforms\[1\]: must be one of/],
       [
-        apiKeys.createApiKey({ name: "k", platformGroups: [{ platform: Platform.GEMINI, group: "a" }, { platform: Platform.GEMINI, group: "b" }] }),
+        () => apiKeys.createApiKey({ name: "k", platformGroups: [{ platform: Platform.GEMINI, group: "a" }, { platform: Platform.GEMINI, group: "b" }] }),
         /^platform_groups\[1\]\.platform: names gemini a second time/,
       ],
-      [apiKeys.createApiKey({ name: "k", platformGroups: [{ platform: Platform.GEMINI, group: "no spaces" }] }), /^platform_groups\[0\]\.group: must be at most 64/],
-      [apiKeys.updateApiKey({ id: "x", platforms: { platforms: [Platform.UNSPECIFIED] } }), /^platforms\.platforms\[0\]: must be one of/],
-      [apiKeys.updateApiKey({ id: "x", platformGroups: { groups: [{ platform: Platform.UNSPECIFIED, group: "g" }] } }), /^platform_groups\.groups\[0\]\.platform: must be one of/],
+      [() => apiKeys.createApiKey({ name: "k", platformGroups: [{ platform: Platform.GEMINI, group: "no spaces" }] }), /^platform_groups\[0\]\.group: must be at most 64/],
+      [() => apiKeys.updateApiKey({ id: "x", platforms: { platforms: [Platform.UNSPECIFIED] } }), /^platforms\.platforms\[0\]: must be one of/],
+      [() => apiKeys.updateApiKey({ id: "x", platformGroups: { groups: [{ platform: Platform.UNSPECIFIED, group: "g" }] } }), /^platform_groups\.groups\[0\]\.platform: must be one of/],
     ];
     for (const [call, message] of checks) {
-      const error = await rpcError(call);
+      const error = await rpcError(call());
       expect(error.code).toBe(Code.InvalidArgument);
       expect(error.rawMessage).toMatch(message);
     }

@@ -127,15 +127,16 @@ describe("SessionService", () => {
   });
 
   it("refuses bad input with InvalidArgument naming the field", async () => {
-    const checks: [Promise<unknown>, RegExp][] = [
-      [sessions.listSessions({ pageSize: 501 }), /^page_size: must be at most 500/],
-      [sessions.listSessions({ pageSize: -1 }), /^page_size: must be a non-negative integer/],
-      [sessions.listSessions({ pageToken: "abc" }), /^page_token:/],
-      [sessions.getSession({ sessionHash: "" }), /^session_hash: must not be empty/],
-      [sessions.unbindSession({ sessionHash: " " }), /^session_hash: must not be empty/],
+    // Each call is made only when its turn comes, so no refusal waits unobserved (an unhandled rejection).
+    const checks: [() => Promise<unknown>, RegExp][] = [
+      [() => sessions.listSessions({ pageSize: 501 }), /^page_size: must be at most 500/],
+      [() => sessions.listSessions({ pageSize: -1 }), /^page_size: must be a non-negative integer/],
+      [() => sessions.listSessions({ pageToken: "abc" }), /^page_token:/],
+      [() => sessions.getSession({ sessionHash: "" }), /^session_hash: must not be empty/],
+      [() => sessions.unbindSession({ sessionHash: " " }), /^session_hash: must not be empty/],
     ];
     for (const [call, message] of checks) {
-      const error = await rpcError(call);
+      const error = await rpcError(call());
       expect(error.code).toBe(Code.InvalidArgument);
       expect(error.rawMessage).toMatch(message);
     }

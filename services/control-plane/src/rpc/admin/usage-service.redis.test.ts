@@ -136,16 +136,17 @@ describe("UsageService", () => {
   });
 
   it("refuses bad input with InvalidArgument naming the field, and callers without a session", async () => {
-    const checks: [Promise<unknown>, RegExp][] = [
-      [usage.getUsageSummary({ fromDay: "2025-13-01" }), /^from_day: must be a day/],
-      [usage.getUsageSummary({ fromDay: "2025-01-16", toDay: "2025-01-15" }), /^to_day: must not be before from_day/],
-      [usage.getUsageSummary({ fromDay: "2024-01-01", toDay: "2024-12-31" }), /^to_day: must be at most 91 days/],
-      [usage.getUsageSummary({ top: -1 }), /^top: must be a non-negative integer/],
-      [usage.getHourlyUsage({ day: "16/01/2025" }), /^day: must be a day/],
-      [usage.getDailyUsage({ subject: { subject: { case: "keyId", value: " " } } }), /^subject.key_id: must not be empty/],
+    // Each call is made only when its turn comes, so no refusal waits unobserved (an unhandled rejection).
+    const checks: [() => Promise<unknown>, RegExp][] = [
+      [() => usage.getUsageSummary({ fromDay: "2025-13-01" }), /^from_day: must be a day/],
+      [() => usage.getUsageSummary({ fromDay: "2025-01-16", toDay: "2025-01-15" }), /^to_day: must not be before from_day/],
+      [() => usage.getUsageSummary({ fromDay: "2024-01-01", toDay: "2024-12-31" }), /^to_day: must be at most 91 days/],
+      [() => usage.getUsageSummary({ top: -1 }), /^top: must be a non-negative integer/],
+      [() => usage.getHourlyUsage({ day: "16/01/2025" }), /^day: must be a day/],
+      [() => usage.getDailyUsage({ subject: { subject: { case: "keyId", value: " " } } }), /^subject.key_id: must not be empty/],
     ];
     for (const [call, message] of checks) {
-      const error = await rpcError(call);
+      const error = await rpcError(call());
       expect(error.code).toBe(Code.InvalidArgument);
       expect(error.rawMessage).toMatch(message);
     }
