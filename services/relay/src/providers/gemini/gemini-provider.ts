@@ -33,7 +33,8 @@ function forwarded(label: ProviderRoute["label"]): ProviderRoute {
       return readGeminiRequest(req, path, options);
     },
     plan(account, request, req) {
-      const path = pathOf(req.method, request.url);
+      // The path read() matched; a request read by another route has none.
+      const path = request.prepared as GeminiPath | undefined;
       return path === undefined ? { ok: false, detail: "route matched a path it cannot plan" } : planGemini(path, account, request, req);
     },
   };

@@ -5,7 +5,8 @@
  * size limit, and what Acquire needs: the model (from the path on the Gemini
  * API, from the body on Code Assist), the stream flag (from the method), and
  * the session hint. The body is parsed once for those; it is forwarded as the
- * bytes that arrived, unless the account speaks the other protocol.
+ * bytes that arrived, unless the account speaks the other protocol. The
+ * matched path rides along (`prepared`), so the plan need not match it again.
  *
  * The session hint is the session id the client sends where it sends one (the
  * Code Assist `request.session_id`, else the part of `user_prompt_id` before
@@ -46,14 +47,14 @@ export async function readGeminiRequest(req: IncomingMessage, path: GeminiPath, 
   const stream = path.endpoint === "stream";
   if (path.api === "gemini") {
     const sessionHash = path.endpoint === "count_tokens" ? "" : openingHash(parsed);
-    return { ok: true, request: { body, model: path.model, stream, sessionHash, keyHash, url } };
+    return { ok: true, request: { body, model: path.model, stream, sessionHash, keyHash, url, prepared: path } };
   }
   const request = parsed.request;
   if (!isObject(request)) return invalid("request: Field required");
   const model = bareModel(path.endpoint === "count_tokens" ? request.model : parsed.model);
   if (model === "") return invalid(path.endpoint === "count_tokens" ? "request.model: Field required" : "model: Field required");
   const sessionHash = path.endpoint === "count_tokens" ? "" : codeAssistSessionHash(parsed, request);
-  return { ok: true, request: { body, model, stream, sessionHash, keyHash, url } };
+  return { ok: true, request: { body, model, stream, sessionHash, keyHash, url, prepared: path } };
 }
 
 /** The client's key from `x-goog-api-key`, `?key=` or `Authorization: Bearer`; undefined when it sent none. */
