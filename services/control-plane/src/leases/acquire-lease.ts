@@ -192,7 +192,6 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
     // binding to an account of another platform) can hand a request to an account that cannot serve it.
     const candidates = accounts.filter((a) => a.schedulable && !exclude.has(a.id) && isOnPlatform(a, platform) && isInBinding(a, binding));
     const candidateIds = candidates.map((a) => a.id);
-    const candidateSet = new Set(candidateIds);
     const guess = guessAccount(candidates, input, exclude, binding);
     // With a guess, the exact reads cover only the accounts that could beat it: itself, and those of a
     // better priority (out or full when last read; they may be back). The others keep their last reads,
@@ -252,7 +251,7 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
       let attempt: Attempt;
       // A session bound elsewhere since the last reads is bound to an account these reads may not cover;
       // one bound to an account that is no candidate (another platform's, say) cannot be kept anyway.
-      const covered = !partial || !stickyId || !candidateSet.has(stickyId) || (partialIds ?? []).includes(stickyId);
+      const covered = !partial || !stickyId || !candidateIds.includes(stickyId) || (partialIds ?? []).includes(stickyId);
       if (early && covered && pick.ok && agrees(pick, early.account, { candidates, stickyId, exclude, active, model: input.model, binding, conditions, nowMs: now() })) {
         attempt = early;
       } else {
