@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/lease/v1/lease_service.proto.
  */
 export const file_claude_relay_lease_v1_lease_service: GenFile = /*@__PURE__*/
-  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIiUKEUxpc3RNb2RlbHNSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJImQKC1NlcnZlZE1vZGVsEgoKAmlkGAEgASgJEjEKCHBsYXRmb3JtGAIgASgOMh8uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlBsYXRmb3JtEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJIkIKDFNlcnZlZE1vZGVscxIyCgZtb2RlbHMYASADKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWwiiAEKEkxpc3RNb2RlbHNSZXNwb25zZRI1CgZtb2RlbHMYASABKAsyIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWxzSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IrwBCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0ifQoPQWNxdWlyZVJlc3BvbnNlEi0KBWxlYXNlGAEgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxlYXNlSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IicKEUNvZGVBc3Npc3RBY2NvdW50EhIKCnByb2plY3RfaWQYASABKAkiqgIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIAEIJCgdkZXRhaWxzInIKBUxlYXNlEhAKCGxlYXNlX2lkGAEgASgJEg4KBnR0bF9tcxgCIAEoBRI3CgdhY2NvdW50GAMgASgLMiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudBIOCgZrZXlfaWQYBCABKAkiIAoMUmVuZXdSZXF1ZXN0EhAKCGxlYXNlX2lkGAEgASgJIh8KDVJlbmV3UmVzcG9uc2USDgoGdHRsX21zGAEgASgFIs8BCg5SZWxlYXNlUmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCRIvCgdvdXRjb21lGAIgASgLMh4uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLk91dGNvbWUSKwoFdXNhZ2UYAyABKAsyHC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuVXNhZ2USEgoKbGF0ZW5jeV9tcxgEIAEoBRIPCgd0dGZiX21zGAUgASgFEhQKDHNlc3Npb25faGFzaBgGIAEoCRISCgpmcm9udF9kb29yGAcgASgJIhEKD1JlbGVhc2VSZXNwb25zZSLUAQoPRXhjaGFuZ2VSZXF1ZXN0Eg8KB2NhbGxfaWQYASABKA0SOAoHYWNxdWlyZRgCIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdEgAEjQKBXJlbmV3GAMgASgLMiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdEgAEjgKB3JlbGVhc2UYBCABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3RIAEIGCgRjYWxsIo0CChBFeGNoYW5nZVJlc3BvbnNlEg8KB2NhbGxfaWQYASABKA0SOQoHYWNxdWlyZRgCIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2VIABI1CgVyZW5ldxgDIAEoCzIkLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1Jlc3BvbnNlSAASOQoHcmVsZWFzZRgEIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2VIABIxCgVlcnJvchgFIAEoCzIgLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DYWxsRXJyb3JIAEIICgZyZXN1bHQiKgoJQ2FsbEVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCSqTAQoOQ3JlZGVudGlhbEtpbmQSHwobQ1JFREVOVElBTF9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXQ1JFREVOVElBTF9LSU5EX0FQSV9LRVkQARIfChtDUkVERU5USUFMX0tJTkRfT0FVVEhfVE9LRU4QAhIiCh5DUkVERU5USUFMX0tJTkRfR09PR0xFX0FQSV9LRVkQAyrcAQoTVXBzdHJlYW1BY2NvdW50VHlwZRIlCiFVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfVU5TUEVDSUZJRUQQABIoCiRVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfQ0xBVURFX0NPTlNPTEUQARImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfQ0xBVURFX09BVVRIEAISJAogVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0dFTUlOSV9BUEkQAxImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfR0VNSU5JX09BVVRIEAQy2gMKDExlYXNlU2VydmljZRJYCgdBY3F1aXJlEiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkFjcXVpcmVSZXF1ZXN0GiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkFjcXVpcmVSZXNwb25zZRJSCgVSZW5ldxIjLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1JlcXVlc3QaJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXNwb25zZRJYCgdSZWxlYXNlEiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXF1ZXN0GiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXNwb25zZRJfCghFeGNoYW5nZRImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlcXVlc3QaJy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXNwb25zZSgBMAESYQoKTGlzdE1vZGVscxIoLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MaXN0TW9kZWxzUmVxdWVzdBopLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MaXN0TW9kZWxzUmVzcG9uc2ViBnByb3RvMw", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
+  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIiUKEUxpc3RNb2RlbHNSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJImQKC1NlcnZlZE1vZGVsEgoKAmlkGAEgASgJEjEKCHBsYXRmb3JtGAIgASgOMh8uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlBsYXRmb3JtEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJIkIKDFNlcnZlZE1vZGVscxIyCgZtb2RlbHMYASADKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWwiiAEKEkxpc3RNb2RlbHNSZXNwb25zZRI1CgZtb2RlbHMYASABKAsyIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWxzSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0Iv8BCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0SQQoNYWNjb3VudF90eXBlcxgIIAMoDjIqLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnRUeXBlIn0KD0FjcXVpcmVSZXNwb25zZRItCgVsZWFzZRgBIAEoCzIcLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MZWFzZUgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCInChFDb2RlQXNzaXN0QWNjb3VudBISCgpwcm9qZWN0X2lkGAEgASgJIiQKDkNoYXRHcHRBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAki5AIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIABI4CgdjaGF0Z3B0GAkgASgLMiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNoYXRHcHRBY2NvdW50SABCCQoHZGV0YWlscyJyCgVMZWFzZRIQCghsZWFzZV9pZBgBIAEoCRIOCgZ0dGxfbXMYAiABKAUSNwoHYWNjb3VudBgDIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnQSDgoGa2V5X2lkGAQgASgJIiAKDFJlbmV3UmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCSIfCg1SZW5ld1Jlc3BvbnNlEg4KBnR0bF9tcxgBIAEoBSLsAQoOUmVsZWFzZVJlcXVlc3QSEAoIbGVhc2VfaWQYASABKAkSLwoHb3V0Y29tZRgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5PdXRjb21lEisKBXVzYWdlGAMgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVzYWdlEhIKCmxhdGVuY3lfbXMYBCABKAUSDwoHdHRmYl9tcxgFIAEoBRIUCgxzZXNzaW9uX2hhc2gYBiABKAkSEgoKZnJvbnRfZG9vchgHIAEoCRIbChNjb250aW51YXRpb25faGFzaGVzGAggAygJIhEKD1JlbGVhc2VSZXNwb25zZSLUAQoPRXhjaGFuZ2VSZXF1ZXN0Eg8KB2NhbGxfaWQYASABKA0SOAoHYWNxdWlyZRgCIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdEgAEjQKBXJlbmV3GAMgASgLMiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdEgAEjgKB3JlbGVhc2UYBCABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3RIAEIGCgRjYWxsIo0CChBFeGNoYW5nZVJlc3BvbnNlEg8KB2NhbGxfaWQYASABKA0SOQoHYWNxdWlyZRgCIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2VIABI1CgVyZW5ldxgDIAEoCzIkLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1Jlc3BvbnNlSAASOQoHcmVsZWFzZRgEIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2VIABIxCgVlcnJvchgFIAEoCzIgLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DYWxsRXJyb3JIAEIICgZyZXN1bHQiKgoJQ2FsbEVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCSq3AQoOQ3JlZGVudGlhbEtpbmQSHwobQ1JFREVOVElBTF9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXQ1JFREVOVElBTF9LSU5EX0FQSV9LRVkQARIfChtDUkVERU5USUFMX0tJTkRfT0FVVEhfVE9LRU4QAhIiCh5DUkVERU5USUFMX0tJTkRfR09PR0xFX0FQSV9LRVkQAxIiCh5DUkVERU5USUFMX0tJTkRfQkVBUkVSX0FQSV9LRVkQBCqqAgoTVXBzdHJlYW1BY2NvdW50VHlwZRIlCiFVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfVU5TUEVDSUZJRUQQABIoCiRVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfQ0xBVURFX0NPTlNPTEUQARImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfQ0xBVURFX09BVVRIEAISJAogVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0dFTUlOSV9BUEkQAxImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfR0VNSU5JX09BVVRIEAQSJAogVVBTVFJFQU1fQUNDT1VOVF9UWVBFX09QRU5BSV9BUEkQBRImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfT1BFTkFJX09BVVRIEAYy2gMKDExlYXNlU2VydmljZRJYCgdBY3F1aXJlEiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkFjcXVpcmVSZXF1ZXN0GiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkFjcXVpcmVSZXNwb25zZRJSCgVSZW5ldxIjLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1JlcXVlc3QaJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXNwb25zZRJYCgdSZWxlYXNlEiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXF1ZXN0GiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXNwb25zZRJfCghFeGNoYW5nZRImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlcXVlc3QaJy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXNwb25zZSgBMAESYQoKTGlzdE1vZGVscxIoLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MaXN0TW9kZWxzUmVxdWVzdBopLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MaXN0TW9kZWxzUmVzcG9uc2ViBnByb3RvMw", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
 
 /**
  * @generated from message claude_relay.lease.v1.ListModelsRequest
@@ -168,6 +168,14 @@ export type AcquireRequest = Message<"claude_relay.lease.v1.AcquireRequest"> & {
    * @generated from field: claude_relay.lease.v1.Platform platform = 7;
    */
   platform: Platform;
+
+  /**
+   * When not empty, only accounts of these types can serve the request (chat
+   * completions reach an OpenAI API key, never the Codex backend).
+   *
+   * @generated from field: repeated claude_relay.lease.v1.UpstreamAccountType account_types = 8;
+   */
+  accountTypes: UpstreamAccountType[];
 };
 
 /**
@@ -228,6 +236,28 @@ export const CodeAssistAccountSchema: GenMessage<CodeAssistAccount> = /*@__PURE_
   messageDesc(file_claude_relay_lease_v1_lease_service, 6);
 
 /**
+ * The per-account fields of a ChatGPT sign-in.
+ *
+ * @generated from message claude_relay.lease.v1.ChatGptAccount
+ */
+export type ChatGptAccount = Message<"claude_relay.lease.v1.ChatGptAccount"> & {
+  /**
+   * The ChatGPT account (workspace) id the Codex backend needs in the
+   * chatgpt-account-id header.
+   *
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.ChatGptAccount.
+ * Use `create(ChatGptAccountSchema)` to create a new message.
+ */
+export const ChatGptAccountSchema: GenMessage<ChatGptAccount> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 7);
+
+/**
  * The upstream account a lease is held on, with what the relay needs to call it.
  *
  * @generated from message claude_relay.lease.v1.UpstreamAccount
@@ -285,6 +315,12 @@ export type UpstreamAccount = Message<"claude_relay.lease.v1.UpstreamAccount"> &
      */
     value: CodeAssistAccount;
     case: "codeAssist";
+  } | {
+    /**
+     * @generated from field: claude_relay.lease.v1.ChatGptAccount chatgpt = 9;
+     */
+    value: ChatGptAccount;
+    case: "chatgpt";
   } | { case: undefined; value?: undefined };
 };
 
@@ -293,7 +329,7 @@ export type UpstreamAccount = Message<"claude_relay.lease.v1.UpstreamAccount"> &
  * Use `create(UpstreamAccountSchema)` to create a new message.
  */
 export const UpstreamAccountSchema: GenMessage<UpstreamAccount> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 7);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 8);
 
 /**
  * @generated from message claude_relay.lease.v1.Lease
@@ -331,7 +367,7 @@ export type Lease = Message<"claude_relay.lease.v1.Lease"> & {
  * Use `create(LeaseSchema)` to create a new message.
  */
 export const LeaseSchema: GenMessage<Lease> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 8);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 9);
 
 /**
  * @generated from message claude_relay.lease.v1.RenewRequest
@@ -348,7 +384,7 @@ export type RenewRequest = Message<"claude_relay.lease.v1.RenewRequest"> & {
  * Use `create(RenewRequestSchema)` to create a new message.
  */
 export const RenewRequestSchema: GenMessage<RenewRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 9);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 10);
 
 /**
  * @generated from message claude_relay.lease.v1.RenewResponse
@@ -365,7 +401,7 @@ export type RenewResponse = Message<"claude_relay.lease.v1.RenewResponse"> & {
  * Use `create(RenewResponseSchema)` to create a new message.
  */
 export const RenewResponseSchema: GenMessage<RenewResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 10);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 11);
 
 /**
  * @generated from message claude_relay.lease.v1.ReleaseRequest
@@ -410,12 +446,23 @@ export type ReleaseRequest = Message<"claude_relay.lease.v1.ReleaseRequest"> & {
 
   /**
    * The front door the request came in on: "anthropic" (the Messages API),
-   * "gemini" (the Gemini API and Code Assist) or "openai-chat"; empty from
+   * "gemini" (the Gemini API and Code Assist), "openai-chat" or
+   * "openai-responses"; empty from
    * relays older than this field.
    *
    * @generated from field: string front_door = 7;
    */
   frontDoor: string;
+
+  /**
+   * Sessions the answer opened that must stay on this lease's account: the
+   * hashes of the ids a later request may name to continue it (an OpenAI
+   * response id, sent back as previous_response_id). Each is bound to the
+   * account as a sticky session.
+   *
+   * @generated from field: repeated string continuation_hashes = 8;
+   */
+  continuationHashes: string[];
 };
 
 /**
@@ -423,7 +470,7 @@ export type ReleaseRequest = Message<"claude_relay.lease.v1.ReleaseRequest"> & {
  * Use `create(ReleaseRequestSchema)` to create a new message.
  */
 export const ReleaseRequestSchema: GenMessage<ReleaseRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 11);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 12);
 
 /**
  * @generated from message claude_relay.lease.v1.ReleaseResponse
@@ -436,7 +483,7 @@ export type ReleaseResponse = Message<"claude_relay.lease.v1.ReleaseResponse"> &
  * Use `create(ReleaseResponseSchema)` to create a new message.
  */
 export const ReleaseResponseSchema: GenMessage<ReleaseResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 12);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 13);
 
 /**
  * @generated from message claude_relay.lease.v1.ExchangeRequest
@@ -478,7 +525,7 @@ export type ExchangeRequest = Message<"claude_relay.lease.v1.ExchangeRequest"> &
  * Use `create(ExchangeRequestSchema)` to create a new message.
  */
 export const ExchangeRequestSchema: GenMessage<ExchangeRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 13);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 14);
 
 /**
  * @generated from message claude_relay.lease.v1.ExchangeResponse
@@ -526,7 +573,7 @@ export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse">
  * Use `create(ExchangeResponseSchema)` to create a new message.
  */
 export const ExchangeResponseSchema: GenMessage<ExchangeResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 14);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 15);
 
 /**
  * A failed call on the Exchange stream: what the unary method would have
@@ -553,7 +600,7 @@ export type CallError = Message<"claude_relay.lease.v1.CallError"> & {
  * Use `create(CallErrorSchema)` to create a new message.
  */
 export const CallErrorSchema: GenMessage<CallError> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 15);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 16);
 
 /**
  * How the relay must present the account's credential upstream.
@@ -587,6 +634,13 @@ export enum CredentialKind {
    * @generated from enum value: CREDENTIAL_KIND_GOOGLE_API_KEY = 3;
    */
   GOOGLE_API_KEY = 3,
+
+  /**
+   * Authorization: Bearer <credential> (OpenAI API keys).
+   *
+   * @generated from enum value: CREDENTIAL_KIND_BEARER_API_KEY = 4;
+   */
+  BEARER_API_KEY = 4,
 }
 
 /**
@@ -630,6 +684,21 @@ export enum UpstreamAccountType {
    * @generated from enum value: UPSTREAM_ACCOUNT_TYPE_GEMINI_OAUTH = 4;
    */
   GEMINI_OAUTH = 4,
+
+  /**
+   * base_url serves the OpenAI API: {base_url}/responses and {base_url}/chat/completions.
+   *
+   * @generated from enum value: UPSTREAM_ACCOUNT_TYPE_OPENAI_API = 5;
+   */
+  OPENAI_API = 5,
+
+  /**
+   * base_url is the Codex backend ({base_url}/responses) a ChatGPT sign-in reaches;
+   * see ChatGptAccount. The credential is the OAuth access token.
+   *
+   * @generated from enum value: UPSTREAM_ACCOUNT_TYPE_OPENAI_OAUTH = 6;
+   */
+  OPENAI_OAUTH = 6,
 }
 
 /**

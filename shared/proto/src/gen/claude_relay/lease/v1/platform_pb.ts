@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file claude_relay/lease/v1/platform.proto.
  */
 export const file_claude_relay_lease_v1_platform: GenFile = /*@__PURE__*/
-  fileDesc("CiRjbGF1ZGVfcmVsYXkvbGVhc2UvdjEvcGxhdGZvcm0ucHJvdG8SFWNsYXVkZV9yZWxheS5sZWFzZS52MSpOCghQbGF0Zm9ybRIYChRQTEFURk9STV9VTlNQRUNJRklFRBAAEhMKD1BMQVRGT1JNX0NMQVVERRABEhMKD1BMQVRGT1JNX0dFTUlOSRACYgZwcm90bzM");
+  fileDesc("CiRjbGF1ZGVfcmVsYXkvbGVhc2UvdjEvcGxhdGZvcm0ucHJvdG8SFWNsYXVkZV9yZWxheS5sZWFzZS52MSpjCghQbGF0Zm9ybRIYChRQTEFURk9STV9VTlNQRUNJRklFRBAAEhMKD1BMQVRGT1JNX0NMQVVERRABEhMKD1BMQVRGT1JNX0dFTUlOSRACEhMKD1BMQVRGT1JNX09QRU5BSRADYgZwcm90bzM");
 
 /**
  * A family of upstream accounts and the wire protocol they speak. A request
@@ -39,6 +39,14 @@ export enum Platform {
    * @generated from enum value: PLATFORM_GEMINI = 2;
    */
   GEMINI = 2,
+
+  /**
+   * OpenAI Responses and chat completions: OpenAI API keys and ChatGPT sign-in
+   * through the Codex backend.
+   *
+   * @generated from enum value: PLATFORM_OPENAI = 3;
+   */
+  OPENAI = 3,
 }
 
 /**

@@ -10,11 +10,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/lease/v1/usage.proto.
  */
 export const file_claude_relay_lease_v1_usage: GenFile = /*@__PURE__*/
-  fileDesc("CiFjbGF1ZGVfcmVsYXkvbGVhc2UvdjEvdXNhZ2UucHJvdG8SFWNsYXVkZV9yZWxheS5sZWFzZS52MSLLAQoFVXNhZ2USDQoFbW9kZWwYASABKAkSFAoMaW5wdXRfdG9rZW5zGAIgASgFEhUKDW91dHB1dF90b2tlbnMYAyABKAUSIwobY2FjaGVfY3JlYXRpb25faW5wdXRfdG9rZW5zGAQgASgFEh8KF2NhY2hlX3JlYWRfaW5wdXRfdG9rZW5zGAUgASgFEiYKHmNhY2hlX2NyZWF0aW9uXzFoX2lucHV0X3Rva2VucxgGIAEoBRIYChByZWFzb25pbmdfdG9rZW5zGAcgASgFIv8BCgdPdXRjb21lEjAKBGtpbmQYASABKA4yIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZUtpbmQSDgoGc3RhdHVzGAIgASgFEjwKB2hlYWRlcnMYAyADKAsyKy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZS5IZWFkZXJzRW50cnkSDgoGZGV0YWlsGAQgASgJEjQKBnNpZ25hbBgFIAEoDjIkLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY2NvdW50U2lnbmFsGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBKtEBCgtPdXRjb21lS2luZBIcChhPVVRDT01FX0tJTkRfVU5TUEVDSUZJRUQQABIYChRPVVRDT01FX0tJTkRfU1VDQ0VTUxABEh8KG09VVENPTUVfS0lORF9VUFNUUkVBTV9FUlJPUhACEiMKH09VVENPTUVfS0lORF9DT05ORUNUSU9OX0ZBSUxVUkUQAxIfChtPVVRDT01FX0tJTkRfQ0xJRU5UX0FCT1JURUQQBBIjCh9PVVRDT01FX0tJTkRfU1RSRUFNX0lOVEVSUlVQVEVEEAUqygEKDUFjY291bnRTaWduYWwSHgoaQUNDT1VOVF9TSUdOQUxfVU5TUEVDSUZJRUQQABIXChNBQ0NPVU5UX1NJR05BTF9OT05FEAESHwobQUNDT1VOVF9TSUdOQUxfUkFURV9MSU1JVEVEEAISHQoZQUNDT1VOVF9TSUdOQUxfT1ZFUkxPQURFRBADEh8KG0FDQ09VTlRfU0lHTkFMX1VOQVVUSE9SSVpFRBAEEh8KG0FDQ09VTlRfU0lHTkFMX1NFUlZFUl9FUlJPUhAFYgZwcm90bzM");
+  fileDesc("CiFjbGF1ZGVfcmVsYXkvbGVhc2UvdjEvdXNhZ2UucHJvdG8SFWNsYXVkZV9yZWxheS5sZWFzZS52MSLLAQoFVXNhZ2USDQoFbW9kZWwYASABKAkSFAoMaW5wdXRfdG9rZW5zGAIgASgFEhUKDW91dHB1dF90b2tlbnMYAyABKAUSIwobY2FjaGVfY3JlYXRpb25faW5wdXRfdG9rZW5zGAQgASgFEh8KF2NhY2hlX3JlYWRfaW5wdXRfdG9rZW5zGAUgASgFEiYKHmNhY2hlX2NyZWF0aW9uXzFoX2lucHV0X3Rva2VucxgGIAEoBRIYChByZWFzb25pbmdfdG9rZW5zGAcgASgFIv8BCgdPdXRjb21lEjAKBGtpbmQYASABKA4yIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZUtpbmQSDgoGc3RhdHVzGAIgASgFEjwKB2hlYWRlcnMYAyADKAsyKy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuT3V0Y29tZS5IZWFkZXJzRW50cnkSDgoGZGV0YWlsGAQgASgJEjQKBnNpZ25hbBgFIAEoDjIkLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY2NvdW50U2lnbmFsGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBKtEBCgtPdXRjb21lS2luZBIcChhPVVRDT01FX0tJTkRfVU5TUEVDSUZJRUQQABIYChRPVVRDT01FX0tJTkRfU1VDQ0VTUxABEh8KG09VVENPTUVfS0lORF9VUFNUUkVBTV9FUlJPUhACEiMKH09VVENPTUVfS0lORF9DT05ORUNUSU9OX0ZBSUxVUkUQAxIfChtPVVRDT01FX0tJTkRfQ0xJRU5UX0FCT1JURUQQBBIjCh9PVVRDT01FX0tJTkRfU1RSRUFNX0lOVEVSUlVQVEVEEAUq5QEKDUFjY291bnRTaWduYWwSHgoaQUNDT1VOVF9TSUdOQUxfVU5TUEVDSUZJRUQQABIXChNBQ0NPVU5UX1NJR05BTF9OT05FEAESHwobQUNDT1VOVF9TSUdOQUxfUkFURV9MSU1JVEVEEAISHQoZQUNDT1VOVF9TSUdOQUxfT1ZFUkxPQURFRBADEh8KG0FDQ09VTlRfU0lHTkFMX1VOQVVUSE9SSVpFRBAEEh8KG0FDQ09VTlRfU0lHTkFMX1NFUlZFUl9FUlJPUhAFEhkKFUFDQ09VTlRfU0lHTkFMX0JBTk5FRBAGYgZwcm90bzM");
 
 /**
  * Tokens the upstream reported for one request (message_start + message_delta
- * on Claude, the last usageMetadata on Gemini). input_tokens never includes
+ * on Claude, the last usageMetadata on Gemini, response.completed on OpenAI
+ * Responses). input_tokens never includes
  * cache reads, and output_tokens includes every token billed as output.
  *
  * @generated from message claude_relay.lease.v1.Usage
@@ -57,7 +58,8 @@ export type Usage = Message<"claude_relay.lease.v1.Usage"> & {
   cacheCreation1hInputTokens: number;
 
   /**
-   * Of output_tokens, those spent thinking (Gemini thoughtsTokenCount); 0 when
+   * Of output_tokens, those spent thinking (Gemini thoughtsTokenCount, OpenAI
+   * output_tokens_details.reasoning_tokens); 0 when
    * unknown. Priced as output like the rest.
    *
    * @generated from field: int32 reasoning_tokens = 7;
@@ -216,6 +218,14 @@ export enum AccountSignal {
    * @generated from enum value: ACCOUNT_SIGNAL_SERVER_ERROR = 5;
    */
   SERVER_ERROR = 5,
+
+  /**
+   * The account or its organisation is disabled (an OpenAI deactivated
+   * workspace): out of rotation until an admin acts, never retried on a timer.
+   *
+   * @generated from enum value: ACCOUNT_SIGNAL_BANNED = 6;
+   */
+  BANNED = 6,
 }
 
 /**
