@@ -1,12 +1,15 @@
 /**
- * `npm run bench:relay`: what the relay costs over the least a Node relay can do.
+ * `npm run bench:relay`: what the relay costs over the least a Node relay can do,
+ * and over the least a relay with an exact per-request lease can do.
  *
- * The mock upstream, a bare pass-through (baseline-pipe.ts) and the full stack
- * (redis-server, control plane, relay, one unlimited account on the mock, one
- * key) each run as their own processes on 127.0.0.1, and the same load comes
- * from a separate driver process per run: JSON and SSE, at 1 and 64 requests in
- * flight, each scenario on the baseline and then on the relay. Then memory per
- * stream: a fresh relay holding many slow streams open.
+ * The mock upstream, a bare pass-through (baseline-pipe.ts), the lease floor (the
+ * same pass-through plus one exact Redis lease per request, on its own
+ * redis-server) and the full stack (redis-server, control plane, relay, one
+ * unlimited account on the mock, one key) each run as their own processes on
+ * 127.0.0.1, and the same load comes from a separate driver process per run: JSON
+ * and SSE, at 1 and 64 requests in flight, each scenario on the baseline, the
+ * floor and then the relay. Then memory per stream: a fresh relay holding many
+ * slow streams open.
  * Ends with one `RESULT` line. See bench/README.md.
  */
 import { fileURLToPath } from "node:url";
@@ -98,9 +101,29 @@ async function probe(origin: string, key: string, processes: readonly BenchProce
   throw new Error(`probe of ${origin} answered ${res.status}: ${text.slice(0, 300)}\n${logs}`);
 }
 
+/** Every scenario of the relay against both floors: throughput ratios at the same concurrency, added latency. */
+function printAgainstFloors(baseline: readonly Run[], floor: readonly Run[], full: readonly Run[]): void {
+  const columns = ["scenario", "relay/pipe req/s", "relay/floor req/s", "floor/pipe req/s", "p50 over pipe", "p50 over floor", "p99 over pipe", "p99 over floor"];
+  const rows = full.map(({ scenario, result: relay }) => {
+    const pipe = find(baseline, scenario.stream, scenario.concurrency);
+    const lease = find(floor, scenario.stream, scenario.concurrency);
+    return [
+      scenario.label,
+      relay.requestsPerSecond / pipe.requestsPerSecond,
+      relay.requestsPerSecond / lease.requestsPerSecond,
+      lease.requestsPerSecond / pipe.requestsPerSecond,
+      relay.latencyMs.p50 - pipe.latencyMs.p50,
+      relay.latencyMs.p50 - lease.latencyMs.p50,
+      relay.latencyMs.p99 - pipe.latencyMs.p99,
+      relay.latencyMs.p99 - lease.latencyMs.p99,
+    ];
+  });
+  console.log(`${formatTable(columns, rows)}\n`);
+}
+
 /** Prints the table and the derived figures; returns the figures of the RESULT line but memory's. */
-function printReport(baseline: readonly Run[], full: readonly Run[], openai: readonly Run[], memory: StreamMemory, prewarmed: readonly LoadResultMessage[]) {
-  const runs = [...baseline, ...full, ...openai];
+function printReport(baseline: readonly Run[], floor: readonly Run[], full: readonly Run[], openai: readonly Run[], memory: StreamMemory, prewarmed: readonly LoadResultMessage[]) {
+  const runs = [...baseline, ...floor, ...full, ...openai];
   const columns = ["target", "scenario", "req/s", "p50 ms", "p99 ms", "ttfb p50", "ttfb p99", "errors", "peak RSS MB", "cpu ms/req", "cp cpu ms/req", "body B"];
   const rows = runs.map(({ target, scenario, result: r, peakRssKb, cpuMsPerRequest, controlPlaneCpuMsPerRequest }) => [
     target,
@@ -117,6 +140,7 @@ function printReport(baseline: readonly Run[], full: readonly Run[], openai: rea
     Math.round(r.responseBytes),
   ]);
   console.log(`\n${formatTable(columns, rows, 2)}\n`);
+  printAgainstFloors(baseline, floor, full);
 
   const added = (stream: boolean, p: "p50" | "p99") => find(full, stream, 1).latencyMs[p] - find(baseline, stream, 1).latencyMs[p];
   const ratio = (stream: boolean) => find(full, stream, 64).requestsPerSecond / find(baseline, stream, 64).requestsPerSecond;
@@ -126,6 +150,13 @@ function printReport(baseline: readonly Run[], full: readonly Run[], openai: rea
       `sse p50 ${ms(added(true, "p50"))}, p99 ${ms(added(true, "p99"))}`,
   );
   console.log(`throughput at concurrency 64 (relay / baseline): json ${formatNumber(ratio(false))}, sse ${formatNumber(ratio(true))}`);
+  const floorRatio = (stream: boolean) => find(full, stream, 64).requestsPerSecond / find(floor, stream, 64).requestsPerSecond;
+  const overFloor = (stream: boolean, p: "p50" | "p99") => find(full, stream, 1).latencyMs[p] - find(floor, stream, 1).latencyMs[p];
+  console.log(
+    `against the lease floor: throughput at 64 (relay / floor) json ${formatNumber(floorRatio(false))}, sse ${formatNumber(floorRatio(true))}; ` +
+      `added at 1 (relay - floor) json p50 ${ms(overFloor(false, "p50"))}, p99 ${ms(overFloor(false, "p99"))}; ` +
+      `the floor itself at 64: ${formatNumber(find(floor, false, 64).requestsPerSecond / find(baseline, false, 64).requestsPerSecond)} of the pipe (json)`,
+  );
   const viaOpenAi = (stream: boolean, concurrency: number) => openai.find((r) => r.scenario.stream === stream && r.scenario.concurrency === concurrency)?.result;
   const jsonOne = viaOpenAi(false, 1);
   const sseOne = viaOpenAi(true, 1);
@@ -154,6 +185,7 @@ function printReport(baseline: readonly Run[], full: readonly Run[], openai: rea
     added_p50_ms: added(false, "p50"),
     added_p99_ms: added(false, "p99"),
     throughput_ratio: ratio(false),
+    lease_floor_ratio: floorRatio(false),
     errors: runs.reduce((sum, r) => sum + r.result.errors, 0) + memory.errors + prewarmed.reduce((sum, r) => sum + r.errors, 0),
   };
 }
@@ -164,7 +196,7 @@ function find(runs: readonly Run[], stream: boolean, concurrency: number): LoadR
   return run.result;
 }
 
-await runBenchmark("relay benchmark", 285_000, async (group) => {
+await runBenchmark("relay benchmark", 420_000, async (group) => {
   const missing = missingBuilds(["control-plane", "relay"]);
   if (missing.length > 0) throw new Error(`${missing.join(", ")} missing: run \`npm run build\` first`);
   console.log(
@@ -179,6 +211,13 @@ await runBenchmark("relay benchmark", 285_000, async (group) => {
   const { url: pipeUrl } = await pipe.next<{ url: string }>("ready", 30_000);
   await probe(pipeUrl, BASELINE_KEY, [pipe, mock]);
 
+  const floorRedis = await startRedis({ own: true });
+  group.onClose(() => floorRedis.close());
+  const floorLease = { redisUrl: floorRedis.url, limit: 1_000_000, ttlMs: 60_000 };
+  const floorPipe = group.script("lease-floor", BASELINE, [JSON.stringify({ upstream: mockUrl, connections: 128, lease: floorLease })]);
+  const { url: floorUrl } = await floorPipe.next<{ url: string }>("ready", 30_000);
+  await probe(floorUrl, BASELINE_KEY, [floorPipe, mock]);
+
   const redis = await startRedis({ own: true });
   group.onClose(() => redis.close());
   const controlPlane = await startControlPlane(group, "control-plane", redis.url);
@@ -190,21 +229,25 @@ await runBenchmark("relay benchmark", 285_000, async (group) => {
 
   // Each scenario runs on the baseline, then at once on the relay, so a change in the
   // machine's other load over the minutes of the run skews both sides alike.
-  console.log("baseline = bare undici pipe; relay = redis-server + control plane + relay:");
+  console.log("baseline = bare undici pipe; floor = the pipe + one exact Redis lease per request; relay = redis-server + control plane + relay:");
   const baselineTarget: Target = { name: "baseline", origin: pipeUrl, key: BASELINE_KEY, pid: pipe.pid };
+  const floorTarget: Target = { name: "floor", origin: floorUrl, key: BASELINE_KEY, pid: floorPipe.pid };
   const relayTarget: Target = { name: "relay", origin: relay.url, key: key.plaintext, pid: relay.process.pid, controlPlanePid: controlPlane.process.pid };
   console.log(`  pre-warming each target with ${PREWARM_MS / 1000} s of load at 64 in flight (JSON, then SSE), left out of the figures`);
   // Their failures count with the measured runs' (a request that failed is a failure whenever it ran).
-  const prewarmed = [...(await prewarm(group, baselineTarget)), ...(await prewarm(group, relayTarget))];
+  const prewarmed = [...(await prewarm(group, baselineTarget)), ...(await prewarm(group, floorTarget)), ...(await prewarm(group, relayTarget))];
   const baseline: Run[] = [];
+  const floor: Run[] = [];
   const full: Run[] = [];
   for (const scenario of SCENARIOS) {
     baseline.push(await measure(group, baselineTarget, scenario));
+    floor.push(await measure(group, floorTarget, scenario));
     full.push(await measure(group, relayTarget, scenario));
   }
   const openai: Run[] = [];
   for (const scenario of OPENAI_SCENARIOS) openai.push(await measure(group, relayTarget, scenario));
   await pipe.stop();
+  await floorPipe.stop();
   await relay.process.stop();
 
   console.log(`memory: ${STREAMS} slow streams held open through a fresh relay ...`);
@@ -212,10 +255,10 @@ await runBenchmark("relay benchmark", 285_000, async (group) => {
   const memoryRelay = await startRelay(group, "relay-memory", controlPlane.grpcTarget, { RELAY_POOL_CONNECTIONS: String(STREAMS + 100) });
   const memory = await measureStreamMemory(group, mock, { url: memoryRelay.url, pid: memoryRelay.process.pid }, key.plaintext, STREAMS);
 
-  const figures = printReport(baseline, full, openai, memory, prewarmed);
+  const figures = printReport(baseline, floor, full, openai, memory, prewarmed);
   const failures: string[] = [];
   if (figures.errors > 0) failures.push(`${figures.errors} requests failed`);
   if (memory.open < memory.streams) failures.push(`only ${memory.open} of ${memory.streams} streams opened within 30 s`);
-  const { added_p50_ms, added_p99_ms, throughput_ratio, errors } = figures;
-  return { failures, result: formatResultLine({ added_p50_ms, added_p99_ms, throughput_ratio, mem_per_stream_kb: memory.perStreamKb, errors }) };
+  const { added_p50_ms, added_p99_ms, throughput_ratio, lease_floor_ratio, errors } = figures;
+  return { failures, result: formatResultLine({ added_p50_ms, added_p99_ms, throughput_ratio, lease_floor_ratio, mem_per_stream_kb: memory.perStreamKb, errors }) };
 });
