@@ -20,3 +20,9 @@ export type { MockCodeAssistTier, MockGoogleAccount, MockGoogleAccountOptions } 
 export type { MockAuthorizationCode, MockOAuthClient } from "./mock-gemini-oauth.js";
 export type { MockOnboarding } from "./mock-gemini-code-assist.js";
 export type { MockQuotaWindow } from "./mock-gemini-errors.js";
+export { DEFAULT_MOCK_OPENAI_API_KEY, DEFAULT_MOCK_OPENAI_MODELS, MockOpenAIError, startMockOpenAI } from "./mock-openai.js";
+export { CODEX_CLIENT_ID, DEFAULT_MOCK_CHATGPT_ACCOUNT } from "./mock-openai-auth.js";
+export { DEFAULT_MOCK_OPENAI_TEXT } from "./mock-openai-reply.js";
+export type { MockOpenAI, MockOpenAIOperation, MockOpenAIOptions, MockOpenAIReply, RecordedOpenAIRequest } from "./mock-openai.js";
+export type { MockChatGptAccount, MockChatGptAccountOptions, MockOpenAIAuthorizationCode, MockRateLimits, MockRateLimitWindow } from "./mock-openai-auth.js";
+export type { MockOpenAIPacing, MockOpenAIUsage } from "./mock-openai-reply.js";
