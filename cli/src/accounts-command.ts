@@ -1,7 +1,7 @@
 /**
  * `claude-relay accounts add|list|get|update|remove`: upstream accounts of
- * every platform (Claude Console and OAuth, Gemini API key and OAuth) through
- * the admin API.
+ * every platform (Claude Console and OAuth, Gemini API key and OAuth, OpenAI
+ * API key and ChatGPT sign-in) through the admin API.
  */
 import { parseArgs } from "node:util";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
@@ -9,7 +9,7 @@ import type { Account } from "@claude-relay/proto/admin";
 import { createCredentials, updateCredentials, type CredentialOptions, type ReadText } from "./account-credentials.js";
 import type { AdminClients } from "./admin-client.js";
 import { formatTime, jsonText, table } from "./format.js";
-import { PLATFORMS, accountPlatformName, parseAccountType, typeName } from "./platforms.js";
+import { PLATFORMS, accountPlatformName, parseAccountType, platformChoices, typeName } from "./platforms.js";
 import { UsageError } from "./usage-error.js";
 
 const FIELDS = {
@@ -21,6 +21,7 @@ const FIELDS = {
   "refresh-token": { type: "string" },
   "expires-at": { type: "string" },
   "credentials-file": { type: "string" },
+  "auth-json": { type: "string" },
   project: { type: "string" },
   "token-url": { type: "string" },
   platform: { type: "string" },
@@ -32,22 +33,27 @@ const FIELDS = {
 } as const;
 
 export const ACCOUNTS_HELP = `claude-relay accounts <command>
-  add --name N [--type claude-console|claude-oauth|gemini-api|gemini-oauth] (default claude-console)
+  add --name N [--type claude-console|claude-oauth|gemini-api|gemini-oauth|openai-api|openai-oauth] (default claude-console)
       claude-console: --api-key KEY [--base-url URL (default https://api.anthropic.com)]
       gemini-api:     --api-key KEY [--base-url URL (default https://generativelanguage.googleapis.com)]
+      openai-api:     --api-key KEY [--base-url URL (default https://api.openai.com/v1;
+                      any Responses-compatible base, e.g. https://NAME.openai.azure.com/openai/v1)]
       claude-oauth:   --access-token T [--refresh-token R] [--expires-at ISO] [--token-url URL]
       gemini-oauth:   --credentials-file PATH (the Gemini CLI's ~/.gemini/oauth_creds.json)
                       or --access-token T [--refresh-token R] [--expires-at ISO];
                       [--project ID (Code Assist project; found when omitted)] [--token-url URL]
+      openai-oauth:   --auth-json PATH (Codex's ~/.codex/auth.json after \`codex login\` with ChatGPT)
+                      [--token-url URL]
       [--priority N] [--max-concurrent N (0 = unlimited)] [--proxy URL] [--schedulable true|false]
-  list [--platform claude|gemini] [--json]
+  list [--platform claude|gemini|openai] [--json]
   get ID [--json]
-  update ID [same options as add, but --type; --project "" finds the project again]
+  update ID [same options as add, but --type; --project "" finds the project again;
+            --credentials-file or --auth-json replaces an OAuth account's tokens]
   remove ID`;
 
 /** The credential options among the parsed ones. */
 function credentialOptions(values: Record<string, unknown>): CredentialOptions {
-  const names = ["api-key", "base-url", "access-token", "refresh-token", "expires-at", "credentials-file", "project", "token-url"] as const;
+  const names = ["api-key", "base-url", "access-token", "refresh-token", "expires-at", "credentials-file", "auth-json", "project", "token-url"] as const;
   return Object.fromEntries(names.flatMap((name) => (typeof values[name] === "string" ? [[name, values[name]]] : []))) as CredentialOptions;
 }
 
@@ -73,7 +79,7 @@ export async function accountsCommand(args: string[], admin: AdminClients, out: 
     }
     case "list": {
       const platform = values.platform?.trim().toLowerCase();
-      if (platform !== undefined && PLATFORMS[platform] === undefined) throw new UsageError(`--platform: unknown platform "${values.platform}": use claude or gemini`);
+      if (platform !== undefined && PLATFORMS[platform] === undefined) throw new UsageError(`--platform: unknown platform "${values.platform}": use ${platformChoices()}`);
       const { accounts } = await admin.accounts.listAccounts({});
       const shown = platform === undefined ? accounts : accounts.filter((a) => accountPlatformName(a) === platform);
       out(values.json ? jsonText(shown) : accountTable(shown));

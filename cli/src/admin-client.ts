@@ -6,7 +6,7 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { AccountService, ApiKeyService, AuthService, ModelAliasService } from "@claude-relay/proto/admin";
+import { AccountService, ApiKeyService, AuthService, ModelAliasService, ServiceTokenService } from "@claude-relay/proto/admin";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { adminPasswordFile, readOptional } from "./data-dir.js";
@@ -17,6 +17,11 @@ export interface AdminClients {
   apiKeys: Client<typeof ApiKeyService>;
   auth: Client<typeof AuthService>;
   modelAliases: Client<typeof ModelAliasService>;
+}
+
+/** The admin clients with the service token client, which only signed-in admins may use. */
+export interface AdminClientsWithTokens extends AdminClients {
+  serviceTokens: Client<typeof ServiceTokenService>;
 }
 
 /** Options of connectAdmin. */
@@ -43,7 +48,7 @@ export class NoPasswordError extends Error {
   }
 }
 
-export async function connectAdmin(options: AdminConnectOptions): Promise<AdminClients> {
+export async function connectAdmin(options: AdminConnectOptions): Promise<AdminClientsWithTokens> {
   const sessionFile = join(options.dataDir, "cli-session.json");
   let token = await cachedToken(sessionFile, options.url);
   const transportWith = (interceptors: Interceptor[]) =>
@@ -82,6 +87,7 @@ export async function connectAdmin(options: AdminConnectOptions): Promise<AdminC
     apiKeys: createClient(ApiKeyService, transport),
     auth,
     modelAliases: createClient(ModelAliasService, transport),
+    serviceTokens: createClient(ServiceTokenService, transport),
   };
 }
 

@@ -75,13 +75,14 @@ describe("main", () => {
     expect(await main(["frobnicate"], {}, () => {})).toBe(2);
   });
 
-  it("documents the Gemini account types and the key platforms in its help", async () => {
+  it("documents the Gemini and OpenAI account types and the key platforms in its help", async () => {
     const lines: string[] = [];
     expect(await main(["accounts", "--help"], {}, (l) => lines.push(l))).toBe(0);
     const help = lines.join("\n");
-    expect(help).toContain("--type claude-console|claude-oauth|gemini-api|gemini-oauth");
+    expect(help).toContain("--type claude-console|claude-oauth|gemini-api|gemini-oauth|openai-api|openai-oauth");
     expect(help).toContain("--credentials-file PATH");
-    expect(help).toContain("--platforms claude,gemini");
+    expect(help).toContain("--auth-json PATH");
+    expect(help).toContain("--platforms claude,gemini,openai");
   });
 
   it("exits 2 with the reason when an account's options do not fit its type", async () => {

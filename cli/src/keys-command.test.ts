@@ -56,9 +56,17 @@ describe("keys create", () => {
 
 describe("platformScope", () => {
   it("refuses unknown platforms, an empty list, and a group on a platform left out", () => {
-    expect(() => platformScope({ platforms: "openai" })).toThrow(/--platforms: unknown platform "openai": use claude or gemini/);
+    expect(() => platformScope({ platforms: "mistral" })).toThrow(/--platforms: unknown platform "mistral": use claude, gemini or openai/);
     expect(() => platformScope({ platforms: "," })).toThrow(/needs at least one platform/);
     expect(() => platformScope({ platforms: "gemini", "group-claude": "c" })).toThrow("--group-claude needs claude among --platforms");
+    expect(() => platformScope({ platforms: "claude,gemini", "group-openai": "o" })).toThrow("--group-openai needs openai among --platforms");
+  });
+
+  it("limits a key to OpenAI with a group there", () => {
+    expect(platformScope({ platforms: "openai", "group-openai": " codex-team " })).toEqual({
+      platforms: [Platform.OPENAI],
+      platformGroups: [{ platform: Platform.OPENAI, group: "codex-team" }],
+    });
   });
 
   it("reads names in any case, once each", () => {
@@ -84,7 +92,8 @@ describe("keys list", () => {
   });
 
   it("documents the platform options", () => {
-    expect(KEYS_HELP).toContain("--platforms claude,gemini");
+    expect(KEYS_HELP).toContain("--platforms claude,gemini,openai");
     expect(KEYS_HELP).toContain("--group-gemini G");
+    expect(KEYS_HELP).toContain("--group-openai G");
   });
 });

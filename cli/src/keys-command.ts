@@ -15,19 +15,22 @@ import { UsageError } from "./usage-error.js";
 
 export const KEYS_HELP = `claude-relay keys <command>
   create --name N [--concurrency N (0 = unlimited)] [--models m1,m2] [--expires-at ISO] [--json]
-         [--platforms claude,gemini (default every platform)]
-         [--group-claude G] [--group-gemini G] (the group serving the key on that platform)
+         [--platforms claude,gemini,openai (default every platform)]
+         [--group-claude G] [--group-gemini G] [--group-openai G] (the group serving the key on that platform)
   list [--json]
   revoke ID`;
 
+/** The per-platform group options of `keys create`, one per platform in PLATFORMS. */
+type GroupOption = "group-claude" | "group-gemini" | "group-openai";
+
 /** The platforms and per-platform groups of `keys create`, checked against each other. */
-export function platformScope(values: { platforms?: string; "group-claude"?: string; "group-gemini"?: string }): {
+export function platformScope(values: { platforms?: string } & Partial<Record<GroupOption, string>>): {
   platforms: Platform[];
   platformGroups: MessageInitShape<typeof PlatformGroupSchema>[];
 } {
   const platforms = values.platforms === undefined ? [] : parsePlatformList(values.platforms, "--platforms");
   const platformGroups = Object.entries(PLATFORMS).flatMap(([name, platform]) => {
-    const group = values[`group-${name}` as "group-claude" | "group-gemini"]?.trim();
+    const group = values[`group-${name}` as GroupOption]?.trim();
     if (!group) return [];
     if (platforms.length > 0 && !platforms.includes(platform)) throw new UsageError(`--group-${name} needs ${name} among --platforms`);
     return [{ platform, group }];
@@ -47,6 +50,7 @@ export async function keysCommand(args: string[], admin: AdminClients, out: (lin
       platforms: { type: "string" },
       "group-claude": { type: "string" },
       "group-gemini": { type: "string" },
+      "group-openai": { type: "string" },
       json: { type: "boolean" },
     },
     allowPositionals: true,

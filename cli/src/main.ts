@@ -9,6 +9,7 @@ import { ALIASES_HELP, aliasesCommand } from "./aliases-command.js";
 import { connectAdmin, NoPasswordError } from "./admin-client.js";
 import { resolveDataDir } from "./data-dir.js";
 import { KEYS_HELP, keysCommand } from "./keys-command.js";
+import { TOKENS_HELP, tokensCommand } from "./tokens-command.js";
 import { upCommand } from "./up-command.js";
 import { UsageError } from "./usage-error.js";
 
@@ -17,6 +18,7 @@ const HELP = `usage: claude-relay <command>
   up                      start redis (unless REDIS_URL), the control plane and the relay
   accounts ...            manage upstream accounts
   keys ...                manage the relay's API keys
+  tokens ...              manage service tokens (scoped credentials for internal services)
   aliases ...             manage model aliases of the OpenAI-compatible API (e.g. gpt-4o → claude-sonnet-4-5)
 
 global options: --url URL (admin API, default $CLAUDE_RELAY_ADMIN_URL or http://127.0.0.1:8081)
@@ -25,6 +27,8 @@ global options: --url URL (admin API, default $CLAUDE_RELAY_ADMIN_URL or http://
 ${ACCOUNTS_HELP}
 
 ${KEYS_HELP}
+
+${TOKENS_HELP}
 
 ${ALIASES_HELP}`;
 
@@ -45,7 +49,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   }
   try {
     if (command === "up") return await upCommand(env, out);
-    if (command !== "accounts" && command !== "keys" && command !== "aliases") throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+    if (command !== "accounts" && command !== "keys" && command !== "tokens" && command !== "aliases") throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
     const admin = await connectAdmin({
       url: String(values.url ?? env.CLAUDE_RELAY_ADMIN_URL ?? `http://127.0.0.1:${env.CONTROL_PLANE_HTTP_PORT ?? 8081}`),
       dataDir: resolveDataDir(env),
@@ -54,6 +58,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     });
     if (command === "accounts") await accountsCommand(rest, admin, out);
     else if (command === "keys") await keysCommand(rest, admin, out);
+    else if (command === "tokens") await tokensCommand(rest, admin.serviceTokens, out);
     else await aliasesCommand(rest, admin, out);
     return 0;
   } catch (err) {

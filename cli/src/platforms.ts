@@ -1,15 +1,16 @@
 /**
  * How the CLI names platforms and account types on the command line and in
- * its tables: "claude" and "gemini"; "claude-console", "claude-oauth",
- * "gemini-api" and "gemini-oauth" (plus the older "console" and "oauth" for
- * the Claude types). An account whose server leaves the platform unspecified
- * is placed by its type.
+ * its tables: "claude", "gemini" and "openai"; "claude-console",
+ * "claude-oauth", "gemini-api", "gemini-oauth", "openai-api" and
+ * "openai-oauth" (plus the older "console" and "oauth" for the Claude types).
+ * An account whose server leaves the platform unspecified is placed by its
+ * type.
  */
 import { AccountType, Platform, type Account } from "@claude-relay/proto/admin";
 import { UsageError } from "./usage-error.js";
 
 /** Platforms by their command-line name. */
-export const PLATFORMS: Readonly<Record<string, Platform>> = { claude: Platform.CLAUDE, gemini: Platform.GEMINI };
+export const PLATFORMS: Readonly<Record<string, Platform>> = { claude: Platform.CLAUDE, gemini: Platform.GEMINI, openai: Platform.OPENAI };
 
 /** Account types by their `--type` name; the first name of each is the one tables show. */
 export const ACCOUNT_TYPES: Readonly<Record<string, AccountType>> = {
@@ -17,12 +18,27 @@ export const ACCOUNT_TYPES: Readonly<Record<string, AccountType>> = {
   "claude-oauth": AccountType.CLAUDE_OAUTH,
   "gemini-api": AccountType.GEMINI_API,
   "gemini-oauth": AccountType.GEMINI_OAUTH,
+  "openai-api": AccountType.OPENAI_API,
+  "openai-oauth": AccountType.OPENAI_OAUTH,
   console: AccountType.CLAUDE_CONSOLE,
   oauth: AccountType.CLAUDE_OAUTH,
 };
 
 /** Where a Gemini API key account sends requests unless `--base-url` says otherwise. */
 export const GEMINI_API_BASE_URL = "https://generativelanguage.googleapis.com";
+
+/** Where an OpenAI API key account sends requests unless `--base-url` says otherwise. */
+export const OPENAI_API_BASE_URL = "https://api.openai.com/v1";
+
+/** The command-line platform of each account type the CLI knows. */
+const TYPE_PLATFORMS: Readonly<Partial<Record<AccountType, string>>> = {
+  [AccountType.CLAUDE_CONSOLE]: "claude",
+  [AccountType.CLAUDE_OAUTH]: "claude",
+  [AccountType.GEMINI_API]: "gemini",
+  [AccountType.GEMINI_OAUTH]: "gemini",
+  [AccountType.OPENAI_API]: "openai",
+  [AccountType.OPENAI_OAUTH]: "openai",
+};
 
 /** The `--type` value of an account type, e.g. "gemini-oauth"; "unknown" for one this CLI does not know. */
 export function typeName(type: AccountType): string {
@@ -32,7 +48,9 @@ export function typeName(type: AccountType): string {
 /** The account type named by `--type`; Claude Console when absent. Throws UsageError for an unknown name. */
 export function parseAccountType(raw: string | undefined): AccountType {
   const type = ACCOUNT_TYPES[raw ?? "claude-console"];
-  if (type === undefined) throw new UsageError(`unknown account type "${raw}": use claude-console, claude-oauth, gemini-api or gemini-oauth`);
+  if (type === undefined) {
+    throw new UsageError(`unknown account type "${raw}": use claude-console, claude-oauth, gemini-api, gemini-oauth, openai-api or openai-oauth`);
+  }
   return type;
 }
 
@@ -45,13 +63,19 @@ export function platformName(platform: Platform): string | undefined {
 export function accountPlatformName(account: Pick<Account, "platform" | "type">): string {
   const named = platformName(account.platform);
   if (named !== undefined) return named;
-  return account.type === AccountType.GEMINI_API || account.type === AccountType.GEMINI_OAUTH ? "gemini" : "claude";
+  return TYPE_PLATFORMS[account.type] ?? "claude";
+}
+
+/** The platform names as a choice in a sentence: "claude, gemini or openai". */
+export function platformChoices(): string {
+  const names = Object.keys(PLATFORMS);
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
 }
 
 /** The platform named by `raw`. Throws UsageError for an unknown name, saying which option it came from. */
 export function parsePlatform(raw: string, option: string): Platform {
   const platform = PLATFORMS[raw.trim().toLowerCase()];
-  if (platform === undefined) throw new UsageError(`${option}: unknown platform "${raw}": use ${Object.keys(PLATFORMS).join(" or ")}`);
+  if (platform === undefined) throw new UsageError(`${option}: unknown platform "${raw}": use ${platformChoices()}`);
   return platform;
 }
 

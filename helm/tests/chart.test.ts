@@ -172,7 +172,17 @@ describe("lease streams and connection ages", () => {
 });
 
 describe("providers' endpoints", () => {
-  const names = ["CONTROL_PLANE_OAUTH_TOKEN_URL", "CONTROL_PLANE_GEMINI_API_URL", "CONTROL_PLANE_GEMINI_CODE_ASSIST_URL", "CONTROL_PLANE_GEMINI_OAUTH_AUTHORIZE_URL", "CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL"];
+  const names = [
+    "CONTROL_PLANE_OAUTH_TOKEN_URL",
+    "CONTROL_PLANE_GEMINI_API_URL",
+    "CONTROL_PLANE_GEMINI_CODE_ASSIST_URL",
+    "CONTROL_PLANE_GEMINI_OAUTH_AUTHORIZE_URL",
+    "CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL",
+    "CONTROL_PLANE_OPENAI_API_URL",
+    "CONTROL_PLANE_OPENAI_CODEX_URL",
+    "CONTROL_PLANE_OPENAI_OAUTH_AUTHORIZE_URL",
+    "CONTROL_PLANE_OPENAI_OAUTH_TOKEN_URL",
+  ];
   const settings = (file: string) => {
     const objects = render(file);
     const cp = container(objects, "rel-claude-relay-control-plane");
@@ -190,6 +200,10 @@ describe("providers' endpoints", () => {
       CONTROL_PLANE_GEMINI_CODE_ASSIST_URL: "https://gateway.internal/code-assist",
       CONTROL_PLANE_GEMINI_OAUTH_AUTHORIZE_URL: "https://gateway.internal/google/auth",
       CONTROL_PLANE_GEMINI_OAUTH_TOKEN_URL: "https://gateway.internal/google/token",
+      CONTROL_PLANE_OPENAI_API_URL: "https://gateway.internal/openai/v1",
+      CONTROL_PLANE_OPENAI_CODEX_URL: "https://gateway.internal/chatgpt/backend-api/codex",
+      CONTROL_PLANE_OPENAI_OAUTH_AUTHORIZE_URL: "https://gateway.internal/openai-auth/oauth/authorize",
+      CONTROL_PLANE_OPENAI_OAUTH_TOKEN_URL: "https://gateway.internal/openai-auth/oauth/token",
     });
   });
 });

@@ -2,6 +2,7 @@
  * Composition root: builds every adapter and module of the control plane in
  * order, starts the two servers, and closes everything in reverse.
  */
+import { readFileSync } from "node:fs";
 import type { Logger } from "@claude-relay/logging";
 import { createMetricsRegistry, type Registry } from "@claude-relay/metrics";
 import { createAccountStore } from "./accounts/account-store.js";
@@ -11,6 +12,7 @@ import { createOAuthAuthorization } from "./accounts/oauth-authorization.js";
 import { createOAuthRefresher } from "./accounts/oauth-refresh.js";
 import { bootstrapAdmin, createAdminUsers } from "./auth/admin-users.js";
 import { createAdminSessions } from "./auth/admin-sessions.js";
+import { createServiceTokens } from "./auth/service-tokens.js";
 import { createSignInThrottle } from "./auth/sign-in-throttle.js";
 import { createAuditLog } from "./audit/audit-log.js";
 import { createCachedCatalog } from "./cache/cached-catalog.js";
@@ -27,6 +29,7 @@ import { createRenewLease } from "./leases/renew-lease.js";
 import { createListModels } from "./models/list-models.js";
 import type { ModelAliasCatalog } from "./models/model-alias.js";
 import { createModelAliasStore } from "./models/model-alias-store.js";
+import { createNotifications } from "./notifications/notifications.js";
 import { createNodeConnection, createRedisClient, parseRedisTarget, type RedisClient } from "./redis/client.js";
 import { createRedisKeys, type RedisKeys } from "./redis/keys.js";
 import { pingRedis } from "./redis/ping.js";
@@ -77,6 +80,23 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const registry = overrides.registry ?? createMetricsRegistry("control-plane");
   // consumes CONTROL_PLANE_ENCRYPTION_KEY; provides sealing of account credentials.
   const cipher = createCredentialCipher(parseEncryptionKey(config.CONTROL_PLANE_ENCRYPTION_KEY.reveal()));
+  // consumes redis, cipher, CONTROL_PLANE_NOTIFY_*; provides webhook targets, emit() for the event sources below and this replica's delivery loop.
+  const notifications = createNotifications({
+    redis,
+    keys,
+    cipher,
+    log,
+    now,
+    config: {
+      quietMs: config.CONTROL_PLANE_NOTIFY_QUIET_MS,
+      foldWindowMs: config.CONTROL_PLANE_NOTIFY_FOLD_WINDOW_MS,
+      maxAttempts: config.CONTROL_PLANE_NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: config.CONTROL_PLANE_NOTIFY_RETRY_BASE_MS,
+      timeoutMs: config.CONTROL_PLANE_NOTIFY_TIMEOUT_MS,
+    },
+  });
+  redis.on("error", (err: Error) => notifications.notifier.redisDown(err.message));
+  redis.on("ready", () => notifications.notifier.redisUp());
   // consumes redis (PUBLISH) and a subscriber connection of its own; provides cross-replica cache invalidation.
   const invalidation = createCacheInvalidation({
     channel: keys.cacheInvalidation(),
@@ -84,7 +104,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     connect: (attempt) => createNodeConnection(redisTarget, attempt, { connectionName: "claude-relay-control-plane-sub" }),
     log,
   });
-  // consumes CONTROL_PLANE_OAUTH_*, CONTROL_PLANE_GEMINI_*; provides each platform's OAuth endpoints, test request, credentials file and account setup.
+  // consumes CONTROL_PLANE_OAUTH_*, CONTROL_PLANE_GEMINI_*, CONTROL_PLANE_OPENAI_*; provides each platform's OAuth endpoints, test request, credentials file and account setup.
   const providers = buildAccountProviders(providersConfigOf(config, now));
   // consumes redis, cipher, invalidation, providers; provides accounts and their credentials, announcing every change.
   const accounts = createAccountStore({ redis, cipher, now, keys, changes: invalidation, defaultBaseUrls: providers.defaultBaseUrls() });
@@ -104,6 +124,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     keys,
     now,
     probeTtlMs: config.CONTROL_PLANE_LEASE_TTL_MS,
+    onChange: notifications.onHealthChange,
     config: {
       rateLimitDefaultMs: config.CONTROL_PLANE_RATE_LIMIT_DEFAULT_MS,
       overloadCooldownMs: config.CONTROL_PLANE_OVERLOAD_COOLDOWN_MS,
@@ -113,7 +134,9 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     },
   });
   // consumes redis, accounts, health, providers; provides single-flight refresh at each account's token endpoint and the PKCE steps of every OAuth type.
-  const oauth = createOAuthRefresher({ redis, keys, accounts, health, tokens: providers.tokenClient, aheadMs: config.CONTROL_PLANE_OAUTH_REFRESH_AHEAD_MS, log, now });
+  const oauth = createOAuthRefresher({
+    redis, keys, accounts, health, tokens: providers.tokenClient, aheadMs: config.CONTROL_PLANE_OAUTH_REFRESH_AHEAD_MS, log, now, onFailure: notifications.onRefreshFailure,
+  });
   const oauthAuthorization = createOAuthAuthorization({ redis, keys, now, flows: providers.oauthFlows() });
   // consumes redis, CONTROL_PLANE_LEASE_TTL_MS; provides each key's windows, cost limits and first-use expiry with its slot.
   const keyLimits = createKeyLimits({ redis, ttlMs: config.CONTROL_PLANE_LEASE_TTL_MS, keys, now });
@@ -133,6 +156,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     listModelAliases: modelAliases.list,
   };
   const catalog = createCachedCatalog({ source, invalidation, registry, now });
+  notifications.setAccountLookup(catalog.listAccounts);
   // consumes catalog, leases, health; provides per-account slot and health gauges, read on scrape.
   createAccountMetrics({ registry, listAccounts: catalog.listAccounts, leases, health, log, now });
   // What this replica's Acquires last read: the next Acquire's guess, and Release's word on a healthy account.
@@ -141,9 +165,12 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   let draining = false;
   // consumes catalog, leases, sticky, CONTROL_PLANE_INTERNAL_TOKEN; provides the relay's LeaseService over gRPC.
   const leaseServer = createLeaseServer({
-    acquire: createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, lastReads, log, now }),
+    acquire: notifications.watchAcquire(
+      createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, lastReads, log, now }),
+      catalog.findKeyByHash,
+    ),
     renew: createRenewLease({ leases }),
-    release: createReleaseLease({ leases, health, lastReadHealthy: lastReads.readHealthy, usage, sessions: sessionRecords, catalog, log, now }),
+    release: createReleaseLease({ leases, health, lastReadHealthy: lastReads.readHealthy, usage, sessions: sessionRecords, sticky, catalog, log, now }),
     listModels: createListModels({ catalog, prices, now }),
     internalToken: config.CONTROL_PLANE_INTERNAL_TOKEN,
     metrics: leaseMetrics,
@@ -165,18 +192,28 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     maxFailures: config.CONTROL_PLANE_LOGIN_MAX_FAILURES,
     windowMs: config.CONTROL_PLANE_LOGIN_WINDOW_SECONDS * 1000,
   });
+  // consumes redis; provides service tokens for internal services, their last use written in the background.
+  const serviceTokens = createServiceTokens({ redis, keys, now, onError: (err) => log.warn({ err }, "service token last use not written") });
   // consumes redis, CONTROL_PLANE_AUDIT_MAX_EVENTS; provides the audit log of admin writes.
   const audit = createAuditLog({ redis, keys, maxEvents: config.CONTROL_PLANE_AUDIT_MAX_EVENTS });
-  // consumes every store, registry, CONTROL_PLANE_TRUST_PROXY; provides the admin API (Connect), /livez, /readyz and /metrics over HTTP/1.1.
+  // consumes every store, registry, CONTROL_PLANE_TRUST_PROXY; provides the admin API (Connect, gRPC-Web, gRPC), reflection, /livez, /readyz and /metrics over HTTP/1.1 and h2c.
   const trustProxy = config.CONTROL_PLANE_TRUST_PROXY;
+  // consumes CONTROL_PLANE_HTTP_TLS_*; provides the admin port's certificate, when it speaks TLS.
+  const tls =
+    config.CONTROL_PLANE_HTTP_TLS_CERT_FILE && config.CONTROL_PLANE_HTTP_TLS_KEY_FILE
+      ? { cert: readFileSync(config.CONTROL_PLANE_HTTP_TLS_CERT_FILE), key: readFileSync(config.CONTROL_PLANE_HTTP_TLS_KEY_FILE) }
+      : undefined;
   const http = createAdminHttpServer({
+    ...(tls && { tls }),
     redis, users, sessions, signInThrottle, audit, trustProxy, accounts, apiKeys, leases, health, oauthAuthorization, providers, oauth, log, registry, now,
-    keyLimits, usage: usageReader, sessionRecords, affinity, modelAliases, isDraining: () => draining,
+    keyLimits, usage: usageReader, sessionRecords, affinity, modelAliases, serviceTokens, isDraining: () => draining,
+    notifications: { targets: notifications.targets, deliveryLog: notifications.deliveryLog, notifier: notifications.notifier },
   });
 
   return {
     async start() {
       invalidation.start();
+      notifications.start();
       await bootstrapAdmin({
         users,
         username: config.ADMIN_USERNAME,
@@ -201,6 +238,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
       await affinity.close().catch((err: unknown) => log.warn({ err }, "sticky affinity counts not written at close"));
       await sessionRecords.close().catch((err: unknown) => log.warn({ err }, "session index entries not written at close"));
       await oauth.drain();
+      await notifications.stop();
       catalog.stop();
       await invalidation.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -42,6 +42,14 @@ describe("controlPlaneConfigSchema", () => {
     expect(text).not.toContain("short-token");
     expect(text).not.toContain("not-a-key-value");
   });
+
+  it("takes the admin port's certificate and key together or not at all", () => {
+    expect(loadConfig(controlPlaneConfigSchema, { ...minimal, CONTROL_PLANE_HTTP_TLS_CERT_FILE: "/tls/cert.pem", CONTROL_PLANE_HTTP_TLS_KEY_FILE: "/tls/key.pem" })).toMatchObject({
+      CONTROL_PLANE_HTTP_TLS_CERT_FILE: "/tls/cert.pem",
+      CONTROL_PLANE_HTTP_TLS_KEY_FILE: "/tls/key.pem",
+    });
+    expect(() => loadConfig(controlPlaneConfigSchema, { ...minimal, CONTROL_PLANE_HTTP_TLS_CERT_FILE: "/tls/cert.pem" })).toThrow(/CONTROL_PLANE_HTTP_TLS_KEY_FILE: set both/);
+  });
 });
 
 describe("controlPlaneConfigSchema, Redis Cluster", () => {
@@ -81,5 +89,35 @@ describe("controlPlaneConfigSchema, Gemini", () => {
     expect(providers.gemini).toMatchObject({ tokenUrl: "http://127.0.0.1:4000/token", codeAssistUrl: "http://127.0.0.1:4000", clientId: "own-client", clientSecret: "own-secret" });
     expect(providers.claude).toMatchObject({ tokenUrl: "https://console.anthropic.com/v1/oauth/token", clientId: "9d1c250a-e61b-44d9-88ed-5944d1962f5e" });
     expect(() => loadConfig(controlPlaneConfigSchema, { ...minimal, CONTROL_PLANE_GEMINI_CODE_ASSIST_URL: "ftp://x" })).toThrow(/CONTROL_PLANE_GEMINI_CODE_ASSIST_URL/);
+  });
+});
+
+describe("controlPlaneConfigSchema, OpenAI", () => {
+  it("defaults to OpenAI's endpoints and Codex CLI's public client, and takes each from the environment", () => {
+    expect(loadConfig(controlPlaneConfigSchema, minimal)).toMatchObject({
+      CONTROL_PLANE_OPENAI_OAUTH_AUTHORIZE_URL: "https://auth.openai.com/oauth/authorize",
+      CONTROL_PLANE_OPENAI_OAUTH_TOKEN_URL: "https://auth.openai.com/oauth/token",
+      CONTROL_PLANE_OPENAI_OAUTH_REDIRECT_URI: "http://localhost:1455/auth/callback",
+      CONTROL_PLANE_OPENAI_OAUTH_CLIENT_ID: "app_EMoamEEZ73f0CkXaXp7hrann",
+      CONTROL_PLANE_OPENAI_OAUTH_SCOPES: "openid profile email offline_access",
+      CONTROL_PLANE_OPENAI_CODEX_URL: "https://chatgpt.com/backend-api/codex",
+      CONTROL_PLANE_OPENAI_API_URL: "https://api.openai.com/v1",
+    });
+
+    const own = loadConfig(controlPlaneConfigSchema, {
+      ...minimal,
+      CONTROL_PLANE_OPENAI_OAUTH_AUTHORIZE_URL: "http://127.0.0.1:4100/oauth/authorize",
+      CONTROL_PLANE_OPENAI_OAUTH_TOKEN_URL: "http://127.0.0.1:4100/oauth/token",
+      CONTROL_PLANE_OPENAI_CODEX_URL: "http://127.0.0.1:4100/backend-api/codex",
+      CONTROL_PLANE_OPENAI_API_URL: "http://127.0.0.1:4100/v1",
+    });
+    expect(providersConfigOf(own).openai).toMatchObject({
+      authorizeUrl: "http://127.0.0.1:4100/oauth/authorize",
+      tokenUrl: "http://127.0.0.1:4100/oauth/token",
+      codexUrl: "http://127.0.0.1:4100/backend-api/codex",
+      apiUrl: "http://127.0.0.1:4100/v1",
+      clientId: "app_EMoamEEZ73f0CkXaXp7hrann",
+    });
+    expect(() => loadConfig(controlPlaneConfigSchema, { ...minimal, CONTROL_PLANE_OPENAI_CODEX_URL: "ftp://x" })).toThrow(/CONTROL_PLANE_OPENAI_CODEX_URL/);
   });
 });

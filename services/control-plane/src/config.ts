@@ -10,6 +10,7 @@ import { envBool, envInt, envSecret, envUrl, Secret } from "@claude-relay/config
 import { parseEncryptionKey } from "./accounts/credential-cipher.js";
 import { CLAUDE_OAUTH_DEFAULTS } from "./providers/claude/claude-accounts.js";
 import { GEMINI_DEFAULTS } from "./providers/gemini/google-oauth.js";
+import { OPENAI_DEFAULTS } from "./providers/openai/chatgpt-oauth.js";
 import type { ProvidersConfig } from "./providers/registry.js";
 
 /** A secret that must be set; envSecret without `optional` never yields undefined. */
@@ -27,8 +28,14 @@ export const controlPlaneConfigSchema = z
   .object({
     /** Port of the lease service (gRPC, for the relay). */
     CONTROL_PLANE_GRPC_PORT: envInt(50051, { max: 65535 }),
-    /** Port of the admin API, health endpoints and /metrics (HTTP/1.1). */
+    /** Port of the admin API, health endpoints and /metrics (HTTP/1.1, and HTTP/2 for gRPC). */
     CONTROL_PLANE_HTTP_PORT: envInt(8081, { max: 65535 }),
+    /**
+     * PEM files of a certificate (chain) and its key: when both are set the admin port speaks TLS,
+     * HTTP/1.1 and HTTP/2 chosen by ALPN; unset, it speaks cleartext (h2c with prior knowledge for gRPC).
+     */
+    CONTROL_PLANE_HTTP_TLS_CERT_FILE: z.string().optional().transform((v) => v || undefined),
+    CONTROL_PLANE_HTTP_TLS_KEY_FILE: z.string().optional().transform((v) => v || undefined),
     /** Interface both servers bind; 0.0.0.0 in containers. */
     CONTROL_PLANE_HOST: z.string().optional().transform((v) => v || "127.0.0.1"),
     /**
@@ -121,6 +128,20 @@ export const controlPlaneConfigSchema = z
     CONTROL_PLANE_GEMINI_ONBOARD_POLL_MS: envInt(5_000, { min: 10, max: 60_000 }),
     /** Polls of an onboarding operation before a new gemini-oauth account is refused. */
     CONTROL_PLANE_GEMINI_ONBOARD_MAX_POLLS: envInt(12, { min: 0, max: 120 }),
+    /** Where an admin signs a ChatGPT account in for openai-oauth (the PKCE step, as Codex CLI signs in). */
+    CONTROL_PLANE_OPENAI_OAUTH_AUTHORIZE_URL: envUrl(["https:", "http:"], OPENAI_DEFAULTS.authorizeUrl),
+    /** OpenAI's token endpoint (code exchange form-encoded, refresh as JSON); an account's own token URL wins. */
+    CONTROL_PLANE_OPENAI_OAUTH_TOKEN_URL: envUrl(["https:", "http:"], OPENAI_DEFAULTS.tokenUrl),
+    /** Where the ChatGPT sign-in sends the browser: Codex CLI's local callback, whose URL the admin pastes back. */
+    CONTROL_PLANE_OPENAI_OAUTH_REDIRECT_URI: envUrl(["https:", "http:"], OPENAI_DEFAULTS.redirectUri),
+    /** The OpenAI OAuth client id (Codex CLI's public client by default). */
+    CONTROL_PLANE_OPENAI_OAUTH_CLIENT_ID: stringOr(OPENAI_DEFAULTS.clientId),
+    /** OpenAI scopes asked for, space-separated. */
+    CONTROL_PLANE_OPENAI_OAUTH_SCOPES: stringOr(OPENAI_DEFAULTS.scopes),
+    /** Base URL of openai-oauth accounts that name none: the Codex backend ({base}/responses). */
+    CONTROL_PLANE_OPENAI_CODEX_URL: envUrl(["https:", "http:"], OPENAI_DEFAULTS.codexUrl),
+    /** Base URL of openai-api accounts that name none: the OpenAI API ({base}/responses, {base}/chat/completions). */
+    CONTROL_PLANE_OPENAI_API_URL: envUrl(["https:", "http:"], OPENAI_DEFAULTS.apiUrl),
     /** Name of the first admin user. */
     ADMIN_USERNAME: z.string().optional().transform((v) => v || "admin"),
     /** Password of the first admin user; generated (and shown once) when unset. */
@@ -133,6 +154,15 @@ export const controlPlaneConfigSchema = z
     CONTROL_PLANE_TRUST_PROXY: envBool(false),
     /** Audit log events kept; older ones fall off. */
     CONTROL_PLANE_AUDIT_MAX_EVENTS: envInt(10_000, { min: 100, max: 1_000_000 }),
+    /** Webhook notifications: an event is sent once no identical one (same type and subject) came for this long… */
+    CONTROL_PLANE_NOTIFY_QUIET_MS: envInt(2_000, { min: 0, max: 600_000 }),
+    /** …and this long after the first of a burst at the latest; the burst arrives as one message with its count. */
+    CONTROL_PLANE_NOTIFY_FOLD_WINDOW_MS: envInt(30_000, { min: 0, max: 3_600_000 }),
+    /** Tries per delivery; the waits between them double from CONTROL_PLANE_NOTIFY_RETRY_BASE_MS. */
+    CONTROL_PLANE_NOTIFY_MAX_ATTEMPTS: envInt(5, { min: 1, max: 20 }),
+    CONTROL_PLANE_NOTIFY_RETRY_BASE_MS: envInt(1_000, { min: 10, max: 600_000 }),
+    /** A webhook call not answered within this long fails (and is retried). */
+    CONTROL_PLANE_NOTIFY_TIMEOUT_MS: envInt(5_000, { min: 100, max: 60_000 }),
     /** Folder for the generated admin password file: outside the working directory by default. */
     CONTROL_PLANE_DATA_DIR: z
       .string()
@@ -140,6 +170,12 @@ export const controlPlaneConfigSchema = z
       .transform((v) => v || join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "claude-relay")),
     /** pino level. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().transform((v) => v ?? "info"),
+  })
+  .superRefine((config, ctx) => {
+    if ((config.CONTROL_PLANE_HTTP_TLS_CERT_FILE === undefined) !== (config.CONTROL_PLANE_HTTP_TLS_KEY_FILE === undefined)) {
+      const missing = config.CONTROL_PLANE_HTTP_TLS_CERT_FILE === undefined ? "CONTROL_PLANE_HTTP_TLS_CERT_FILE" : "CONTROL_PLANE_HTTP_TLS_KEY_FILE";
+      ctx.addIssue({ code: "custom", path: [missing], message: "set both CONTROL_PLANE_HTTP_TLS_CERT_FILE and CONTROL_PLANE_HTTP_TLS_KEY_FILE, or neither" });
+    }
   });
 
 /** The parsed, frozen configuration. */
@@ -166,6 +202,16 @@ export function providersConfigOf(config: ControlPlaneConfig, now?: () => number
       codeAssistUrl: config.CONTROL_PLANE_GEMINI_CODE_ASSIST_URL,
       apiUrl: config.CONTROL_PLANE_GEMINI_API_URL,
       codeAssist: { pollIntervalMs: config.CONTROL_PLANE_GEMINI_ONBOARD_POLL_MS, maxPolls: config.CONTROL_PLANE_GEMINI_ONBOARD_MAX_POLLS },
+      ...(now && { now }),
+    },
+    openai: {
+      authorizeUrl: config.CONTROL_PLANE_OPENAI_OAUTH_AUTHORIZE_URL,
+      tokenUrl: config.CONTROL_PLANE_OPENAI_OAUTH_TOKEN_URL,
+      redirectUri: config.CONTROL_PLANE_OPENAI_OAUTH_REDIRECT_URI,
+      clientId: config.CONTROL_PLANE_OPENAI_OAUTH_CLIENT_ID,
+      scopes: config.CONTROL_PLANE_OPENAI_OAUTH_SCOPES,
+      codexUrl: config.CONTROL_PLANE_OPENAI_CODEX_URL,
+      apiUrl: config.CONTROL_PLANE_OPENAI_API_URL,
       ...(now && { now }),
     },
   };

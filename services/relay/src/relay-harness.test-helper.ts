@@ -5,7 +5,7 @@
  */
 import { loadConfig } from "@claude-relay/config";
 import { createLogger } from "@claude-relay/logging";
-import { type MockAnthropic, type MockGemini, startMockAnthropic, startMockGemini } from "@claude-relay/testkit";
+import { type MockAnthropic, type MockGemini, type MockOpenAI, startMockAnthropic, startMockGemini, startMockOpenAI } from "@claude-relay/testkit";
 import { Agent } from "undici";
 import { buildRelay, type Relay } from "./app.js";
 import { relayConfigSchema } from "./config.js";
@@ -19,9 +19,11 @@ export interface RelayHarnessOptions {
   /** Extra RELAY_* variables. */
   env?: Record<string, string>;
   /** Accounts on the mock upstreams; default one API-key account "acct-1" (and "acct-2") on the Anthropic mock. */
-  accounts?: (mockUrl: string, gemini: MockGemini | undefined) => FakeAccount[];
+  accounts?: (mockUrl: string, gemini: MockGemini | undefined, openai: MockOpenAI | undefined) => FakeAccount[];
   /** Also start the mock Google upstream (Gemini API, Code Assist, token endpoint). */
   gemini?: boolean;
+  /** Also start the mock OpenAI upstream (OpenAI API, Codex backend, token endpoint). */
+  openai?: boolean;
   ttlMs?: number;
   /** Start the relay against a control plane that is not there. */
   controlPlaneDown?: boolean;
@@ -35,6 +37,8 @@ export interface RelayHarness {
   mock: MockAnthropic;
   /** Set when started with `gemini: true`. */
   gemini: MockGemini | undefined;
+  /** Set when started with `openai: true`. */
+  openai: MockOpenAI | undefined;
   fake: FakeLeaseServer;
   logs: Array<Record<string, unknown>>;
   /** A client dispatcher with a short keep-alive, closed by close(). */
@@ -46,7 +50,8 @@ export interface RelayHarness {
 export async function startRelayHarness(options: RelayHarnessOptions = {}): Promise<RelayHarness> {
   const mock = await startMockAnthropic();
   const gemini = options.gemini ? await startMockGemini() : undefined;
-  const accounts = options.accounts?.(mock.url, gemini) ?? [
+  const openai = options.openai ? await startMockOpenAI() : undefined;
+  const accounts = options.accounts?.(mock.url, gemini, openai) ?? [
     { id: "acct-1", baseUrl: mock.url },
     { id: "acct-2", baseUrl: mock.url },
   ];
@@ -80,6 +85,7 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
     relay,
     mock,
     gemini,
+    openai,
     fake,
     logs,
     client,
@@ -88,6 +94,7 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
       await relay.close({ drainMs: 0 });
       await mock.close();
       await gemini?.close();
+      await openai?.close();
       if (!options.controlPlaneDown) await fake.close();
     },
   };

@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { createMetricsRegistry } from "@claude-relay/metrics";
-import { OutcomeKind, OutcomeSchema } from "@claude-relay/proto/lease";
+import { OutcomeKind, OutcomeSchema, Platform } from "@claude-relay/proto/lease";
 import { describe, expect, it } from "vitest";
-import { createRelayMetrics, outcomeLabel } from "./relay-metrics.js";
+import { createRelayMetrics, frontDoorOfRoute, outcomeLabel, platformLabel, platformOfRoute } from "./relay-metrics.js";
 
 const outcome = (kind: OutcomeKind, status = 0) => create(OutcomeSchema, { kind, status });
 
@@ -30,5 +30,15 @@ describe("countAttempt", () => {
     const text = await registry.metrics();
     expect(text).toContain('relay_upstream_attempts_total{account="acct-1",outcome="success",service="relay"} 2');
     expect(text).toContain('relay_upstream_attempts_total{account="acct-2",outcome="529",service="relay"} 1');
+  });
+});
+
+describe("route and platform labels", () => {
+  it("names the Responses front door and the OpenAI platform", () => {
+    expect(frontDoorOfRoute("openai_responses")).toBe("openai-responses");
+    expect(frontDoorOfRoute("openai_chat_completions")).toBe("openai-chat");
+    expect(platformOfRoute("openai_responses")).toBe("openai");
+    expect(platformLabel(Platform.OPENAI)).toBe("openai");
+    expect(platformLabel(Platform.UNSPECIFIED)).toBe("claude");
   });
 });

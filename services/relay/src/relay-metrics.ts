@@ -21,6 +21,7 @@ export type RouteLabel =
   | "code_assist_housekeeping"
   | "openai_chat_completions"
   | "openai_models"
+  | "openai_responses"
   | "root"
   | "hello"
   | "livez"
@@ -30,25 +31,29 @@ export type RouteLabel =
   | "client_error";
 
 /** A platform as a metric label; "none" for the relay's own endpoints. */
-export type PlatformLabel = "claude" | "gemini" | "none";
+export type PlatformLabel = "claude" | "gemini" | "openai" | "none";
 
 /** The platform label of a Platform value (Acquire reads unspecified as Claude). */
 export function platformLabel(platform: Platform): PlatformLabel {
-  return platform === Platform.GEMINI ? "gemini" : "claude";
+  if (platform === Platform.GEMINI) return "gemini";
+  if (platform === Platform.OPENAI) return "openai";
+  return "claude";
 }
 
-/** The platform a route serves when the route alone decides it; the OpenAI-compatible routes serve both. */
+/** The platform a route serves when the route alone decides it; the chat-completions routes serve several. */
 export function platformOfRoute(route: RouteLabel): PlatformLabel {
   if (route === "messages" || route === "count_tokens" || route === "models") return "claude";
   if (route.startsWith("gemini_") || route.startsWith("code_assist_")) return "gemini";
+  if (route === "openai_responses") return "openai";
   return "none";
 }
 
 /** The front door a route belongs to, as a metric label; "none" for the relay's own endpoints. */
-export function frontDoorOfRoute(route: RouteLabel): "anthropic" | "gemini" | "code-assist" | "openai-chat" | "none" {
+export function frontDoorOfRoute(route: RouteLabel): "anthropic" | "gemini" | "code-assist" | "openai-chat" | "openai-responses" | "none" {
   if (route === "messages" || route === "count_tokens" || route === "models") return "anthropic";
   if (route.startsWith("gemini_")) return "gemini";
   if (route.startsWith("code_assist_")) return "code-assist";
+  if (route === "openai_responses") return "openai-responses";
   if (route.startsWith("openai_")) return "openai-chat";
   return "none";
 }

@@ -35,6 +35,8 @@ export function createAppRouter(session: RouterSession, history: RouterHistory =
           { path: "model-aliases", name: "model-aliases", component: () => import("../views/ModelAliasesView.vue") },
           { path: "sessions", name: "sessions", component: () => import("../views/SessionsView.vue") },
           { path: "connect", name: "connect", component: () => import("../views/ConnectView.vue") },
+          { path: "service-tokens", name: "service-tokens", component: () => import("../views/ServiceTokensView.vue") },
+          { path: "notifications", name: "notifications", component: () => import("../views/NotificationsView.vue") },
           { path: "audit", name: "audit", component: () => import("../views/AuditLogView.vue") },
           { path: "settings", name: "settings", component: () => import("../views/SettingsView.vue") },
         ],

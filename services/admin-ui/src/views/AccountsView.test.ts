@@ -49,6 +49,26 @@ function mixedAccounts(): Account[] {
   ];
 }
 
+/** An OpenAI API key account and a banned ChatGPT sign-in with Codex windows, beside one Claude account. */
+function openaiAccounts(): Account[] {
+  return [
+    create(AccountSchema, { id: "c-1", name: "claude-key", type: AccountType.CLAUDE_CONSOLE, platform: Platform.CLAUDE, health: AccountHealth.HEALTHY }),
+    create(AccountSchema, { id: "o-1", name: "openai-key", type: AccountType.OPENAI_API, platform: Platform.OPENAI, baseUrl: "https://api.openai.com/v1", health: AccountHealth.HEALTHY }),
+    create(AccountSchema, {
+      id: "o-2",
+      name: "chatgpt-team",
+      type: AccountType.OPENAI_OAUTH,
+      chatgptAccountId: "7c1f2d3e-acct",
+      health: AccountHealth.BANNED,
+      healthReason: "upstream: account_deactivated",
+      windows: [
+        { name: "primary", utilization: 0.2, windowMinutes: 300, resetsAt: timestampFromMs(Date.now() + 3_600_000) },
+        { name: "secondary", utilization: 0.6, windowMinutes: 10_080, resetsAt: timestampFromMs(Date.now() + 86_400_000) },
+      ],
+    }),
+  ];
+}
+
 function render(accounts: Account[] = twoClaudeAccounts()) {
   const tests: string[] = [];
   const resets: string[] = [];
@@ -180,6 +200,33 @@ describe("AccountsView", { timeout: 30_000 }, () => {
     await filter.findAll("input")[1]?.setValue(true);
     await flushPromises();
     expect(names()).toEqual(["claude-key"]);
+    wrapper.unmount();
+  });
+
+  it("shows OpenAI accounts: platform, type, ChatGPT account id, a banned tag and the Codex windows by length", async () => {
+    const { wrapper } = render(openaiAccounts());
+    await flushPromises();
+    const platforms = wrapper.findAll('[data-testid="account-table"] [data-testid="platform-tag"]').map((tag) => [tag.attributes("data-platform"), tag.text()]);
+    expect(platforms).toEqual([
+      ["claude", "Claude"],
+      ["openai", "OpenAI"],
+      ["openai", "OpenAI"],
+    ]);
+    expect(wrapper.findAll('[data-testid="account-type"]').map((tag) => tag.text())).toEqual(["Console", "API key", "OAuth"]);
+    expect(wrapper.text()).toContain("https://api.openai.com/v1");
+    expect(wrapper.get('[data-testid="account-chatgpt-id"]').text()).toBe("ChatGPT account: 7c1f2d3e-acct");
+    expect(wrapper.findAll('[data-testid="health-tag"]').map((tag) => tag.attributes("data-health"))).toEqual(["healthy", "healthy", "banned"]);
+    expect(wrapper.findAll('[data-testid="reset-health"]')).toHaveLength(1);
+    const windows = wrapper.findAll('[data-testid="window-bar"]').map((bar) => [bar.attributes("data-window"), bar.get(".name").text()]);
+    expect(windows).toEqual([
+      ["primary", "5h"],
+      ["secondary", "7d"],
+    ]);
+    const filter = wrapper.get('[data-testid="account-platform-filter"]');
+    expect(filter.text()).toContain("OpenAI (2)");
+    await filter.findAll("input")[3]?.setValue(true);
+    await flushPromises();
+    expect(wrapper.findAll('[data-testid="account-name"]').map((n) => n.text())).toEqual(["openai-key", "chatgpt-team"]);
     wrapper.unmount();
   });
 

@@ -79,7 +79,7 @@ function render() {
 const q = (selector: string) => document.querySelector(selector) as HTMLElement | null;
 
 /** Ticks or unticks a platform in the open key dialog. */
-async function togglePlatform(platform: "claude" | "gemini"): Promise<void> {
+async function togglePlatform(platform: "claude" | "gemini" | "openai"): Promise<void> {
   (q(`[data-testid="api-key-form-platforms"] [data-platform="${platform}"] input`) as HTMLInputElement).click();
   await flushPromises();
 }
@@ -155,8 +155,11 @@ describe("ApiKeysView", { timeout: 30_000 }, () => {
     await flushPromises();
     await openCreate(wrapper);
     expect(q('[data-testid="api-key-form-group-claude"]')).not.toBeNull();
+    expect(q('[data-testid="api-key-form-group-openai"]')).not.toBeNull();
     await togglePlatform("claude");
+    await togglePlatform("openai");
     expect(q('[data-testid="api-key-form-group-claude"]')).toBeNull();
+    expect(q('[data-testid="api-key-form-group-openai"]')).toBeNull();
     (q('[data-testid="api-key-form-group-gemini"] .el-select__wrapper') as HTMLElement).click();
     await flushPromises();
     const options = [...document.querySelectorAll(".el-select-dropdown__item")].map((el) => el.textContent?.trim());
@@ -176,6 +179,7 @@ describe("ApiKeysView", { timeout: 30_000 }, () => {
     await openCreate(wrapper);
     await togglePlatform("claude");
     await togglePlatform("gemini");
+    await togglePlatform("openai");
     (q('[data-testid="api-key-form-submit"]') as HTMLButtonElement).click();
     await vi.waitFor(() => expect(q('[data-testid="form-error"]')?.textContent).toContain("Choose at least one platform"), { timeout: 5_000 });
     expect(creates).toEqual([]);
@@ -185,6 +189,7 @@ describe("ApiKeysView", { timeout: 30_000 }, () => {
     await wrapper.findAll('[data-testid="edit-api-key"]')[1]?.trigger("click");
     await vi.waitFor(() => expect(q('[data-testid="api-key-form-group-gemini"]')?.textContent).toContain("gem-team"), { timeout: 5_000 });
     await togglePlatform("claude");
+    await togglePlatform("openai");
     (q('[data-testid="api-key-form-submit"]') as HTMLButtonElement).click();
     await vi.waitFor(() => expect(updates).toHaveLength(1), { timeout: 5_000 });
     expect(updates[0]?.platforms?.platforms).toEqual([]);

@@ -25,19 +25,43 @@ describe("ConnectView", { timeout: 30_000 }, () => {
     wrapper.unmount();
   });
 
-  it("lists the OpenAI SDKs and curl in their own section, filled in with the /openai/v1 URL and the key typed", async () => {
+  it("lists Codex and the Responses SDKs under OpenAI, filled in with the /openai/v1 URL and the key typed", async () => {
     const wrapper = render();
     await flushPromises();
-    const ids = wrapper.get('[data-testid="connect-openai"]').findAll('[data-testid^="snippet-"]').map((el) => el.attributes("data-testid"));
+    const section = wrapper.get('[data-testid="connect-openai"]');
+    expect(section.findAll('[data-testid^="snippet-"]').map((el) => el.attributes("data-testid"))).toEqual([
+      "snippet-codex-config",
+      "snippet-codex",
+      "snippet-responses-typescript",
+      "snippet-responses-python",
+    ]);
+    expect(section.get("h3").text()).toBe("OpenAI");
+    await wrapper.get('[data-testid="connect-api-key"] input').setValue("cr_typed");
+    await flushPromises();
+    const config = wrapper.get('[data-testid="snippet-codex-config"]');
+    expect(config.text()).toContain("~/.codex/config.toml");
+    expect(config.text()).toContain('base_url = "http://relay.test:8080/openai/v1"');
+    expect(config.text()).toContain('env_key = "CLAUDE_RELAY_API_KEY"');
+    expect(config.text()).not.toContain("cr_typed");
+    expect(wrapper.get('[data-testid="snippet-codex"]').text()).toContain("export CLAUDE_RELAY_API_KEY=cr_typed");
+    expect(wrapper.get('[data-testid="snippet-responses-typescript"]').text()).toContain('baseURL: "http://relay.test:8080/openai/v1", apiKey: "cr_typed"');
+    expect(wrapper.get('[data-testid="snippet-responses-python"]').text()).toContain("served by the OpenAI accounts");
+    wrapper.unmount();
+  });
+
+  it("lists the OpenAI SDKs and curl against chat completions in their own section, filled in with the /openai/v1 URL and the key typed", async () => {
+    const wrapper = render();
+    await flushPromises();
+    const ids = wrapper.get('[data-testid="connect-openai-chat"]').findAll('[data-testid^="snippet-"]').map((el) => el.attributes("data-testid"));
     expect(ids).toEqual(["snippet-openai-typescript", "snippet-openai-python", "snippet-openai-curl"]);
-    expect(wrapper.get('[data-testid="connect-openai"]').text()).toContain("OpenAI-compatible API");
+    expect(wrapper.get('[data-testid="connect-openai-chat"]').text()).toContain("OpenAI-compatible API");
     await wrapper.get('[data-testid="connect-api-key"] input').setValue("cr_typed");
     await flushPromises();
     expect(wrapper.get('[data-testid="snippet-openai-typescript"]').text()).toContain('baseURL: "http://relay.test:8080/openai/v1", apiKey: "cr_typed"');
     expect(wrapper.get('[data-testid="snippet-openai-python"]').text()).toContain('base_url="http://relay.test:8080/openai/v1", api_key="cr_typed"');
     expect(wrapper.get('[data-testid="snippet-openai-curl"]').text()).toContain("curl http://relay.test:8080/openai/v1/chat/completions");
     expect(wrapper.get('[data-testid="snippet-openai-curl"]').text()).toContain("Authorization: Bearer cr_typed");
-    expect(wrapper.get('[data-testid="snippet-openai-python"]').text()).toContain("name a claude- or gemini- model, or one of the model aliases");
+    expect(wrapper.get('[data-testid="snippet-openai-python"]').text()).toContain("name a claude- or gemini- model, an OpenAI model");
     wrapper.unmount();
   });
 
@@ -61,7 +85,8 @@ describe("ConnectView", { timeout: 30_000 }, () => {
     const wrapper = render("zh-CN");
     await flushPromises();
     expect(wrapper.get('[data-testid="snippet-gemini-cli-google"]').text()).toContain("Google 登录方式");
-    expect(wrapper.get('[data-testid="connect-openai"]').text()).toContain("OpenAI 兼容 API");
+    expect(wrapper.get('[data-testid="connect-openai-chat"]').text()).toContain("OpenAI 兼容 API");
+    expect(wrapper.get('[data-testid="snippet-codex"]').text()).toContain("照常运行 Codex");
     wrapper.unmount();
   });
 });

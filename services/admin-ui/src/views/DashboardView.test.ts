@@ -189,7 +189,7 @@ describe("DashboardView", { timeout: 30_000 }, () => {
     expect(split("stat-requests")).toEqual(["Claude 5", "Gemini 2"]);
     expect(split("stat-tokens")).toEqual(["Claude 10.5K", "Gemini 2,500"]);
     expect(split("stat-cost")).toEqual(["Claude $0.004", "Gemini $0.0002"]);
-    expect(split("stat-accounts")).toEqual(["Claude 3", "Gemini 1"]);
+    expect(split("stat-accounts")).toEqual(["Claude 3", "Gemini 1", "OpenAI 0"]);
     wrapper.unmount();
   });
 

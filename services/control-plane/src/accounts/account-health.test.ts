@@ -30,6 +30,16 @@ describe("healthEventFor", () => {
     expect(healthEventFor(outcome({ status: 429 }), NOW, CONFIG)).toMatchObject({ untilMs: NOW + CONFIG.rateLimitDefaultMs });
   });
 
+  it("rate-limits a Codex 429 until its used-up window resets", () => {
+    const headers = { "x-codex-primary-used-percent": "100", "x-codex-primary-reset-after-seconds": "5400" };
+    expect(healthEventFor(outcome({ status: 429, headers, detail: "usage_limit_reached" }), NOW, CONFIG)).toEqual({
+      kind: "block",
+      status: "rate_limited",
+      reason: "upstream answered 429: usage_limit_reached",
+      untilMs: NOW + 5_400_000,
+    });
+  });
+
   it("marks 529 overloaded for the cooldown and 401/403 unauthorized with no end", () => {
     expect(healthEventFor(outcome({ status: 529 }), NOW, CONFIG)).toMatchObject({ kind: "block", status: "overloaded", untilMs: NOW + CONFIG.overloadCooldownMs });
     expect(healthEventFor(outcome({ status: 401 }), NOW, CONFIG)).toMatchObject({ kind: "block", status: "unauthorized", untilMs: 0 });
@@ -133,6 +143,20 @@ describe("applyHealthEvent", () => {
     expect(apply(over, { kind: "block", status: "rate_limited", reason: "429", untilMs: NOW + 5 })).toMatchObject({ status: "rate_limited", untilMs: NOW + 5 });
   });
 
+  it("lets banned replace any state, unauthorized too, and lifts it only on reset, never on reauthorized or success", () => {
+    const ban: HealthEvent = { kind: "block", status: "banned", reason: "upstream answered 403: workspace deactivated", untilMs: 0 };
+    const unauthorized: HealthState = { status: "unauthorized", reason: "401", untilMs: 0, sinceMs: NOW - 5, failures: [] };
+    const banned = apply(unauthorized, ban);
+    expect(banned).toEqual({ status: "banned", reason: ban.reason, untilMs: 0, sinceMs: NOW, failures: [] });
+    expect(apply({ ...HEALTHY, status: "rate_limited", untilMs: NOW + 9e9 }, ban)).toMatchObject({ status: "banned" });
+    expect(apply(banned, { kind: "block", status: "unauthorized", reason: "OAuth refresh failed", untilMs: 0 })).toEqual(banned);
+    expect(apply(banned, { kind: "block", status: "rate_limited", reason: "429", untilMs: NOW + 9e9 })).toEqual(banned);
+    expect(apply(banned, { kind: "reauthorized" })).toEqual(banned);
+    expect(apply(banned, { kind: "success" })).toEqual(banned);
+    for (let i = 0; i < CONFIG.breakerFailures; i++) expect(apply(banned, failure, NOW + i).status).toBe("banned");
+    expect(apply(banned, { kind: "reset" })).toEqual({ ...HEALTHY, failures: [] });
+  });
+
   it("lifts unauthorized only on reauthorized or reset, and reset clears everything", () => {
     const unauthorized: HealthState = { status: "unauthorized", reason: "401", untilMs: 0, sinceMs: NOW, failures: [NOW] };
     expect(apply(unauthorized, { kind: "reauthorized" })).toEqual({ ...HEALTHY, failures: [NOW] });
@@ -149,7 +173,7 @@ describe("availability", () => {
   });
 
   it("is usable with no condition, and not while blocked, with the time it comes back", () => {
-    expect(availability(undefined, NOW)).toEqual({ usable: true, probe: false, utilization: 0 });
+    expect(availability(undefined, NOW)).toEqual({ usable: true, probe: false, utilization: 0, nearEnd: false });
     expect(availability(condition("rate_limited", NOW + 5_000), NOW)).toEqual({ usable: false, untilMs: NOW + 5_000 });
     expect(availability(condition("rate_limited", NOW - 1), NOW)).toMatchObject({ usable: true });
     expect(availability(condition("unauthorized", 0), NOW)).toEqual({ usable: false, untilMs: 0 });
@@ -157,7 +181,7 @@ describe("availability", () => {
 
   it("offers a half-open account as the probe only while no probe runs", () => {
     expect(availability(condition("circuit_open", NOW + 1), NOW)).toEqual({ usable: false, untilMs: NOW + 1 });
-    expect(availability(condition("circuit_open", NOW), NOW)).toEqual({ usable: true, probe: true, utilization: 0 });
+    expect(availability(condition("circuit_open", NOW), NOW)).toEqual({ usable: true, probe: true, utilization: 0, nearEnd: false });
     expect(availability(condition("circuit_open", NOW, { probeInFlight: true }), NOW)).toEqual({ usable: false, untilMs: 0 });
   });
 
@@ -165,11 +189,43 @@ describe("availability", () => {
     const exhausted = { ...condition("healthy", 0), windows: [{ name: "unified", status: "rejected", resetMs: NOW + 9_000 }] };
     expect(availability(exhausted, NOW)).toEqual({ usable: false, untilMs: NOW + 9_000 });
     const busy = { ...condition("healthy", 0), windows: [{ name: "5h", status: "allowed", utilization: 0.7, resetMs: NOW + 9_000 }] };
-    expect(availability(busy, NOW)).toEqual({ usable: true, probe: false, utilization: 0.7 });
+    expect(availability(busy, NOW)).toEqual({ usable: true, probe: false, utilization: 0.7, nearEnd: false });
+  });
+
+  it("says when a window is near its end, whichever platform reported it", () => {
+    const codex = { ...condition("healthy", 0), windows: [{ name: "secondary", status: "", utilization: 0.93, windowMinutes: 10080, resetMs: NOW + 9_000 }] };
+    expect(availability(codex, NOW)).toEqual({ usable: true, probe: false, utilization: 0.93, nearEnd: true });
+    const claude = { ...condition("healthy", 0), windows: [{ name: "7d", status: "allowed_warning", utilization: 0.91, resetMs: NOW + 9_000 }] };
+    expect(availability(claude, NOW)).toMatchObject({ usable: true, nearEnd: true });
+  });
+
+  it("keeps a banned account out with no time it comes back", () => {
+    expect(availability(condition("banned", 0), NOW)).toEqual({ usable: false, untilMs: 0 });
+    expect(viewHealth({ status: "banned", untilMs: 0 }, NOW + 365 * 24 * 3_600_000)).toBe("banned");
+  });
+});
+
+describe("healthEventFor with the BANNED signal", () => {
+  it("bans with the detail as the reason and no end, whatever the status", () => {
+    const banned = outcome({ status: 402, signal: AccountSignal.BANNED, detail: "deactivated_workspace" });
+    expect(healthEventFor(banned, NOW, CONFIG)).toEqual({ kind: "block", status: "banned", reason: "upstream answered 402: deactivated_workspace", untilMs: 0 });
+    expect(healthEventFor({ ...banned, kind: OutcomeKind.STREAM_INTERRUPTED, status: 200 }, NOW, CONFIG)).toMatchObject({ status: "banned", reason: "upstream error: deactivated_workspace" });
+  });
+
+  it("is not a ban without the signal: a 403 alone is unauthorized", () => {
+    expect(healthEventFor(outcome({ status: 403, detail: "deactivated_workspace" }), NOW, CONFIG)).toMatchObject({ status: "unauthorized" });
   });
 });
 
 describe("windowsFromOutcome", () => {
+  it("keeps the Codex windows with their length, and gives a used-up one without a reset the default time", () => {
+    const headers = { "x-codex-primary-used-percent": "100", "x-codex-primary-window-minutes": "300", "x-codex-secondary-used-percent": "20", "x-codex-secondary-reset-after-seconds": "60" };
+    expect(windowsFromOutcome(outcome({ status: 200, kind: OutcomeKind.SUCCESS, headers }), NOW, CONFIG)).toEqual([
+      { name: "primary", status: "", utilization: 1, windowMinutes: 300, resetMs: NOW + CONFIG.rateLimitDefaultMs },
+      { name: "secondary", status: "", utilization: 0.2, resetMs: NOW + 60_000 },
+    ]);
+  });
+
   it("keeps nothing when no window was reported, and gives an exhausted window without a reset the default time", () => {
     expect(windowsFromOutcome(outcome({ headers: { "retry-after": "1" } }), NOW, CONFIG)).toBeUndefined();
     expect(windowsFromOutcome(outcome({ headers: { "anthropic-ratelimit-unified-status": "rejected" } }), NOW, CONFIG)).toEqual([

@@ -11,25 +11,29 @@
  *   rate-limit-headers), else for a default time;
  * - 529 → `overloaded` for a cooldown;
  * - 401/403 → `unauthorized` until an admin resets it or an OAuth refresh succeeds;
+ * - the signal BANNED (the account or its organisation is disabled upstream, e.g.
+ *   a deactivated ChatGPT workspace) → `banned` until an admin resets it: never
+ *   on a timer, and not lifted by a token refresh;
  * - 5xx and connection failures → a circuit breaker: `breakerFailures` failures
  *   within `breakerWindowMs` open it for `breakerOpenMs`; then it is half-open and
  *   exactly one probe request may run: success closes it, failure re-opens it.
  *
- * The signals RATE_LIMITED, OVERLOADED, UNAUTHORIZED and SERVER_ERROR lead to the
- * same four states whatever the status; NONE leaves the account alone. A
+ * The signals RATE_LIMITED, OVERLOADED, UNAUTHORIZED, BANNED and SERVER_ERROR lead
+ * to the same five states whatever the status; NONE leaves the account alone. A
  * success and a connection failure mean what they mean whatever the signal.
  *
- * A longer block is never shortened by a shorter one, and `unauthorized` is only
- * ever lifted by `reauthorized` or `reset`. `applyHealthEvent` is the state
+ * A longer block is never shortened by a shorter one, `unauthorized` is only
+ * ever lifted by `reauthorized` or `reset`, and `banned` (which replaces every
+ * other state, unauthorized too) only by `reset`. `applyHealthEvent` is the state
  * machine; the Lua script `health-event.lua` applies the same transitions
  * atomically in Redis (health-store.redis.test.ts checks that both agree). This
  * module reads no clock and touches no Redis.
  */
 import { AccountSignal, OutcomeKind } from "@claude-relay/proto/lease";
-import { exhaustedUntil, parseRateWindows, peakUtilization, resetAfter429, type RateWindow } from "./rate-limit-headers.js";
+import { exhaustedUntil, isNearEnd, parseRateWindows, peakUtilization, resetAfter429, type RateWindow } from "./rate-limit-headers.js";
 
 /** A stored health status. */
-export type HealthStatus = "healthy" | "rate_limited" | "overloaded" | "unauthorized" | "circuit_open";
+export type HealthStatus = "healthy" | "rate_limited" | "overloaded" | "unauthorized" | "banned" | "circuit_open";
 
 /** A status as read at a time: a block whose time is over reads healthy, an open breaker past its time reads half_open. */
 export type HealthView = HealthStatus | "half_open";
@@ -61,7 +65,7 @@ export interface HealthState {
   status: HealthStatus;
   /** Why; "" when healthy. */
   reason: string;
-  /** When the state ends by itself (ms); 0 when healthy or unauthorized. */
+  /** When the state ends by itself (ms); 0 when healthy, unauthorized or banned. */
   untilMs: number;
   /** When the state began (ms); 0 when healthy. */
   sinceMs: number;
@@ -77,7 +81,7 @@ export interface HealthOutcome {
   kind: OutcomeKind;
   /** Upstream HTTP status; 0 when there was none. */
   status: number;
-  /** Lower-case `anthropic-ratelimit-*` and `retry-after` headers. */
+  /** Lower-case `anthropic-ratelimit-*`, `x-codex-*` and `retry-after` headers (rate-limit-headers' isRateLimitHeader). */
   headers: Readonly<Record<string, string>>;
   detail: string;
   /** What the provider read in the answer; UNSPECIFIED or absent: read the status. */
@@ -86,11 +90,11 @@ export interface HealthOutcome {
 
 /** What one outcome (or an admin or a token refresh) does to the health state. */
 export type HealthEvent =
-  | { kind: "block"; status: "rate_limited" | "overloaded" | "unauthorized"; reason: string; untilMs: number }
+  | { kind: "block"; status: "rate_limited" | "overloaded" | "unauthorized" | "banned"; reason: string; untilMs: number }
   | { kind: "failure"; reason: string }
   | { kind: "success" }
   | { kind: "none" }
-  /** A token refresh succeeded: lifts `unauthorized`, nothing else. */
+  /** A token refresh succeeded: lifts `unauthorized`, nothing else (`banned` stays). */
   | { kind: "reauthorized" }
   /** An admin cleared the account (the store also forgets its windows and probe). */
   | { kind: "reset" };
@@ -126,6 +130,8 @@ function eventForSignal(outcome: HealthOutcome, nowMs: number, config: HealthCon
       return { kind: "block", status: "overloaded", reason, untilMs: nowMs + config.overloadCooldownMs };
     case AccountSignal.UNAUTHORIZED:
       return { kind: "block", status: "unauthorized", reason, untilMs: 0 };
+    case AccountSignal.BANNED:
+      return { kind: "block", status: "banned", reason, untilMs: 0 };
     case AccountSignal.SERVER_ERROR:
       return { kind: "failure", reason };
     default:
@@ -190,8 +196,13 @@ export function applyHealthEvent(state: HealthState, event: HealthEvent, ctx: He
   }
 }
 
-/** True when a new block replaces the current state: unauthorized always wins, and a block is never shortened. */
+/**
+ * True when a new block replaces the current state: banned wins over everything and is never replaced,
+ * unauthorized wins over every timed state, and a block is never shortened.
+ */
 function replaces(current: HealthState, status: HealthStatus, untilMs: number, nowMs: number): boolean {
+  if (current.status === "banned") return false;
+  if (status === "banned") return true;
   if (current.status === "unauthorized") return false;
   if (status === "unauthorized") return true;
   if (current.status === "healthy" || current.untilMs <= nowMs) return true;
@@ -203,6 +214,7 @@ export function viewHealth(state: Pick<HealthState, "status" | "untilMs">, nowMs
   switch (state.status) {
     case "healthy":
     case "unauthorized":
+    case "banned":
       return state.status;
     case "rate_limited":
     case "overloaded":
@@ -222,20 +234,23 @@ export interface AccountCondition {
   windows: readonly RateWindow[];
 }
 
-/** Whether an account can be scheduled now; when not, when it can (0: unknown). */
-export type Availability = { usable: true; probe: boolean; utilization: number } | { usable: false; untilMs: number };
+/**
+ * Whether an account can be scheduled now, and when it can, how much headroom its windows leave (`nearEnd`: one
+ * is nearly used up, see rate-limit-headers' isNearEnd); when not, when it can (0: unknown, or only an admin).
+ */
+export type Availability = { usable: true; probe: boolean; utilization: number; nearEnd: boolean } | { usable: false; untilMs: number };
 
 /** The availability of an account at nowMs; an account with no condition is healthy. */
 export function availability(condition: AccountCondition | undefined, nowMs: number): Availability {
-  if (!condition) return { usable: true, probe: false, utilization: 0 };
+  if (!condition) return { usable: true, probe: false, utilization: 0, nearEnd: false };
   const view = viewHealth(condition.health, nowMs);
-  if (view === "unauthorized") return { usable: false, untilMs: 0 };
+  if (view === "unauthorized" || view === "banned") return { usable: false, untilMs: 0 };
   if (view !== "healthy" && view !== "half_open") return { usable: false, untilMs: condition.health.untilMs };
   // A probe that is running gives its answer within a lease; until then the time is unknown.
   if (view === "half_open" && condition.probeInFlight) return { usable: false, untilMs: 0 };
   const exhausted = exhaustedUntil(condition.windows, nowMs);
   if (exhausted !== undefined) return { usable: false, untilMs: exhausted };
-  return { usable: true, probe: view === "half_open", utilization: peakUtilization(condition.windows, nowMs) };
+  return { usable: true, probe: view === "half_open", utilization: peakUtilization(condition.windows, nowMs), nearEnd: isNearEnd(condition.windows, nowMs) };
 }
 
 /**
@@ -245,7 +260,7 @@ export function availability(condition: AccountCondition | undefined, nowMs: num
  * header that forgot its reset.
  */
 export function windowsFromOutcome(outcome: HealthOutcome, nowMs: number, config: HealthConfig): RateWindow[] | undefined {
-  const windows = parseRateWindows(outcome.headers);
+  const windows = parseRateWindows(outcome.headers, nowMs);
   if (windows.length === 0) return undefined;
   return windows.map((w) => {
     const exhausted = (w.name === "unified" && w.status === "rejected") || (w.utilization ?? 0) >= 1;

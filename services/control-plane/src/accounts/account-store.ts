@@ -12,7 +12,7 @@ import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { createRedisScripts } from "../redis/scripts.js";
 import type { CredentialCipher } from "./credential-cipher.js";
 
-import { ACCOUNT_TYPES, type AccountType, isAccountType, isProjectId } from "../providers/account-types.js";
+import { ACCOUNT_TYPES, type AccountType, isAccountType, isChatGptAccountId, isProjectId } from "../providers/account-types.js";
 
 export type { AccountType } from "../providers/account-types.js";
 
@@ -47,6 +47,8 @@ export interface AccountRecord {
   projectId: string;
   /** OAuth accounts: the token endpoint refreshes go to; "" for the platform's default. */
   tokenUrl: string;
+  /** OpenAI OAuth accounts: the ChatGPT account (workspace) id their requests name; "" for none. */
+  chatgptAccountId: string;
 }
 
 /** Input of AccountStore.create. */
@@ -64,6 +66,8 @@ export interface NewAccount {
   projectId?: string;
   /** OAuth accounts only; "" means the platform's default. */
   tokenUrl?: string;
+  /** OpenAI OAuth accounts only; "" clears it. */
+  chatgptAccountId?: string;
   credential: AccountCredential;
 }
 
@@ -135,7 +139,7 @@ export function createAccountStore(options: AccountStoreOptions): AccountStore {
         type: input.type,
         createdAtMs: String(now()),
         [ACCOUNT_LAST_USED_FIELD]: "0",
-        ...toFields({ baseUrl: "", priority: DEFAULT_PRIORITY, maxConcurrentTasks: 0, schedulable: true, proxyUrl: "", projectId: "", tokenUrl: "", ...input }, input.type),
+        ...toFields({ baseUrl: "", priority: DEFAULT_PRIORITY, maxConcurrentTasks: 0, schedulable: true, proxyUrl: "", projectId: "", tokenUrl: "", chatgptAccountId: "", ...input }, input.type),
       };
       if (!fields.name) throw new AccountInputError("an account needs a name");
       await redis.hset(keys.account(id), fields);
@@ -197,6 +201,7 @@ function fieldsOf(input: AccountPatch, type: AccountType, defaultBaseUrl: string
   if (input.group !== undefined) fields.group = checkGroup(input.group);
   if (input.allowedModels !== undefined) fields.allowedModels = JSON.stringify([...new Set(input.allowedModels.map((m) => m.trim()).filter(Boolean))]);
   if (input.projectId !== undefined) fields.projectId = checkProjectId(input.projectId, type);
+  if (input.chatgptAccountId !== undefined) fields.chatgptAccountId = checkChatGptAccountId(input.chatgptAccountId, type);
   if (input.tokenUrl !== undefined) {
     if (input.tokenUrl !== "" && ACCOUNT_TYPES[type].credential !== "oauth") throw new AccountInputError(`a ${type} account has no token URL`);
     fields.tokenUrl = input.tokenUrl === "" ? "" : checkUrl(input.tokenUrl, ["https:", "http:"], "tokenUrl");
@@ -227,6 +232,7 @@ function toRecord(id: string, hash: Record<string, string>, cipher: CredentialCi
     allowedModels: hash.allowedModels ? (JSON.parse(hash.allowedModels) as string[]) : [],
     projectId: hash.projectId ?? "",
     tokenUrl: hash.tokenUrl ?? "",
+    chatgptAccountId: hash.chatgptAccountId ?? "",
   };
 }
 
@@ -243,6 +249,15 @@ function checkProjectId(projectId: string, type: AccountType): string {
   if (trimmed === "") return "";
   if (!ACCOUNT_TYPES[type].namesProject) throw new AccountInputError(`a ${type} account has no project id`);
   if (!isProjectId(trimmed)) throw new AccountInputError("projectId must be at most 128 letters, digits, '_', '-', '.' or ':'");
+  return trimmed;
+}
+
+/** A ChatGPT account id (see isChatGptAccountId), only on types that name one; "" for none. */
+function checkChatGptAccountId(accountId: string, type: AccountType): string {
+  const trimmed = accountId.trim();
+  if (trimmed === "") return "";
+  if (!ACCOUNT_TYPES[type].namesChatGptAccount) throw new AccountInputError(`a ${type} account has no ChatGPT account id`);
+  if (!isChatGptAccountId(trimmed)) throw new AccountInputError("chatgptAccountId must be at most 128 letters, digits, '_', '-', '.' or ':'");
   return trimmed;
 }
 

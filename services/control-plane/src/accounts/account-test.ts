@@ -1,7 +1,8 @@
 /**
  * Tries an account: one tiny request to its base URL with its credential,
  * without a lease. What is sent (a one-token Messages call, a one-token
- * generateContent) and how an error body reads are the account's provider's;
+ * generateContent, a small Responses call) and how an error body (or an
+ * error inside a 2xx stream) reads are the account's provider's;
  * this module sends it, times it and reduces the answer to ok, status,
  * latency and the upstream's error type and message, with the credential
  * scrubbed from anything that goes back. The request goes through the
@@ -28,6 +29,8 @@ export interface AccountTestTarget {
   proxyUrl?: string;
   /** The account's Code Assist project (gemini-oauth); empty or absent for none. */
   projectId?: string;
+  /** The ChatGPT account an openai-oauth account names; empty or absent for none. */
+  chatgptAccountId?: string;
 }
 
 /** How the try went. */
@@ -69,7 +72,7 @@ export function createAccountTester(options: AccountTesterOptions = {}): Account
   const providers = options.providers ?? buildAccountProviders();
 
   return {
-    async test({ type, baseUrl, credential, model, proxyUrl = "", projectId = "" }) {
+    async test({ type, baseUrl, credential, model, proxyUrl = "", projectId = "", chatgptAccountId = "" }) {
       const provider = providers.forType(type);
       const started = now();
       const secrets = credential.kind === "api-key" ? [credential.apiKey] : [credential.accessToken, credential.refreshToken];
@@ -82,7 +85,7 @@ export function createAccountTester(options: AccountTesterOptions = {}): Account
         model,
       });
       try {
-        const request = provider.testRequest({ type, baseUrl, credential, model, projectId });
+        const request = provider.testRequest({ type, baseUrl, credential, model, projectId, chatgptAccountId });
         const response = await fetch(request.url, {
           method: "POST",
           headers: request.headers,
@@ -92,7 +95,9 @@ export function createAccountTester(options: AccountTesterOptions = {}): Account
           ...(proxy && { dispatcher: proxy.dispatcher }),
         });
         const text = await response.text();
-        if (response.ok) return result({ ok: true, httpStatus: response.status, errorType: "", errorMessage: "" });
+        const failure = response.ok ? request.failureIn?.(text) : undefined;
+        if (response.ok && failure === undefined) return result({ ok: true, httpStatus: response.status, errorType: "", errorMessage: "" });
+        if (failure !== undefined) return result({ ok: false, httpStatus: response.status, errorType: failure.type, errorMessage: failure.message });
         const error = provider.readErrorBody(text);
         return result({
           ok: false,

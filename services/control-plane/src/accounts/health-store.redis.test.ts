@@ -67,6 +67,19 @@ const SCENARIOS: Record<string, Step[]> = {
     { afterMs: CONFIG.breakerWindowMs / 2 + 1, event: fail },
     { afterMs: CONFIG.breakerWindowMs / 2 + 1, event: fail },
   ],
+  "banned replaces unauthorized and outlasts blocks, failures, successes and reauthorized; reset lifts it": [
+    { afterMs: 0, event: { kind: "block", status: "unauthorized", reason: "401", untilMs: 0 } },
+    { afterMs: 1_000, event: { kind: "block", status: "banned", reason: "upstream answered 403: deactivated_workspace", untilMs: 0 } },
+    { afterMs: 1_000, event: { kind: "block", status: "unauthorized", reason: "OAuth refresh failed", untilMs: 0 } },
+    { afterMs: 1_000, event: { kind: "block", status: "rate_limited", reason: "429", untilMs: 1_999_000_000_000 } },
+    { afterMs: 1_000, event: fail },
+    { afterMs: 1_000, event: fail },
+    { afterMs: 1_000, event: fail },
+    { afterMs: 1_000, event: ok },
+    { afterMs: 1_000, event: { kind: "reauthorized" } },
+    { afterMs: 1_000, event: { kind: "reset" } },
+    { afterMs: 1_000, event: { kind: "block", status: "banned", reason: "banned again", untilMs: 0 } },
+  ],
   "blocks stack without shortening, unauthorized wins, reauthorized lifts it": [
     { afterMs: 0, event: { kind: "block", status: "rate_limited", reason: "429", untilMs: 1_900_000_600_000 } },
     { afterMs: 1_000, event: { kind: "block", status: "overloaded", reason: "529", untilMs: 1_900_000_100_000 } },
@@ -126,6 +139,8 @@ describe("health-event.lua with a provider's signals", () => {
     { afterMs: CONFIG.breakerOpenMs, outcome: gemini(AccountSignal.NONE, 0, { kind: OutcomeKind.SUCCESS, status: 200 }) },
     { afterMs: 1_000, outcome: gemini(AccountSignal.UNAUTHORIZED, 400, { detail: "API key not valid" }) },
     { afterMs: 1_000, outcome: gemini(AccountSignal.RATE_LIMITED, 429) },
+    { afterMs: 1_000, outcome: gemini(AccountSignal.BANNED, 403, { detail: "deactivated_workspace" }) },
+    { afterMs: 1_000, outcome: gemini(AccountSignal.UNAUTHORIZED, 401) },
   ];
 
   it("stores what healthEventFor and applyHealthEvent make of each signalled outcome", async () => {
@@ -146,7 +161,7 @@ describe("health-event.lua with a provider's signals", () => {
         failures: expected.failures.length,
       });
     }
-    expect(expected).toMatchObject({ status: "unauthorized", reason: "upstream answered 400: API key not valid" });
+    expect(expected).toMatchObject({ status: "banned", reason: "upstream answered 403: deactivated_workspace" });
   });
 });
 

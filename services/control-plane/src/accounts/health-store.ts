@@ -54,6 +54,16 @@ export interface HealthStore {
   releaseProbe(accountId: string, leaseId: string): Promise<void>;
 }
 
+/** One health event as applied, for an observer (notifications). */
+export interface HealthChange {
+  accountId: string;
+  event: HealthEvent;
+  /** The status after the event. */
+  status: HealthStatus;
+  /** The stored state before it; read for apply() only, never on the Release path. */
+  previous?: { status: HealthStatus; untilMs: number };
+}
+
 /** Options of createHealthStore. */
 export interface HealthStoreOptions {
   redis: RedisClient;
@@ -62,6 +72,8 @@ export interface HealthStoreOptions {
   now?: () => number;
   /** How long a probe claim holds when its Release never comes; the lease TTL. */
   probeTtlMs: number;
+  /** Told of every event applied to an existing account, after it is stored; must not throw. */
+  onChange?: (change: HealthChange) => void;
 }
 
 /** A health store over one Redis client. */
@@ -73,7 +85,7 @@ export function createHealthStore(options: HealthStoreOptions): HealthStore {
   const healthEvent = defineLuaCommand(redis, "crHealthEvent", "health-event", 3);
   const probeClaim = defineLuaCommand(redis, "crProbeClaim", "probe-claim", 1);
 
-  async function run(accountId: string, leaseId: string, event: HealthEvent, windows: RateWindow[] | undefined, nowMs: number) {
+  async function run(accountId: string, leaseId: string, event: HealthEvent, windows: RateWindow[] | undefined, nowMs: number, previous?: HealthChange["previous"]) {
     const block = event.kind === "block" ? event : undefined;
     const reason = event.kind === "block" || event.kind === "failure" ? event.reason : "";
     const status = await healthEvent(
@@ -92,7 +104,9 @@ export function createHealthStore(options: HealthStoreOptions): HealthStore {
         leaseId || randomUUID(),
       ],
     );
-    return typeof status === "string" ? (status as HealthStatus) : undefined;
+    const after = typeof status === "string" ? (status as HealthStatus) : undefined;
+    if (after && options.onChange && event.kind !== "none") options.onChange({ accountId, event, status: after, ...(previous && { previous }) });
+    return after;
   }
 
   return {
@@ -127,8 +141,11 @@ export function createHealthStore(options: HealthStoreOptions): HealthStore {
       return run(accountId, leaseId, event, windows, nowMs);
     },
 
-    apply(accountId, event, leaseId = "") {
-      return run(accountId, leaseId, event, undefined, now());
+    async apply(accountId, event, leaseId = "") {
+      // Only an observer needs the state before; apply is off the request path, so the extra read is cheap.
+      const before = options.onChange ? await redis.hmget(keys.accountHealth(accountId), "status", "untilMs") : undefined;
+      const previous = before && { status: (before[0] ?? "healthy") as HealthStatus, untilMs: Number(before[1] ?? 0) };
+      return run(accountId, leaseId, event, undefined, now(), previous);
     },
 
     async claimProbe(accountId, leaseId) {

@@ -70,6 +70,8 @@ export interface OAuthRefresherOptions {
   lockTtlMs?: number;
   log: Logger;
   now?: () => number;
+  /** Told of each failed refresh, after the account is marked unauthorized (notifications); must not throw. */
+  onFailure?: (accountId: string, reason: string) => void;
 }
 
 /** Builds the refresher. */
@@ -99,6 +101,7 @@ export function createOAuthRefresher(options: OAuthRefresherOptions): OAuthRefre
   async function fail(accountId: string, reason: string): Promise<RefreshResult> {
     await health.apply(accountId, { kind: "block", status: "unauthorized", reason: `OAuth refresh failed: ${reason}`, untilMs: 0 });
     log.warn({ accountId, reason }, "OAuth refresh failed; account marked unauthorized");
+    options.onFailure?.(accountId, reason);
     return { ok: false, reason };
   }
 

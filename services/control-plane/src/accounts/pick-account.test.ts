@@ -126,6 +126,40 @@ describe("pickAccount with health, windows, models and bindings", () => {
     expect(pickAccount({ candidates: [acct("hot"), acct("cool"), acct("first", { priority: 1 })], active, conditions, nowMs: NOW })).toMatchObject({ account: { id: "first" } });
   });
 
+  it("passes over an account near a window's end for one of equal priority with headroom, however busy", () => {
+    const window = (name: string, utilization: number, status = ""): RateWindow => ({ name, status, utilization, resetMs: NOW + 1e6 });
+    const conditions = new Map([
+      ["codex-near", cond("healthy", 0, [window("primary", 0.2), window("secondary", 0.92)])],
+      ["claude-near", cond("healthy", 0, [window("5h", 0.1), window("7d", 0.9)])],
+      ["overage", cond("healthy", 0, [{ name: "overage", status: "rejected", resetMs: NOW + 1e6 }])],
+      ["roomy", cond("healthy", 0, [window("primary", 0.6), window("secondary", 0.89)])],
+    ]);
+    const candidates = ["codex-near", "claude-near", "overage", "roomy"].map((id) => acct(id, { lastUsedAtMs: id === "roomy" ? 9 : 0 }));
+    // "roomy" is the busiest and the most used in its primary window, yet the only one with headroom in every window.
+    const active = new Map([["roomy", 7]]);
+    expect(pickAccount({ candidates, active, conditions, nowMs: NOW })).toMatchObject({ ok: true, account: { id: "roomy" } });
+    // Once every account is near an end, the usual order applies among them: the least used window first.
+    const rest = candidates.filter((a) => a.id !== "roomy");
+    expect(pickAccount({ candidates: rest, active, conditions, nowMs: NOW })).toMatchObject({ ok: true, account: { id: "overage" } });
+    // Priority still comes first, and a sticky session stays where it is.
+    expect(pickAccount({ candidates: [...rest, acct("roomy", { priority: 60 })], active, conditions, nowMs: NOW })).toMatchObject({ account: { id: "overage" } });
+    expect(pickAccount({ candidates, stickyAccountId: "codex-near", active, conditions, nowMs: NOW })).toMatchObject({ account: { id: "codex-near" }, sticky: true });
+  });
+
+  it("takes a near-end account again once its window has reset", () => {
+    const conditions = new Map([["near", cond("healthy", 0, [{ name: "primary", status: "", utilization: 0.97, resetMs: NOW + 1_000 }])]]);
+    const candidates = [acct("near"), acct("busy")];
+    const active = new Map([["busy", 3]]);
+    expect(pickAccount({ candidates, active, conditions, nowMs: NOW })).toMatchObject({ account: { id: "busy" } });
+    expect(pickAccount({ candidates, active, conditions, nowMs: NOW + 1_000 })).toMatchObject({ account: { id: "near" } });
+  });
+
+  it("never picks a banned account and gives no time it comes back", () => {
+    const conditions = new Map([["banned", cond("banned")]]);
+    expect(pickAccount({ candidates: [acct("banned")], active: none, conditions, nowMs: NOW })).toEqual({ ok: false, reason: "none" });
+    expect(pickAccount({ candidates: [acct("banned", { priority: 1 }), acct("other")], active: none, conditions, nowMs: NOW })).toMatchObject({ account: { id: "other" } });
+  });
+
   it("replaces a sticky account that became unhealthy", () => {
     const conditions = new Map([["sticky", cond("overloaded", NOW + 1_000)]]);
     const result = pickAccount({ candidates: [acct("sticky"), acct("other")], stickyAccountId: "sticky", active: none, conditions, nowMs: NOW });

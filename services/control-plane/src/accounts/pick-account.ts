@@ -5,11 +5,15 @@
  *
  * An account is in play when it is schedulable, not excluded, inside the API
  * key's binding (one account or one group), allowed to serve the model, and
- * usable now: not rate-limited, overloaded, unauthorized or circuit-open, not
+ * usable now: not rate-limited, overloaded, unauthorized, banned or circuit-open, not
  * half-open with its probe already running, and no window the upstream said is
  * exhausted. Among those with room, the sticky account is kept; otherwise the
- * lowest priority number wins, then the most headroom (lowest window
- * utilization), then the fewest active leases, then the oldest last use.
+ * lowest priority number wins; among equals, an account with headroom beats
+ * one near a window's end (a window ≥ 90% used or said "rejected", Claude's
+ * 5h/7d and Codex's primary/secondary alike: rate-limit-headers' isNearEnd),
+ * so the near one is passed over until every other is near too; then the
+ * most headroom (lowest window utilization), then the fewest active leases,
+ * then the oldest last use.
  * Taking the slot (which can still lose a race), claiming a probe and moving
  * the binding are the caller's.
  */
@@ -92,11 +96,11 @@ export function pickAccount<A extends PickCandidate>(input: PickInput<A>): PickR
   const inScope = candidates.filter(
     (a) => a.schedulable && !exclude?.has(a.id) && isInBinding(a, binding) && (model === undefined || isModelAllowed(a.allowedModels ?? [], model)),
   );
-  const usable: { account: A; probe: boolean; utilization: number }[] = [];
+  const usable: Option<A>[] = [];
   let usableAgainAt: number | undefined;
   for (const account of inScope) {
     const state = availability(conditions?.get(account.id), nowMs);
-    if (state.usable) usable.push({ account, probe: state.probe, utilization: state.utilization });
+    if (state.usable) usable.push({ account, probe: state.probe, utilization: state.utilization, nearEnd: state.nearEnd });
     else if (state.untilMs > nowMs) usableAgainAt = Math.min(usableAgainAt ?? Number.POSITIVE_INFINITY, state.untilMs);
   }
   const open = usable.filter((u) => hasRoom(u.account, active.get(u.account.id) ?? 0));
@@ -111,8 +115,17 @@ export function pickAccount<A extends PickCandidate>(input: PickInput<A>): PickR
   return { ok: true, account: best.account, sticky: false, probe: best.probe };
 }
 
-function isBetter(a: { account: PickCandidate; utilization: number }, b: { account: PickCandidate; utilization: number }, active: ReadonlyMap<string, number>): boolean {
+/** A usable account and how its windows stand. */
+interface Option<A extends PickCandidate> {
+  account: A;
+  probe: boolean;
+  utilization: number;
+  nearEnd: boolean;
+}
+
+function isBetter(a: Option<PickCandidate>, b: Option<PickCandidate>, active: ReadonlyMap<string, number>): boolean {
   if (a.account.priority !== b.account.priority) return a.account.priority < b.account.priority;
+  if (a.nearEnd !== b.nearEnd) return !a.nearEnd;
   if (a.utilization !== b.utilization) return a.utilization < b.utilization;
   const activeA = active.get(a.account.id) ?? 0;
   const activeB = active.get(b.account.id) ?? 0;

@@ -1,11 +1,14 @@
 /**
  * What the upstream's rate-limit headers say about an account, pure. Two
  * readings: when a 429 ends (`resetAfter429`), and the subscription windows
- * (`anthropic-ratelimit-unified-*`) with how much headroom they leave and
- * whether one is exhausted. Header names arrive lower-cased (the relay's
+ * (Claude's `anthropic-ratelimit-unified-*`, the Codex backend's
+ * `x-codex-primary-*` and `x-codex-secondary-*`, codex-rate-limit-headers.ts)
+ * with how much headroom they leave, whether one is nearly used up and whether
+ * one is exhausted. Header names arrive lower-cased (the relay's
  * classify-outcome); values the upstream sent malformed are ignored, never
  * guessed.
  */
+import { codexResetAfter429, isCodexRateLimitHeader, parseCodexWindows } from "./codex-rate-limit-headers.js";
 
 /** One subscription window as the upstream reported it. */
 export interface RateWindow {
@@ -17,6 +20,8 @@ export interface RateWindow {
   utilization?: number;
   /** When the window resets (ms); 0 when not sent. */
   resetMs: number;
+  /** The window's length in minutes, where the upstream says it (Codex). */
+  windowMinutes?: number;
 }
 
 /** The name of the overall window (`anthropic-ratelimit-unified-status` / `-reset`). */
@@ -26,12 +31,21 @@ const UNIFIED = /^anthropic-ratelimit-unified-(?:(.+)-)?(status|utilization|rese
 const OTHER_RESET = /^anthropic-ratelimit-(?!unified-).+-reset$/;
 /** A reset further away than this is not believed (a unit mix-up, or a hostile header). */
 const MAX_RESET_AHEAD_MS = 31 * 24 * 3600_000;
+/** A window used this much or more is near its end: its account is passed over while others have headroom. */
+export const NEAR_END_UTILIZATION = 0.9;
+
+/** True for a response header account health reads: `retry-after`, `anthropic-ratelimit-*` and the Codex windows' `x-codex-*`. */
+export function isRateLimitHeader(name: string): boolean {
+  return name === "retry-after" || name.startsWith("anthropic-ratelimit-") || isCodexRateLimitHeader(name);
+}
 
 /**
  * When a 429 ends, from the headers in the order the upstream is most precise:
  * `anthropic-ratelimit-unified-reset` (unix seconds), then the earliest
- * `anthropic-ratelimit-*-reset` (RFC 3339), then `retry-after` (seconds or an
- * HTTP date). Only times after nowMs count; undefined when none is usable.
+ * `anthropic-ratelimit-*-reset` (RFC 3339), then the reset of the used-up Codex
+ * windows, then `retry-after` (seconds or an HTTP date; the relay also sends a
+ * Codex `usage_limit_reached` body's `resets_in_seconds` this way). Only times
+ * after nowMs count; undefined when none is usable.
  */
 export function resetAfter429(headers: Readonly<Record<string, string>>, nowMs: number): number | undefined {
   const unified = unixSecondsMs(headers["anthropic-ratelimit-unified-reset"]);
@@ -43,12 +57,17 @@ export function resetAfter429(headers: Readonly<Record<string, string>>, nowMs: 
     if (isAhead(at, nowMs) && (earliest === undefined || at < earliest)) earliest = at;
   }
   if (earliest !== undefined) return earliest;
+  const codex = codexResetAfter429(headers, nowMs);
+  if (isAhead(codex, nowMs)) return codex;
   const retryAfter = retryAfterMs(headers["retry-after"], nowMs);
   return isAhead(retryAfter, nowMs) ? retryAfter : undefined;
 }
 
-/** The subscription windows in the headers, "unified" first; empty when none was sent. */
-export function parseRateWindows(headers: Readonly<Record<string, string>>): RateWindow[] {
+/**
+ * The subscription windows in the headers: Claude's ("unified" first, then by name), then the Codex
+ * backend's ("primary", "secondary", whose relative resets count from nowMs); empty when none was sent.
+ */
+export function parseRateWindows(headers: Readonly<Record<string, string>>, nowMs: number): RateWindow[] {
   const byName = new Map<string, RateWindow>();
   for (const [header, raw] of Object.entries(headers)) {
     const match = UNIFIED.exec(header);
@@ -64,7 +83,8 @@ export function parseRateWindows(headers: Readonly<Record<string, string>>): Rat
     }
     byName.set(name, window);
   }
-  return [...byName.values()].sort((a, b) => (a.name === UNIFIED_WINDOW ? -1 : b.name === UNIFIED_WINDOW ? 1 : a.name.localeCompare(b.name)));
+  const claude = [...byName.values()].sort((a, b) => (a.name === UNIFIED_WINDOW ? -1 : b.name === UNIFIED_WINDOW ? 1 : a.name.localeCompare(b.name)));
+  return [...claude, ...parseCodexWindows(headers, nowMs)];
 }
 
 /** True while the window counts: it has not reset yet, or never said when it would. */
@@ -95,6 +115,14 @@ export function peakUtilization(windows: readonly RateWindow[], nowMs: number): 
   let peak = 0;
   for (const window of windows) if (isCurrent(window, nowMs) && window.utilization !== undefined) peak = Math.max(peak, window.utilization);
   return peak;
+}
+
+/**
+ * True when a current window is nearly used up (utilization ≥ NEAR_END_UTILIZATION) or the upstream said
+ * "rejected" for it (a named window such as overage: not exhaustion, but no headroom either).
+ */
+export function isNearEnd(windows: readonly RateWindow[], nowMs: number): boolean {
+  return windows.some((w) => isCurrent(w, nowMs) && (w.status === "rejected" || (w.utilization ?? 0) >= NEAR_END_UTILIZATION));
 }
 
 function isAhead(at: number | undefined, nowMs: number): at is number {

@@ -104,3 +104,18 @@ describe("createSignInThrottle", () => {
     expect(() => createSignInThrottle({ redis, keys, windowMs: 1.5 })).toThrow(RangeError);
   });
 });
+
+describe("blocked", () => {
+  it("tells the wait once a subject is at its limit, without reserving an attempt", async () => {
+    const subjects = { username: "machine", address: "10.2.0.1" };
+    await fail(subjects.username, subjects.address);
+    await fail(subjects.username, subjects.address);
+    expect(await throttle.blocked(subjects)).toBeUndefined();
+    expect(await throttle.blocked(subjects)).toBeUndefined();
+    clock += 5_000;
+    await fail(subjects.username, subjects.address);
+    expect(await throttle.blocked(subjects)).toBe(WINDOW_MS - 5_000);
+    clock += WINDOW_MS - 5_000;
+    expect(await throttle.blocked(subjects)).toBeUndefined();
+  });
+});

@@ -42,6 +42,8 @@ export interface SignInRefusal {
 export interface SignInThrottle {
   /** Reserves an attempt for every subject, or refuses it when any is at the limit. */
   begin(subjects: SignInSubjects): Promise<SignInAttempt | SignInRefusal>;
+  /** The wait before any subject may try again, or undefined when none is at its limit; reserves nothing. */
+  blocked(subjects: SignInSubjects): Promise<number | undefined>;
 }
 
 /** Options of createSignInThrottle. */
@@ -79,12 +81,30 @@ export function createSignInThrottle(options: SignInThrottleOptions): SignInThro
     return Math.max(1, unlocking + windowMs - at);
   }
 
+  const keysOf = (subjects: SignInSubjects): string[] => {
+    const subjectKeys = [keys.signInFailures("user", subjectHash(subjects.username))];
+    if (subjects.address) subjectKeys.push(keys.signInFailures("address", subjectHash(subjects.address)));
+    return subjectKeys;
+  };
+
   return {
+    async blocked(subjects) {
+      const at = now();
+      const waits = await Promise.all(
+        keysOf(subjects).map(async (key) => {
+          const scores = toScores(await redis.zrangebyscore(key, at - windowMs + 1, "+inf", "WITHSCORES"), "");
+          if (scores.length < maxFailures) return undefined;
+          return Math.max(1, (scores[scores.length - maxFailures] ?? at) + windowMs - at);
+        }),
+      );
+      const refusals = waits.filter((wait): wait is number => wait !== undefined);
+      return refusals.length > 0 ? Math.max(...refusals) : undefined;
+    },
+
     async begin(subjects) {
       const at = now();
       const member = `${at}:${randomBytes(6).toString("hex")}`;
-      const subjectKeys = [keys.signInFailures("user", subjectHash(subjects.username))];
-      if (subjects.address) subjectKeys.push(keys.signInFailures("address", subjectHash(subjects.address)));
+      const subjectKeys = keysOf(subjects);
       const waits = await Promise.all(subjectKeys.map((key) => reserve(key, member, at)));
       const refusals = waits.filter((wait): wait is number => wait !== undefined);
       if (refusals.length > 0) {

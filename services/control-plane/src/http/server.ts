@@ -1,10 +1,15 @@
 /**
- * The control plane's HTTP/1.1 server: the admin UI under /admin/, the admin
- * API over Connect (JSON and binary, e.g. `POST
- * /claude_relay.admin.v1.AuthService/Login`), the health endpoints and
- * /metrics. Anything else answers 404 JSON.
+ * The control plane's admin port: the admin UI under /admin/, the admin API
+ * over Connect (JSON and binary, e.g. `POST
+ * /claude_relay.admin.v1.AuthService/Login`), gRPC-Web and gRPC, the health
+ * endpoints and /metrics. HTTP/1.1 and HTTP/2 are both served on the one port,
+ * in cleartext (h2c with prior knowledge, http2-cleartext.ts) or, with a
+ * certificate, over TLS with ALPN (tls-port.ts); gRPC needs HTTP/2.
+ * gRPC server reflection and grpc.health.v1 answer without a credential.
+ * Anything else answers 404 JSON.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Http2SecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -13,6 +18,10 @@ import type { RedisCommander } from "ioredis";
 import { createAdminRoutes, type AdminRoutesDeps } from "../rpc/admin/admin-routes.js";
 import { createAdminUiHandler } from "./admin-ui-files.js";
 import { clientContextValues } from "../rpc/admin/client-address.js";
+import { addConnectHealth, healthServiceDesc } from "../rpc/connect-health.js";
+import { addConnectReflection } from "../rpc/connect-reflection.js";
+import { acceptHttp2Cleartext } from "./http2-cleartext.js";
+import { createTlsPort, type TlsFiles } from "./tls-port.js";
 
 /** The admin UI's production build, next to this service in the repository and in the image. */
 const DEFAULT_ADMIN_UI_DIR = fileURLToPath(new URL("../../../admin-ui/dist", import.meta.url));
@@ -33,11 +42,13 @@ export interface AdminHttpServerDeps extends AdminRoutesDeps {
   trustProxy?: boolean;
   /** True once the process is shutting down: /readyz answers 503 whatever Redis says. */
   isDraining?: () => boolean;
+  /** Set: the port speaks TLS (HTTP/1.1 and HTTP/2 by ALPN) with this certificate and key. */
+  tls?: TlsFiles;
 }
 
 /** A started-or-not admin HTTP server. */
 export interface AdminHttpServer {
-  server: Server;
+  server: Server | Http2SecureServer;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
   /** Stops accepting, lets running requests finish within the grace period, then cuts the rest. */
@@ -56,7 +67,7 @@ The admin UI is at <a href="/admin/">/admin/</a>.</p>
 /** Builds the admin HTTP server; it does not listen until `listen` is called. */
 export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServer {
   const { redis, readyTimeoutMs = 1_000, readMaxBytes = 1024 * 1024, closeGraceMs = 5_000 } = deps;
-  const { routes, interceptors } = createAdminRoutes(deps);
+  const { routes, interceptors, services } = createAdminRoutes(deps);
   const trustProxy = deps.trustProxy ?? false;
   const connect = connectNodeAdapter({
     routes,
@@ -64,6 +75,15 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
     readMaxBytes,
     // Each call learns who is calling (sign-in limits, audit log).
     contextValues: (req) => clientContextValues(req as IncomingMessage, trustProxy),
+    fallback: (_req, res) => notFound(res as ServerResponse),
+  });
+  // Reflection and health are for tools and probes: no credential, no audit, none of the admin interceptors.
+  const grpcTools = connectNodeAdapter({
+    routes: (router) => {
+      addConnectReflection(router, { services: [...services, healthServiceDesc] });
+      addConnectHealth(router, { isServing: async () => (await isReady()) && !deps.isDraining?.(), services: services.map((service) => service.typeName) });
+    },
+    readMaxBytes,
     fallback: (_req, res) => notFound(res as ServerResponse),
   });
   const metrics = createMetricsHandler(deps.registry);
@@ -83,9 +103,9 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
     }
   };
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (adminUi(req, res)) return;
-    const path = (req.url ?? "/").split("?", 1)[0];
+    const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     if (req.method === "GET" || req.method === "HEAD") {
       if (path === "/livez") return sendText(res, 200, "ok\n");
       if (path === "/readyz") {
@@ -99,7 +119,28 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
       if (path === "/metrics") return void metrics(req, res);
       if (path === "/") return send(res, 200, "text/html; charset=utf-8", INDEX_HTML);
     }
+    if (path.startsWith("/grpc.reflection.") || path.startsWith("/grpc.health.v1.")) return grpcTools(req, res);
     connect(req, res);
+  };
+  const listen = (listening: Server | Http2SecureServer) => (port: number, host: string) =>
+    new Promise<number>((resolve, reject) => {
+      listening.once("error", reject);
+      listening.listen(port, host, () => {
+        listening.off("error", reject);
+        resolve((listening.address() as AddressInfo).port);
+      });
+    });
+  if (deps.tls) {
+    // A slow or stalled client is cut off in seconds, not minutes.
+    const tls = createTlsPort(deps.tls, handle, { idleTimeoutMs: 120_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    return { server: tls.server, listen: listen(tls.server), close: () => tls.close(closeGraceMs) };
+  }
+  const server = createServer(handle);
+  // The same handler serves HTTP/2; its request and response objects offer what the handlers use.
+  const http2 = acceptHttp2Cleartext(server, {
+    handler: handle as unknown as Parameters<typeof acceptHttp2Cleartext>[1]["handler"],
+    firstBytesTimeoutMs: 10_000,
+    idleTimeoutMs: 120_000,
   });
   // A slow or stalled client is cut off in seconds, not minutes.
   server.headersTimeout = 10_000;
@@ -108,27 +149,25 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
 
   return {
     server,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      }),
-    close: () =>
-      new Promise((resolve, reject) => {
-        if (!server.listening) return resolve();
-        const force = setTimeout(() => server.closeAllConnections(), closeGraceMs);
-        force.unref();
-        server.close((err) => {
-          clearTimeout(force);
-          if (err) reject(err);
-          else resolve();
-        });
-        server.closeIdleConnections();
-      }),
+    listen: listen(server),
+    close: async () => {
+      await Promise.all([http2.close(closeGraceMs), closeHttp1()]);
+    },
   };
+
+  function closeHttp1(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!server.listening) return resolve();
+      const force = setTimeout(() => server.closeAllConnections(), closeGraceMs);
+      force.unref();
+      server.close((err) => {
+        clearTimeout(force);
+        if (err) reject(err);
+        else resolve();
+      });
+      server.closeIdleConnections();
+    });
+  }
 }
 
 function notFound(res: ServerResponse): void {

@@ -84,7 +84,7 @@ export function keyBinding(key: Pick<ApiKeyRecord, "boundAccountId" | "boundGrou
 }
 
 /** How a platform is named in a message to the client. */
-const PLATFORM_TITLES: Readonly<Record<PlatformName, string>> = { claude: "Claude", gemini: "Gemini" };
+const PLATFORM_TITLES: Readonly<Record<PlatformName, string>> = { claude: "Claude", gemini: "Gemini", openai: "OpenAI" };
 
 /**
  * An empty list allows every client; otherwise the User-Agent must match one

@@ -64,8 +64,8 @@ describe("key platform settings", () => {
 
   it("names what is wrong: a platform it does not know, or a bad group name", () => {
     expect(checkPlatformSettings({ platforms: ["claude", "gemini"], platformGroups: { gemini: "team.a:1" } })).toBeUndefined();
-    expect(checkPlatformSettings(normalizePlatformSettings({ platforms: ["openai"] }))).toMatch(/^platforms: "openai" is not a platform/);
-    expect(checkPlatformSettings({ platformGroups: { openai: "x" } as never })).toMatch(/^platformGroups: "openai" is not a platform/);
+    expect(checkPlatformSettings(normalizePlatformSettings({ platforms: ["mistral"] }))).toMatch(/^platforms: "mistral" is not a platform/);
+    expect(checkPlatformSettings({ platformGroups: { mistral: "x" } as never })).toMatch(/^platformGroups: "mistral" is not a platform/);
     expect(checkPlatformSettings({ platformGroups: { gemini: "no spaces" } })).toMatch(/^platformGroups.gemini must be/);
   });
 
@@ -79,6 +79,6 @@ describe("key platform settings", () => {
   });
 
   it("keeps a platform a newer version wrote in the list, so the key stays limited rather than widened", () => {
-    expect(parsePlatformFields({ platforms: '["openai"]' }).platforms).toEqual(["openai"]);
+    expect(parsePlatformFields({ platforms: '["mistral"]' }).platforms).toEqual(["mistral"]);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The Acquire flow: key lookup → key policy → sticky lookup → pick an account
- * of the request's platform → take the key slot (with the key's windows and
+ * of the request's platform (and of the account types it names, when it names
+ * some) → take the key slot (with the key's windows and
  * cost limits, key-limits) and the account slot together, binding the session
  * and touching its record when it is new or moves (a session that stays costs
  * no write). An account slot lost to a race sends the flow to the next
@@ -32,7 +33,7 @@ import { isInBinding, pickAccount, type PickBinding, type PickResult } from "../
 import type { ApiKeyRecord } from "../keys/api-key-store.js";
 import { concurrencyOnlyKeyLimits, keySlotRefusal, type KeyLimits, type KeySlotReply } from "../keys/key-limits.js";
 import { checkKeyPolicy, keyBinding } from "../keys/key-policy.js";
-import { isAccountType, platformOf, type PlatformName } from "../providers/account-types.js";
+import { isAccountType, platformOf, type AccountType, type PlatformName } from "../providers/account-types.js";
 import { affinityOf, type AffinityCounter } from "../sessions/affinity-counter.js";
 import type { SessionStore } from "../sessions/session-store.js";
 import type { StickyStore } from "../sessions/sticky-store.js";
@@ -61,6 +62,8 @@ export interface AcquireInput {
   userAgent?: string;
   /** The platform whose accounts can serve the request; absent reads as Claude. */
   platform?: PlatformName;
+  /** When not empty, only accounts of these types can serve the request (chat completions reach an OpenAI API key, never the Codex backend). */
+  accountTypes?: readonly AccountType[];
 }
 
 /** A granted lease with what the relay needs to call the account. */
@@ -188,9 +191,13 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
 
     const exclude = new Set(input.excludeAccounts);
     const binding: PickBinding = keyBinding(key, platform);
-    // Only the platform's accounts are candidates, so nothing below (the guess, the last reads, a sticky
-    // binding to an account of another platform) can hand a request to an account that cannot serve it.
-    const candidates = accounts.filter((a) => a.schedulable && !exclude.has(a.id) && isOnPlatform(a, platform) && isInBinding(a, binding));
+    const types = input.accountTypes !== undefined && input.accountTypes.length > 0 ? input.accountTypes : undefined;
+    // Only the platform's accounts (of the types named, when some are) are candidates, so nothing below (the
+    // guess, the last reads, a sticky binding to an account of another platform or type) can hand a request
+    // to an account that cannot serve it.
+    const candidates = accounts.filter(
+      (a) => a.schedulable && !exclude.has(a.id) && isOnPlatform(a, platform) && (types === undefined || types.includes(a.type)) && isInBinding(a, binding),
+    );
     const candidateIds = candidates.map((a) => a.id);
     const guess = guessAccount(candidates, input, exclude, binding);
     // With a guess, the exact reads cover only the accounts that could beat it: itself, and those of a
@@ -330,7 +337,8 @@ function isOnPlatform(account: AccountRecord, platform: PlatformName): boolean {
 /**
  * True when the fresh pick leaves the guessed account as good a choice: the same
  * account, or, when no sticky binding decides, one the fresh reads also find
- * usable without a probe, with room, of the same priority and headroom (active
+ * usable without a probe, with room, of the same priority and headroom (as near
+ * a window's end, and as used; active
  * counts and last use only break ties, and those move with every request).
  */
 function agrees(
@@ -352,9 +360,9 @@ function agrees(
   if (fresh.sticky || guess.priority !== fresh.account.priority) return false;
   const alone = pickAccount({ ...reads, candidates: reads.candidates.filter((a) => a.id === guess.id), ...(reads.conditions && { conditions: reads.conditions }) });
   if (!alone.ok || alone.probe) return false;
-  const utilization = (id: string) => {
+  const headroom = (id: string) => {
     const state = availability(reads.conditions?.get(id), reads.nowMs);
-    return state.usable ? state.utilization : Number.NaN;
+    return state.usable ? `${state.nearEnd}/${state.utilization}` : "unusable";
   };
-  return utilization(guess.id) === utilization(fresh.account.id);
+  return headroom(guess.id) === headroom(fresh.account.id);
 }

@@ -6,7 +6,10 @@
  * also counted per platform: the lease id names the account, and the
  * account's type (from the per-replica catalog, so no Redis read once warm)
  * names its platform. It is counted per front door too, when the relay names
- * one this version knows (usage/front-doors.ts).
+ * one this version knows (usage/front-doors.ts). A successful answer that
+ * opened sessions a later request may continue (an OpenAI response id, named
+ * again as previous_response_id) binds each of their hashes to the lease's
+ * account as a sticky session, in the same pipeline.
  */
 import type { Logger } from "@claude-relay/logging";
 import { AccountSignal, OutcomeKind } from "@claude-relay/proto/lease";
@@ -14,6 +17,7 @@ import type { AccountRecord } from "../accounts/account-store.js";
 import type { HealthStore } from "../accounts/health-store.js";
 import { isAccountType, platformOf, type PlatformName } from "../providers/account-types.js";
 import type { SessionStore } from "../sessions/session-store.js";
+import type { StickyStore } from "../sessions/sticky-store.js";
 import type { FrontDoorName } from "../usage/front-doors.js";
 import type { UsageRecorder } from "../usage/usage-recorder.js";
 import type { LeaseCatalog } from "./acquire-lease.js";
@@ -40,6 +44,8 @@ export interface ReleaseInput {
   headers?: Readonly<Record<string, string>>;
   /** The front door the request came in on; absent when the relay named none this version knows. */
   frontDoor?: FrontDoorName;
+  /** Hashes of sessions the answer opened that must stay on this lease's account; bound only after a success. */
+  continuationHashes?: readonly string[];
 }
 
 /** Dependencies of createReleaseLease; without `usage` and `sessions` only the slots are freed. */
@@ -48,6 +54,8 @@ export interface ReleaseLeaseDeps {
   log: Logger;
   usage?: UsageRecorder;
   sessions?: Pick<SessionStore, "releaseCommands">;
+  /** Sticky bindings, for the continuation hashes of a successful answer; without it they are not bound. */
+  sticky?: Pick<StickyStore, "bind">;
   /** Account health from the outcome; without it the outcome is only logged. */
   health?: Pick<HealthStore, "recordOutcome">;
   /** True when this replica last read the account as healthy with no probe in flight (lets a plain success skip its health write). */
@@ -131,7 +139,8 @@ const FAILED_OUTCOMES: ReadonlySet<OutcomeKind> = new Set([OutcomeKind.UPSTREAM_
 /**
  * The usage and session writes of one release, issued in the release's tick.
  * Tokens are counted whatever the outcome: an early-ended stream reports the
- * usage seen until then.
+ * usage seen until then. Continuations are bound only after a success: a
+ * failed answer opened nothing a client can continue.
  */
 function usageCommands(
   deps: ReleaseLeaseDeps,
@@ -144,6 +153,10 @@ function usageCommands(
   if (deps.sessions && input.sessionHash) {
     const failed = FAILED_OUTCOMES.has(input.outcome);
     writes.push(...deps.sessions.releaseCommands({ ...lease, sessionHash: input.sessionHash, failed, status: input.status }));
+  }
+  if (deps.sticky && input.outcome === OutcomeKind.SUCCESS) {
+    // bind() issues its SET before its first await, so each joins this tick's pipeline.
+    for (const hash of new Set(input.continuationHashes ?? [])) if (hash !== "") writes.push(deps.sticky.bind(hash, lease.accountId));
   }
   return writes;
 }

@@ -67,7 +67,8 @@ describe("createModelAliasStore", () => {
     const keys = namespace();
     const store = createModelAliasStore({ redis, keys });
     await expect(store.set("claude-fast", "claude-sonnet-4-5")).rejects.toMatchObject({ code: "ERR_INVALID_MODEL_ALIAS", message: expect.stringMatching(/^alias: must not start with/) });
-    await expect(store.set("gpt-4o", "gpt-4o")).rejects.toMatchObject({ code: "ERR_INVALID_MODEL_ALIAS", message: expect.stringMatching(/^target_model: must start with/) });
+    await expect(store.set("gpt-4o", "llama-3")).rejects.toMatchObject({ code: "ERR_INVALID_MODEL_ALIAS", message: expect.stringMatching(/^target_model: must start with/) });
+    await expect(store.set("gpt-4o", "gpt-4o")).rejects.toMatchObject({ code: "ERR_INVALID_MODEL_ALIAS", message: "target_model: must not be the alias itself" });
     await expect(store.set("", "claude-sonnet-4-5")).rejects.toMatchObject({ message: "alias: must not be empty" });
     expect(await redis.exists(keys.modelAliases())).toBe(0);
   });
@@ -76,7 +77,7 @@ describe("createModelAliasStore", () => {
     const keys = namespace();
     const store = createModelAliasStore({ redis, keys });
     await store.set("good", "claude-sonnet-4-5");
-    await redis.hset(keys.modelAliases(), "not-json", "{", "no-target", "{}", "bad-target", JSON.stringify({ target: "gpt-4o" }), "claude-x", JSON.stringify({ target: "claude-y" }));
+    await redis.hset(keys.modelAliases(), "not-json", "{", "no-target", "{}", "bad-target", JSON.stringify({ target: "llama-3" }), "claude-x", JSON.stringify({ target: "claude-y" }));
     expect((await store.list()).map((a) => a.alias)).toEqual(["good"]);
   });
 });

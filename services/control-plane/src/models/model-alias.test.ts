@@ -1,12 +1,29 @@
 import { describe, expect, it } from "vitest";
 import { aliasNameProblem, byName, checkModelAlias, platformOfModel, targetModelProblem } from "./model-alias.js";
 
+const M = 'must start with "claude-", "gemini-", "gpt-", "chatgpt-", "codex-", "o1", "o3" or "o4" (the platform that serves it) and name a model';
+
 describe("platformOfModel", () => {
   it.each([
     ["claude-sonnet-4-5", "claude"],
     ["claude-3-5-haiku-20241022", "claude"],
     ["gemini-2.5-pro", "gemini"],
-    ["gpt-4o", undefined],
+    ["gpt-4o", "openai"],
+    ["gpt-5.1-codex-max", "openai"],
+    ["o1", "openai"],
+    ["o3", "openai"],
+    ["o4-mini", "openai"],
+    ["o3-pro-2025-06-10", "openai"],
+    ["codex-mini-latest", "openai"],
+    ["chatgpt-4o-latest", "openai"],
+    ["o2", undefined],
+    ["o3mini", undefined],
+    ["o30", undefined],
+    ["gpt", undefined],
+    ["gpt-", undefined],
+    ["GPT-4o", undefined],
+    ["my-gpt-4o", undefined],
+    ["claude-", undefined],
     ["Claude-sonnet-4-5", undefined],
     ["claude", undefined],
     ["", undefined],
@@ -43,16 +60,17 @@ describe("aliasNameProblem", () => {
 });
 
 describe("targetModelProblem", () => {
-  it.each(["claude-sonnet-4-5", "claude-sonnet-4-5@20250929", "gemini-2.5-flash", "gemini-3-pro-preview", "claude-new_model.v2"])("accepts %j", (target) => {
+  it.each(["claude-sonnet-4-5", "claude-sonnet-4-5@20250929", "gemini-2.5-flash", "gemini-3-pro-preview", "claude-new_model.v2", "gpt-5-mini", "o3"])("accepts %j", (target) => {
     expect(targetModelProblem(target)).toBeUndefined();
   });
 
   it.each([
     ["", "must not be empty"],
-    ["gpt-4o", 'must start with "claude-" or "gemini-" (the platform that serves it) and name a model'],
-    ["Claude-sonnet-4-5", 'must start with "claude-" or "gemini-" (the platform that serves it) and name a model'],
-    ["claude-", 'must start with "claude-" or "gemini-" (the platform that serves it) and name a model'],
-    ["gemini-", 'must start with "claude-" or "gemini-" (the platform that serves it) and name a model'],
+    ["llama-3-70b", M],
+    ["Claude-sonnet-4-5", M],
+    ["claude-", M],
+    ["gemini-", M],
+    ["gpt-", M],
     ["gemini-2.5-pro/../../x", "may hold only letters, digits and . _ @ -"],
     ["gemini-2.5-pro:streamGenerateContent", "may hold only letters, digits and . _ @ -"],
     ["claude-sonnet 4", "may hold only letters, digits and . _ @ -"],
@@ -63,14 +81,17 @@ describe("targetModelProblem", () => {
 });
 
 describe("checkModelAlias", () => {
-  it("gives the target's platform when both fields are fine", () => {
+  it("gives the target's platform when both fields are fine, an OpenAI model's name as the alias too", () => {
     expect(checkModelAlias("gpt-4o", "claude-sonnet-4-5")).toEqual({ ok: true, platform: "claude" });
     expect(checkModelAlias("gpt-4o-mini", "gemini-2.5-flash")).toEqual({ ok: true, platform: "gemini" });
+    expect(checkModelAlias("fast", "gpt-5-mini")).toEqual({ ok: true, platform: "openai" });
+    expect(checkModelAlias("gpt-4o", "gpt-4.1")).toEqual({ ok: true, platform: "openai" });
   });
 
   it("names the field that breaks a rule, the alias first", () => {
     expect(checkModelAlias("claude-x", "gpt-4o")).toMatchObject({ ok: false, field: "alias" });
-    expect(checkModelAlias("gpt-4o", "gpt-4o")).toMatchObject({ ok: false, field: "target_model" });
+    expect(checkModelAlias("gpt-4o", "gpt-4o")).toEqual({ ok: false, field: "target_model", problem: "must not be the alias itself" });
+    expect(checkModelAlias("gpt-4o", "llama-3")).toMatchObject({ ok: false, field: "target_model" });
     expect(checkModelAlias("gpt-4o", "")).toEqual({ ok: false, field: "target_model", problem: "must not be empty" });
   });
 });

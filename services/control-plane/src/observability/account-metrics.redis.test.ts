@@ -37,6 +37,7 @@ async function account(maxConcurrentTasks: number): Promise<AccountRecord> {
   return {
     id, name: id, type: "claude-console", baseUrl: "https://api.anthropic.com", priority: 50, maxConcurrentTasks, schedulable: true,
     proxyUrl: "", createdAtMs: clock, lastUsedAtMs: 0, tokenExpiresAtMs: 0, group: "", allowedModels: [], projectId: "", tokenUrl: "",
+    chatgptAccountId: "",
   };
 }
 
@@ -72,18 +73,23 @@ describe("createAccountMetrics", () => {
     const limited = await account(1);
     const lapsed = await account(1);
     const fresh = await account(1);
+    const banned = await account(1);
     await health.apply(limited.id, { kind: "block", status: "rate_limited", reason: "upstream answered 429", untilMs: clock + 60_000 });
+    await health.apply(banned.id, { kind: "block", status: "unauthorized", reason: "upstream answered 401", untilMs: 0 });
+    await health.apply(banned.id, { kind: "block", status: "banned", reason: "upstream answered 403: deactivated_workspace", untilMs: 0 });
     await health.apply(lapsed.id, { kind: "block", status: "overloaded", reason: "upstream answered 529", untilMs: clock + 1_000 });
     clock += 2_000;
 
     const registry = createMetricsRegistry("account-metrics-test");
-    createAccountMetrics({ registry, listAccounts: async () => [limited, lapsed, fresh], leases, health, now });
+    createAccountMetrics({ registry, listAccounts: async () => [limited, lapsed, fresh, banned], leases, health, now });
     const states = await samples(registry, "control_plane_account_health");
-    expect(states).toHaveLength(3 * HEALTH_STATES.length);
+    expect(states).toHaveLength(4 * HEALTH_STATES.length);
     const current = (id: string) => states.filter((s) => s.labels.account === id && s.value === 1).map((s) => s.labels.state);
     expect(current(limited.id)).toEqual(["rate_limited"]);
     expect(current(lapsed.id)).toEqual(["healthy"]);
     expect(current(fresh.id)).toEqual(["healthy"]);
+    // Banned is its own state, apart from unauthorized.
+    expect(current(banned.id)).toEqual(["banned"]);
   });
 
   it("drops the series of an account that left the list, and reads Redis once for all three gauges", async () => {

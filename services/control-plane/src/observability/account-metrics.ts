@@ -18,7 +18,7 @@ import type { LeaseStore } from "../leases/lease-store.js";
 import { isAccountType, platformOf } from "../providers/account-types.js";
 
 /** Every health state the health gauge reports, one series per account and state. */
-export const HEALTH_STATES: readonly HealthView[] = ["healthy", "half_open", "rate_limited", "overloaded", "unauthorized", "circuit_open"];
+export const HEALTH_STATES: readonly HealthView[] = ["healthy", "half_open", "rate_limited", "overloaded", "unauthorized", "banned", "circuit_open"];
 
 /** What the account gauges read. */
 export interface AccountMetricsDeps {

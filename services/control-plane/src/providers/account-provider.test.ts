@@ -11,10 +11,12 @@ describe("buildAccountProviders", () => {
     expect(providers.forType("claude-oauth").platform).toBe("claude");
     expect(providers.forType("gemini-api").platform).toBe("gemini");
     expect(providers.forType("gemini-oauth").platform).toBe("gemini");
+    expect(providers.forType("openai-api").platform).toBe("openai");
+    expect(providers.forType("openai-oauth").platform).toBe("openai");
   });
 
   it("offers one OAuth flow per OAuth type", () => {
-    expect(Object.keys(providers.oauthFlows()).sort()).toEqual(["claude-oauth", "gemini-oauth"]);
+    expect(Object.keys(providers.oauthFlows()).sort()).toEqual(["claude-oauth", "gemini-oauth", "openai-oauth"]);
   });
 
   it("has a token client for OAuth types only", () => {
@@ -22,6 +24,8 @@ describe("buildAccountProviders", () => {
     expect(providers.tokenClient({ type: "claude-oauth", tokenUrl: "https://own.example.test/token" })).toBeDefined();
     expect(providers.tokenClient({ type: "gemini-api", tokenUrl: "" })).toBeUndefined();
     expect(providers.tokenClient({ type: "claude-console", tokenUrl: "" })).toBeUndefined();
+    expect(providers.tokenClient({ type: "openai-oauth", tokenUrl: "" })).toBeDefined();
+    expect(providers.tokenClient({ type: "openai-api", tokenUrl: "" })).toBeUndefined();
   });
 
   it("takes each type's default base URL from its provider's configuration", () => {
@@ -30,6 +34,8 @@ describe("buildAccountProviders", () => {
       "claude-oauth": "https://api.anthropic.com",
       "gemini-api": "https://generativelanguage.googleapis.com",
       "gemini-oauth": "https://ca.example.test",
+      "openai-api": "https://api.openai.com/v1",
+      "openai-oauth": "https://chatgpt.com/backend-api/codex",
     });
   });
 });

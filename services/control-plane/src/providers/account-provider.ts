@@ -20,6 +20,8 @@ export interface TestRequestInput {
   model: string;
   /** The account's Code Assist project; "" for none. */
   projectId: string;
+  /** The ChatGPT account (workspace) an openai-oauth account names; "" for none. */
+  chatgptAccountId?: string;
 }
 
 /** One tiny upstream request, ready to send. */
@@ -27,6 +29,11 @@ export interface TestRequest {
   url: URL;
   headers: Record<string, string>;
   body: string;
+  /**
+   * The failure inside a successful (2xx) answer, read to its end: a streamed answer that reports an
+   * error event or never completes; undefined when the answer is good. Absent: any 2xx is good.
+   */
+  failureIn?(text: string): { type: string; message: string } | undefined;
 }
 
 /** A provider's OAuth sign-in: the type it adds, its authorization step and its token endpoint. */
@@ -37,6 +44,14 @@ export interface ProviderOAuth {
   flow: OAuthFlow;
   /** A client for the token endpoint at `tokenUrl`; "" for the default. */
   tokenClient(tokenUrl: string): OAuthTokenClient;
+}
+
+/** What a sign-in says beyond its tokens (an id_token, a pasted file's account id), for setUp. */
+export interface SignInHints {
+  /** The OpenID Connect id_token the token endpoint or the pasted file carried. */
+  idToken?: string;
+  /** The ChatGPT account (workspace) id a pasted file named. */
+  chatgptAccountId?: string;
 }
 
 /** An account about to be stored (or given new tokens), as setUp sees it. */
@@ -50,13 +65,22 @@ export interface AccountSetupInput {
   credential: AccountCredential;
   /** "" when the admin named none. */
   projectId: string;
+  /** The ChatGPT account the account names already (an update); "" for none. */
+  chatgptAccountId?: string;
+  /** What the sign-in said beyond its tokens; absent when nothing. */
+  hints?: SignInHints;
 }
 
-/** The credential and project to store, or why the account cannot be used. */
-export type AccountSetupResult = { ok: true; credential: AccountCredential; projectId: string } | { ok: false; reason: string };
+/**
+ * The credential and project to store (and, for a ChatGPT sign-in, its account id, and a name for an
+ * account the admin left unnamed), or why the account cannot be used.
+ */
+export type AccountSetupResult =
+  | { ok: true; credential: AccountCredential; projectId: string; chatgptAccountId?: string; suggestedName?: string }
+  | { ok: false; reason: string };
 
 /** A credentials file pasted instead of tokens, read. */
-export type CredentialsFileResult = { ok: true; credential: OAuthCredential } | { ok: false; reason: string };
+export type CredentialsFileResult = { ok: true; credential: OAuthCredential; hints?: SignInHints } | { ok: false; reason: string };
 
 /** One provider's account side. */
 export interface AccountProvider {
@@ -65,6 +89,10 @@ export interface AccountProvider {
   defaultBaseUrls: Partial<Readonly<Record<AccountType, string>>>;
   /** The model TestAccount asks for when the account allows every model. */
   defaultTestModel: string;
+  /** Per-type exceptions to defaultTestModel (the Codex backend serves other models than the API). */
+  defaultTestModels?: Partial<Readonly<Record<AccountType, string>>>;
+  /** The types whose setup may name an account the admin left unnamed (from the sign-in's email). */
+  namesAccounts?: readonly AccountType[];
   /** The tiny request TestAccount sends. */
   testRequest(input: TestRequestInput): TestRequest;
   /** The error type and message in an upstream error body; empty strings when it is not one. */
@@ -109,6 +137,11 @@ export function createAccountProviders(providers: Readonly<Record<PlatformName, 
       return Object.fromEntries(types.map((t) => [t, forType(t).defaultBaseUrls[t] ?? ACCOUNT_TYPES[t].defaultBaseUrl])) as Record<AccountType, string>;
     },
   };
+}
+
+/** The model TestAccount tries on an account of `type` that allows every model. */
+export function defaultTestModelOf(provider: Pick<AccountProvider, "defaultTestModel" | "defaultTestModels">, type: AccountType): string {
+  return provider.defaultTestModels?.[type] ?? provider.defaultTestModel;
 }
 
 /**

@@ -10,6 +10,7 @@ import { PLATFORMS, type PlatformName } from "./account-types.js";
 const TO_PROTO: Readonly<Record<PlatformName, Platform>> = Object.freeze({
   claude: Platform.CLAUDE,
   gemini: Platform.GEMINI,
+  openai: Platform.OPENAI,
 });
 
 const FROM_PROTO: ReadonlyMap<Platform, PlatformName> = new Map(PLATFORMS.map((name) => [TO_PROTO[name], name]));
@@ -24,7 +25,7 @@ export function platformToProto(name: PlatformName): Platform {
   return TO_PROTO[name];
 }
 
-/** True for a platform name this control plane serves ("claude", "gemini"). */
+/** True for a platform name this control plane serves ("claude", "gemini", "openai"). */
 export function isPlatformName(value: string): value is PlatformName {
   return (PLATFORMS as readonly string[]).includes(value);
 }

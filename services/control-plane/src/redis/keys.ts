@@ -49,6 +49,12 @@ export interface RedisKeys {
   signInFailures(kind: "address" | "user", subjectHash: string): string;
   /** Stream, capped: the audit log of admin writes, one JSON entry per event. */
   auditLog(): string;
+  /** String: SHA-256 hex of a service token → JSON record (name, scopes, expiry, revocation; never the token). */
+  serviceToken(tokenHash: string): string;
+  /** Hash: service token id → its SHA-256 hex (the token list). */
+  serviceTokenIndex(): string;
+  /** Hash: service token id → time of its last use, ms (written at most every few seconds per token). */
+  serviceTokenLastUse(): string;
   /** Pub/sub channel: `{kind, id}` of every account, API key or model alias change, so replicas drop their cached copy. */
   cacheInvalidation(): string;
   /** Hash: the account's usage counters for one UTC hour (YYYY-MM-DDTHH). */
@@ -87,6 +93,14 @@ export interface RedisKeys {
   stickyStats(): string;
   /** Hash: model alias → JSON `{target, updatedAtMs}`; the OpenAI front door's names for models the pool serves. */
   modelAliases(): string;
+  /**
+   * Webhook notifications, all under the one `{notify}` tag (low volume; their scripts span them):
+   * "targets" (hash: id → JSON record, URL and secret sealed), "groups" (sorted set: fold key → when
+   * its group is sent), "group:<fold key>" (hash: the folded event and its count), "deliveries"
+   * (sorted set: delivery id → when it is due or its claim ends), "delivery:<id>" (hash: one target's
+   * copy and its attempts), "log:<target id>" (list, capped: the target's latest delivery results).
+   */
+  notifications(part: string): string;
 }
 
 /** Options of createRedisKeys. */
@@ -119,6 +133,9 @@ export function createRedisKeys(options: RedisKeysOptions = {}): RedisKeys {
     adminUserSessions: (username) => `${p}:admin:user-sessions:${username}`,
     signInFailures: (kind, hash) => `${p}:admin:sign-in-failures:${kind}:${hash}`,
     auditLog: () => `${p}:admin:audit`,
+    serviceToken: (hash) => `${p}:admin:service-token:${hash}`,
+    serviceTokenIndex: () => `${p}:admin:service-tokens`,
+    serviceTokenLastUse: () => `${p}:admin:service-token-last-use`,
     cacheInvalidation: () => `${p}:cache-invalidation`,
     accountHourlyUsage: (id, hour) => `${p}:usage:{acct:${id}}:h:${hour}`,
     accountTotalUsage: (id) => `${p}:usage:{acct:${id}}:total`,
@@ -136,5 +153,6 @@ export function createRedisKeys(options: RedisKeysOptions = {}): RedisKeys {
     sessionIndex: () => `${p}:sessions`,
     stickyStats: () => `${p}:sticky-stats`,
     modelAliases: () => `${p}:model-aliases`,
+    notifications: (part) => `${p}:notify:{notify}:${part}`,
   };
 }

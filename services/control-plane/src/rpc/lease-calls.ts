@@ -31,6 +31,7 @@ import {
   UpstreamAccountType,
 } from "@claude-relay/proto/lease";
 import type { AccountRecord } from "../accounts/account-store.js";
+import { isRateLimitHeader } from "../accounts/rate-limit-headers.js";
 import { assertNever, InvalidRequestError, isRedisFailure, toGrpcStatus } from "../errors.js";
 import type { AcquireInput, AcquireResult } from "../leases/acquire-lease.js";
 import type { ListModelsResult } from "../models/list-models.js";
@@ -201,23 +202,44 @@ function toAcquireInput(req: AcquireRequest, platform: PlatformName | undefined)
     requestId: req.requestId.slice(0, MAX_FIELD),
     userAgent: req.userAgent.slice(0, 2 * MAX_FIELD),
     platform,
+    accountTypes: accountTypesOf(req.accountTypes),
   };
+}
+
+/** The account types a request is limited to; a value this version does not know is a bad call, never a wider choice. */
+function accountTypesOf(types: readonly UpstreamAccountType[]): AccountType[] {
+  if (types.length > MAX_EXCLUDED) throw new InvalidRequestError(`account_types must hold at most ${MAX_EXCLUDED} types`);
+  return types.map((value) => {
+    const type = (Object.keys(UPSTREAM_TYPES) as AccountType[]).find((t) => UPSTREAM_TYPES[t].type === value);
+    if (type === undefined) throw new InvalidRequestError(`account type ${value} is not one this control plane serves`);
+    return type;
+  });
 }
 
 /**
  * How the relay calls an account of each type: the protocol its base URL speaks, where the credential goes,
- * and whether its requests go through the Code Assist envelope (which names the account's project).
+ * and which per-type details travel with it: the Code Assist envelope's project, or the ChatGPT account a
+ * Codex backend request names.
  */
-const UPSTREAM_TYPES: Readonly<Record<AccountType, { type: UpstreamAccountType; credentialKind: CredentialKind; codeAssist?: true }>> = Object.freeze({
+const UPSTREAM_TYPES: Readonly<Record<AccountType, { type: UpstreamAccountType; credentialKind: CredentialKind; details?: "codeAssist" | "chatgpt" }>> = Object.freeze({
   "claude-console": { type: UpstreamAccountType.CLAUDE_CONSOLE, credentialKind: CredentialKind.API_KEY },
   "claude-oauth": { type: UpstreamAccountType.CLAUDE_OAUTH, credentialKind: CredentialKind.OAUTH_TOKEN },
   "gemini-api": { type: UpstreamAccountType.GEMINI_API, credentialKind: CredentialKind.GOOGLE_API_KEY },
-  "gemini-oauth": { type: UpstreamAccountType.GEMINI_OAUTH, credentialKind: CredentialKind.OAUTH_TOKEN, codeAssist: true },
+  "gemini-oauth": { type: UpstreamAccountType.GEMINI_OAUTH, credentialKind: CredentialKind.OAUTH_TOKEN, details: "codeAssist" },
+  "openai-api": { type: UpstreamAccountType.OPENAI_API, credentialKind: CredentialKind.BEARER_API_KEY },
+  "openai-oauth": { type: UpstreamAccountType.OPENAI_OAUTH, credentialKind: CredentialKind.OAUTH_TOKEN, details: "chatgpt" },
 });
 
-/** The fields only some account types have: a Code Assist account's project. */
+/** The fields only some account types have: a Code Assist account's project, a ChatGPT sign-in's account id. */
 function accountDetails(account: AccountRecord) {
-  return UPSTREAM_TYPES[account.type]?.codeAssist ? { case: "codeAssist" as const, value: { projectId: account.projectId } } : undefined;
+  switch (UPSTREAM_TYPES[account.type]?.details) {
+    case "codeAssist":
+      return { case: "codeAssist" as const, value: { projectId: account.projectId } };
+    case "chatgpt":
+      return { case: "chatgpt" as const, value: { accountId: account.chatgptAccountId ?? "" } };
+    default:
+      return undefined;
+  }
 }
 
 function toAcquireResponse(answer: AcquireResult): AcquireResponse {
@@ -290,16 +312,24 @@ function toReleaseInput(req: ReleaseRequest): ReleaseInput {
     sessionHash: checkSessionHash(req.sessionHash),
     headers: accountStateHeaders(req.outcome?.headers ?? {}),
     ...(frontDoor !== undefined && { frontDoor }),
+    continuationHashes: checkContinuationHashes(req.continuationHashes),
   };
 }
 
-/** The outcome headers account health reads (`retry-after`, `anthropic-ratelimit-*`), bounded in number and size. */
+/** The continuation hashes of a Release, bounded like the session hash and the exclusions. */
+function checkContinuationHashes(hashes: readonly string[]): readonly string[] {
+  if (hashes.length > MAX_EXCLUDED) throw new InvalidRequestError(`continuation_hashes must hold at most ${MAX_EXCLUDED} hashes`);
+  for (const hash of hashes) checkSessionHash(hash);
+  return hashes;
+}
+
+/** The outcome headers account health reads (`retry-after`, `anthropic-ratelimit-*`, `x-codex-*` windows), bounded in number and size. */
 function accountStateHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   let kept = 0;
   for (const [name, value] of Object.entries(headers)) {
     const key = name.toLowerCase();
-    if (key !== "retry-after" && !key.startsWith("anthropic-ratelimit-")) continue;
+    if (!isRateLimitHeader(key)) continue;
     if (key.length > 128 || ++kept > 64) continue;
     out[key] = value.slice(0, MAX_FIELD);
   }

@@ -10,12 +10,15 @@ import { ListModelsRequestSchema, Platform, RefusalReason, type ListModelsRespon
 import { startRedis, type TestRedis } from "@claude-relay/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { hashApiKey, type NewApiKey } from "../keys/api-key-store.js";
+import { platformOfModel } from "../models/model-alias.js";
 import { loadPriceTable } from "../usage/pricing.js";
 import { startHarness, TOKEN, type Harness } from "./lease-server.test-helper.js";
 
 let redisServer: TestRedis;
 let h: Harness;
 const PRICED = [...loadPriceTable().models.keys()];
+/** The priced models listed without an OpenAI account in the pool: every one but OpenAI's. */
+const LISTED = PRICED.filter((id) => platformOfModel(id) !== "openai");
 
 beforeAll(async () => {
   redisServer = await startRedis();
@@ -59,12 +62,27 @@ async function clientKey(over: Partial<NewApiKey> = {}): Promise<string> {
 describe("ListModels", () => {
   it("offers a key open to everything every priced model and every alias, sorted by id, each with its platform and upstream model", async () => {
     const models = modelsOf(await listModels(await clientKey()));
-    const expected = [...PRICED, "gpt-4o", "gpt-4o-mini", "o3", "team/pro"].sort((a, b) => (a < b ? -1 : 1));
+    const expected = [...LISTED, "gpt-4o", "gpt-4o-mini", "o3", "team/pro"].sort((a, b) => (a < b ? -1 : 1));
     expect(ids(models)).toEqual(expected);
     expect(models.find((m) => m.id === "gpt-4o")).toMatchObject({ platform: Platform.CLAUDE, upstreamModel: "claude-sonnet-4-5" });
     expect(models.find((m) => m.id === "team/pro")).toMatchObject({ platform: Platform.GEMINI, upstreamModel: "gemini-2.5-pro" });
     expect(models.find((m) => m.id === "claude-sonnet-4-5")).toMatchObject({ platform: Platform.CLAUDE, upstreamModel: "claude-sonnet-4-5" });
     expect(models.find((m) => m.id === "gemini-2.5-flash")).toMatchObject({ platform: Platform.GEMINI, upstreamModel: "gemini-2.5-flash" });
+  });
+
+  it("offers OpenAI's priced models once the pool has an OpenAI account, an alias of the same name in its place", async () => {
+    const keyHash = await clientKey();
+    expect(ids(modelsOf(await listModels(keyHash))).filter((id) => platformOfModel(id) === "openai")).toEqual(["gpt-4o", "gpt-4o-mini", "o3"]);
+    await h.accounts.create({ name: "openai", type: "openai-api", credential: { kind: "api-key", apiKey: "sk-openai" } });
+    const models = modelsOf(await listModels(keyHash));
+    expect(models.find((m) => m.id === "gpt-5")).toMatchObject({ platform: Platform.OPENAI, upstreamModel: "gpt-5" });
+    expect(models.find((m) => m.id === "o4-mini")).toMatchObject({ platform: Platform.OPENAI, upstreamModel: "o4-mini" });
+    // "gpt-4o" and "o3" are aliases of Claude models here: the alias wins, once.
+    expect(models.filter((m) => m.id === "gpt-4o")).toEqual([expect.objectContaining({ platform: Platform.CLAUDE, upstreamModel: "claude-sonnet-4-5" })]);
+    expect(models.filter((m) => m.id === "o3")).toEqual([expect.objectContaining({ platform: Platform.CLAUDE, upstreamModel: "claude-opus-4-1" })]);
+    // A key that may not use OpenAI sees none of its models.
+    const claudeOnly = modelsOf(await listModels(await clientKey({ platforms: ["claude"] })));
+    expect(claudeOnly.some((m) => m.platform === Platform.OPENAI)).toBe(false);
   });
 
   it("shows a key limited to Gemini only Gemini models and the aliases that target Gemini", async () => {

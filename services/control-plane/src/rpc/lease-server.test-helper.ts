@@ -14,6 +14,7 @@ import { ExchangeRequestSchema, LeaseService, type ExchangeRequest, type Exchang
 import type { Redis } from "ioredis";
 import { createAccountStore, type AccountStore } from "../accounts/account-store.js";
 import { createCredentialCipher } from "../accounts/credential-cipher.js";
+import { createHealthStore, type HealthStore } from "../accounts/health-store.js";
 import { createApiKeyStore, type ApiKeyStore } from "../keys/api-key-store.js";
 import { createAcquireLease } from "../leases/acquire-lease.js";
 import { createLeaseStore } from "../leases/lease-store.js";
@@ -42,6 +43,8 @@ export interface HarnessOptions {
   isDraining?: () => boolean;
   /** Awaited before each domain call runs, so a test can hold calls in flight. */
   beforeCall?: (method: "acquire" | "renew" | "release") => Promise<void>;
+  /** With true, Acquire and Release keep account health (as app.ts wires them); without it every account is healthy. */
+  health?: boolean;
 }
 
 /** A lease server on loopback with its stores and a client. */
@@ -54,6 +57,8 @@ export interface Harness {
   accounts: AccountStore;
   apiKeys: ApiKeyStore;
   aliases: ModelAliasStore;
+  /** The health store, when the harness keeps health. */
+  health: HealthStore | undefined;
   close(): Promise<void>;
 }
 
@@ -70,10 +75,11 @@ export async function startHarness(redisUrl: string, options: HarnessOptions = {
   const leases = createLeaseStore({ redis, ttlMs: TTL, keys });
   const sticky = createStickyStore({ redis, keys });
   const catalog = { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential };
-  const acquire = createAcquireLease({ catalog, leases, sticky, log });
+  const health = options.health ? createHealthStore({ redis, keys, probeTtlMs: TTL }) : undefined;
+  const acquire = createAcquireLease({ catalog, leases, sticky, log, ...(health && { health }) });
   const renew = createRenewLease({ leases });
   const prices = loadPriceTable();
-  const release = createReleaseLease({ leases, log, usage: createUsageRecorder({ redis, keys, prices }), catalog });
+  const release = createReleaseLease({ leases, log, usage: createUsageRecorder({ redis, keys, prices }), catalog, sticky, ...(health && { health }) });
   const listModels = createListModels({ catalog: { ...catalog, listModelAliases: aliases.list }, prices });
   const before = options.beforeCall ?? (async () => {});
   const server = createLeaseServer({
@@ -97,6 +103,7 @@ export async function startHarness(redisUrl: string, options: HarnessOptions = {
     accounts,
     apiKeys,
     aliases,
+    health,
     async close() {
       client.close();
       await server.close(1_000);

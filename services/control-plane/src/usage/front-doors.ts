@@ -12,10 +12,10 @@
  */
 
 /** A front door this control plane counts; the wire name used in Redis and the admin API's usage ids. */
-export type FrontDoorName = "anthropic" | "gemini" | "openai-chat";
+export type FrontDoorName = "anthropic" | "gemini" | "openai-chat" | "openai-responses";
 
 /** Every front door, in the order the admin UI lists them. */
-export const FRONT_DOORS: readonly FrontDoorName[] = ["anthropic", "gemini", "openai-chat"];
+export const FRONT_DOORS: readonly FrontDoorName[] = ["anthropic", "gemini", "openai-chat", "openai-responses"];
 
 /** What a front door's field names start with in the day and hour hashes: "door:<front door>|<counter>". */
 export const FRONT_DOOR_FIELD_PREFIX = "door:";

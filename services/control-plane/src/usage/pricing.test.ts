@@ -132,6 +132,43 @@ describe("Gemini prices", () => {
   });
 });
 
+describe("OpenAI prices", () => {
+  it("come with the others under their own notice, cached input at its own price and no cache writes", () => {
+    expect(table.source).toMatch(/OpenAI list prices/);
+    // gpt-5: $1.25 in, $10 out, $0.125 cached input per million; OpenAI reports no cache writes.
+    expect(table.models.get("gpt-5")).toEqual({ input: 1250, output: 10000, cacheWrite5m: 1250, cacheWrite1h: 1250, cacheRead: 125 });
+    // gpt-5-pro lists no cached-input price: cached tokens cost the input price.
+    expect(table.models.get("gpt-5-pro")).toMatchObject({ input: 15000, cacheRead: 15000 });
+  });
+
+  it("prices usage as the relay reports it: input without the cached tokens, output with the reasoning ones", () => {
+    // A Responses answer with input_tokens 12,000 of which 8,000 cached, output_tokens 3,000 of which 2,500 reasoning
+    // reaches Release as input 4,000, cache reads 8,000, output 3,000 (reasoning 2,500).
+    const tokens = { ...none, inputTokens: 4_000, cacheReadInputTokens: 8_000, outputTokens: 3_000, reasoningTokens: 2_500 };
+    // 4,000 × $1.25 + 8,000 × $0.125 + 3,000 × $10 = $0.036.
+    expect(priceRequest(table, "gpt-5-codex", tokens)).toEqual({ priced: true, pricedAs: "gpt-5-codex", nanos: 36_000_000 });
+    expect(priceRequest(table, "gpt-5-codex", { ...tokens, reasoningTokens: 0 })).toMatchObject({ nanos: 36_000_000 });
+    // o3-pro has no cached-input price: 4,000 × $20 + 8,000 × $20 + 3,000 × $80 = $0.48.
+    expect(priceRequest(table, "o3-pro", tokens)).toMatchObject({ nanos: 480_000_000 });
+  });
+
+  it("finds a model by its exact id first, then by its dated id's base, and leaves an unlisted one unpriced", () => {
+    expect(findPricedModel(table, "gpt-4o-2024-05-13")).toBe("gpt-4o-2024-05-13");
+    expect(findPricedModel(table, "gpt-4o-2024-12-01")).toBe("gpt-4o");
+    expect(findPricedModel(table, "gpt-5.1-codex-mini")).toBe("gpt-5.1-codex-mini");
+    expect(findPricedModel(table, "o4-mini-2025-04-16")).toBe("o4-mini-2025-04-16");
+    expect(findPricedModel(table, "gpt-5.2-2026-01-15")).toBe("gpt-5.2");
+    expect(findPricedModel(table, "gpt-5.4")).toBeUndefined();
+    expect(priceRequest(table, "chatgpt-4o-latest", { ...none, inputTokens: 1 })).toEqual({ priced: false });
+  });
+
+  it("reads cache_read as the input price only when asked to", () => {
+    const entry = { models: { m: { input: 2, output: 8 } }, _about: "s" };
+    expect(parsePriceTable(entry, { missingCacheWrite: "input", missingCacheRead: "input" }).models.get("m")).toMatchObject({ cacheRead: 2000 });
+    expect(() => parsePriceTable(entry, { missingCacheWrite: "input" })).toThrow(/m.cache_read/);
+  });
+});
+
 describe("isOpusModel", () => {
   it("tells Opus models from the others", () => {
     expect(isOpusModel("claude-opus-4-1-20250805")).toBe(true);

@@ -1,6 +1,7 @@
 /**
  * What a request cost at list prices. The tables (prices.json for Claude,
- * gemini-prices.json for Gemini, each with the source of its figures) give US
+ * gemini-prices.json for Gemini, openai-prices.json for OpenAI, each with the
+ * source of its figures) give US
  * dollars per million tokens per model; costs are computed in integer
  * nano-dollars (1e-9 USD) so counters in Redis add up exactly. A model id
  * matches its longest listed prefix that ends at a "-" or "@" (dated ids,
@@ -13,6 +14,12 @@
  * writes) exceeds N thousand tokens is priced at the tier's rates for all its
  * tokens. Thinking tokens are inside output_tokens (usage.proto) and are
  * priced as output with the rest.
+ *
+ * OpenAI usage arrives in the same shape (the relay reports input_tokens
+ * without the cached ones, which are cache_read_input_tokens, and
+ * output_tokens with the reasoning ones), so one formula prices every
+ * platform; an OpenAI model listed without a cached-input price bills cached
+ * tokens as input, and OpenAI reports no cache writes.
  */
 import { readFileSync } from "node:fs";
 
@@ -85,6 +92,8 @@ export interface PriceTableOptions {
    * writes, 5-minute and 1-hour, at its input price (Gemini, whose answers report no cache writes).
    */
   missingCacheWrite?: "refuse" | "input";
+  /** "refuse" (the default): every model needs `cache_read`. "input": a model without it prices cache reads at its input price (OpenAI models with no cached-input discount). */
+  missingCacheRead?: "refuse" | "input";
 }
 
 /** A tier rate: `input_above_200k` is the input rate of prompts over 200,000 tokens. */
@@ -118,7 +127,7 @@ export function parsePriceTable(json: unknown, options: PriceTableOptions = {}):
     });
     const input = usd("input");
     const output = usd("output");
-    const cacheRead = usd("cache_read");
+    const cacheRead = options.missingCacheRead === "input" && entry.cache_read === undefined ? input : usd("cache_read");
     const cacheWrite5m = writesAtInput ? undefined : usd("cache_write_5m");
     const price: ModelPrice = rates(input, output, cacheRead, cacheWrite5m);
     const thousands = tierThousands(id, entry);
@@ -150,10 +159,11 @@ function tierThousands(id: string, entry: Record<string, unknown>): number | und
 const BUNDLED_TABLES: readonly { file: string; options: PriceTableOptions }[] = [
   { file: "./prices.json", options: {} },
   { file: "./gemini-prices.json", options: { missingCacheWrite: "input" } },
+  { file: "./openai-prices.json", options: { missingCacheWrite: "input", missingCacheRead: "input" } },
 ];
 
 /**
- * Reads one table, or without `url` every table kept next to this module (Claude's and Gemini's) as one.
+ * Reads one table, or without `url` every table kept next to this module (Claude's, Gemini's and OpenAI's) as one.
  * A model listed twice is a mistake in the files, refused.
  */
 export function loadPriceTable(url?: URL, options: PriceTableOptions = {}): PriceTable {

@@ -119,7 +119,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   const unpriced = options.registry
     ? new Counter({
         name: "control_plane_usage_unpriced_total",
-        help: "Finished requests with tokens whose model has no price: counted, not costed; by platform (claude, gemini, unknown).",
+        help: "Finished requests with tokens whose model has no price: counted, not costed; by platform (claude, gemini, openai, unknown).",
         labelNames: ["platform"],
         registers: [options.registry],
       })

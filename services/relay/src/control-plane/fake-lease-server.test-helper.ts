@@ -43,6 +43,8 @@ export interface FakeAccount {
   type?: UpstreamAccountType;
   /** Gemini OAuth accounts: the Code Assist project. */
   projectId?: string;
+  /** OpenAI OAuth accounts: the ChatGPT account id. */
+  chatgptAccountId?: string;
 }
 
 /** One scripted Acquire answer, given after `delayMs` when set. */
@@ -145,6 +147,7 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
         proxyUrl: account.proxyUrl ?? "",
         type: account.type ?? (account.credentialKind === CredentialKind.OAUTH_TOKEN ? UpstreamAccountType.CLAUDE_OAUTH : UpstreamAccountType.CLAUDE_CONSOLE),
         ...(account.projectId !== undefined && { details: { case: "codeAssist" as const, value: { projectId: account.projectId } } }),
+        ...(account.chatgptAccountId !== undefined && { details: { case: "chatgpt" as const, value: { accountId: account.chatgptAccountId } } }),
       },
     };
     outstanding.add(lease.leaseId);

@@ -19,6 +19,15 @@ export function sha256Hex(text: string): string {
 }
 
 /**
+ * The session hash of a continuation id (an OpenAI response id): what Release
+ * binds to the account that issued it, and what a later request naming it
+ * (`previous_response_id`) asks Acquire for, so the two always meet.
+ */
+export function continuationHash(id: string): string {
+  return sha256Hex(`continuation:${id}`);
+}
+
+/**
  * Reads the body up to `limit` bytes (-1: discard everything). Past the limit it
  * keeps reading and discarding to the end, so the answer can be read by the client.
  */

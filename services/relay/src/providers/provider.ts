@@ -2,7 +2,7 @@
  * The seam between the relay's core and the providers it serves (DESIGN.md,
  * "Providers"). The core — read → Acquire → upstream → stream back → Release,
  * failover, pools, pings, abort on hang-up, drain, the one log line, metrics —
- * is one piece of code; everything that differs between Claude and Gemini is
+ * is one piece of code; everything that differs between providers is
  * behind the two interfaces here:
  *
  * - a RelayProvider owns a front door: its routes, its error shape, how a
@@ -17,7 +17,7 @@
  * which provider it is running.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AccountSignal, Platform, UpstreamAccount } from "@claude-relay/proto/lease";
+import type { AccountSignal, Platform, UpstreamAccount, UpstreamAccountType } from "@claude-relay/proto/lease";
 import type { RelayFailure } from "../errors.js";
 import type { RouteLabel } from "../relay-metrics.js";
 import type { UpstreamRequest } from "../upstream/forward.js";
@@ -65,6 +65,18 @@ export interface UsageTap {
   readonly errorEvent: { type: string; message: string } | undefined;
   /** Read off an error answer's body; undefined when it said nothing the status does not. */
   readonly hints?: AccountHints | undefined;
+  /**
+   * An id the answer opened that a later request may name to continue it (an
+   * OpenAI response id, sent back as `previous_response_id`); undefined when
+   * it opened none. Release binds its hash (continuationHash) to the account.
+   */
+  readonly continuation?: string | undefined;
+}
+
+/** The status and headers of the answer a tap reads. */
+export interface TapAnswer {
+  status: number;
+  headers: ResponseHeaders;
 }
 
 /** Maps an upstream answer, chunk by chunk, to the protocol the client speaks. */
@@ -86,8 +98,8 @@ export interface ResponseTranslator {
 export interface UpstreamProtocol {
   /** True for an upstream status another account may not share (failover). */
   isFailoverStatus(status: number): boolean;
-  /** The side reader for an answer with these headers. */
-  createTap(contentType: string | undefined, contentEncoding: string | undefined): UsageTap;
+  /** The side reader for an answer with these headers (the whole answer head too, for protocols whose hints need it). */
+  createTap(contentType: string | undefined, contentEncoding: string | undefined, answer?: TapAnswer): UsageTap;
   /**
    * The response headers that describe the account's state, for Release (lower-case names):
    * with an error status those a reset may be in, with a success only windows.
@@ -125,6 +137,8 @@ export interface ApiRequest {
   url: string;
   /** The platform Acquire asks for, when the request decides it (by its model); else the provider's. */
   platform?: Platform;
+  /** When set, only accounts of these types may serve the request (Acquire's filter). */
+  accountTypes?: readonly UpstreamAccountType[];
   /** What the route prepared at read time for its plan (a translated body, say); opaque to the core. */
   prepared?: unknown;
 }

@@ -7,6 +7,7 @@ import { createClaudeProvider } from "./claude/claude-provider.js";
 import { createGeminiProvider } from "./gemini/gemini-provider.js";
 import type { ModelDirectory } from "./openai/model-directory.js";
 import { createOpenAiProvider } from "./openai/openai-provider.js";
+import { createOpenAiResponsesProvider } from "./openai-responses/responses-provider.js";
 import type { MatchedRoute, RelayProvider } from "./provider.js";
 
 /** What providers need from the rest of the relay. */
@@ -17,7 +18,7 @@ export interface ProviderDeps {
 
 /** The front doors the relay serves. */
 export function createProviders(deps: ProviderDeps): readonly RelayProvider[] {
-  return [createClaudeProvider(), createGeminiProvider(), createOpenAiProvider(deps.models)];
+  return [createClaudeProvider(), createGeminiProvider(), createOpenAiProvider(deps.models), createOpenAiResponsesProvider()];
 }
 
 /** The provider and route of a request (`path` without its query), or undefined. */

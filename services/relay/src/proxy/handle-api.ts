@@ -165,6 +165,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         userAgent,
         requestId,
         platform,
+        accountTypes: request.accountTypes ? [...request.accountTypes] : [],
       });
       if (acquired.kind === "error") {
         metrics.controlPlaneErrors.inc();

@@ -42,6 +42,9 @@ export function withInflation(reader: UsageTap, contentEncoding: string | undefi
     get hints() {
       return reader.hints;
     },
+    get continuation() {
+      return reader.continuation;
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import { create } from "@bufbuild/protobuf";
 import type { Logger } from "@claude-relay/logging";
 import { type Lease, type Outcome, OutcomeKind, OutcomeSchema } from "@claude-relay/proto/lease";
 import type { LeaseClient } from "../control-plane/lease-client.js";
+import { continuationHash } from "../http/read-body.js";
 import { startLeaseRenewer } from "../control-plane/lease-renewer.js";
 import type { ApiRequest, MatchedRoute, UpstreamProtocol } from "../providers/provider.js";
 import type { RelayMetrics } from "../relay-metrics.js";
@@ -133,6 +134,7 @@ function release(deps: LeaseAttemptDeps, input: LeaseAttemptInput, result: Attem
       ttfbMs: Math.round(result?.ttfbMs ?? 0),
       sessionHash,
       frontDoor: input.matched.provider.name,
+      continuationHashes: result?.continuation !== undefined ? [continuationHash(result.continuation)] : [],
     })
     .catch((error: unknown) => {
       deps.metrics.controlPlaneErrors.inc();

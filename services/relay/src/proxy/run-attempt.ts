@@ -88,6 +88,8 @@ export interface AttemptResult {
   wroteResponse: boolean;
   /** Set when the attempt failed before the first byte and may be retried; `held` is the answer kept back, if any. */
   retry?: { held?: HeldResponse };
+  /** The id a successful answer opened for later requests to continue (the tap's reading), if any. */
+  continuation?: string;
   ttfbMs: number;
   latencyMs: number;
 }
@@ -121,9 +123,12 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
       signal.listen(undefined);
       res.off("drain", onDrain);
       if (mode === "pass") metrics.activeStreams.dec();
+      // Read even from an answer cut short: the id may already be stored upstream.
+      const continuation = status >= 200 && status < 300 ? tap?.continuation : undefined;
       resolve({
         end,
         usage: tap?.usage ?? EMPTY_USAGE,
+        ...(continuation !== undefined && { continuation }),
         wroteResponse: mode === "pass",
         ttfbMs,
         latencyMs: performance.now() - startedAt,
@@ -221,7 +226,7 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
           headers = responseHeaders;
           const contentType = headers["content-type"];
           const encoding = headers["content-encoding"];
-          tap = protocol.createTap(typeof contentType === "string" ? contentType : undefined, typeof encoding === "string" ? encoding : undefined);
+          tap = protocol.createTap(typeof contentType === "string" ? contentType : undefined, typeof encoding === "string" ? encoding : undefined, { status, headers });
           if (options.mayRetry && protocol.isFailoverStatus(statusCode)) mode = "hold";
           else pass();
         },

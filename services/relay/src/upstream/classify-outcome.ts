@@ -60,7 +60,7 @@ export function classifyOutcome(end: AttemptEnd, accountHeaders: AccountHeaders)
         });
       }
       if (end.streamIncomplete) {
-        return create(OutcomeSchema, { kind: OutcomeKind.STREAM_INTERRUPTED, status: end.status, headers, detail: "stream ended before message_stop" });
+        return create(OutcomeSchema, { kind: OutcomeKind.STREAM_INTERRUPTED, status: end.status, headers, detail: "stream ended before its final event" });
       }
       return create(OutcomeSchema, { kind: OutcomeKind.SUCCESS, status: end.status, headers });
     }

@@ -20,6 +20,7 @@ import AccountDialog from "./AccountDialog.vue";
 
 const AUTHORIZE_URL = "https://claude.ai/oauth/authorize?client_id=x&state=st-1";
 const GOOGLE_URL = "https://accounts.google.com/o/oauth2/v2/auth?client_id=g&state=g-1";
+const CHATGPT_URL = "https://auth.openai.com/oauth/authorize?client_id=o&state=o-1";
 const CREDS = JSON.stringify({ access_token: "ya29.a", refresh_token: "1//r", token_type: "Bearer", expiry_date: 1_700_000_000_000 });
 
 function render(account?: Account) {
@@ -31,12 +32,14 @@ function render(account?: Account) {
     service(AccountService, {
       generateOAuthUrl: async (req) => {
         links.push(req);
+        const expiresAt = timestampFromMs(Date.now() + 600_000);
+        if (req.type === AccountType.OPENAI_OAUTH) return { authorizeUrl: CHATGPT_URL, state: "o-1", expiresAt };
         const google = req.type === AccountType.GEMINI_OAUTH;
-        return { authorizeUrl: google ? GOOGLE_URL : AUTHORIZE_URL, state: google ? "g-1" : "st-1", expiresAt: timestampFromMs(Date.now() + 600_000) };
+        return { authorizeUrl: google ? GOOGLE_URL : AUTHORIZE_URL, state: google ? "g-1" : "st-1", expiresAt };
       },
       exchangeOAuthCode: async (req) => {
         exchanges.push(req);
-        const type = req.state === "g-1" ? AccountType.GEMINI_OAUTH : AccountType.CLAUDE_OAUTH;
+        const type = req.state === "g-1" ? AccountType.GEMINI_OAUTH : req.state === "o-1" ? AccountType.OPENAI_OAUTH : AccountType.CLAUDE_OAUTH;
         const account = create(AccountSchema, { id: "acc-9", name: req.name, type, priority: req.priority ?? 50, group: req.group, schedulable: true, projectId: req.projectId });
         return { account, created: true };
       },
@@ -75,7 +78,7 @@ async function typeArea(testid: string, value: string): Promise<void> {
   await flushPromises();
 }
 
-/** The form's radio choices: types are Claude Console, Claude OAuth, Gemini API key, Gemini OAuth. */
+/** The form's radio choices: types are Claude Console, Claude OAuth, Gemini API key, Gemini OAuth, OpenAI API key, ChatGPT OAuth. */
 async function choose(testid: string, index: number): Promise<void> {
   (document.querySelectorAll(`[data-testid="${testid}"] input`)[index] as HTMLInputElement).click();
   await flushPromises();
@@ -216,6 +219,68 @@ describe("AccountDialog adding Gemini accounts", { timeout: 30_000 }, () => {
     await vi.waitFor(() => expect(updates).toHaveLength(1), { timeout: 5_000 });
     expect(updates[0]).toMatchObject({ id: "acc-g", projectId: "proj-2", tokenUrl: "https://oauth2.example/token", credentialsJson: "" });
     expect(updates[0]?.name).toBeUndefined();
+    wrapper.unmount();
+  });
+});
+
+const AUTH_JSON = JSON.stringify({ OPENAI_API_KEY: null, tokens: { id_token: "eyJ.id", access_token: "eyJ.at", refresh_token: "rt_1", account_id: "acct-1" } });
+
+describe("AccountDialog adding OpenAI accounts", { timeout: 30_000 }, () => {
+  it("offers the OpenAI types after Gemini's and creates an API key account against https://api.openai.com/v1", async () => {
+    const { wrapper, creates } = render();
+    await open(wrapper, 4);
+    const labels = [...document.querySelectorAll('[data-testid="account-form-type"] .el-radio-button')].map((label) => label.textContent?.trim());
+    expect(labels).toEqual(["Claude Console key", "Claude OAuth", "Gemini API key", "Gemini OAuth", "OpenAI API key", "ChatGPT OAuth"]);
+    expect(q("account-form-base-url")?.textContent).toContain("Leave blank for https://api.openai.com/v1");
+    expect(q("account-form-base-url")?.textContent).toContain("Azure OpenAI");
+    expect((q("account-form-api-key")?.querySelector("input") as HTMLInputElement).placeholder).toBe("sk-…");
+    await type("account-form-api-key", "sk-proj-test");
+    await submit();
+    await vi.waitFor(() => expect(wrapper.emitted("saved")).toHaveLength(1), { timeout: 5_000 });
+    expect(creates[0]).toMatchObject({ name: "sub", type: AccountType.OPENAI_API, baseUrl: "https://api.openai.com/v1", apiKey: "sk-proj-test" });
+    wrapper.unmount();
+  });
+
+  it("signs in with ChatGPT: a link for the OpenAI type, then the pasted localhost:1455 address gives the code to exchange", async () => {
+    const { wrapper, exchanges, links } = render();
+    await open(wrapper, 5);
+    expect(q("account-form-oauth-method")?.textContent).toContain("Sign in with ChatGPT");
+    expect(q("account-form-project-id")).toBeNull();
+    expect(q("oauth-intro")?.textContent).toContain("localhost:1455");
+    (q("oauth-generate") as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(q("oauth-url")?.getAttribute("href")).toBe(CHATGPT_URL), { timeout: 5_000 });
+    expect(links).toEqual([expect.objectContaining({ type: AccountType.OPENAI_OAUTH })]);
+    expect(q("oauth-step2")?.textContent).toContain("Copy its whole address");
+    await submit();
+    await vi.waitFor(() => expect(q("form-error")?.textContent).toContain("Paste the address of the localhost:1455 page"), { timeout: 5_000 });
+    await type("account-form-oauth-code", "http://localhost:1455/auth/callback?code=stale&state=other");
+    await submit();
+    await vi.waitFor(() => expect(q("form-error")?.textContent).toContain("belongs to another sign-in link"), { timeout: 5_000 });
+    expect(exchanges).toEqual([]);
+    await type("account-form-oauth-code", "http://localhost:1455/auth/callback?code=ac_live-1&scope=openid&state=o-1");
+    await submit();
+    await vi.waitFor(() => expect(wrapper.emitted("saved")).toHaveLength(1), { timeout: 5_000 });
+    expect(exchanges[0]).toMatchObject({ code: "ac_live-1", state: "o-1", name: "sub", projectId: "" });
+    wrapper.unmount();
+  });
+
+  it("creates a ChatGPT account from a pasted auth.json, and points a file holding only an API key to the API key type", async () => {
+    const { wrapper, creates } = render();
+    await open(wrapper, 5);
+    await choose("account-form-oauth-method", 1);
+    expect(q("oauth-authorize")).toBeNull();
+    expect(q("account-form-credentials-json")?.textContent).toContain("~/.codex/auth.json");
+    await typeArea("account-form-credentials-json", '{"OPENAI_API_KEY":"sk-secret-1","tokens":null}');
+    await submit();
+    await vi.waitFor(() => expect(q("form-error")?.textContent).toContain("add the key as an OpenAI API key account"), { timeout: 5_000 });
+    expect(q("form-error")?.textContent).not.toContain("sk-secret-1");
+    expect(creates).toEqual([]);
+    await typeArea("account-form-credentials-json", AUTH_JSON);
+    await type("account-form-token-url", "https://auth.example/oauth/token");
+    await submit();
+    await vi.waitFor(() => expect(wrapper.emitted("saved")).toHaveLength(1), { timeout: 5_000 });
+    expect(creates[0]).toMatchObject({ type: AccountType.OPENAI_OAUTH, credentialsJson: AUTH_JSON, tokenUrl: "https://auth.example/oauth/token" });
+    expect(creates[0]?.oauth).toBeUndefined();
     wrapper.unmount();
   });
 });

@@ -26,6 +26,7 @@ describe("HealthTag", () => {
     [AccountHealth.UNAUTHORIZED, "unauthorized", "red", "Unauthorized"],
     [AccountHealth.CIRCUIT_OPEN, "circuit_open", "red", "Circuit open"],
     [AccountHealth.CIRCUIT_HALF_OPEN, "half_open", "yellow", "Half open"],
+    [AccountHealth.BANNED, "banned", "darkred", "Banned"],
   ] as const)("shows health %i as a %s tag coloured %s", (health, state, color, label) => {
     const wrapper = render(health);
     const tag = wrapper.get('[data-testid="health-tag"]');
@@ -51,7 +52,15 @@ describe("HealthTag", () => {
     wrapper.unmount();
   });
 
-  it("is translated into Chinese", () => {
+  it("tells a banned account from an unauthorized one, with its reason", () => {
+    const banned = render(AccountHealth.BANNED, "upstream: account_deactivated");
+    const tag = banned.get('[data-testid="health-tag"]');
+    expect(tag.classes()).not.toContain("red");
+    expect(tag.attributes("aria-label")).toMatch(/^Banned\. Reason: upstream: account_deactivated\. The provider disabled/);
+    banned.unmount();
+  });
+
+    it("is translated into Chinese", () => {
     const wrapper = render(AccountHealth.CIRCUIT_OPEN, "upstream answered 503", NOW + 5_000, "zh-CN");
     expect(wrapper.get('[data-testid="health-tag"]').text()).toBe("熔断");
     expect(wrapper.get('[data-testid="health-tag"]').attributes("aria-label")).toContain("5 秒后放行一个探测请求。");

@@ -185,3 +185,64 @@ describe("credentialsProblem", () => {
     expect(credentialsProblem('{"access_token":""}')).toBe("accountForm.credentialsNoToken");
   });
 });
+
+const AUTH_JSON = JSON.stringify({ OPENAI_API_KEY: null, tokens: { id_token: "eyJ.id", access_token: "eyJ.at", refresh_token: "rt_1", account_id: "acct-1" } });
+
+const chatgpt = create(AccountSchema, {
+  id: "acc-o",
+  name: "chatgpt team",
+  type: AccountType.OPENAI_OAUTH,
+  priority: 50,
+  schedulable: true,
+  tokenUrl: "",
+  chatgptAccountId: "acct-1",
+});
+
+describe("OpenAI accounts", () => {
+  it("creates an OpenAI API key account against https://api.openai.com/v1 unless another base URL was typed", () => {
+    const req = toCreateRequest({ ...emptyAccountForm(), name: "o", type: AccountType.OPENAI_API, apiKey: " sk-proj-1 " });
+    expect(req).toMatchObject({ type: AccountType.OPENAI_API, baseUrl: "https://api.openai.com/v1", apiKey: "sk-proj-1" });
+    const azure = "https://team.openai.azure.com/openai/v1";
+    expect(toCreateRequest({ ...emptyAccountForm(), type: AccountType.OPENAI_API, baseUrl: ` ${azure} ` }).baseUrl).toBe(azure);
+  });
+
+  it("creates a ChatGPT account from a pasted auth.json and its token URL, and no tokens, key or project", () => {
+    const req = toCreateRequest({
+      ...emptyAccountForm(),
+      name: "o",
+      type: AccountType.OPENAI_OAUTH,
+      oauthMethod: "tokens",
+      credentialsJson: `\n${AUTH_JSON} `,
+      tokenUrl: " https://auth.example/oauth/token ",
+      projectId: "typed before switching type",
+      apiKey: "typed before switching type",
+    });
+    expect(req).toMatchObject({ type: AccountType.OPENAI_OAUTH, credentialsJson: AUTH_JSON, tokenUrl: "https://auth.example/oauth/token" });
+    expect(req.oauth).toBeUndefined();
+    expect(req.apiKey).toBeUndefined();
+    expect(req.projectId).toBeUndefined();
+  });
+
+  it("replaces a ChatGPT account's tokens only with a pasted auth.json, and never sends a project", () => {
+    const form = formFromAccount(chatgpt);
+    expect(form).toMatchObject({ type: AccountType.OPENAI_OAUTH, oauthMethod: "tokens" });
+    expect(toUpdateRequest(form, chatgpt)).toEqual({ id: "acc-o" });
+    expect(toUpdateRequest({ ...form, accessToken: "at", projectId: "p" }, chatgpt)).toEqual({ id: "acc-o" });
+    expect(toUpdateRequest({ ...form, credentialsJson: AUTH_JSON, tokenUrl: "https://t.example" }, chatgpt)).toEqual({
+      id: "acc-o",
+      credentialsJson: AUTH_JSON,
+      tokenUrl: "https://t.example",
+    });
+  });
+
+  it("changes an OpenAI API key account's base URL and key like a Console one", () => {
+    const api = create(AccountSchema, { id: "acc-a", name: "a", type: AccountType.OPENAI_API, baseUrl: "https://api.openai.com/v1" });
+    const form = formFromAccount(api);
+    expect(form.type).toBe(AccountType.OPENAI_API);
+    expect(toUpdateRequest({ ...form, apiKey: "sk-2", baseUrl: "https://proxy.example/v1" }, api)).toEqual({
+      id: "acc-a",
+      apiKey: "sk-2",
+      baseUrl: "https://proxy.example/v1",
+    });
+  });
+});

@@ -1,26 +1,29 @@
 /**
- * The account dialog's form state and the requests made from it, for the four
+ * The account dialog's form state and the requests made from it, for the six
  * account types. Create sends every field of the chosen type. Update sends
  * only what changed, and a credential only when one was typed: blank means
  * "keep the current one", since the API never hands credentials back. An OAuth
  * account can instead be authorized in the browser (oauth-exchange.ts).
  *
- * A Gemini API key account left without a base URL is created against
- * GEMINI_API_BASE_URL, sent explicitly so the request says what the form showed.
- * A Gemini OAuth account takes the Gemini CLI's credentials file as pasted
- * rather than separate tokens; the server reads it.
+ * A Gemini or OpenAI API key account left without a base URL is created
+ * against its platform's default (GEMINI_API_BASE_URL, OPENAI_API_BASE_URL),
+ * sent explicitly so the request says what the form showed. A Gemini OAuth
+ * account takes the Gemini CLI's credentials file as pasted rather than
+ * separate tokens, and an OpenAI OAuth (ChatGPT) account Codex's auth.json;
+ * the server reads either.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { AccountType, type Account, type CreateAccountRequestSchema, type OAuthTokensSchema, type UpdateAccountRequestSchema } from "@claude-relay/proto/admin";
-import { GEMINI_API_BASE_URL, accountTypeInfo, isOAuthType } from "../platforms/platforms.js";
+import { GEMINI_API_BASE_URL, OPENAI_API_BASE_URL, accountTypeInfo, isOAuthType } from "../platforms/platforms.js";
 
 /** Priority a new account starts with (lower runs first). */
 export const DEFAULT_ACCOUNT_PRIORITY = 50;
 
 /**
  * How an OAuth account gets its tokens: authorized in the browser, or pasted
- * (the tokens for Claude, the Gemini CLI's credentials file for Gemini).
+ * (the tokens for Claude, the Gemini CLI's credentials file for Gemini,
+ * Codex's auth.json for ChatGPT).
  */
 export type OAuthMethod = "authorize" | "tokens";
 
@@ -45,7 +48,7 @@ export interface AccountFormState {
   refreshToken: string;
   /** Milliseconds since the epoch, or null for none. */
   tokenExpiresAtMs: number | null;
-  /** Gemini OAuth: ~/.gemini/oauth_creds.json as pasted. */
+  /** Gemini OAuth: ~/.gemini/oauth_creds.json as pasted; OpenAI OAuth: ~/.codex/auth.json. */
   credentialsJson: string;
   /** Gemini OAuth: the Code Assist project; "" to let the server find it. */
   projectId: string;
@@ -61,7 +64,7 @@ export interface AccountFormState {
   allowedModels: string[];
   oauthMethod: OAuthMethod;
   oauthStart: OAuthStart | undefined;
-  /** The code pasted after authorizing ("code#state" as shown is fine). */
+  /** The code pasted after authorizing ("code#state" as shown, or the whole redirected address, is fine). */
   oauthCode: string;
 }
 
@@ -111,6 +114,11 @@ export function formFromAccount(account: Account): AccountFormState {
   };
 }
 
+/** True for the OAuth types whose pasted credentials are a sign-in file (Gemini CLI's, Codex's) rather than tokens. */
+export function takesSignInFile(type: AccountType): boolean {
+  return type === AccountType.GEMINI_OAUTH || type === AccountType.OPENAI_OAUTH;
+}
+
 /** True when the form authorizes an OAuth account in the browser rather than taking pasted credentials. */
 export function isAuthorizing(form: AccountFormState): boolean {
   return isOAuthType(form.type) && form.oauthMethod === "authorize";
@@ -150,8 +158,12 @@ export function toCreateRequest(form: AccountFormState): MessageInitShape<typeof
       return { ...common, oauth: oauthTokens(form), tokenUrl: form.tokenUrl.trim() };
     case AccountType.GEMINI_OAUTH:
       return { ...common, credentialsJson: form.credentialsJson.trim(), projectId: form.projectId.trim(), tokenUrl: form.tokenUrl.trim() };
+    case AccountType.OPENAI_OAUTH:
+      return { ...common, credentialsJson: form.credentialsJson.trim(), tokenUrl: form.tokenUrl.trim() };
     case AccountType.GEMINI_API:
       return { ...common, baseUrl: form.baseUrl.trim() || GEMINI_API_BASE_URL, apiKey: form.apiKey.trim() };
+    case AccountType.OPENAI_API:
+      return { ...common, baseUrl: form.baseUrl.trim() || OPENAI_API_BASE_URL, apiKey: form.apiKey.trim() };
     default:
       return { ...common, baseUrl: form.baseUrl.trim(), apiKey: form.apiKey.trim() };
   }
@@ -185,6 +197,8 @@ export function toUpdateRequest(form: AccountFormState, account: Account): Messa
   if (form.type === AccountType.GEMINI_OAUTH) {
     const projectId = form.projectId.trim();
     if (projectId !== account.projectId) req.projectId = projectId;
+  }
+  if (takesSignInFile(form.type)) {
     if (!isAuthorizing(form) && form.credentialsJson.trim() !== "") req.credentialsJson = form.credentialsJson.trim();
   } else if (!isAuthorizing(form) && form.accessToken.trim() !== "") {
     req.oauth = oauthTokens(form);

@@ -21,6 +21,7 @@ describe("healthState and healthColor", () => {
     [AccountHealth.UNAUTHORIZED, "unauthorized", "red"],
     [AccountHealth.CIRCUIT_OPEN, "circuit_open", "red"],
     [AccountHealth.CIRCUIT_HALF_OPEN, "half_open", "yellow"],
+    [AccountHealth.BANNED, "banned", "darkred"],
     [AccountHealth.UNSPECIFIED, "unknown", "grey"],
   ] as const)("reads %i as %s in %s", (health, state, color) => {
     expect(healthState(health)).toBe(state);
@@ -32,7 +33,7 @@ describe("healthState and healthColor", () => {
   });
 
   it("has a label in both languages for every state", () => {
-    for (const health of [0, 1, 2, 3, 4, 5, 6] as AccountHealth[]) {
+    for (const health of [0, 1, 2, 3, 4, 5, 6, 7] as AccountHealth[]) {
       const key = healthLabelKey(healthState(health));
       expect(en(key)).not.toBe(key);
       expect(zh(key)).not.toBe(key);
@@ -79,6 +80,16 @@ describe("healthTooltip", () => {
       "Reason: upstream answered 401",
       "Out of rotation until the credential is replaced, a token refresh succeeds or an admin resets it.",
     ]);
+  });
+
+  it("says a banned account waits for an admin, with the upstream's reason, and no time", () => {
+    const lines = healthTooltip(account(AccountHealth.BANNED, "upstream: account_deactivated", NOW + 60_000), en, NOW);
+    expect(lines).toEqual([
+      "Banned",
+      "Reason: upstream: account_deactivated",
+      "The provider disabled the account or its organisation. Out of rotation until an admin resolves it with the provider and resets it.",
+    ]);
+    expect(healthTooltip(account(AccountHealth.BANNED), zh, NOW)[0]).toBe("已封禁");
   });
 
   it("is translated, with the server's reason as it came", () => {

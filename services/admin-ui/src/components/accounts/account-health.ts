@@ -2,17 +2,19 @@
  * How an account's health reads on the accounts page: the state behind the
  * tag (also its `data-health`), its colour, and the tooltip lines with the
  * server's reason and the time left. Healthy is green; rate limited and
- * overloaded orange; unauthorized and circuit open red; half open yellow.
+ * overloaded orange; unauthorized and circuit open red; half open yellow;
+ * banned (the upstream disabled the account or its organisation) a dark red
+ * of its own, since unlike unauthorized no new credential brings it back.
  */
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { AccountHealth, type Account } from "@claude-relay/proto/admin";
 import { formatDuration, type Translate } from "../../i18n/format-duration.js";
 
 /** An account's health state, as named in the `health.*` messages and `data-health`. */
-export type HealthState = "healthy" | "rate_limited" | "overloaded" | "unauthorized" | "circuit_open" | "half_open" | "unknown";
+export type HealthState = "healthy" | "rate_limited" | "overloaded" | "unauthorized" | "banned" | "circuit_open" | "half_open" | "unknown";
 
 /** The tag colour of a state. */
-export type HealthColor = "green" | "orange" | "red" | "yellow" | "grey";
+export type HealthColor = "green" | "orange" | "red" | "darkred" | "yellow" | "grey";
 
 /** The state of a proto AccountHealth; UNSPECIFIED or a newer value reads unknown. */
 export function healthState(health: AccountHealth): HealthState {
@@ -29,6 +31,8 @@ export function healthState(health: AccountHealth): HealthState {
       return "circuit_open";
     case AccountHealth.CIRCUIT_HALF_OPEN:
       return "half_open";
+    case AccountHealth.BANNED:
+      return "banned";
     default:
       return "unknown";
   }
@@ -39,6 +43,7 @@ const COLORS: Record<HealthState, HealthColor> = {
   rate_limited: "orange",
   overloaded: "orange",
   unauthorized: "red",
+  banned: "darkred",
   circuit_open: "red",
   half_open: "yellow",
   unknown: "grey",
@@ -84,6 +89,9 @@ export function healthTooltip(account: Pick<Account, "health" | "healthReason" |
       break;
     case "unauthorized":
       lines.push(t("health.unauthorizedHint", {}));
+      break;
+    case "banned":
+      lines.push(t("health.bannedHint", {}));
       break;
     case "unknown":
       break;

@@ -121,3 +121,41 @@ describe("formProblem", () => {
     expect(formProblem({ ...emptyAccountForm(), type: AccountType.GEMINI_API }, false)).toBeUndefined();
   });
 });
+
+describe("signing a ChatGPT account in", () => {
+  const chatgptStart = { authorizeUrl: "https://auth.openai.com/oauth/authorize?x=1", state: "o-1", expiresAtMs: 0, type: AccountType.OPENAI_OAUTH };
+  const form: AccountFormState = { ...emptyAccountForm(), type: AccountType.OPENAI_OAUTH, name: "o", oauthStart: chatgptStart };
+  const landed = "http://localhost:1455/auth/callback?code=ac_123&scope=openid+profile&state=o-1";
+
+  it("exchanges the code of the pasted localhost:1455 address with the link's state, and sends no project", () => {
+    const req = toExchangeRequest({ ...form, oauthCode: ` ${landed} ` });
+    expect(req).toMatchObject({ code: "ac_123", state: "o-1", name: "o" });
+    expect(req?.projectId).toBeUndefined();
+    expect(formProblem({ ...form, oauthCode: landed }, false)).toBeUndefined();
+  });
+
+  it("exchanges a bare code as pasted", () => {
+    expect(toExchangeRequest({ ...form, oauthCode: "ac_456" })).toMatchObject({ code: "ac_456", state: "o-1" });
+  });
+
+  it("asks for the address, and refuses one from another link or one carrying an error", () => {
+    expect(formProblem(form, false)).toBe("oauth.chatgptCodeRequired");
+    expect(formProblem({ ...form, oauthCode: landed.replace("state=o-1", "state=old") }, false)).toBe("oauth.stateMismatch");
+    const refused = "http://localhost:1455/auth/callback?error=access_denied&state=o-1";
+    expect(formProblem({ ...form, oauthCode: refused }, false)).toBe("oauth.signInRefused");
+    expect(toExchangeRequest({ ...form, oauthCode: refused })).toBeUndefined();
+  });
+
+  it("needs an auth.json for a new ChatGPT account taking pasted credentials, and a readable one whenever one is pasted", () => {
+    const pasted = { ...form, oauthStart: undefined, oauthMethod: "tokens" } as const;
+    expect(formProblem(pasted, false)).toBe("accountForm.authJsonRequired");
+    expect(formProblem(pasted, true)).toBeUndefined();
+    expect(formProblem({ ...pasted, credentialsJson: "eyJ.not-json" }, true)).toBe("accountForm.authJsonNotJson");
+    expect(formProblem({ ...pasted, credentialsJson: '{"OPENAI_API_KEY":"sk-1"}' }, false)).toBe("accountForm.authJsonApiKeyOnly");
+    expect(formProblem({ ...pasted, credentialsJson: '{"tokens":{"refresh_token":"rt"}}' }, false)).toBeUndefined();
+  });
+
+  it("leaves OpenAI API key accounts to the server", () => {
+    expect(formProblem({ ...emptyAccountForm(), type: AccountType.OPENAI_API }, false)).toBeUndefined();
+  });
+});

@@ -2,14 +2,15 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { RateLimitWindowSchema } from "@claude-relay/proto/admin";
 import { describe, expect, it } from "vitest";
-import { windowBars } from "./window-bars.js";
+import { windowBars, windowLength } from "./window-bars.js";
 
-const window = (name: string, utilization?: number, status = "", resetMs?: number) =>
+const window = (name: string, utilization?: number, status = "", resetMs?: number, windowMinutes?: number) =>
   create(RateLimitWindowSchema, {
     name,
     status,
     ...(utilization !== undefined && { utilization }),
     ...(resetMs !== undefined && { resetsAt: timestampFromMs(resetMs) }),
+    ...(windowMinutes !== undefined && { windowMinutes }),
   });
 
 describe("windowBars", () => {
@@ -30,11 +31,40 @@ describe("windowBars", () => {
 
   it("keeps a window that has only a status, without a percent", () => {
     expect(windowBars([window("unified", undefined, "allowed", 5_000)])).toEqual([
-      { name: "unified", percent: undefined, level: "ok", status: "allowed", resetsAtMs: 5_000 },
+      { name: "unified", length: undefined, percent: undefined, level: "ok", status: "allowed", resetsAtMs: 5_000 },
     ]);
   });
 
   it("leaves out windows with neither a share nor a status", () => {
-    expect(windowBars([window("unified"), window("5h", 0)])).toEqual([{ name: "5h", percent: 0, level: "ok", status: "", resetsAtMs: undefined }]);
+    expect(windowBars([window("unified"), window("5h", 0)])).toEqual([{ name: "5h", length: undefined, percent: 0, level: "ok", status: "", resetsAtMs: undefined }]);
+  });
+});
+
+describe("Codex windows", () => {
+  it("keeps the primary and secondary windows with their share, length and reset", () => {
+    const bars = windowBars([window("primary", 0.25, "", 9_000, 300), window("secondary", 0.91, "", 99_000, 10_080)]);
+    expect(bars).toEqual([
+      { name: "primary", length: "5h", percent: 25, level: "ok", status: "", resetsAtMs: 9_000 },
+      { name: "secondary", length: "7d", percent: 91, level: "warn", status: "", resetsAtMs: 99_000 },
+    ]);
+  });
+
+  it("leaves the length unset when the upstream did not send one", () => {
+    expect(windowBars([window("primary", 0.5)])[0]?.length).toBeUndefined();
+    expect(windowBars([window("primary", 0.5, "", undefined, 0)])[0]?.length).toBeUndefined();
+  });
+});
+
+describe("windowLength", () => {
+  it.each([
+    [300, "5h"],
+    [10_080, "7d"],
+    [1_440, "1d"],
+    [60, "1h"],
+    [90, "90m"],
+    [2_880 + 60, "49h"],
+    [45, "45m"],
+  ])("writes %i minutes as %s", (minutes, text) => {
+    expect(windowLength(minutes)).toBe(text);
   });
 });

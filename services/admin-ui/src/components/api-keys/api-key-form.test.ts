@@ -148,7 +148,7 @@ describe("formFromApiKey and toUpdateApiKeyRequest", () => {
 
 describe("platforms in the key form", () => {
   it("creates a key for Gemini only, bound to a group there", () => {
-    const req = toCreateApiKeyRequest({ ...emptyApiKeyForm(), name: "g", platforms: ["gemini"], platformGroups: { claude: "ignored", gemini: " gem " } });
+    const req = toCreateApiKeyRequest({ ...emptyApiKeyForm(), name: "g", platforms: ["gemini"], platformGroups: { claude: "ignored", gemini: " gem ", openai: "" } });
     expect(req.platforms).toEqual([Platform.GEMINI]);
     expect(req.platformGroups).toEqual([{ platform: Platform.GEMINI, group: "gem" }]);
   });
@@ -157,9 +157,13 @@ describe("platforms in the key form", () => {
     const scoped = create(ApiKeySchema, { id: "key-1", name: "ci", platforms: [Platform.CLAUDE], platformGroups: [{ platform: Platform.CLAUDE, group: "team-c" }] });
     const form = formFromApiKey(scoped);
     expect(form.platforms).toEqual(["claude"]);
-    expect(form.platformGroups).toEqual({ claude: "team-c", gemini: "" });
+    expect(form.platformGroups).toEqual({ claude: "team-c", gemini: "", openai: "" });
     expect(toUpdateApiKeyRequest(form, scoped)).toEqual({ id: "key-1" });
-    expect(toUpdateApiKeyRequest({ ...form, platforms: ["claude", "gemini"] }, scoped)).toEqual({ id: "key-1", platforms: { platforms: [] } });
+    expect(toUpdateApiKeyRequest({ ...form, platforms: ["claude", "gemini"] }, scoped)).toEqual({
+      id: "key-1",
+      platforms: { platforms: [Platform.CLAUDE, Platform.GEMINI] },
+    });
+    expect(toUpdateApiKeyRequest({ ...form, platforms: ["claude", "gemini", "openai"] }, scoped)).toEqual({ id: "key-1", platforms: { platforms: [] } });
   });
 
   it("refuses a form with no platform checked", () => {

@@ -19,7 +19,7 @@ export interface PlatformScope {
 
 /** A key with no platform restriction and no per-platform group. */
 export function emptyPlatformScope(): PlatformScope {
-  return { platforms: [...PLATFORM_IDS], platformGroups: { claude: "", gemini: "" } };
+  return { platforms: [...PLATFORM_IDS], platformGroups: Object.fromEntries(PLATFORM_IDS.map((id) => [id, ""])) as Record<PlatformId, string> };
 }
 
 /** The platforms a key's list names, in the UI's order; an empty list reads as every platform. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectSnippets, normalizeRelayUrl, shellQuote } from "./connect-snippets.js";
+import { connectSnippets, normalizeRelayUrl, shellQuote, tomlString } from "./connect-snippets.js";
 
 const snippets = (relayUrl: string, apiKey: string) => Object.fromEntries(connectSnippets({ relayUrl, apiKey }).map((s) => [s.id, s.code]));
 
@@ -68,9 +68,13 @@ describe("Gemini snippets", () => {
       ["gemini-cli", "gemini"],
       ["gemini-cli-google", "gemini"],
       ["genai", "gemini"],
-      ["openai-typescript", "openai"],
-      ["openai-python", "openai"],
-      ["openai-curl", "openai"],
+      ["codex-config", "openai"],
+      ["codex", "openai"],
+      ["responses-typescript", "openai"],
+      ["responses-python", "openai"],
+      ["openai-typescript", "openai-chat"],
+      ["openai-python", "openai-chat"],
+      ["openai-curl", "openai-chat"],
     ]);
   });
 });
@@ -100,6 +104,53 @@ describe("OpenAI snippets", () => {
     expect(all["openai-curl"]).toContain(`-H 'Authorization: Bearer a'\\''b; rm -rf ~'`);
     expect(all["openai-python"]).toContain('api_key="a\'b; rm -rf ~"');
     expect(all["openai-typescript"]).toContain('apiKey: "a\'b; rm -rf ~"');
+  });
+});
+
+describe("Codex and Responses snippets", () => {
+  it("gives Codex a provider block pointing at the relay's /openai/v1 with the Responses wire API and the key's variable", () => {
+    expect(snippets("http://relay.local:8080/", "cr_abc")["codex-config"]).toBe(
+      [
+        'model_provider = "relay"',
+        "",
+        "[model_providers.relay]",
+        'name = "claude-relay"',
+        'base_url = "http://relay.local:8080/openai/v1"',
+        'wire_api = "responses"',
+        'env_key = "CLAUDE_RELAY_API_KEY"',
+      ].join("\n"),
+    );
+  });
+
+  it("never puts the key in the config file, only in the variable Codex reads, then runs codex exec", () => {
+    const all = snippets("http://relay.local:8080", "cr_secret");
+    expect(all["codex-config"]).not.toContain("cr_secret");
+    expect(all.codex).toBe('export CLAUDE_RELAY_API_KEY=cr_secret\ncodex exec "Say hello"');
+  });
+
+  it("gives both OpenAI SDKs the Responses API at /openai/v1 with the relay key", () => {
+    const all = snippets("http://10.0.0.5:8080", "cr_k-1");
+    expect(all["responses-typescript"]).toContain('new OpenAI({ baseURL: "http://10.0.0.5:8080/openai/v1", apiKey: "cr_k-1" })');
+    expect(all["responses-typescript"]).toContain("client.responses.create({");
+    expect(all["responses-typescript"]).toContain('model: "gpt-5"');
+    expect(all["responses-typescript"]).toContain("response.output_text");
+    expect(all["responses-python"]).toContain('OpenAI(base_url="http://10.0.0.5:8080/openai/v1", api_key="cr_k-1")');
+    expect(all["responses-python"]).toContain("client.responses.create(");
+    expect(all["responses-python"]).toContain('input="Hello"');
+  });
+
+  it("quotes hostile values in the Codex snippets too", () => {
+    const all = snippets('http://h:8080/"x\\y', "a'b; rm -rf ~");
+    expect(all.codex).toContain(`CLAUDE_RELAY_API_KEY='a'\\''b; rm -rf ~'`);
+    expect(all["codex-config"]).toContain('base_url = "http://h:8080/\\"x\\\\y/openai/v1"');
+  });
+});
+
+describe("tomlString", () => {
+  it("escapes quotes, backslashes and control characters with TOML's basic-string escapes", () => {
+    expect(tomlString("plain")).toBe('"plain"');
+    expect(tomlString('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(tomlString("tab\there\nline\u0001\u007f")).toBe('"tab\\there\\nline\\u0001\\u007F"');
   });
 });
 

@@ -4,16 +4,36 @@
  * Claude clients use the relay's root; Gemini API clients use its /gemini
  * prefix, and the Gemini CLI signed in with Google uses the root as its Code
  * Assist endpoint, with the relay key as its access token. OpenAI clients use
- * its /openai/v1 prefix (chat completions, served by both platforms).
+ * its /openai/v1 prefix: Codex (a model provider in ~/.codex/config.toml
+ * whose key comes from CLAUDE_RELAY_API_KEY) and the OpenAI SDKs' Responses
+ * API, served by the OpenAI accounts; and chat completions, which accounts
+ * of every platform serve.
  */
 
 /** One client's instructions. */
 export interface ConnectSnippet {
-  id: "claude-code" | "python" | "typescript" | "curl" | "gemini-cli" | "gemini-cli-google" | "genai" | "openai-typescript" | "openai-python" | "openai-curl";
-  /** The platform whose accounts serve the client, or "openai" for the OpenAI-compatible API, which both serve. */
-  platform: "claude" | "gemini" | "openai";
-  /** Highlighting hint for the block: "bash", "python" or "typescript". */
-  language: "bash" | "python" | "typescript";
+  id:
+    | "claude-code"
+    | "python"
+    | "typescript"
+    | "curl"
+    | "gemini-cli"
+    | "gemini-cli-google"
+    | "genai"
+    | "codex-config"
+    | "codex"
+    | "responses-typescript"
+    | "responses-python"
+    | "openai-typescript"
+    | "openai-python"
+    | "openai-curl";
+  /**
+   * The platform whose accounts serve the client, or "openai-chat" for the OpenAI-compatible chat
+   * completions API (the front door of that name), which accounts of every platform serve.
+   */
+  platform: "claude" | "gemini" | "openai" | "openai-chat";
+  /** Highlighting hint for the block: "bash", "python", "typescript" or "toml". */
+  language: "bash" | "python" | "typescript" | "toml";
   code: string;
 }
 
@@ -37,10 +57,27 @@ export const GEMINI_PATH = "/gemini";
 /** The path under the relay's URL where it serves the OpenAI-compatible API (the SDKs' base URL). */
 export const OPENAI_PATH = "/openai/v1";
 
+/** The model the OpenAI Responses examples ask for. */
+export const EXAMPLE_OPENAI_MODEL = "gpt-5";
+
+/** The environment variable the Codex provider block reads the relay key from. */
+export const CODEX_KEY_ENV = "CLAUDE_RELAY_API_KEY";
+
+/** The name of the model provider the Codex snippet adds to ~/.codex/config.toml. */
+export const CODEX_PROVIDER_ID = "relay";
+
 /** A value for a POSIX shell: bare when it is plainly safe, else single-quoted. */
 export function shellQuote(value: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
   return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * A TOML basic string. JSON's string escapes (\" \\ \b \f \n \r \t \uXXXX) are all valid
+ * TOML escapes, and JSON escapes every control character TOML forbids bare but DEL, escaped here.
+ */
+export function tomlString(value: string): string {
+  return JSON.stringify(value).replaceAll("\x7f", "\\u007F");
 }
 
 /** The relay URL without trailing slashes, as the SDKs expect a base URL. */
@@ -50,10 +87,11 @@ export function normalizeRelayUrl(url: string): string {
 
 /**
  * Every snippet: Claude Code, the Python and TypeScript SDKs and curl, then the Gemini CLI (both modes) and
- * @google/genai, then the OpenAI SDKs and curl against the OpenAI-compatible API.
+ * @google/genai, then Codex and the OpenAI SDKs' Responses API, then the OpenAI SDKs and curl against chat
+ * completions.
  */
 export function connectSnippets(input: ConnectSnippetInput): ConnectSnippet[] {
-  return [...claudeSnippets(input), ...geminiSnippets(input), ...openaiSnippets(input)];
+  return [...claudeSnippets(input), ...geminiSnippets(input), ...responsesSnippets(input), ...openaiSnippets(input)];
 }
 
 function claudeSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: ConnectSnippetInput): ConnectSnippet[] {
@@ -150,13 +188,71 @@ function geminiSnippets({ relayUrl, apiKey }: ConnectSnippetInput): ConnectSnipp
   ];
 }
 
+function responsesSnippets({ relayUrl, apiKey }: ConnectSnippetInput): ConnectSnippet[] {
+  const baseUrl = `${normalizeRelayUrl(relayUrl)}${OPENAI_PATH}`;
+  return [
+    {
+      id: "codex-config",
+      platform: "openai",
+      language: "toml",
+      code: [
+        `model_provider = ${tomlString(CODEX_PROVIDER_ID)}`,
+        "",
+        `[model_providers.${CODEX_PROVIDER_ID}]`,
+        `name = ${tomlString("claude-relay")}`,
+        `base_url = ${tomlString(baseUrl)}`,
+        `wire_api = ${tomlString("responses")}`,
+        `env_key = ${tomlString(CODEX_KEY_ENV)}`,
+      ].join("\n"),
+    },
+    {
+      id: "codex",
+      platform: "openai",
+      language: "bash",
+      code: `export ${CODEX_KEY_ENV}=${shellQuote(apiKey)}\ncodex exec "Say hello"`,
+    },
+    {
+      id: "responses-typescript",
+      platform: "openai",
+      language: "typescript",
+      code: [
+        "// npm install openai",
+        'import OpenAI from "openai";',
+        "",
+        `const client = new OpenAI({ baseURL: ${JSON.stringify(baseUrl)}, apiKey: ${JSON.stringify(apiKey)} });`,
+        "const response = await client.responses.create({",
+        `  model: ${JSON.stringify(EXAMPLE_OPENAI_MODEL)},`,
+        '  input: "Hello",',
+        "});",
+        "console.log(response.output_text);",
+      ].join("\n"),
+    },
+    {
+      id: "responses-python",
+      platform: "openai",
+      language: "python",
+      code: [
+        "# pip install openai",
+        "from openai import OpenAI",
+        "",
+        `client = OpenAI(base_url=${JSON.stringify(baseUrl)}, api_key=${JSON.stringify(apiKey)})`,
+        "response = client.responses.create(",
+        `    model=${JSON.stringify(EXAMPLE_OPENAI_MODEL)},`,
+        '    input="Hello",',
+        ")",
+        "print(response.output_text)",
+      ].join("\n"),
+    },
+  ];
+}
+
 function openaiSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: ConnectSnippetInput): ConnectSnippet[] {
   const baseUrl = `${normalizeRelayUrl(relayUrl)}${OPENAI_PATH}`;
   const body = JSON.stringify({ model, messages: [{ role: "user", content: "Hello" }] });
   return [
     {
       id: "openai-typescript",
-      platform: "openai",
+      platform: "openai-chat",
       language: "typescript",
       code: [
         "// npm install openai",
@@ -172,7 +268,7 @@ function openaiSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: ConnectSnip
     },
     {
       id: "openai-python",
-      platform: "openai",
+      platform: "openai-chat",
       language: "python",
       code: [
         "# pip install openai",
@@ -188,7 +284,7 @@ function openaiSnippets({ relayUrl, apiKey, model = EXAMPLE_MODEL }: ConnectSnip
     },
     {
       id: "openai-curl",
-      platform: "openai",
+      platform: "openai-chat",
       language: "bash",
       code: [
         `curl ${shellQuote(`${baseUrl}/chat/completions`)} \\`,

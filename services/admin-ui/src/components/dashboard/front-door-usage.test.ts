@@ -21,11 +21,12 @@ describe("frontDoorUsage", () => {
 });
 
 describe("frontDoorLabelKey", () => {
-  it("names the three front doors and leaves any other to be shown as sent", () => {
-    expect(["anthropic", "gemini", "openai-chat", "responses", "toString"].map(frontDoorLabelKey)).toEqual([
+  it("names the four front doors and leaves any other to be shown as sent", () => {
+    expect(["anthropic", "gemini", "openai-chat", "openai-responses", "responses", "toString"].map(frontDoorLabelKey)).toEqual([
       "frontDoor.anthropic",
       "frontDoor.gemini",
       "frontDoor.openaiChat",
+      "frontDoor.openaiResponses",
       undefined,
       undefined,
     ]);

@@ -1,7 +1,7 @@
 /**
  * The dashboard's split by front door: the client API requests came in on
  * (GetUsageSummaryResponse.front_doors, ids "anthropic", "gemini",
- * "openai-chat"), each front door's share of a metric, and how many requests
+ * "openai-chat", "openai-responses"), each front door's share of a metric, and how many requests
  * of the period no front door accounts for (relays older than the field). Pure.
  */
 import type { NamedUsage, UsageCounters } from "@claude-relay/proto/admin";
@@ -9,7 +9,7 @@ import { platformShare, type PlatformUsage } from "./platform-usage.js";
 import type { UsageMetric } from "./usage-chart-data.js";
 
 /** A front door by its wire id, as in usage ids. */
-export type FrontDoorId = "anthropic" | "gemini" | "openai-chat";
+export type FrontDoorId = "anthropic" | "gemini" | "openai-chat" | "openai-responses";
 
 /** One front door's usage in a period: its wire id as sent (one this UI does not know is kept) and its counters. */
 export type FrontDoorUsage = PlatformUsage;
@@ -18,6 +18,7 @@ const LABEL_KEYS: Readonly<Record<FrontDoorId, string>> = Object.freeze({
   anthropic: "frontDoor.anthropic",
   gemini: "frontDoor.gemini",
   "openai-chat": "frontDoor.openaiChat",
+  "openai-responses": "frontDoor.openaiResponses",
 });
 
 /** The front doors of a summary in the server's order (by cost, then requests). */

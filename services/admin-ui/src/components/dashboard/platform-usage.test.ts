@@ -7,9 +7,9 @@ const named = (id: string, requests: number, costUsd: number) =>
   create(NamedUsageSchema, { id, name: id, usage: create(UsageCountersSchema, { requests: BigInt(requests), costUsd }) });
 
 describe("platformUsage", () => {
-  it("orders Claude, Gemini, then platforms this UI does not know", () => {
-    const rows = platformUsage([named("openai", 1, 0), named("gemini", 2, 0), named("claude", 3, 0)]);
-    expect(rows.map((row) => row.id)).toEqual(["claude", "gemini", "openai"]);
+  it("orders Claude, Gemini, OpenAI, then platforms this UI does not know", () => {
+    const rows = platformUsage([named("mistral", 4, 0), named("openai", 1, 0), named("gemini", 2, 0), named("claude", 3, 0)]);
+    expect(rows.map((row) => row.id)).toEqual(["claude", "gemini", "openai", "mistral"]);
   });
 
   it("gives each platform's share of a metric, 0 when nothing was used", () => {
@@ -27,9 +27,11 @@ describe("accountsByPlatform", () => {
         { platform: Platform.UNSPECIFIED, type: AccountType.CLAUDE_CONSOLE },
         { platform: Platform.GEMINI, type: AccountType.GEMINI_OAUTH },
         { platform: Platform.UNSPECIFIED, type: AccountType.GEMINI_API },
+        { platform: Platform.OPENAI, type: AccountType.OPENAI_API },
+        { platform: Platform.UNSPECIFIED, type: AccountType.OPENAI_OAUTH },
       ]),
-    ).toEqual({ claude: 1, gemini: 2 });
-    expect(accountsByPlatform([])).toEqual({ claude: 0, gemini: 0 });
+    ).toEqual({ claude: 1, gemini: 2, openai: 2 });
+    expect(accountsByPlatform([])).toEqual({ claude: 0, gemini: 0, openai: 0 });
   });
 });
 

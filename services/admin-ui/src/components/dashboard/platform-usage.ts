@@ -1,6 +1,6 @@
 /**
  * The dashboard's split by platform: the usage per platform a summary reports
- * (GetUsageSummaryResponse.platforms, ids "claude" and "gemini"), the share
+ * (GetUsageSummaryResponse.platforms, ids "claude", "gemini" and "openai"), the share
  * each platform has of the total, the accounts each platform holds, and the
  * subject that narrows a daily or hourly series to one platform. Pure.
  */
@@ -11,7 +11,7 @@ import { metricOf, type UsageMetric } from "./usage-chart-data.js";
 
 /** One platform's usage in a period. */
 export interface PlatformUsage {
-  /** The wire id as sent ("claude", "gemini", or one this UI does not know yet). */
+  /** The wire id as sent ("claude", "gemini", "openai", or one this UI does not know yet). */
   id: string;
   usage: UsageCounters | undefined;
 }

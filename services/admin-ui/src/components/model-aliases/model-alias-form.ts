@@ -17,8 +17,11 @@ export interface ModelAliasFormState {
 /** A message key under `modelAliases.` for the first problem of the form. */
 export type ModelAliasProblem = "aliasRequired" | "aliasReserved" | "aliasTaken" | "targetRequired" | "targetPlatform";
 
-/** The prefix of each platform's model names; a model's prefix is its platform. */
-const MODEL_PREFIXES: Readonly<Record<PlatformId, string>> = { claude: "claude-", gemini: "gemini-" };
+/**
+ * The prefix of the model names of each platform an alias may point at; a model's prefix is its
+ * platform. OpenAI's model names share no prefix (gpt-…, o3, codex-…), so none is listed for it.
+ */
+const MODEL_PREFIXES: Readonly<Partial<Record<PlatformId, string>>> = { claude: "claude-", gemini: "gemini-" };
 
 /** A blank form. */
 export function emptyModelAliasForm(): ModelAliasFormState {
@@ -33,7 +36,10 @@ export function formFromModelAlias(alias: ModelAlias): ModelAliasFormState {
 /** The platform a model's name says by its prefix; undefined when it names none. */
 export function platformOfModel(model: string): PlatformId | undefined {
   const name = model.trim();
-  return (Object.keys(MODEL_PREFIXES) as PlatformId[]).find((id) => name.startsWith(MODEL_PREFIXES[id]) && name.length > MODEL_PREFIXES[id].length);
+  return (Object.keys(MODEL_PREFIXES) as PlatformId[]).find((id) => {
+    const prefix = MODEL_PREFIXES[id] ?? "";
+    return prefix !== "" && name.startsWith(prefix) && name.length > prefix.length;
+  });
 }
 
 /**
@@ -44,7 +50,7 @@ export function modelAliasFormProblem(form: ModelAliasFormState, options: { exis
   const alias = form.alias.trim();
   if (alias === "") return "aliasRequired";
   const lower = alias.toLowerCase();
-  if (Object.values(MODEL_PREFIXES).some((prefix) => lower.startsWith(prefix))) return "aliasReserved";
+  if (Object.values(MODEL_PREFIXES).some((prefix) => prefix !== undefined && lower.startsWith(prefix))) return "aliasReserved";
   if (!options.editing && options.existing.includes(alias)) return "aliasTaken";
   if (form.targetModel.trim() === "") return "targetRequired";
   if (platformOfModel(form.targetModel) === undefined) return "targetPlatform";

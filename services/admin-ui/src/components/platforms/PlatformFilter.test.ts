@@ -9,8 +9,8 @@ const global = { plugins: [createAppI18n("en"), ElementPlus] };
 
 describe("PlatformFilter", () => {
   it("offers every platform after All, with counts when given, and reports the choice", async () => {
-    const wrapper = mount(PlatformFilter, { props: { modelValue: "all", counts: { all: 3, claude: 1, gemini: 2 } }, global });
-    expect(wrapper.findAll("label").map((label) => label.text())).toEqual(["All (3)", "Claude (1)", "Gemini (2)"]);
+    const wrapper = mount(PlatformFilter, { props: { modelValue: "all", counts: { all: 4, claude: 1, gemini: 2, openai: 1 } }, global });
+    expect(wrapper.findAll("label").map((label) => label.text())).toEqual(["All (4)", "Claude (1)", "Gemini (2)", "OpenAI (1)"]);
     await wrapper.findAll("input")[2]?.setValue(true);
     await flushPromises();
     expect(wrapper.emitted("update:modelValue")).toEqual([["gemini"]]);
@@ -29,8 +29,11 @@ describe("PlatformTag", () => {
     expect(tag.get('[data-testid="platform-tag"]').attributes("data-platform")).toBe("gemini");
   });
 
-  it("calls a platform this UI does not know Other", () => {
-    expect(mount(PlatformTag, { props: { platform: "openai" }, global }).text()).toBe("Other");
+  it("names OpenAI with its own colour, and calls a platform this UI does not know Other", () => {
+    const openai = mount(PlatformTag, { props: { platform: "openai" }, global });
+    expect(openai.text()).toBe("OpenAI");
+    expect(openai.get('[data-testid="platform-tag"]').classes()).toContain("openai");
+    expect(mount(PlatformTag, { props: { platform: "mistral" }, global }).text()).toBe("Other");
   });
 
   it("is translated into Chinese", () => {

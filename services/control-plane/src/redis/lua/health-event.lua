@@ -1,6 +1,7 @@
 -- Applies one health event to one account, atomically, with the same transitions
 -- as applyHealthEvent in accounts/account-health.ts (a longer block is never
--- shortened; unauthorized is lifted only by reauthorized or reset; the breaker
+-- shortened; unauthorized is lifted only by reauthorized or reset; banned wins
+-- over every other state and is lifted only by reset; the breaker
 -- opens on enough failures in its window and closes on a successful probe).
 -- KEYS[1]  the account's record hash; nothing happens when it does not exist
 -- KEYS[2]  the account's health hash
@@ -8,9 +9,9 @@
 -- ARGV[1]  now (ms), from the caller's clock
 -- ARGV[2]  the lease that ended ("" for none); when it holds the probe, the probe ends
 -- ARGV[3]  event: block | failure | success | none | reauthorized | reset
--- ARGV[4]  block: the status (rate_limited | overloaded | unauthorized)
+-- ARGV[4]  block: the status (rate_limited | overloaded | unauthorized | banned)
 -- ARGV[5]  reason
--- ARGV[6]  block: until (ms; 0 for unauthorized)
+-- ARGV[6]  block: until (ms; 0 for unauthorized and banned)
 -- ARGV[7]  failures that open the breaker
 -- ARGV[8]  the breaker's window (ms)
 -- ARGV[9]  how long the breaker stays open (ms)
@@ -34,6 +35,8 @@ end
 redis.call("ZREMRANGEBYSCORE", KEYS[3], "-inf", now - tonumber(ARGV[8]))
 
 local function replaces(newStatus, newUntil)
+  if status == "banned" then return false end
+  if newStatus == "banned" then return true end
   if status == "unauthorized" then return false end
   if newStatus == "unauthorized" then return true end
   if status == "healthy" or untilMs <= now then return true end

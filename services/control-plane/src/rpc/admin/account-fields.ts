@@ -9,7 +9,7 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { OAuthTokens } from "@claude-relay/proto/admin";
 import type { AccountCredential, AccountType } from "../../accounts/account-store.js";
-import type { AccountProvider, AccountSetupInput } from "../../providers/account-provider.js";
+import type { AccountProvider, AccountSetupInput, SignInHints } from "../../providers/account-provider.js";
 import { ACCOUNT_TYPES, isProjectId } from "../../providers/account-types.js";
 import { BASE_URL_PROTOCOLS, checkUrl, invalidArgument } from "./field-checks.js";
 
@@ -19,6 +19,20 @@ export interface CredentialFields {
   oauth?: OAuthTokens | undefined;
   /** "" when not given. */
   credentialsJson: string;
+}
+
+/** A credential as the request gave it, with what a pasted sign-in file said beyond its tokens. */
+export interface GivenCredential {
+  credential: AccountCredential;
+  hints?: SignInHints;
+}
+
+/** What setUpAccount settled: the credential and the per-type fields to store, and a name to use when none was given. */
+export interface SettledAccount {
+  credential: AccountCredential;
+  projectId: string;
+  chatgptAccountId: string;
+  suggestedName?: string;
 }
 
 /** Every type's proto enum name, for messages: "ACCOUNT_TYPE_CLAUDE_CONSOLE, … or ACCOUNT_TYPE_GEMINI_OAUTH". */
@@ -31,31 +45,38 @@ export function accountTypeNames(): string {
  * The credential the request carries for an account of `type`; undefined when it carries none.
  * A credential of the other kind is refused outright, so a key never lands on an OAuth account.
  */
-export function credentialFor(type: AccountType, provider: AccountProvider, fields: CredentialFields): AccountCredential | undefined {
+export function credentialFor(type: AccountType, provider: AccountProvider, fields: CredentialFields): GivenCredential | undefined {
   const kind = ACCOUNT_TYPES[type].credential;
   const file = fields.credentialsJson.trim();
   if (file !== "" && !(kind === "oauth" && provider.parseCredentialsFile)) throw invalidArgument("credentials_json", `is not taken by ${type} accounts`);
   if (kind === "api-key") {
     if (fields.oauth !== undefined) throw invalidArgument("oauth", `is only for ${typesWith((t) => ACCOUNT_TYPES[t].credential === "oauth")} accounts; ${type} accounts take api_key`);
     const key = fields.apiKey?.trim() ?? "";
-    return key === "" ? undefined : { kind: "api-key", apiKey: key };
+    return key === "" ? undefined : { credential: { kind: "api-key", apiKey: key } };
   }
   if (fields.apiKey !== undefined) throw invalidArgument("api_key", `is only for ${typesWith((t) => ACCOUNT_TYPES[t].credential === "api-key")} accounts; ${type} accounts take oauth`);
   if (file !== "" && provider.parseCredentialsFile) {
     if (fields.oauth !== undefined) throw invalidArgument("credentials_json", "give either oauth or credentials_json, not both");
     const parsed = provider.parseCredentialsFile(file);
     if (!parsed.ok) throw invalidArgument("credentials_json", parsed.reason);
-    return parsed.credential;
+    return { credential: parsed.credential, ...(parsed.hints && { hints: parsed.hints }) };
   }
   const accessToken = fields.oauth?.accessToken.trim() ?? "";
   if (fields.oauth === undefined || accessToken === "") return undefined;
   return {
-    kind: "oauth",
-    accessToken,
-    refreshToken: fields.oauth.refreshToken.trim(),
-    expiresAtMs: fields.oauth.expiresAt ? timestampMs(fields.oauth.expiresAt) : 0,
-    scopes: fields.oauth.scopes,
+    credential: {
+      kind: "oauth",
+      accessToken,
+      refreshToken: fields.oauth.refreshToken.trim(),
+      expiresAtMs: fields.oauth.expiresAt ? timestampMs(fields.oauth.expiresAt) : 0,
+      scopes: fields.oauth.scopes,
+    },
   };
+}
+
+/** True when an account of `type` may be created without a name: its provider's setup names it. */
+export function mayGoUnnamed(type: AccountType | undefined, provider: AccountProvider | undefined): boolean {
+  return type !== undefined && provider?.namesAccounts?.includes(type) === true;
 }
 
 /** What to say when a request that needs a credential carries none. */
@@ -63,6 +84,11 @@ export function missingCredential(type: AccountType, provider: AccountProvider, 
   if (ACCOUNT_TYPES[type].credential === "api-key") return invalidArgument("api_key", `${problem} for ${type} accounts`);
   if (provider.parseCredentialsFile) return invalidArgument("oauth.access_token", `or credentials_json ${problem} for ${type} accounts`);
   return invalidArgument("oauth.access_token", `${problem} for ${type} accounts`);
+}
+
+/** The name of an account created without one: the sign-in's email, else its type and ChatGPT account. */
+export function unnamedAccountName(type: AccountType, settled: Pick<SettledAccount, "suggestedName" | "chatgptAccountId">): string {
+  return settled.suggestedName || [type, settled.chatgptAccountId].filter(Boolean).join(" ");
 }
 
 /** A project id for a type that names one; "" stays "" (find it). */
@@ -82,14 +108,21 @@ export function checkTokenUrl(type: AccountType, value: string): string {
 }
 
 /**
- * Runs the provider's setup (Gemini OAuth: a fresh token, the Code Assist project); FailedPrecondition
- * with its secret-free reason when the account cannot be used. Without a setup, the input stands.
+ * Runs the provider's setup (Gemini OAuth: a fresh token, the Code Assist project; ChatGPT: a fresh
+ * token, the ChatGPT account id); FailedPrecondition with its secret-free reason when the account
+ * cannot be used. Without a setup, the input stands.
  */
-export async function setUpAccount(provider: AccountProvider, input: AccountSetupInput): Promise<{ credential: AccountCredential; projectId: string }> {
-  if (!provider.setUp) return { credential: input.credential, projectId: input.projectId };
+export async function setUpAccount(provider: AccountProvider, input: AccountSetupInput): Promise<SettledAccount> {
+  const known = input.chatgptAccountId ?? "";
+  if (!provider.setUp) return { credential: input.credential, projectId: input.projectId, chatgptAccountId: known };
   const result = await provider.setUp(input);
   if (!result.ok) throw new ConnectError(`${input.type} account setup failed: ${result.reason}`, Code.FailedPrecondition);
-  return { credential: result.credential, projectId: result.projectId };
+  return {
+    credential: result.credential,
+    projectId: result.projectId,
+    chatgptAccountId: result.chatgptAccountId ?? known,
+    ...(result.suggestedName && { suggestedName: result.suggestedName }),
+  };
 }
 
 /** The types that pass `test`, in ACCOUNT_TYPES order: "claude-oauth and gemini-oauth". */

@@ -247,14 +247,14 @@ describe("Gemini account validation", () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ["a gemini-api account without api_key", { type: AccountType.GEMINI_API }, /^api_key: is required for gemini-api accounts/],
     ["a gemini-oauth account without tokens or a file", { type: AccountType.GEMINI_OAUTH }, /^oauth.access_token: or credentials_json is required for gemini-oauth accounts/],
-    ["an api_key on a gemini-oauth account", { type: AccountType.GEMINI_OAUTH, apiKey: "k", credentialsJson: file }, /^api_key: is only for claude-console and gemini-api accounts; gemini-oauth accounts take oauth/],
+    ["an api_key on a gemini-oauth account", { type: AccountType.GEMINI_OAUTH, apiKey: "k", credentialsJson: file }, /^api_key: is only for claude-console, gemini-api and openai-api accounts; gemini-oauth accounts take oauth/],
     ["a credentials file on a gemini-api account", { type: AccountType.GEMINI_API, apiKey: "k", credentialsJson: file }, /^credentials_json: is not taken by gemini-api accounts/],
     ["a credentials file on a claude-oauth account", { type: AccountType.CLAUDE_OAUTH, credentialsJson: file }, /^credentials_json: is not taken by claude-oauth accounts/],
     ["both tokens and a file", { type: AccountType.GEMINI_OAUTH, oauth: { accessToken: "a" }, credentialsJson: file }, /^credentials_json: give either oauth or credentials_json/],
     ["a file that is not JSON", { type: AccountType.GEMINI_OAUTH, credentialsJson: "{nope" }, /^credentials_json: is not JSON/],
     ["a project on a gemini-api account", { type: AccountType.GEMINI_API, apiKey: "k", projectId: "p-1" }, /^project_id: is only for gemini-oauth accounts/],
     ["a project id with a slash", { type: AccountType.GEMINI_OAUTH, credentialsJson: file, projectId: "a/b" }, /^project_id: must be at most 128/],
-    ["a token URL on a gemini-api account", { type: AccountType.GEMINI_API, apiKey: "k", tokenUrl: "https://t.example.test/token" }, /^token_url: is only for claude-oauth and gemini-oauth accounts/],
+    ["a token URL on a gemini-api account", { type: AccountType.GEMINI_API, apiKey: "k", tokenUrl: "https://t.example.test/token" }, /^token_url: is only for claude-oauth, gemini-oauth and openai-oauth accounts/],
     ["a token URL that is not a URL", { type: AccountType.GEMINI_OAUTH, credentialsJson: file, tokenUrl: "token" }, /^token_url: is not a valid URL/],
   ];
 

@@ -21,6 +21,7 @@ const record: AccountRecord = {
   allowedModels: ["claude-sonnet-*"],
   projectId: "",
   tokenUrl: "",
+  chatgptAccountId: "",
 };
 
 describe("maskProxyUrl", () => {
@@ -60,12 +61,21 @@ describe("toAccountMessage for Gemini", () => {
   });
 });
 
+describe("toAccountMessage for OpenAI", () => {
+  it("carries the type, the platform and the ChatGPT account id", () => {
+    expect(toAccountMessage({ ...record, type: "openai-oauth", chatgptAccountId: "acct-1" }, 0)).toMatchObject({ type: AccountType.OPENAI_OAUTH, platform: Platform.OPENAI, chatgptAccountId: "acct-1" });
+    expect(toAccountMessage({ ...record, type: "openai-api" }, 0)).toMatchObject({ type: AccountType.OPENAI_API, platform: Platform.OPENAI, chatgptAccountId: "" });
+  });
+});
+
 describe("accountTypeFromProto", () => {
   it("maps every known type and refuses UNSPECIFIED", () => {
     expect(accountTypeFromProto(AccountType.CLAUDE_CONSOLE)).toBe("claude-console");
     expect(accountTypeFromProto(AccountType.CLAUDE_OAUTH)).toBe("claude-oauth");
     expect(accountTypeFromProto(AccountType.GEMINI_API)).toBe("gemini-api");
     expect(accountTypeFromProto(AccountType.GEMINI_OAUTH)).toBe("gemini-oauth");
+    expect(accountTypeFromProto(AccountType.OPENAI_API)).toBe("openai-api");
+    expect(accountTypeFromProto(AccountType.OPENAI_OAUTH)).toBe("openai-oauth");
     expect(accountTypeFromProto(AccountType.UNSPECIFIED)).toBeUndefined();
     expect(accountTypeFromProto(99 as AccountType)).toBeUndefined();
   });

@@ -41,6 +41,10 @@ export function accountTypeFromProto(type: ProtoAccountType): AccountType | unde
       return "gemini-api";
     case ProtoAccountType.GEMINI_OAUTH:
       return "gemini-oauth";
+    case ProtoAccountType.OPENAI_API:
+      return "openai-api";
+    case ProtoAccountType.OPENAI_OAUTH:
+      return "openai-oauth";
     default:
       return undefined;
   }
@@ -57,6 +61,10 @@ export function accountTypeToProto(type: AccountType): ProtoAccountType {
       return ProtoAccountType.GEMINI_API;
     case "gemini-oauth":
       return ProtoAccountType.GEMINI_OAUTH;
+    case "openai-api":
+      return ProtoAccountType.OPENAI_API;
+    case "openai-oauth":
+      return ProtoAccountType.OPENAI_OAUTH;
     default:
       return assertNever(type);
   }
@@ -88,6 +96,7 @@ export function toAccountMessage(
     platform: platformToProto(platformOf(record.type)),
     projectId: record.projectId,
     tokenUrl: record.tokenUrl,
+    chatgptAccountId: record.chatgptAccountId ?? "",
     ...toHealthFields(condition, nowMs),
     ...(usageToday && { usageToday: toAccountUsage(usageToday) }),
   };
@@ -125,6 +134,7 @@ export function toHealthFields(
         status: w.status,
         ...(w.utilization !== undefined && { utilization: w.utilization }),
         resetsAt: optionalTimestamp(w.resetMs),
+        ...(w.windowMinutes !== undefined && { windowMinutes: w.windowMinutes }),
       }),
     ),
   };
@@ -140,6 +150,8 @@ function toProtoHealth(view: HealthView): AccountHealth {
       return AccountHealth.OVERLOADED;
     case "unauthorized":
       return AccountHealth.UNAUTHORIZED;
+    case "banned":
+      return AccountHealth.BANNED;
     case "circuit_open":
       return AccountHealth.CIRCUIT_OPEN;
     case "half_open":

@@ -1,11 +1,13 @@
 /**
  * AccountService's OAuth methods: GenerateOAuthUrl starts a PKCE authorization
- * for an OAuth account type (a Claude subscription by default, or a Google
- * sign-in for gemini-oauth) and ExchangeOAuthCode finishes it for the type the
- * state was started for, creating an account or replacing the tokens of an
- * existing one of that type (which also lifts `unauthorized`). The provider's
- * setup (Gemini: the Code Assist project) runs on the new tokens before they
- * are stored. Tokens pasted directly go through CreateAccount and
+ * for an OAuth account type (a Claude subscription by default, a Google
+ * sign-in for gemini-oauth, a ChatGPT sign-in for openai-oauth) and
+ * ExchangeOAuthCode finishes it for the type the state was started for,
+ * creating an account or replacing the tokens of an existing one of that type
+ * (which also lifts `unauthorized`). The provider's setup (Gemini: the Code
+ * Assist project; ChatGPT: the account id from the id_token, and the email as
+ * the name of an unnamed account) runs on the new tokens before they are
+ * stored. Tokens pasted directly go through CreateAccount and
  * UpdateAccount instead.
  */
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -18,7 +20,7 @@ import { credentialFromTokens } from "../../accounts/oauth-token-client.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
 import type { AccountProviders } from "../../providers/account-provider.js";
 import { buildAccountProviders } from "../../providers/registry.js";
-import { checkProjectId, setUpAccount } from "./account-fields.js";
+import { checkProjectId, mayGoUnnamed, setUpAccount, unnamedAccountName } from "./account-fields.js";
 import { accountTypeFromProto, toAccountMessage } from "./account-message.js";
 import { PROXY_URL_PROTOCOLS, checkGroupName, checkModelList, checkNonEmpty, checkNonNegativeInt, checkUrl, invalidArgument, notFound } from "./field-checks.js";
 
@@ -58,7 +60,7 @@ export function createAccountOAuthMethods(deps: AccountOAuthMethodsDeps): Pick<S
       if (type === undefined) throw new ConnectError("code exchange failed: unknown or expired state", Code.FailedPrecondition);
       if (existing !== undefined && existing.type !== type) throw invalidArgument("account_id", `is not a ${type} account`);
       // Checked before the code is spent: a code works once.
-      const settings = existing === undefined ? newAccountSettings(req) : undefined;
+      const settings = existing === undefined ? newAccountSettings(req, mayGoUnnamed(type, providers.forType(type))) : undefined;
       const projectId = checkProjectId(type, req.projectId) || (existing?.projectId ?? "");
 
       // Through the proxy the account will use (or uses): the endpoint sees the origin its calls come from.
@@ -68,16 +70,19 @@ export function createAccountOAuthMethods(deps: AccountOAuthMethodsDeps): Pick<S
         // The endpoint's verdict is about the code the admin pasted; an unknown state likewise.
         throw new ConnectError(`code exchange failed: ${result.reason}`, result.reason.startsWith("token endpoint unreachable") ? Code.Unavailable : Code.FailedPrecondition);
       }
-      const settled = await setUpAccount(providers.forType(type), {
+      const { suggestedName, ...settled } = await setUpAccount(providers.forType(type), {
         type,
         baseUrl: existing?.baseUrl ?? "",
         proxyUrl,
         tokenUrl: existing?.tokenUrl ?? "",
         credential: credentialFromTokens(result.tokens),
         projectId,
+        chatgptAccountId: existing?.chatgptAccountId ?? "",
+        ...(result.tokens.idToken && { hints: { idToken: result.tokens.idToken } }),
       });
       if (settings !== undefined) {
-        const record = await accounts.create({ type, ...settled, ...settings });
+        const name = settings.name || unnamedAccountName(type, { ...settled, ...(suggestedName && { suggestedName }) });
+        const record = await accounts.create({ type, ...settled, ...settings, name });
         return { account: toAccountMessage(record, 0, undefined, now()), created: true };
       }
       const record = await accounts.update(accountId, settled);
@@ -89,10 +94,10 @@ export function createAccountOAuthMethods(deps: AccountOAuthMethodsDeps): Pick<S
   };
 }
 
-/** The new account's settings, checked before the code is spent. */
-function newAccountSettings(req: ExchangeOAuthCodeRequest) {
+/** The new account's settings, checked before the code is spent; the name may be left out when setup names the account. */
+function newAccountSettings(req: ExchangeOAuthCodeRequest, mayGoUnnamed: boolean) {
   return {
-    name: checkNonEmpty("name", req.name),
+    name: mayGoUnnamed && req.name.trim() === "" ? "" : checkNonEmpty("name", req.name),
     ...(req.priority !== undefined && { priority: checkNonNegativeInt("priority", req.priority, "lower runs first") }),
     maxConcurrentTasks: checkNonNegativeInt("max_concurrent_tasks", req.maxConcurrentTasks, "0 means unlimited"),
     ...(req.proxyUrl !== "" && { proxyUrl: checkUrl("proxy_url", req.proxyUrl, PROXY_URL_PROTOCOLS) }),

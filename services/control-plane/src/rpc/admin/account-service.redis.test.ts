@@ -173,10 +173,10 @@ describe("AccountService", () => {
 describe("AccountService validation", () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ["an empty name", consoleAccount({ name: "  " }), /^name: must not be empty/],
-    ["a missing type", consoleAccount({ type: AccountType.UNSPECIFIED }), /^type: must be ACCOUNT_TYPE_CLAUDE_CONSOLE, ACCOUNT_TYPE_CLAUDE_OAUTH, ACCOUNT_TYPE_GEMINI_API or ACCOUNT_TYPE_GEMINI_OAUTH/],
+    ["a missing type", consoleAccount({ type: AccountType.UNSPECIFIED }), /^type: must be ACCOUNT_TYPE_CLAUDE_CONSOLE, ACCOUNT_TYPE_CLAUDE_OAUTH, ACCOUNT_TYPE_GEMINI_API, ACCOUNT_TYPE_GEMINI_OAUTH, ACCOUNT_TYPE_OPENAI_API or ACCOUNT_TYPE_OPENAI_OAUTH/],
     ["a console account without api_key", consoleAccount({ apiKey: "" }), /^api_key: is required for claude-console accounts/],
     ["an OAuth account without access_token", { name: "o", type: AccountType.CLAUDE_OAUTH, oauth: { refreshToken: "r" } }, /^oauth.access_token: is required/],
-    ["an OAuth account with an api_key", { name: "o", type: AccountType.CLAUDE_OAUTH, apiKey: "k", oauth: { accessToken: "a" } }, /^api_key: is only for claude-console and gemini-api accounts; claude-oauth accounts take oauth/],
+    ["an OAuth account with an api_key", { name: "o", type: AccountType.CLAUDE_OAUTH, apiKey: "k", oauth: { accessToken: "a" } }, /^api_key: is only for claude-console, gemini-api and openai-api accounts; claude-oauth accounts take oauth/],
     ["a base_url that is not a URL", consoleAccount({ baseUrl: "api.example" }), /^base_url: is not a valid URL/],
     ["a proxy_url of an unsupported scheme", consoleAccount({ proxyUrl: "ftp://proxy:21" }), /^proxy_url: must use socks5, socks5h, http, https/],
     ["a negative max_concurrent_tasks", consoleAccount({ maxConcurrentTasks: -1 }), /^max_concurrent_tasks: must be a non-negative integer/],
@@ -210,7 +210,7 @@ describe("AccountService validation", () => {
       [{ baseUrl: "" }, /^base_url: is not a valid URL/],
       [{ proxyUrl: "socks4://p:1" }, /^proxy_url: must use/],
       [{ apiKey: " " }, /^api_key: must not be empty/],
-      [{ oauth: { accessToken: "a" } }, /^oauth: is only for claude-oauth and gemini-oauth accounts; claude-console accounts take api_key/],
+      [{ oauth: { accessToken: "a" } }, /^oauth: is only for claude-oauth, gemini-oauth and openai-oauth accounts; claude-console accounts take api_key/],
     ];
     for (const [patch, message] of checks) {
       const error = await rpcError(accounts.updateAccount({ id, ...patch }));

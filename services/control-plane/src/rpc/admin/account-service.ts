@@ -17,11 +17,11 @@ import type { HealthStore } from "../../accounts/health-store.js";
 import type { OAuthRefresher } from "../../accounts/oauth-refresh.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
 import { createAccountTester, pickTestModel, type AccountTester } from "../../accounts/account-test.js";
-import type { AccountProviders } from "../../providers/account-provider.js";
+import { defaultTestModelOf, type AccountProviders } from "../../providers/account-provider.js";
 import { buildAccountProviders } from "../../providers/registry.js";
 import { dayOf } from "../../usage/usage-periods.js";
 import { emptyTotals, type UsageReader, type UsageTotals } from "../../usage/usage-reader.js";
-import { accountTypeNames, checkProjectId, checkTokenUrl, credentialFor, missingCredential, setUpAccount } from "./account-fields.js";
+import { accountTypeNames, checkProjectId, checkTokenUrl, credentialFor, mayGoUnnamed, missingCredential, setUpAccount, unnamedAccountName } from "./account-fields.js";
 import { accountTypeFromProto, maskProxyUrl, toAccountMessage } from "./account-message.js";
 import {
   BASE_URL_PROTOCOLS,
@@ -80,8 +80,9 @@ export function createAccountService(deps: AccountServiceDeps): AccountRecordMet
 
   return {
     async createAccount(req) {
-      const name = checkNonEmpty("name", req.name);
       const type = accountTypeFromProto(req.type);
+      // A sign-in whose setup names the account (by its email) may come without a name.
+      const name = req.name.trim() === "" && mayGoUnnamed(type, type && providers.forType(type)) ? "" : checkNonEmpty("name", req.name);
       if (type === undefined) throw invalidArgument("type", `must be ${accountTypeNames()}`);
       const provider = providers.forType(type);
       const given = credentialFor(type, provider, { apiKey: req.apiKey === "" ? undefined : req.apiKey, oauth: req.oauth, credentialsJson: req.credentialsJson });
@@ -97,8 +98,9 @@ export function createAccountService(deps: AccountServiceDeps): AccountRecordMet
         allowedModels: checkModelList("allowed_models", req.allowedModels),
       };
       // After every field check: setup may call upstream (a token refresh, the project lookup).
-      const { credential, projectId } = await setUpAccount(provider, { type, baseUrl, proxyUrl, tokenUrl, credential: given, projectId: checkProjectId(type, req.projectId) });
-      const record = await accounts.create({ name, type, credential, baseUrl, proxyUrl, tokenUrl, projectId, ...settings });
+      const settled = await setUpAccount(provider, { type, baseUrl, proxyUrl, tokenUrl, ...given, projectId: checkProjectId(type, req.projectId) });
+      const { credential, projectId, chatgptAccountId } = settled;
+      const record = await accounts.create({ name: name || unnamedAccountName(type, settled), type, credential, baseUrl, proxyUrl, tokenUrl, projectId, chatgptAccountId, ...settings });
       return { account: toAccountMessage(record, 0, undefined, now()) };
     },
 
@@ -136,9 +138,11 @@ export function createAccountService(deps: AccountServiceDeps): AccountRecordMet
       if (req.tokenUrl !== undefined) patch.tokenUrl = checkTokenUrl(current.type, req.tokenUrl);
       if (req.projectId !== undefined) patch.projectId = checkProjectId(current.type, req.projectId);
       const provider = providers.forType(current.type);
+      let given: ReturnType<typeof credentialFor>;
       if (req.apiKey !== undefined || req.oauth !== undefined || req.credentialsJson !== "") {
-        patch.credential = credentialFor(current.type, provider, req);
-        if (patch.credential === undefined) throw missingCredential(current.type, provider, "must not be empty");
+        given = credentialFor(current.type, provider, req);
+        if (given === undefined) throw missingCredential(current.type, provider, "must not be empty");
+        patch.credential = given.credential;
       }
       // New tokens, or a project cleared to be found again: the provider's setup runs as on create.
       if (provider.setUp && (patch.credential !== undefined || patch.projectId === "")) {
@@ -150,9 +154,12 @@ export function createAccountService(deps: AccountServiceDeps): AccountRecordMet
           tokenUrl: patch.tokenUrl ?? current.tokenUrl,
           credential,
           projectId: patch.projectId ?? current.projectId,
+          chatgptAccountId: current.chatgptAccountId,
+          ...(given?.hints && { hints: given.hints }),
         });
         if (settled.credential !== credential || patch.credential !== undefined) patch.credential = settled.credential;
         patch.projectId = settled.projectId;
+        if (settled.chatgptAccountId !== current.chatgptAccountId) patch.chatgptAccountId = settled.chatgptAccountId;
       }
       const record = await accounts.update(id, patch);
       if (record === undefined) throw notFound("account", id);
@@ -174,8 +181,8 @@ export function createAccountService(deps: AccountServiceDeps): AccountRecordMet
       const record = await accounts.get(id);
       if (record === undefined) throw notFound("account", id);
       const credential = await storedCredential(id);
-      const model = req.model.trim() === "" ? pickTestModel(record.allowedModels, providers.forType(record.type).defaultTestModel) : req.model.trim();
-      return tester.test({ type: record.type, baseUrl: record.baseUrl, credential, model, proxyUrl: record.proxyUrl, projectId: record.projectId });
+      const model = req.model.trim() === "" ? pickTestModel(record.allowedModels, defaultTestModelOf(providers.forType(record.type), record.type)) : req.model.trim();
+      return tester.test({ type: record.type, baseUrl: record.baseUrl, credential, model, proxyUrl: record.proxyUrl, projectId: record.projectId, chatgptAccountId: record.chatgptAccountId });
     },
 
     async deleteAccount(req) {

@@ -1,10 +1,22 @@
 /**
  * The admin API's Connect routes and interceptors, ready for an adapter:
  * AuthService, AccountService, ApiKeyService, UsageService, SessionService and
- * ModelAliasService behind the session check.
+ * ModelAliasService behind the session check, which a service token with the
+ * right scope passes too; ServiceTokenService for signed-in admins.
  */
 import { Code, ConnectError, type ConnectRouter, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
-import { AccountService, ApiKeyService, AuditService, AuthService, ModelAliasService, SessionService, UsageService } from "@claude-relay/proto/admin";
+import {
+  AccountService,
+  ApiKeyService,
+  AuditService,
+  AuthService,
+  ModelAliasService,
+  NotificationService,
+  ServiceTokenService,
+  SessionService,
+  UsageService,
+} from "@claude-relay/proto/admin";
+import type { DescService } from "@bufbuild/protobuf";
 import type { Logger } from "@claude-relay/logging";
 import type { Registry } from "@claude-relay/metrics";
 import type { AccountStore } from "../../accounts/account-store.js";
@@ -15,6 +27,9 @@ import type { AdminSessions } from "../../auth/admin-sessions.js";
 import type { AdminUsers } from "../../auth/admin-users.js";
 import type { ApiKeyStore } from "../../keys/api-key-store.js";
 import { createAdminSessionInterceptor } from "../interceptors/admin-session.js";
+import type { ServiceTokens } from "../../auth/service-tokens.js";
+import { createServiceTokenInterceptor } from "../interceptors/service-token.js";
+import { createServiceTokenService } from "./service-token-service.js";
 import { createAccountOAuthMethods } from "./account-oauth-methods.js";
 import { createAccountService, type AccountServiceDeps } from "./account-service.js";
 import { createAdminObserver } from "./admin-observer.js";
@@ -30,6 +45,7 @@ import type { AffinityCounter } from "../../sessions/affinity-counter.js";
 import type { SessionStore } from "../../sessions/session-store.js";
 import type { UsageReader } from "../../usage/usage-reader.js";
 import { createModelAliasService } from "./model-alias-service.js";
+import { createNotificationService, type NotificationServiceDeps } from "./notification-service.js";
 import { createSessionService } from "./session-service.js";
 import { createUsageService } from "./usage-service.js";
 
@@ -61,13 +77,22 @@ export interface AdminRoutesDeps {
   affinity?: Pick<AffinityCounter, "totals">;
   /** The model alias table; without it ModelAliasService is not served. */
   modelAliases?: ModelAliasStore;
+  /** Service tokens; without them ServiceTokenService is not served and only admin sessions are accepted. */
+  serviceTokens?: ServiceTokens;
+  /** Webhook targets, their logs and test sends; without them NotificationService is not served. */
+  notifications?: NotificationServiceDeps;
   log: Logger;
   registry: Registry;
   now?: () => number;
 }
 
-/** Routes and interceptors (audit outermost, then the observer, then the session check) of the admin API. */
-export function createAdminRoutes(deps: AdminRoutesDeps): { routes: (router: ConnectRouter) => void; interceptors: Interceptor[] } {
+/** Routes and interceptors (audit outermost, then the observer, the service token check, the session check) of the admin API. */
+export function createAdminRoutes(deps: AdminRoutesDeps): {
+  routes: (router: ConnectRouter) => void;
+  interceptors: Interceptor[];
+  /** The services `routes` registers, for reflection. */
+  services: DescService[];
+} {
   const auth = createAuthService({ users: deps.users, sessions: deps.sessions, throttle: deps.signInThrottle });
   const { health, oauthAuthorization, providers } = deps;
   const accounts: ServiceImpl<typeof AccountService> = {
@@ -100,8 +125,20 @@ export function createAdminRoutes(deps: AdminRoutesDeps): { routes: (router: Con
     ...(deps.keyLimits && { keyLimits: deps.keyLimits }),
     ...(deps.now && { now: deps.now }),
   });
-  const { usage, sessionRecords, affinity, modelAliases } = deps;
+  const { usage, sessionRecords, affinity, modelAliases, serviceTokens } = deps;
+  const services: DescService[] = [
+    AuthService,
+    AuditService,
+    AccountService,
+    ApiKeyService,
+    ...(usage ? [UsageService] : []),
+    ...(sessionRecords && affinity ? [SessionService] : []),
+    ...(modelAliases ? [ModelAliasService] : []),
+    ...(serviceTokens ? [ServiceTokenService] : []),
+    ...(deps.notifications ? [NotificationService] : []),
+  ];
   return {
+    services,
     routes: (router) => {
       router.service(AuthService, auth);
       router.service(AuditService, createAuditService({ audit: deps.audit }));
@@ -110,11 +147,14 @@ export function createAdminRoutes(deps: AdminRoutesDeps): { routes: (router: Con
       if (usage) router.service(UsageService, createUsageService({ usage, apiKeys: deps.apiKeys, accounts: deps.accounts, ...(deps.now && { now: deps.now }) }));
       if (sessionRecords && affinity) router.service(SessionService, createSessionService({ sessions: sessionRecords, affinity }));
       if (modelAliases) router.service(ModelAliasService, createModelAliasService({ aliases: modelAliases }));
+      if (serviceTokens) router.service(ServiceTokenService, createServiceTokenService({ tokens: serviceTokens }));
+      if (deps.notifications) router.service(NotificationService, createNotificationService(deps.notifications));
     },
     interceptors: [
       // The audit interceptor wraps the rest, so it records the codes clients see and the admin the session check found.
       ...(deps.audit ? [createAuditInterceptor({ audit: deps.audit, log: deps.log, ...(deps.now && { now: deps.now }) })] : []),
       createAdminObserver({ log: deps.log, registry: deps.registry }),
+      ...(serviceTokens ? [createServiceTokenInterceptor({ tokens: serviceTokens, throttle: deps.signInThrottle })] : []),
       createAdminSessionInterceptor({ sessions: deps.sessions }),
     ],
   };

@@ -138,9 +138,9 @@ describe("usage per platform", () => {
     const hourly = await usage.getHourlyUsage({ day: DAY, subject: { subject: { case: "platform", value: "claude" } } });
     expect(hourly.hours.filter((h) => (h.usage?.requests ?? 0n) > 0n).map((h) => h.hour)).toEqual([8]);
     expect(hourly.total?.costUsd).toBeCloseTo(0.0105, 12);
-    const error = await rpcError(usage.getDailyUsage({ subject: { subject: { case: "platform", value: "openai" } } }));
+    const error = await rpcError(usage.getDailyUsage({ subject: { subject: { case: "platform", value: "mistral" } } }));
     expect(error.code).toBe(Code.InvalidArgument);
-    expect(error.rawMessage).toMatch(/^subject.platform: must be one of claude, gemini/);
+    expect(error.rawMessage).toMatch(/^subject.platform: must be one of claude, gemini, openai/);
   });
 
   it("records thinking tokens beside the output they are part of", async () => {

@@ -1,12 +1,14 @@
 /**
  * Every admin RPC except AuthService.Login needs `Authorization: Bearer <token>`
  * with a live session from Login. The session found is put in the context values
- * under `adminSessionKey` for the handlers.
+ * under `adminSessionKey` for the handlers. Calls made with a service token
+ * were checked by service-token.ts, which runs first, and pass.
  */
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { AuthService } from "@claude-relay/proto/admin";
 import type { AdminSession, AdminSessions } from "../../auth/admin-sessions.js";
+import { serviceTokenKey } from "./service-token.js";
 
 /** The calling admin's session; undefined only on methods that need none. */
 export const adminSessionKey = createContextKey<AdminSession | undefined>(undefined, { description: "admin session" });
@@ -29,6 +31,8 @@ export function createAdminSessionInterceptor({ sessions, publicMethods = [AuthS
   const open = new Set(publicMethods.map(methodPath));
   return (next) => async (req) => {
     if (open.has(methodPath(req.method))) return next(req);
+    // Already checked, scopes included, by the service token interceptor.
+    if (req.contextValues.get(serviceTokenKey) !== undefined) return next(req);
     const token = bearerToken(req.header.get("authorization"));
     if (token === undefined) {
       throw new ConnectError("missing Authorization: Bearer <token> header; sign in with AuthService.Login", Code.Unauthenticated);

@@ -6,7 +6,9 @@
  * the session's admin (admin-session.ts), or `auditActorKey` where a handler
  * names the actor itself (Login, which has no session yet). Calls without an
  * actor (refused for a missing token, failed sign-ins) are not recorded: their
- * "who" is only what the caller claimed.
+ * "who" is only what the caller claimed. Calls made with a service token are
+ * all recorded, reads included, under `token:<name>`: a machine's every call
+ * is accounted for.
  */
 import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
@@ -15,6 +17,7 @@ import { auditTarget, isReadMethod } from "../../audit/audit-target.js";
 import type { AuditLog } from "../../audit/audit-log.js";
 import { clientAddressKey } from "../admin/client-address.js";
 import { adminSessionKey } from "./admin-session.js";
+import { serviceTokenKey } from "./service-token.js";
 
 /** Set by a handler to name the admin a sessionless call acted as (Login). */
 export const auditActorKey = createContextKey<string>("", { description: "audit actor" });
@@ -29,10 +32,12 @@ export interface AuditInterceptorOptions {
 /** An interceptor that records admin writes; a failure to record is logged and never fails the call. */
 export function createAuditInterceptor({ audit, log, now = Date.now }: AuditInterceptorOptions): Interceptor {
   return (next) => async (req) => {
-    if (isReadMethod(req.method)) return next(req);
+    const isRead = isReadMethod(req.method);
     const request = req.stream ? undefined : req.message;
     const record = async (response: unknown, outcome: string): Promise<void> => {
-      const actor = req.contextValues.get(auditActorKey) || req.contextValues.get(adminSessionKey)?.username || "";
+      const token = req.contextValues.get(serviceTokenKey);
+      if (isRead && token === undefined) return;
+      const actor = (token && `token:${token.name}`) || req.contextValues.get(auditActorKey) || req.contextValues.get(adminSessionKey)?.username || "";
       if (actor === "") return;
       const action = `${req.service.name}/${req.method.name}`;
       try {

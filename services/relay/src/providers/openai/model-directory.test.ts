@@ -40,7 +40,16 @@ describe("model directory", () => {
 
   it("says a name the key may not use does not exist", async () => {
     const { dir } = directory([{ ok: true, models: [served("claude-x", Platform.CLAUDE)] }]);
-    expect(await dir.resolve("k", "gpt-5")).toEqual({ ok: false, failure: { kind: "model-not-found", model: "gpt-5" } });
+    expect(await dir.resolve("k", "mistral-large")).toEqual({ ok: false, failure: { kind: "model-not-found", model: "mistral-large" } });
+  });
+
+  it("sends an OpenAI name no alias claims to OpenAI, and one the listing names where the listing says", async () => {
+    const { dir } = directory([{ ok: true, models: [served("gpt-4o", Platform.CLAUDE, "claude-sonnet-4-5"), served("gpt-5", Platform.OPENAI)] }]);
+    expect(await dir.resolve("k", "gpt-5")).toEqual({ ok: true, platform: Platform.OPENAI, upstreamModel: "gpt-5" });
+    expect(await dir.resolve("k", "o4-mini")).toEqual({ ok: true, platform: Platform.OPENAI, upstreamModel: "o4-mini" });
+    expect(await dir.resolve("k", "ft:gpt-4.1-mini:org::abc")).toMatchObject({ ok: true, platform: Platform.OPENAI });
+    expect(await dir.resolve("k", "gpt-4o")).toEqual({ ok: true, platform: Platform.CLAUDE, upstreamModel: "claude-sonnet-4-5" });
+    expect(await dir.resolve("k", "omni-model")).toMatchObject({ ok: false });
   });
 
   it("passes a refusal on, and asks again after a failure to ask", async () => {

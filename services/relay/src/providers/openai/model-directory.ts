@@ -6,6 +6,8 @@
  * aliases, e.g. `gpt-4o`), cached per key for a few seconds so a client
  * sending an alias costs one control-plane call per key per interval, not
  * one per request. The same listing answers `GET /openai/v1/models`.
+ * OpenAI's own names (`gpt-…`, the o-series, …) are looked up too, since an
+ * alias may claim one; one the key's listing does not name goes to OpenAI.
  */
 import { Platform, type ServedModel } from "@claude-relay/proto/lease";
 import type { RelayFailure } from "../../errors.js";
@@ -42,6 +44,12 @@ export function platformOfModel(model: string): Platform | undefined {
   return undefined;
 }
 
+/** True for a name OpenAI's models go by: `gpt-…`, `chatgpt-…`, `codex-…`, the o-series (`o3`, `o4-mini`), fine-tunes of them. */
+export function isOpenAiModelName(model: string): boolean {
+  const name = model.startsWith("ft:") ? model.slice(3) : model;
+  return /^(gpt-|chatgpt-|codex-)/.test(name) || /^o\d+(-|$)/.test(name);
+}
+
 /** Creates a directory over `options.fetch`. */
 export function createModelDirectory(options: ModelDirectoryOptions): ModelDirectory {
   const ttlMs = options.ttlMs ?? 5_000;
@@ -71,6 +79,7 @@ export function createModelDirectory(options: ModelDirectoryOptions): ModelDirec
       const listing = await list(keyHash);
       if (!listing.ok) return listing;
       const found = listing.models.find((m) => m.id === model);
+      if (found === undefined && isOpenAiModelName(model)) return { ok: true, platform: Platform.OPENAI, upstreamModel: model };
       if (found === undefined || found.platform === Platform.UNSPECIFIED) return { ok: false, failure: { kind: "model-not-found", model } };
       return { ok: true, platform: found.platform, upstreamModel: found.upstreamModel };
     },

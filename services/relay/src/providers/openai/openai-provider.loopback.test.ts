@@ -95,7 +95,7 @@ describe("the OpenAI-compatible front door", () => {
     expect(completion.model).toBe("claude-sonnet-4-5");
     expect(JSON.parse(h.mock.requests[0]?.body.toString() ?? "{}")).toMatchObject({ model: "claude-sonnet-4-5" });
     expect(h.fake.acquires[0]?.model).toBe("claude-sonnet-4-5");
-    const missing = await client.chat.completions.create({ model: "gpt-unknown", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    const missing = await client.chat.completions.create({ model: "mistral-unknown", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
     expect((missing as { code?: string }).code).toBe("model_not_found");
     const listed = await client.models.list();

@@ -1,11 +1,13 @@
 /**
  * The OpenAI-compatible front door (`openai-chat`): `POST /openai/v1/chat/completions`,
  * also at `/v1/chat/completions` and `/api/v1/chat/completions`, served by
- * Claude and Gemini accounts through translators (translate/openai-chat-to-*),
+ * Claude and Gemini accounts through translators (translate/openai-chat-to-*)
+ * and OpenAI API-key accounts as they are (chat-plan.ts),
  * and `GET /openai/v1/models` (also `/v1/models` is the Messages API's, so
  * only under `/openai` and `/api/openai`), listing the models the key may use.
  * The model names the platform: `claude-*` and `gemini-*` by their prefix,
- * any other name through the admin's aliases (model-directory.ts).
+ * any other name through the admin's aliases, OpenAI's own names (`gpt-*`,
+ * the o-series) to OpenAI unless an alias claims them (model-directory.ts).
  */
 import { Platform } from "@claude-relay/proto/lease";
 import { writeErrorResponse } from "../../errors.js";
@@ -25,6 +27,13 @@ const SHUTTING_DOWN = openAiStreamError(openAiErrorOf(503, "The relay is restart
 // A comment line: every SSE parser skips it, the OpenAI SDKs included.
 const PING = Buffer.from(": ping\n\n", "utf8");
 
+/** The `owned_by` of a listed model. */
+function ownerOf(platform: Platform): string {
+  if (platform === Platform.GEMINI) return "google";
+  if (platform === Platform.OPENAI) return "openai";
+  return "anthropic";
+}
+
 /** Creates the front door over the relay's model directory. */
 export function createOpenAiProvider(directory: ModelDirectory): RelayProvider {
   const chat: ProviderRoute = {
@@ -42,7 +51,7 @@ export function createOpenAiProvider(directory: ModelDirectory): RelayProvider {
       if (key === undefined) return writeErrorResponse(res, toOpenAiError({ kind: "missing-key" }, requestId));
       const listing = await directory.list(sha256Hex(key));
       if (!listing.ok) return writeErrorResponse(res, toOpenAiError(listing.failure, requestId));
-      const data = listing.models.map((m) => ({ id: m.id, object: "model", created: 0, owned_by: m.platform === Platform.GEMINI ? "google" : "anthropic" }));
+      const data = listing.models.map((m) => ({ id: m.id, object: "model", created: 0, owned_by: ownerOf(m.platform) }));
       const body = JSON.stringify({ object: "list", data });
       res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "x-request-id": requestId });
       res.end(body);

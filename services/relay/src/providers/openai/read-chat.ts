@@ -9,19 +9,25 @@
  * client's `prompt_cache_key` or `user`, else the conversation's opening.
  */
 import type { IncomingMessage } from "node:http";
-import { Platform } from "@claude-relay/proto/lease";
+import { Platform, UpstreamAccountType } from "@claude-relay/proto/lease";
 import { discardBody, readBody, sha256Hex } from "../../http/read-body.js";
 import { sessionIdentityOf } from "../../translate/openai-chat/content-parts.js";
 import { validateChatRequest } from "../../translate/openai-chat/validate-chat-request.js";
 import { type AnthropicAnswerOptions, toAnthropicRequest } from "../../translate/openai-chat-to-anthropic/to-anthropic-request.js";
 import { type GeminiAnswerOptions, toGeminiRequest } from "../../translate/openai-chat-to-gemini/to-gemini-request.js";
 import type { ReadRequestOptions, ReadRequestResult } from "../provider.js";
+import { withIncludeUsage } from "./chat-usage-option.js";
 import type { ModelDirectory } from "./model-directory.js";
 
 /** The request as translated for its target, kept on the ApiRequest for the plan. */
 export type TranslatedChat =
   | { target: "anthropic"; path: string; body: Buffer; answer: AnthropicAnswerOptions }
-  | { target: "gemini"; call: "generate" | "stream"; model: string; path: string; body: Buffer; answer: GeminiAnswerOptions };
+  | { target: "gemini"; call: "generate" | "stream"; model: string; path: string; body: Buffer; answer: GeminiAnswerOptions }
+  /** Passed to an OpenAI API key as it came, but for the usage the relay asked for on the client's behalf (`hiddenUsage`). */
+  | { target: "openai"; body: Buffer; hiddenUsage: boolean };
+
+/** Chat completions reach an OpenAI API key, never the Codex backend, which serves only Responses. */
+const OPENAI_CHAT_ACCOUNTS: readonly UpstreamAccountType[] = [UpstreamAccountType.OPENAI_API];
 
 /** Reads, checks and translates one chat-completions request. */
 export async function readChatRequest(req: IncomingMessage, options: ReadRequestOptions, directory: ModelDirectory): Promise<ReadRequestResult> {
@@ -48,6 +54,7 @@ export async function readChatRequest(req: IncomingMessage, options: ReadRequest
   const keyHash = sha256Hex(key);
   const route = await directory.resolve(keyHash, model);
   if (!route.ok) return { ok: false, failure: route.failure };
+  if (route.platform === Platform.OPENAI) return readForOpenAi(req, body, parsed as Record<string, unknown>, keyHash, model, route.upstreamModel);
   const target = route.platform === Platform.GEMINI ? "gemini" : "anthropic";
   const checked = validateChatRequest(parsed, target);
   if (!checked.ok) return invalid(checked.message, checked.param);
@@ -73,6 +80,41 @@ export async function readChatRequest(req: IncomingMessage, options: ReadRequest
       url: req.url ?? "/",
       platform: route.platform,
       prepared: translated,
+    },
+  };
+}
+
+/**
+ * A request for an OpenAI account: checked and validated by OpenAI itself, so
+ * it goes as it came; a stream whose client did not ask for usage asks for it
+ * (chat-usage-option.ts). The session hint is `prompt_cache_key`, else `user`.
+ * Only an admin's alias for another model makes the relay write the body
+ * again, with the model the alias stands for.
+ */
+function readForOpenAi(req: IncomingMessage, received: Buffer, fields: Record<string, unknown>, keyHash: string, asked: string, model: string): ReadRequestResult {
+  let body = received;
+  if (model !== asked) {
+    try {
+      body = Buffer.from(JSON.stringify({ ...fields, model }), "utf8");
+    } catch {
+      return invalid("The request body is nested too deeply.", null);
+    }
+  }
+  const stream = fields.stream === true;
+  const withUsage = stream ? withIncludeUsage(body, fields) : undefined;
+  const hint = typeof fields.prompt_cache_key === "string" && fields.prompt_cache_key !== "" ? fields.prompt_cache_key : typeof fields.user === "string" ? fields.user : "";
+  return {
+    ok: true,
+    request: {
+      body: received,
+      model,
+      stream,
+      sessionHash: hint === "" ? "" : sha256Hex(hint),
+      keyHash,
+      url: req.url ?? "/",
+      platform: Platform.OPENAI,
+      accountTypes: OPENAI_CHAT_ACCOUNTS,
+      prepared: { target: "openai", body: withUsage ?? body, hiddenUsage: withUsage !== undefined } satisfies TranslatedChat,
     },
   };
 }
