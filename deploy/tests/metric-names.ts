@@ -19,6 +19,9 @@ export const serviceMetrics: Readonly<Record<string, MetricType>> = {
   relay_failovers_total: "counter",
   relay_upstream_attempts_total: "counter",
   relay_control_plane_call_duration_seconds: "histogram",
+  relay_upstream_errors_total: "counter",
+  relay_upstream_connect_seconds: "histogram",
+  relay_upstream_dead: "gauge",
   control_plane_acquire_total: "counter",
   control_plane_acquire_duration_seconds: "histogram",
   control_plane_releases_total: "counter",
@@ -30,6 +33,7 @@ export const serviceMetrics: Readonly<Record<string, MetricType>> = {
   control_plane_account_health: "gauge",
   control_plane_tokens_total: "counter",
   control_plane_cost_usd_total: "counter",
+  control_plane_sticky_total: "counter",
 };
 
 /** Service metrics plus prom-client's default process metrics, read from a real registry. */

@@ -62,6 +62,8 @@ export function createAffinityCounter(options: AffinityCounterOptions): Affinity
         registers: [options.registry],
       })
     : undefined;
+  // Every result is exported from the start, so the affinity ratio has its series before the first move.
+  for (const result of RESULTS) metric?.inc({ result }, 0);
   const pending: Record<AffinityResult, number> = { hit: 0, moved: 0, new: 0 };
   const deferred = createDeferredFlush(flushMs, () => flush());
 

@@ -91,6 +91,9 @@ export function registerPoolMetrics(registry: Registry, snapshot: () => Iterable
       const connect = connectSeconds.labels(origin, proxy);
       const connectErrors = errors.labels(origin, proxy, "connect");
       const requestErrors = errors.labels(origin, proxy, "request");
+      // Exported at zero from the first use of a pool, so the error ratio's rate() has a series before the first error.
+      connectErrors.inc(0);
+      requestErrors.inc(0);
       const dead = markedDead.labels(origin, proxy);
       return {
         observeConnect: (seconds) => connect.observe(seconds),
