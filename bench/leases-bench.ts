@@ -26,6 +26,8 @@ import { connectAdmin, missingBuilds, stackSecrets, startControlPlane, type Cont
 const WARMUP_MS = envNumber("BENCH_WARMUP_MS", 2_000);
 const DURATION_MS = envNumber("BENCH_DURATION_MS", 8_000);
 const CALLS = envNumber("BENCH_CONTENTION_CALLS", 2_000);
+/** The relay's RELAY_CONTROL_PLANE_BATCH_MAX_CALLS for the driver's lease clients: 0 sends every call alone. */
+const BATCH_MAX_CALLS = envNumber("BENCH_LEASE_BATCH_MAX_CALLS", 0);
 const SPEED_ACCOUNTS = 4;
 const REPLICAS = 4;
 const LIMITED_ACCOUNTS = 3;
@@ -61,7 +63,7 @@ async function measureSpeed(group: ProcessGroup): Promise<SpeedRun[]> {
     const sampler = createRssSampler(controlPlane.process.pid);
     const stopCpu = startCpuMeter([controlPlane.process.pid]);
     const target = controlPlane.grpcTarget;
-    const options = { mode: "pairs", target, token: stackSecrets.internalToken, keyHash: key.hash, concurrency, warmupMs: WARMUP_MS, durationMs: DURATION_MS };
+    const options = { mode: "pairs", target, token: stackSecrets.internalToken, keyHash: key.hash, concurrency, warmupMs: WARMUP_MS, durationMs: DURATION_MS, batchMaxCalls: BATCH_MAX_CALLS };
     const name = `leases-driver (pairs c=${concurrency})`;
     const result = await runToResult<PairsResultMessage>(group, name, LEASES_DRIVER, options, WARMUP_MS + DURATION_MS + 60_000);
     const peakMb = sampler.stop() / 1024;
@@ -95,7 +97,7 @@ async function measureContention(group: ProcessGroup): Promise<Contention> {
   const key = await admin.createKey("bench-contention");
 
   const targets = replicas.map((r) => r.grpcTarget);
-  const options = { mode: "contention", targets, token: stackSecrets.internalToken, keyHash: key.hash, calls: CALLS, holdMs: HOLD_MS, deadlineMs: 30_000 };
+  const options = { mode: "contention", targets, token: stackSecrets.internalToken, keyHash: key.hash, calls: CALLS, holdMs: HOLD_MS, deadlineMs: 30_000, batchMaxCalls: BATCH_MAX_CALLS };
   const result = await runToResult<ContentionResultMessage>(group, "leases-driver (contention)", LEASES_DRIVER, options, 120_000);
 
   const keys = createRedisKeys();
@@ -115,7 +117,7 @@ async function measureContention(group: ProcessGroup): Promise<Contention> {
 await runBenchmark("leases benchmark", 285_000, async (group) => {
   const missing = missingBuilds(["control-plane"]);
   if (missing.length > 0) throw new Error(`${missing.join(", ")} missing: run \`npm run build\` first`);
-  console.log(`leases benchmark: ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s measured per run\n`);
+  console.log(`leases benchmark: ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s measured per run, lease batches of up to ${BATCH_MAX_CALLS} calls\n`);
 
   console.log(`speed: 1 control plane, ${SPEED_ACCOUNTS} unlimited accounts, Acquire + Release pairs`);
   const speed = await measureSpeed(group);

@@ -45,7 +45,7 @@ function describe(err: unknown): string {
 }
 
 async function runPairs(options: PairsOptions): Promise<PairsResultMessage> {
-  const caller = createLeaseCaller(options.target, options.token);
+  const caller = createLeaseCaller(options.target, options.token, undefined, options.batchMaxCalls);
   const errors = createErrorLog();
   const pairs: number[] = [];
   const acquires: number[] = [];
@@ -99,7 +99,7 @@ async function runPairs(options: PairsOptions): Promise<PairsResultMessage> {
 }
 
 async function runContention(options: ContentionOptions): Promise<ContentionResultMessage> {
-  const callers: LeaseCaller[] = options.targets.map((target) => createLeaseCaller(target, options.token, options.deadlineMs));
+  const callers: LeaseCaller[] = options.targets.map((target) => createLeaseCaller(target, options.token, options.deadlineMs, options.batchMaxCalls));
   const errors = createErrorLog();
   const active = new Map<string, number>();
   const highest: Record<string, number> = {};

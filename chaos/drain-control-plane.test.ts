@@ -31,7 +31,7 @@ describe("stopping one of two control-plane replicas with SIGTERM", () => {
     const [leaving, staying] = stack.controlPlanes as [ChaosStack["controlPlanes"][0], ChaosStack["controlPlanes"][0]];
     const load = startLoad({ baseUrl: () => stack.relay.url, key: stack.clientKey, concurrency: CONCURRENCY, timeoutMs: HANG_MS });
     await sleep(2_000);
-    const [leavingBefore, stayingBefore] = [await acquireCalls(leaving.httpUrl), await acquireCalls(staying.httpUrl)];
+    const [leavingBefore, stayingBefore] = [await acquireCalls(leaving.metricsUrl), await acquireCalls(staying.metricsUrl)];
     figure(SCENARIO, "Acquire calls per replica before the drain", `${leavingBefore} / ${stayingBefore}`);
     expect(leavingBefore).toBeGreaterThan(0);
     expect(stayingBefore).toBeGreaterThan(0);
@@ -54,7 +54,7 @@ describe("stopping one of two control-plane replicas with SIGTERM", () => {
     expect(failed).toEqual([]);
     expect(during.length).toBeGreaterThan(0);
     expect(slowest).toBeLessThan(HANG_MS);
-    expect(await acquireCalls(staying.httpUrl)).toBeGreaterThan(stayingBefore);
+    expect(await acquireCalls(staying.metricsUrl)).toBeGreaterThan(stayingBefore);
     expect((await sendMessage(stack.relay.url, stack.clientKey)).status).toBe(200);
     expect(isRunning(stack.relay.process)).toBe(true);
   });

@@ -31,7 +31,7 @@ describe("killing one of two control-plane replicas", () => {
     const [victim, survivor] = stack.controlPlanes as [ChaosStack["controlPlanes"][0], ChaosStack["controlPlanes"][0]];
     const load = startLoad({ baseUrl: () => stack.relay.url, key: stack.clientKey, concurrency: CONCURRENCY, timeoutMs: HANG_MS });
     await sleep(2_000);
-    const [victimBefore, survivorBefore] = [await acquireCalls(victim.httpUrl), await acquireCalls(survivor.httpUrl)];
+    const [victimBefore, survivorBefore] = [await acquireCalls(victim.metricsUrl), await acquireCalls(survivor.metricsUrl)];
     figure(SCENARIO, "Acquire calls per replica before the kill", `${victimBefore} / ${survivorBefore}`);
     expect(victimBefore).toBeGreaterThan(0);
     expect(survivorBefore).toBeGreaterThan(0);
@@ -57,7 +57,7 @@ describe("killing one of two control-plane replicas", () => {
     // The relay went on: plenty of requests after the kill, and the latest all succeeded.
     expect(after.filter((a) => a.status === 200).length).toBeGreaterThan(CONCURRENCY * 4);
     expect(answers.filter((a) => a.startedAt > killedAt + 1_000).every((a) => a.status === 200)).toBe(true);
-    expect(await acquireCalls(survivor.httpUrl)).toBeGreaterThan(survivorBefore);
+    expect(await acquireCalls(survivor.metricsUrl)).toBeGreaterThan(survivorBefore);
     expect((await sendMessage(stack.relay.url, stack.clientKey)).status).toBe(200);
     expect(isRunning(stack.relay.process)).toBe(true);
     expect(isRunning(survivor.process)).toBe(true);

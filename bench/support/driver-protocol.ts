@@ -82,6 +82,8 @@ export interface PairsOptions {
   concurrency: number;
   warmupMs: number;
   durationMs: number;
+  /** The most lease calls one Exchange message carries; 0 sends each alone. */
+  batchMaxCalls: number;
 }
 
 /** The figures of a pairs run. */
@@ -110,6 +112,8 @@ export interface ContentionOptions {
   holdMs: number;
   /** Deadline of each call. */
   deadlineMs: number;
+  /** As in PairsOptions. */
+  batchMaxCalls: number;
 }
 
 /** The end of a contention run. */

@@ -15,9 +15,9 @@ export interface LeaseCaller {
   close(): Promise<void>;
 }
 
-/** Opens a client of `target` (host:port) that sends `token` as x-internal-token. */
-export function createLeaseCaller(target: string, token: string, deadlineMs = 10_000): LeaseCaller {
-  const client = createLeaseClient({ target: `dns:///${target}`, token, deadlineMs });
+/** Opens a client of `target` (host:port) that sends `token` as x-internal-token; `batchMaxCalls` as in the relay's config. */
+export function createLeaseCaller(target: string, token: string, deadlineMs = 10_000, batchMaxCalls = 0): LeaseCaller {
+  const client = createLeaseClient({ target: `dns:///${target}`, token, deadlineMs, batchMaxCalls });
   return {
     async acquire(request) {
       const answer = await client.acquire(request);

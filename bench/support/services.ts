@@ -50,12 +50,13 @@ export interface ControlPlaneProcess {
 export async function startControlPlane(group: ProcessGroup, name: string, redisUrl: string, env: Record<string, string> = {}): Promise<ControlPlaneProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), "claude-relay-bench-cp-"));
   group.onClose(() => rm(dataDir, { recursive: true, force: true }));
-  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+  const [grpcPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const proc = group.service(name, CONTROL_PLANE_MAIN, {
     REDIS_URL: redisUrl,
     CONTROL_PLANE_HOST: "127.0.0.1",
     CONTROL_PLANE_GRPC_PORT: String(grpcPort),
     CONTROL_PLANE_HTTP_PORT: String(httpPort),
+    CONTROL_PLANE_METRICS_PORT: String(metricsPort),
     CONTROL_PLANE_INTERNAL_TOKEN: stackSecrets.internalToken,
     CONTROL_PLANE_ENCRYPTION_KEY: stackSecrets.encryptionKey,
     CONTROL_PLANE_DATA_DIR: dataDir,
@@ -77,10 +78,11 @@ export interface RelayProcess {
 
 /** Starts a relay in front of the given control-plane target and waits until /readyz answers. */
 export async function startRelay(group: ProcessGroup, name: string, controlPlaneTarget: string, env: Record<string, string> = {}): Promise<RelayProcess> {
-  const port = await freePort();
+  const [port, metricsPort] = [await freePort(), await freePort()];
   const proc = group.service(name, RELAY_MAIN, {
     RELAY_HOST: "127.0.0.1",
     RELAY_PORT: String(port),
+    RELAY_METRICS_PORT: String(metricsPort),
     RELAY_CONTROL_PLANE_URL: `dns:///${controlPlaneTarget}`,
     RELAY_INTERNAL_TOKEN: stackSecrets.internalToken,
     // A stopped relay should not hold the benchmark for its default 30 s drain.

@@ -21,8 +21,10 @@ const ADMIN_PASSWORD = "chaos-admin-password-123";
 export interface ControlPlaneReplica {
   process: ServiceProcess;
   grpcPort: number;
-  /** Base URL of its admin API, /readyz and /metrics. */
+  /** Base URL of its admin API and /readyz. */
   httpUrl: string;
+  /** Base URL of its operator port (/metrics). */
+  metricsUrl: string;
 }
 
 /** One running relay. */
@@ -85,10 +87,11 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
     accountId: "",
     keyId: "",
     async startRelay() {
-      const port = await freePort();
+      const [port, metricsPort] = [await freePort(), await freePort()];
       const target = `ipv4:${stack.controlPlanes.map((cp) => `127.0.0.1:${cp.grpcPort}`).join(",")}`;
       const service = startService("relay", {
         RELAY_PORT: String(port),
+        RELAY_METRICS_PORT: String(metricsPort),
         RELAY_CONTROL_PLANE_URL: target,
         RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN,
         ...options.relayEnv,
@@ -108,11 +111,12 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
   };
   try {
     for (let i = 0; i < (options.controlPlanes ?? 1); i++) {
-      const [grpcPort, httpPort] = [await freePort(), await freePort()];
+      const [grpcPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
       const service = startService("control-plane", {
         REDIS_URL: redis.url,
         CONTROL_PLANE_GRPC_PORT: String(grpcPort),
         CONTROL_PLANE_HTTP_PORT: String(httpPort),
+        CONTROL_PLANE_METRICS_PORT: String(metricsPort),
         CONTROL_PLANE_INTERNAL_TOKEN: INTERNAL_TOKEN,
         CONTROL_PLANE_ENCRYPTION_KEY: "c".repeat(64),
         CONTROL_PLANE_DATA_DIR: dataDir,
@@ -124,7 +128,7 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
       started.push(service);
       const httpUrl = `http://127.0.0.1:${httpPort}`;
       await waitReady(`${httpUrl}/readyz`, service);
-      stack.controlPlanes.push({ process: service, grpcPort, httpUrl });
+      stack.controlPlanes.push({ process: service, grpcPort, httpUrl, metricsUrl: `http://127.0.0.1:${metricsPort}` });
     }
     await stack.startRelay();
     const admin = await adminClients(stack.controlPlanes[0]!.httpUrl);

@@ -1,8 +1,8 @@
 /**
  * `claude-relay up` (what `npm start` runs): the whole system on one machine.
  * It starts redis-server on a free port when REDIS_URL is unset, then the
- * control plane and the relay, waits until each is ready, prints the URLs and
- * the admin credentials, and stops everything in reverse order on Ctrl-C or
+ * control plane and the relay, waits until each is ready, prints the URLs (the
+ * operators' /metrics ports among them) and the admin credentials, and stops everything in reverse order on Ctrl-C or
  * SIGTERM.
  */
 import { execFileSync } from "node:child_process";
@@ -23,6 +23,9 @@ export async function upCommand(env: NodeJS.ProcessEnv, out: (line: string) => v
   const relayPort = Number(env.RELAY_PORT ?? 8080);
   const httpPort = Number(env.CONTROL_PLANE_HTTP_PORT ?? 8081);
   const grpcPort = Number(env.CONTROL_PLANE_GRPC_PORT ?? 50051);
+  // The services' own defaults, made explicit so the URLs printed below are the ones they bind.
+  const relayMetricsPort = Number(env.RELAY_METRICS_PORT ?? 9464);
+  const controlPlaneMetricsPort = Number(env.CONTROL_PLANE_METRICS_PORT ?? 9465);
   const host = "127.0.0.1";
   const children: Supervised[] = [];
   let stopping = false;
@@ -66,6 +69,7 @@ export async function upCommand(env: NodeJS.ProcessEnv, out: (line: string) => v
       CONTROL_PLANE_DATA_DIR: dataDir,
       CONTROL_PLANE_HTTP_PORT: String(httpPort),
       CONTROL_PLANE_GRPC_PORT: String(grpcPort),
+      CONTROL_PLANE_METRICS_PORT: String(controlPlaneMetricsPort),
     };
     children.push(startChild("control-plane", process.execPath, [join(repoRoot, "services/control-plane/dist/main.js")], controlPlaneEnv, out));
     await waitFor(children, () => httpReady(`http://${host}:${httpPort}/readyz`), "control plane");
@@ -73,6 +77,7 @@ export async function upCommand(env: NodeJS.ProcessEnv, out: (line: string) => v
     const relayEnv = {
       ...env,
       RELAY_PORT: String(relayPort),
+      RELAY_METRICS_PORT: String(relayMetricsPort),
       RELAY_INTERNAL_TOKEN: secrets.internalToken,
       RELAY_CONTROL_PLANE_URL: env.RELAY_CONTROL_PLANE_URL ?? `dns:///${host}:${grpcPort}`,
     };
@@ -92,6 +97,7 @@ export async function upCommand(env: NodeJS.ProcessEnv, out: (line: string) => v
   out(`  admin API  http://${host}:${httpPort}`);
   out(`  admin UI   http://${host}:${httpPort}/admin/`);
   out(`  admin      ${username} / ${adminPasswordHint(env, password, hadPassword, passwordFile)}`);
+  out(`  metrics    http://${env.RELAY_METRICS_HOST || host}:${relayMetricsPort}/metrics (relay)   http://${env.CONTROL_PLANE_METRICS_HOST || host}:${controlPlaneMetricsPort}/metrics (control plane)`);
   out(`  redis      ${redisUrlShown}`);
   out(`  data       ${dataDir}`);
   out("");

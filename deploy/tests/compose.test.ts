@@ -19,6 +19,7 @@ interface Service {
   environment?: Record<string, string>;
   networks?: string[] | Record<string, { aliases?: string[] } | null>;
   ports?: string[];
+  expose?: string[];
   read_only?: boolean;
   cap_drop?: string[];
   stop_grace_period?: string;
@@ -137,6 +138,21 @@ describe("deploy/docker-compose.yml", () => {
     const published = Object.values(compose.services).flatMap((s) => s.ports ?? []);
     expect(published.length).toBeGreaterThanOrEqual(3);
     for (const p of published) expect(p).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
+  it("publishes the operator ports the images listen on, and never /metrics on a client or admin port", () => {
+    const containerPorts = (s: Service) => (s.ports ?? []).map((p) => p.split(":").at(-1));
+    expect(containerPorts(compose.services["relay-a"] ?? {})).toEqual(["8080", "9464"]);
+    expect(containerPorts(compose.services["relay-b"] ?? {})).toEqual(["8080", "9464"]);
+    expect(containerPorts(compose.services["control-plane-a"] ?? {})).toEqual(["8081", "9465"]);
+    const dockerfile = parseDockerfile(readFileSync(join(repoRoot, "deploy/Dockerfile"), "utf8"));
+    for (const [target, port] of [["relay", "9464"], ["control-plane", "9465"]] as const) {
+      const env = stageNamed(dockerfile, target)?.instructions.filter((i) => i.keyword === "ENV").map((i) => i.args).join(" ") ?? "";
+      expect(env, target).toMatch(new RegExp(`(RELAY|CONTROL_PLANE)_METRICS_PORT=${port}\\b`));
+      for (const [name, s] of byTarget(target)) expect(s.expose, name).toEqual([port]);
+    }
+    const hostPorts = Object.values(compose.services).flatMap((s) => (s.ports ?? []).map((p) => p.split(":")[1]));
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });
 
   it("hardens the relay and control-plane containers and lets streams drain on stop", () => {

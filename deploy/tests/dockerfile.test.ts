@@ -14,8 +14,8 @@ const dockerignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8")
 const SECRET_NAME = /TOKEN|PASSWORD|SECRET|KEY|CREDENTIAL|REDIS_URL/i;
 
 const targets = [
-  { target: "relay", ports: ["8080"], main: "services/relay/dist/main.js" },
-  { target: "control-plane", ports: ["50051", "8081"], main: "services/control-plane/dist/main.js" },
+  { target: "relay", ports: ["8080", "9464"], main: "services/relay/dist/main.js" },
+  { target: "control-plane", ports: ["50051", "8081", "9465"], main: "services/control-plane/dist/main.js" },
 ];
 
 describe("parseDockerfile", () => {

@@ -71,8 +71,8 @@ beforeAll(async () => {
   expect((await call("cr_not-a-key-of-this-relay-0000000000000000000", false)).status).toBe(401);
   // Release is sent after the answer; give it a moment to be counted.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  relaySeries = seriesIn(await (await fetch(`${stack.relayUrl}/metrics`)).text());
-  controlPlaneSeries = seriesIn(await (await fetch(`${stack.adminUrl}/metrics`)).text());
+  relaySeries = seriesIn(await (await fetch(`${stack.relayMetricsUrl}/metrics`)).text());
+  controlPlaneSeries = seriesIn(await (await fetch(`${stack.controlPlaneMetricsUrl}/metrics`)).text());
 }, 60_000);
 
 afterAll(async () => {

@@ -97,7 +97,7 @@ describe("the Gemini CLI through the relay", () => {
     if (!account) throw new Error("the account was not created");
     const { id: keyId, key } = await createClientKey(stack, `cli-${auth}-${served}`, account.id);
     const from = stack.mock.requests.length;
-    const metricsBefore = await relayRequestCounts(stack.relayUrl);
+    const metricsBefore = await relayRequestCounts(stack.relayMetricsUrl);
 
     const run = await runGeminiCli({ scratch, auth, env: env(key), prompt: "What files are in this folder?", workspaceFile: WORKSPACE_FILE, model: MODEL, timeoutMs: 40_000 });
     expect(run.timedOut, `the CLI ran past its time limit:\n${run.stderr}`).toBe(false);
@@ -125,7 +125,7 @@ describe("the Gemini CLI through the relay", () => {
 
     // Google-login mode: the relay answered the CLI's setup calls itself (loadCodeAssist, retrieveUserQuota,
     // listExperiments at least), all with 200, and none of them reached the upstream.
-    const housekeeping = countsSince(metricsBefore, await relayRequestCounts(stack.relayUrl), "code_assist_housekeeping");
+    const housekeeping = countsSince(metricsBefore, await relayRequestCounts(stack.relayMetricsUrl), "code_assist_housekeeping");
     if (auth === "oauth-personal") {
       expect([...housekeeping.keys()]).toEqual(["200"]);
       expect(housekeeping.get("200")).toBeGreaterThanOrEqual(3);

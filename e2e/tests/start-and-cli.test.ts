@@ -42,6 +42,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "claude-relay-up-"));
   mock = await startMockAnthropic();
   const [relayPort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+  const [relayMetricsPort, controlPlaneMetricsPort] = [await freePort(), await freePort()];
   relayUrl = `http://127.0.0.1:${relayPort}`;
   env = {
     PATH: process.env.PATH,
@@ -50,6 +51,8 @@ beforeAll(async () => {
     RELAY_PORT: String(relayPort),
     CONTROL_PLANE_HTTP_PORT: String(httpPort),
     CONTROL_PLANE_GRPC_PORT: String(grpcPort),
+    RELAY_METRICS_PORT: String(relayMetricsPort),
+    CONTROL_PLANE_METRICS_PORT: String(controlPlaneMetricsPort),
     LOG_LEVEL: "warn",
   };
   up = spawn(process.execPath, [cliBin, "up"], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -78,6 +81,15 @@ describe("npm start (claude-relay up) and the CLI", () => {
     expect(upOutput).toContain(password);
     expect((await stat(join(dataDir, "data", "admin-password"))).mode & 0o777).toBe(0o600);
     expect((await stat(join(dataDir, "data", "secrets.json"))).mode & 0o777).toBe(0o600);
+  });
+
+  it("prints the operator ports' /metrics URLs, which serve each service's metrics", async () => {
+    const urls = [`http://127.0.0.1:${env.RELAY_METRICS_PORT}/metrics`, `http://127.0.0.1:${env.CONTROL_PLANE_METRICS_PORT}/metrics`];
+    expect(upOutput).toMatch(new RegExp(`metrics\\s+${urls[0]} \\(relay\\)\\s+${urls[1]} \\(control plane\\)`));
+    const [relay, controlPlane] = await Promise.all(urls.map(async (url) => (await fetch(url)).text()));
+    expect(relay).toContain('service="relay"');
+    expect(controlPlane).toContain('service="control-plane"');
+    expect((await fetch(`${relayUrl}/metrics`)).status).toBe(404);
   });
 
   it("goes from nothing to a working key with two CLI commands", async () => {
@@ -120,6 +132,8 @@ describe("npm start (claude-relay up) and the CLI", () => {
     expect(await exited).toBe(0);
     expect(await portOpen(Number(new URL(relayUrl).port))).toBe(false);
     expect(await portOpen(Number(env.CONTROL_PLANE_HTTP_PORT))).toBe(false);
+    expect(await portOpen(Number(env.RELAY_METRICS_PORT))).toBe(false);
+    expect(await portOpen(Number(env.CONTROL_PLANE_METRICS_PORT))).toBe(false);
     expect(redisPort).toBeGreaterThan(0);
     expect(await portOpen(redisPort)).toBe(false);
   }, 30_000);

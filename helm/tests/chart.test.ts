@@ -370,19 +370,55 @@ describe("network policies", () => {
     expect(selects(from[0].podSelector.matchLabels, relayLabels)).toBe(false);
   });
 
+  it("opens each operator port to the metricsFrom peers only, and the client and admin rules never to it", () => {
+    const objects = render("network-policy.yaml");
+    const monitoring = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } };
+    for (const name of ["rel-claude-relay-relay", "rel-claude-relay-control-plane"]) {
+      const rules: { ports: { port: string }[]; from?: unknown[] }[] = find(objects, "NetworkPolicy", name)?.spec.ingress ?? [];
+      const opening = rules.filter((r) => r.ports.some((p) => p.port === "metrics"));
+      expect(opening, name).toEqual([{ ports: [{ port: "metrics", protocol: "TCP" }], from: [monitoring] }]);
+    }
+    // Without peers the rule stays, open as the other rules are without theirs.
+    const open = helm.template(["defaults.yaml"], ["--set", "networkPolicy.enabled=true"]);
+    const relayRules = find(open, "NetworkPolicy", "rel-claude-relay-relay")?.spec.ingress;
+    expect(relayRules.find((r: { ports: { port: string }[] }) => r.ports[0]?.port === "metrics")?.from).toBeUndefined();
+  });
+
   it("renders no NetworkPolicy unless enabled", () => {
     expect(render("embedded-redis.yaml").some((o) => o.kind === "NetworkPolicy")).toBe(false);
   });
 });
 
 describe("monitoring", () => {
-  it("renders a ServiceMonitor over the relay and admin Services, not the headless one", () => {
+  it("renders a ServiceMonitor over the operator ports' Services only, never a client, admin or gRPC one", () => {
     const objects = render("monitoring.yaml");
     const monitor = find(objects, "ServiceMonitor", "rel-claude-relay");
     expect(monitor?.metadata.labels?.release).toBe("kube-prometheus-stack");
+    expect(monitor?.spec.endpoints).toHaveLength(1);
+    expect(monitor?.spec.endpoints[0]).toMatchObject({ port: "metrics", path: "/metrics" });
     const scraped = objects.filter((o) => o.kind === "Service" && selects(monitor?.spec.selector.matchLabels, o.metadata.labels ?? {}));
-    expect(scraped.map((s) => s.metadata.name).sort()).toEqual(["rel-claude-relay-control-plane", "rel-claude-relay-relay"]);
-    for (const svc of scraped) expect(svc.spec.ports.map((p: { name: string }) => p.name)).toContain(monitor?.spec.endpoints[0].port);
+    expect(scraped.map((s) => s.metadata.name).sort()).toEqual(["rel-claude-relay-control-plane-metrics", "rel-claude-relay-relay-metrics"]);
+    const portOf = { "rel-claude-relay-relay-metrics": 9464, "rel-claude-relay-control-plane-metrics": 9465 } as Record<string, number>;
+    for (const svc of scraped) {
+      expect(svc.spec.ports, svc.metadata.name).toEqual([{ name: "metrics", port: portOf[svc.metadata.name], targetPort: "metrics", protocol: "TCP", appProtocol: "http" }]);
+      expect(svc.spec.clusterIP).toBe("None");
+    }
+    for (const [deploymentName, service] of [["rel-claude-relay-relay", "rel-claude-relay-relay-metrics"], ["rel-claude-relay-control-plane", "rel-claude-relay-control-plane-metrics"]] as const) {
+      const pod = deployment(objects, deploymentName).spec.template;
+      expect(selects(find(objects, "Service", service)?.spec.selector, pod.metadata.labels)).toBe(true);
+      const port = pod.spec.containers[0].ports.find((p: { name: string }) => p.name === "metrics");
+      expect(port?.containerPort).toBe(portOf[service]);
+    }
+    // The Services clients and admins reach carry no operator port.
+    for (const name of ["rel-claude-relay-relay", "rel-claude-relay-control-plane", "rel-claude-relay-control-plane-headless"]) {
+      expect(find(objects, "Service", name)?.spec.ports.map((p: { name: string }) => p.name), name).not.toContain("metrics");
+    }
+  });
+
+  it("sets the operator ports in the services' environment", () => {
+    const objects = render("defaults.yaml");
+    expect(envOf(objects, container(objects, "rel-claude-relay-relay"), "RELAY_METRICS_PORT")).toBe("9464");
+    expect(envOf(objects, container(objects, "rel-claude-relay-control-plane"), "CONTROL_PLANE_METRICS_PORT")).toBe("9465");
   });
 
   it("renders the same rule groups as deploy/prometheus/alerts.yml", () => {

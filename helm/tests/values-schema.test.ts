@@ -21,6 +21,8 @@ const rejected: { file: string; says: string[] }[] = [
     file: "connection-age.yaml",
     says: ["/controlPlane/grpcMaxConnectionAgeMs", "minimum: got -1", "/controlPlane/grpcMaxConnectionAgeGraceMs", "minimum: got 0", "/controlPlane/usageFlushMs", "maximum: got 5,000"],
   },
+  { file: "metrics-port-clash.yaml", says: ["relay.metricsPort (8080) must differ from relay.port"] },
+  { file: "metrics-port-clash-control-plane.yaml", says: ["controlPlane.metricsPort (8081) must differ from controlPlane.httpPort and controlPlane.grpcPort"] },
   {
     file: "connection-grace-too-short.yaml",
     says: ["controlPlane.grpcMaxConnectionAgeGraceMs (600000ms) must exceed relay.controlPlaneStreamMaxAgeMs (600000ms)"],

@@ -4,7 +4,7 @@
  * (Gemini API, Code Assist, the token endpoint and its client) points at the mock, so nothing
  * leaves loopback. Accounts and keys are made through the admin API as an operator would make
  * them, and what the system recorded is read back through the admin API (usage) and the relay's
- * /metrics (requests by route and status).
+ * operator port's /metrics (requests by route and status).
  */
 import { type Account, AccountType, type UsageCounters } from "@claude-relay/proto/admin";
 import { DEFAULT_MOCK_GOOGLE_ACCOUNT, DEFAULT_MOCK_OAUTH_CLIENT, type MockGemini, type MockGeminiOptions, startMockGemini } from "@claude-relay/testkit";
@@ -135,9 +135,9 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
   }
 }
 
-/** `relay_requests_total` from the relay's /metrics, as "route status" → count. */
-export async function relayRequestCounts(relayUrl: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${relayUrl}/metrics`)).text();
+/** `relay_requests_total` from the relay's /metrics (its operator port), as "route status" → count. */
+export async function relayRequestCounts(relayMetricsUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${relayMetricsUrl}/metrics`)).text();
   const counts = new Map<string, number>();
   for (const match of text.matchAll(/^relay_requests_total\{([^}]*)\} (\S+)$/gm)) {
     const labels = Object.fromEntries([...(match[1] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));

@@ -34,6 +34,9 @@ export interface Stack {
   relay: ServiceProcess;
   relayUrl: string;
   adminUrl: string;
+  /** The operator ports' base URLs (/metrics). */
+  relayMetricsUrl: string;
+  controlPlaneMetricsUrl: string;
   grpcPort: number;
   accounts: Client<typeof AccountService>;
   apiKeys: Client<typeof ApiKeyService>;
@@ -84,6 +87,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     relay: core.relay,
     relayUrl: core.relayUrl,
     adminUrl: core.adminUrl,
+    relayMetricsUrl: core.relayMetricsUrl,
+    controlPlaneMetricsUrl: core.controlPlaneMetricsUrl,
     grpcPort: core.grpcPort,
     ...admin,
     upstreamKey,
@@ -104,6 +109,9 @@ export interface Core {
   relay: ServiceProcess;
   relayUrl: string;
   adminUrl: string;
+  /** The operator ports' base URLs (/metrics). */
+  relayMetricsUrl: string;
+  controlPlaneMetricsUrl: string;
   grpcPort: number;
   dataDir: string;
   internalToken: string;
@@ -140,12 +148,12 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     await closeRest();
     throw err;
   }
-  const { controlPlane, relay, relayUrl, adminUrl, grpcPort, admin } = pair;
+  const { controlPlane, relay, relayUrl, adminUrl, relayMetricsUrl, controlPlaneMetricsUrl, grpcPort, admin } = pair;
   const stop = async () => {
     await pair.stop();
     await closeRest();
   };
-  return { redis, controlPlane, relay, relayUrl, adminUrl, grpcPort, dataDir, internalToken: INTERNAL_TOKEN, admin, stop };
+  return { redis, controlPlane, relay, relayUrl, adminUrl, relayMetricsUrl, controlPlaneMetricsUrl, grpcPort, dataDir, internalToken: INTERNAL_TOKEN, admin, stop };
 }
 
 /** A control plane and the relay in front of it, on a Redis they may share with other such pairs. */
@@ -154,6 +162,9 @@ export interface Replica {
   relay: ServiceProcess;
   relayUrl: string;
   adminUrl: string;
+  /** The operator ports' base URLs (/metrics). */
+  relayMetricsUrl: string;
+  controlPlaneMetricsUrl: string;
   grpcPort: number;
   /** The admin API of this pair's control plane. */
   admin: AdminClients;
@@ -174,10 +185,12 @@ export async function startReplica(core: Pick<Core, "redis" | "dataDir" | "inter
   };
   try {
     const [grpcPort, httpPort, relayPort] = [await freePort(), await freePort(), await freePort()];
+    const [controlPlaneMetricsPort, relayMetricsPort] = [await freePort(), await freePort()];
     const controlPlane = startService("control-plane", {
       REDIS_URL: core.redis.url,
       CONTROL_PLANE_GRPC_PORT: String(grpcPort),
       CONTROL_PLANE_HTTP_PORT: String(httpPort),
+      CONTROL_PLANE_METRICS_PORT: String(controlPlaneMetricsPort),
       CONTROL_PLANE_INTERNAL_TOKEN: core.internalToken,
       CONTROL_PLANE_ENCRYPTION_KEY: "a".repeat(64),
       CONTROL_PLANE_DATA_DIR: core.dataDir,
@@ -191,6 +204,7 @@ export async function startReplica(core: Pick<Core, "redis" | "dataDir" | "inter
     await waitReady(`${adminUrl}/readyz`, controlPlane);
     const relay = startService("relay", {
       RELAY_PORT: String(relayPort),
+      RELAY_METRICS_PORT: String(relayMetricsPort),
       RELAY_CONTROL_PLANE_URL: `dns:///127.0.0.1:${grpcPort}`,
       RELAY_INTERNAL_TOKEN: core.internalToken,
       ...options.relayEnv,
@@ -199,7 +213,9 @@ export async function startReplica(core: Pick<Core, "redis" | "dataDir" | "inter
     const relayUrl = `http://127.0.0.1:${relayPort}`;
     await waitReady(`${relayUrl}/readyz`, relay);
     const admin = await adminClients(adminUrl);
-    return { controlPlane, relay, relayUrl, adminUrl, grpcPort, admin, stop };
+    const relayMetricsUrl = `http://127.0.0.1:${relayMetricsPort}`;
+    const controlPlaneMetricsUrl = `http://127.0.0.1:${controlPlaneMetricsPort}`;
+    return { controlPlane, relay, relayUrl, adminUrl, relayMetricsUrl, controlPlaneMetricsUrl, grpcPort, admin, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -57,6 +57,18 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-control-plane-headless" (include "claude-relay.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* The NetworkPolicy ingress rule of a component's operator port (/metrics): only `networkPolicy.metricsFrom`. */}}
+{{- define "claude-relay.metricsIngress" -}}
+# The operator port: /metrics for Prometheus.
+- ports:
+    - port: metrics
+      protocol: TCP
+  {{- with .Values.networkPolicy.metricsFrom }}
+  from:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+
 {{- define "claude-relay.redis.fullname" -}}
 {{- printf "%s-redis" (include "claude-relay.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}

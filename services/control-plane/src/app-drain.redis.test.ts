@@ -49,6 +49,7 @@ describe("control plane drain", () => {
       REDIS_URL: redis.url,
       CONTROL_PLANE_GRPC_PORT: "0",
       CONTROL_PLANE_HTTP_PORT: "0",
+      CONTROL_PLANE_METRICS_PORT: "0",
       CONTROL_PLANE_INTERNAL_TOKEN: TOKEN,
       CONTROL_PLANE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
       CONTROL_PLANE_DATA_DIR: dataDir,

@@ -8,7 +8,7 @@ import { loadConfig } from "@claude-relay/config";
 import { createLogger } from "@claude-relay/logging";
 import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
 import { AcquireRequestSchema, LeaseService, RefusalReason, type AcquireResponse } from "@claude-relay/proto/lease";
-import { startRedis, type TestRedis } from "@claude-relay/testkit";
+import { freePort, startRedis, type TestRedis } from "@claude-relay/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccountStore } from "./accounts/account-store.js";
 import { createCredentialCipher, parseEncryptionKey } from "./accounts/credential-cipher.js";
@@ -37,6 +37,7 @@ function config() {
     REDIS_URL: redis.url,
     CONTROL_PLANE_GRPC_PORT: "0",
     CONTROL_PLANE_HTTP_PORT: "0",
+    CONTROL_PLANE_METRICS_PORT: "0",
     CONTROL_PLANE_INTERNAL_TOKEN: TOKEN,
     CONTROL_PLANE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
     CONTROL_PLANE_DATA_DIR: dataDir,
@@ -44,17 +45,18 @@ function config() {
 }
 
 describe("buildControlPlane", () => {
-  it("starts both servers on free ports, serves health, metrics and Acquire, and closes cleanly", async () => {
+  it("starts its servers on free ports, serves health, Acquire and (on the operator port only) metrics, and closes cleanly", async () => {
     const printed: string[] = [];
     const app = buildControlPlane(config(), createLogger({ service: "control-plane", level: "silent" }), {
       keys: createRedisKeys({ prefix: `test-${randomBytes(4).toString("hex")}` }),
       print: (line) => printed.push(line),
     });
-    const { grpcPort, httpPort } = await app.start();
+    const { grpcPort, httpPort, metricsPort } = await app.start();
     let client: grpc.Client | undefined;
     try {
       expect(grpcPort).toBeGreaterThan(0);
       expect(httpPort).toBeGreaterThan(0);
+      expect(new Set([grpcPort, httpPort, metricsPort]).size).toBe(3);
       const base = `http://127.0.0.1:${httpPort}`;
       expect((await fetch(`${base}/livez`)).status).toBe(200);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -69,7 +71,11 @@ describe("buildControlPlane", () => {
         ),
       );
       expect(response.result).toMatchObject({ case: "refusal", value: { reason: RefusalReason.KEY_INVALID } });
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const operator = `http://127.0.0.1:${metricsPort}`;
+      expect((await fetch(`${operator}/livez`)).status).toBe(200);
+      expect((await fetch(`${operator}/readyz`)).status).toBe(200);
+      expect((await fetch(`${base}/metrics`)).status).toBe(404);
+      const metrics = await (await fetch(`${operator}/metrics`)).text();
       expect(metrics).toContain('control_plane_acquire_total{result="key_invalid",platform="claude",service="control-plane"} 1');
 
       // The first admin gets a generated password, shown once and kept in the data folder.
@@ -81,6 +87,22 @@ describe("buildControlPlane", () => {
       await app.close();
     }
     await expect(fetch(`http://127.0.0.1:${httpPort}/livez`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${metricsPort}/livez`)).rejects.toThrow();
+  });
+
+  it("gives up its operator port when the admin port is taken", async () => {
+    const first = buildControlPlane(config(), createLogger({ service: "control-plane", level: "silent" }), { print: () => {} });
+    const { httpPort } = await first.start();
+    const metricsPort = await freePort();
+    const settings = { ...config(), CONTROL_PLANE_HTTP_PORT: httpPort, CONTROL_PLANE_METRICS_PORT: metricsPort };
+    const second = buildControlPlane(settings, createLogger({ service: "control-plane", level: "silent" }), { print: () => {} });
+    try {
+      await expect(second.start()).rejects.toThrow(/EADDRINUSE/);
+      await expect(fetch(`http://127.0.0.1:${metricsPort}/livez`)).rejects.toThrow();
+    } finally {
+      await second.close();
+      await first.close();
+    }
   });
 
   it("writes the sticky affinity counts its Acquires gathered when it closes", async () => {

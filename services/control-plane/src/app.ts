@@ -1,10 +1,10 @@
 /**
  * Composition root: builds every adapter and module of the control plane in
- * order, starts the two servers, and closes everything in reverse.
+ * order, starts its servers (operator, admin, lease), and closes everything in reverse.
  */
 import { readFileSync } from "node:fs";
 import type { Logger } from "@claude-relay/logging";
-import { createMetricsRegistry, type Registry } from "@claude-relay/metrics";
+import { createMetricsRegistry, createMetricsServer, type Registry } from "@claude-relay/metrics";
 import { createAccountStore } from "./accounts/account-store.js";
 import { createCredentialCipher, parseEncryptionKey } from "./accounts/credential-cipher.js";
 import { createHealthStore } from "./accounts/health-store.js";
@@ -20,6 +20,7 @@ import { createCacheInvalidation } from "./cache/invalidation.js";
 import { providersConfigOf, type ControlPlaneConfig } from "./config.js";
 import { createAdminHttpServer } from "./http/server.js";
 import { createApiKeyStore } from "./keys/api-key-store.js";
+import { createKeyCheck } from "./keys/check-key.js";
 import { createKeyLimits } from "./keys/key-limits.js";
 import { createAcquireLease, type LeaseCatalog } from "./leases/acquire-lease.js";
 import { createLastReads } from "./leases/last-reads.js";
@@ -58,12 +59,13 @@ export interface ControlPlaneOverrides {
 
 /** A built, not yet started, control plane. */
 export interface ControlPlane {
-  /** Bootstraps the first admin and starts both servers; resolves with the bound ports. */
-  start(): Promise<{ grpcPort: number; httpPort: number }>;
+  /** Bootstraps the first admin and starts the operator, admin and lease servers; resolves with the bound ports. */
+  start(): Promise<{ grpcPort: number; httpPort: number; metricsPort: number }>;
   /**
    * Drains: /readyz and the gRPC health check turn NOT_SERVING and Acquire UNAVAILABLE at once,
-   * both servers stop accepting, running calls (Renew and Release included) finish, this replica's
-   * affinity counts and session index entries are written, then Redis closes.
+   * the admin and lease servers stop accepting, running calls (Renew and Release included) finish,
+   * the operator port closes, this replica's affinity counts and session index entries are written,
+   * then Redis closes.
    */
   close(): Promise<void>;
 }
@@ -163,7 +165,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const lastReads = createLastReads();
   // Set by close(): readiness turns 503 and Acquire UNAVAILABLE at once, while calls in flight finish.
   let draining = false;
-  // consumes catalog, leases, sticky, CONTROL_PLANE_INTERNAL_TOKEN; provides the relay's LeaseService over gRPC.
+  // consumes catalog, leases, sticky, invalidation, CONTROL_PLANE_INTERNAL_TOKEN; provides the relay's LeaseService over gRPC.
   const leaseServer = createLeaseServer({
     acquire: notifications.watchAcquire(
       createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, lastReads, log, now }),
@@ -172,11 +174,14 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     renew: createRenewLease({ leases }),
     release: createReleaseLease({ leases, health, lastReadHealthy: lastReads.readHealthy, usage, sessions: sessionRecords, sticky, catalog, log, now }),
     listModels: createListModels({ catalog, prices, now }),
+    checkKey: createKeyCheck({ catalog, now }),
+    invalidation,
     internalToken: config.CONTROL_PLANE_INTERNAL_TOKEN,
     metrics: leaseMetrics,
     log,
     isServing: async () => (await pingRedis(redis)) && !draining,
     isDraining: () => draining,
+    exchangeBatches: config.CONTROL_PLANE_EXCHANGE_BATCHES,
     ...(config.CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_MS > 0 && {
       maxConnectionAge: { ageMs: config.CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_MS, graceMs: config.CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_GRACE_MS },
     }),
@@ -196,7 +201,9 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const serviceTokens = createServiceTokens({ redis, keys, now, onError: (err) => log.warn({ err }, "service token last use not written") });
   // consumes redis, CONTROL_PLANE_AUDIT_MAX_EVENTS; provides the audit log of admin writes.
   const audit = createAuditLog({ redis, keys, maxEvents: config.CONTROL_PLANE_AUDIT_MAX_EVENTS });
-  // consumes every store, registry, CONTROL_PLANE_TRUST_PROXY; provides the admin API (Connect, gRPC-Web, gRPC), reflection, /livez, /readyz and /metrics over HTTP/1.1 and h2c.
+  // consumes registry, redis; provides /metrics (and /livez, /readyz) on the operator port, away from the admin API.
+  const operator = createMetricsServer({ registry, isReady: async () => (await pingRedis(redis)) && !draining });
+  // consumes every store, registry, CONTROL_PLANE_TRUST_PROXY; provides the admin API (Connect, gRPC-Web, gRPC), reflection, /livez and /readyz over HTTP/1.1 and h2c.
   const trustProxy = config.CONTROL_PLANE_TRUST_PROXY;
   // consumes CONTROL_PLANE_HTTP_TLS_*; provides the admin port's certificate, when it speaks TLS.
   const tls =
@@ -221,12 +228,18 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
         dataDir: config.CONTROL_PLANE_DATA_DIR,
         ...(overrides.print && { print: overrides.print }),
       });
-      const httpPort = await http.listen(config.CONTROL_PLANE_HTTP_PORT, config.CONTROL_PLANE_HOST);
+      const metricsPort = await operator.listen(config.CONTROL_PLANE_METRICS_PORT, config.CONTROL_PLANE_METRICS_HOST ?? config.CONTROL_PLANE_HOST);
       try {
-        const grpcPort = await leaseServer.listen(config.CONTROL_PLANE_HOST, config.CONTROL_PLANE_GRPC_PORT);
-        return { grpcPort, httpPort };
+        const httpPort = await http.listen(config.CONTROL_PLANE_HTTP_PORT, config.CONTROL_PLANE_HOST);
+        try {
+          const grpcPort = await leaseServer.listen(config.CONTROL_PLANE_HOST, config.CONTROL_PLANE_GRPC_PORT);
+          return { grpcPort, httpPort, metricsPort };
+        } catch (err) {
+          await http.close();
+          throw err;
+        }
       } catch (err) {
-        await http.close();
+        await operator.close();
         throw err;
       }
     },
@@ -234,6 +247,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     async close() {
       draining = true;
       await Promise.allSettled([http.close(), leaseServer.close()]);
+      await operator.close();
       // No Acquire or Release runs any more: the counts and index entries this replica gathered are written while Redis is still open.
       await affinity.close().catch((err: unknown) => log.warn({ err }, "sticky affinity counts not written at close"));
       await sessionRecords.close().catch((err: unknown) => log.warn({ err }, "session index entries not written at close"));

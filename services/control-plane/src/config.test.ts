@@ -14,9 +14,11 @@ describe("controlPlaneConfigSchema", () => {
     expect(config).toMatchObject({
       CONTROL_PLANE_GRPC_PORT: 50051,
       CONTROL_PLANE_HTTP_PORT: 8081,
+      CONTROL_PLANE_METRICS_PORT: 9465,
       CONTROL_PLANE_HOST: "127.0.0.1",
       CONTROL_PLANE_LEASE_TTL_MS: 60_000,
       CONTROL_PLANE_STICKY_TTL_SECONDS: 3600,
+      CONTROL_PLANE_EXCHANGE_BATCHES: true,
       ADMIN_USERNAME: "admin",
       LOG_LEVEL: "info",
     });
@@ -24,6 +26,8 @@ describe("controlPlaneConfigSchema", () => {
     expect(config.CONTROL_PLANE_DATA_DIR).toMatch(/claude-relay$/);
     expect(config.CONTROL_PLANE_DATA_DIR.startsWith(process.cwd())).toBe(false);
     expect(config.ADMIN_PASSWORD).toBeUndefined();
+    // Unset: the operator port listens where the admin port does.
+    expect(config.CONTROL_PLANE_METRICS_HOST).toBeUndefined();
     expect(config.CONTROL_PLANE_INTERNAL_TOKEN.reveal()).toBe("0123456789abcdef");
   });
 
@@ -41,6 +45,14 @@ describe("controlPlaneConfigSchema", () => {
     expect(text).toMatch(/CONTROL_PLANE_ENCRYPTION_KEY: the encryption key must be 64 hex characters/);
     expect(text).not.toContain("short-token");
     expect(text).not.toContain("not-a-key-value");
+  });
+
+  it("refuses the admin or gRPC port as the operator port, unless they listen on different interfaces", () => {
+    const on = (port: string, extra: Record<string, string> = {}) => () => loadConfig(controlPlaneConfigSchema, { ...minimal, CONTROL_PLANE_METRICS_PORT: port, ...extra });
+    expect(on("8081")).toThrow(/CONTROL_PLANE_METRICS_PORT: must differ from CONTROL_PLANE_HTTP_PORT/);
+    expect(on("50051")).toThrow(/CONTROL_PLANE_METRICS_PORT: must differ from CONTROL_PLANE_GRPC_PORT/);
+    expect(on("8081", { CONTROL_PLANE_HOST: "0.0.0.0", CONTROL_PLANE_METRICS_HOST: "127.0.0.1" })().CONTROL_PLANE_METRICS_PORT).toBe(8081);
+    expect(on("0", { CONTROL_PLANE_HTTP_PORT: "0" })().CONTROL_PLANE_METRICS_PORT).toBe(0);
   });
 
   it("takes the admin port's certificate and key together or not at all", () => {

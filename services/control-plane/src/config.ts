@@ -28,8 +28,15 @@ export const controlPlaneConfigSchema = z
   .object({
     /** Port of the lease service (gRPC, for the relay). */
     CONTROL_PLANE_GRPC_PORT: envInt(50051, { max: 65535 }),
-    /** Port of the admin API, health endpoints and /metrics (HTTP/1.1, and HTTP/2 for gRPC). */
+    /** Port of the admin API and health endpoints (HTTP/1.1, and HTTP/2 for gRPC). */
     CONTROL_PLANE_HTTP_PORT: envInt(8081, { max: 65535 }),
+    /**
+     * Port of the operator endpoint: /metrics (and /livez, /readyz again), cleartext HTTP/1.1 without
+     * a credential; 0 picks a free one (tests). Metric labels name accounts, so not the admin port.
+     */
+    CONTROL_PLANE_METRICS_PORT: envInt(9465, { max: 65535 }),
+    /** Interface the operator port listens on; unset, CONTROL_PLANE_HOST. */
+    CONTROL_PLANE_METRICS_HOST: z.string().optional().transform((v) => v?.trim() || undefined),
     /**
      * PEM files of a certificate (chain) and its key: when both are set the admin port speaks TLS,
      * HTTP/1.1 and HTTP/2 chosen by ALPN; unset, it speaks cleartext (h2c with prior knowledge for gRPC).
@@ -75,6 +82,12 @@ export const controlPlaneConfigSchema = z
      * above the relay's RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS, so its lease streams move first.
      */
     CONTROL_PLANE_GRPC_MAX_CONNECTION_AGE_GRACE_MS: envInt(10 * 60_000, { min: 1_000, max: 24 * 3_600_000 }),
+    /**
+     * Serve ExchangeBatch messages on the lease stream (many calls in one message, answered
+     * together). false answers them as control planes older than batches do, with a CallError
+     * for call id 0, and relays then send single calls on that stream.
+     */
+    CONTROL_PLANE_EXCHANGE_BATCHES: envBool(true),
     /** A lease lives this long unless renewed. */
     CONTROL_PLANE_LEASE_TTL_MS: envInt(60_000, { min: 1_000, max: 3_600_000 }),
     /**
@@ -172,6 +185,13 @@ export const controlPlaneConfigSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().transform((v) => v ?? "info"),
   })
   .superRefine((config, ctx) => {
+    const metricsPort = config.CONTROL_PLANE_METRICS_PORT;
+    const sameHost = (config.CONTROL_PLANE_METRICS_HOST ?? config.CONTROL_PLANE_HOST) === config.CONTROL_PLANE_HOST;
+    for (const other of ["CONTROL_PLANE_HTTP_PORT", "CONTROL_PLANE_GRPC_PORT"] as const) {
+      if (metricsPort !== 0 && metricsPort === config[other] && sameHost) {
+        ctx.addIssue({ code: "custom", path: ["CONTROL_PLANE_METRICS_PORT"], message: `must differ from ${other}` });
+      }
+    }
     if ((config.CONTROL_PLANE_HTTP_TLS_CERT_FILE === undefined) !== (config.CONTROL_PLANE_HTTP_TLS_KEY_FILE === undefined)) {
       const missing = config.CONTROL_PLANE_HTTP_TLS_CERT_FILE === undefined ? "CONTROL_PLANE_HTTP_TLS_CERT_FILE" : "CONTROL_PLANE_HTTP_TLS_KEY_FILE";
       ctx.addIssue({ code: "custom", path: [missing], message: "set both CONTROL_PLANE_HTTP_TLS_CERT_FILE and CONTROL_PLANE_HTTP_TLS_KEY_FILE, or neither" });

@@ -42,9 +42,10 @@ async function main(): Promise<void> {
   const here = fileURLToPath(new URL(".", import.meta.url));
   const children: ChildProcess[] = [];
   try {
-    const port = await freePort();
+    const [port, metricsPort] = [await freePort(), await freePort()];
     const relay = spawnTs(`${here}../src/main.ts`, [], profile ? ["--cpu-prof", `--cpu-prof-dir=${process.cwd()}`] : [], {
       RELAY_PORT: String(port),
+      RELAY_METRICS_PORT: String(metricsPort),
       RELAY_CONTROL_PLANE_URL: fake.target,
       RELAY_INTERNAL_TOKEN: TOKEN,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",

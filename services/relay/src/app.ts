@@ -3,10 +3,12 @@
  * tears them down in reverse on close.
  */
 import type { Logger } from "@claude-relay/logging";
-import { createMetricsHandler, createMetricsRegistry, type Registry } from "@claude-relay/metrics";
+import { createMetricsRegistry, createMetricsServer, type Registry } from "@claude-relay/metrics";
 import type { RelayConfig } from "./config.js";
 import { createLeaseClient, type LeaseClient } from "./control-plane/lease-client.js";
 import { createRelayServer } from "./http/server.js";
+import { createKeyGate } from "./keys/key-gate.js";
+import { createKeyVerdicts } from "./keys/key-verdicts.js";
 import { createApiHandler } from "./proxy/handle-api.js";
 import { createModelDirectory } from "./providers/openai/model-directory.js";
 import { listModels } from "./providers/openai/list-models.js";
@@ -22,21 +24,22 @@ export interface RelayOverrides {
 
 /** A built relay. */
 export interface Relay {
-  /** Listens; resolves to the bound port (RELAY_PORT=0 picks a free one). */
-  start(): Promise<{ port: number }>;
+  /** Listens on the operator port, then the client port; resolves to both bound ports (0 picks a free one). */
+  start(): Promise<{ port: number; metricsPort: number }>;
   /**
    * Turns /readyz to 503, stops accepting connections, answers requests that still
    * arrive on open ones with 503 overloaded_error, lets requests in flight finish
    * for up to `drainMs`, cuts the rest (streams with an SSE error event; each still
    * releases its lease), then closes the upstream pools and, once every Release
-   * has been sent, the control-plane channel.
+   * has been sent, the control-plane channel. The operator port closes after the client
+   * port, so the drain can still be scraped.
    */
   close(options?: { drainMs?: number }): Promise<void>;
 }
 
 /** Builds the relay from its configuration. */
 export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOverrides = {}): Relay {
-  // metrics — consumes: nothing; provides: the registry /metrics serves and the relay's instruments.
+  // metrics — consumes: nothing; provides: the registry the operator port serves and the relay's instruments.
   const registry = overrides.registry ?? createMetricsRegistry("relay");
   const metrics = createRelayMetrics(registry);
 
@@ -49,6 +52,7 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
       deadlineMs: config.RELAY_CONTROL_PLANE_DEADLINE_MS,
       streams: config.RELAY_CONTROL_PLANE_STREAMS,
       streamMaxAgeMs: config.RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS,
+      batchMaxCalls: config.RELAY_CONTROL_PLANE_BATCH_MAX_CALLS,
       callDuration: metrics.controlPlaneCallDuration,
       onLateLease: (leaseId) => log.warn({ leaseId }, "lease granted after its deadline; released"),
     });
@@ -66,7 +70,12 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     log,
   });
 
-  // api — consumes: leases, pools, metrics; provides: the API routes and the in-flight set.
+  // keys — consumes: leases (CheckKey, KeysChanged); provides: the key gate every request passes first.
+  const verdicts = createKeyVerdicts({ check: (keyHash) => leases.checkKey(keyHash), registry });
+  leases.onKeysChanged(verdicts.clear);
+  const gate = createKeyGate(verdicts);
+
+  // api — consumes: leases, pools, metrics, gate; provides: the API routes and the in-flight set.
   const api = createApiHandler({
     leases,
     pools,
@@ -77,13 +86,18 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     upstreamHeadersTimeoutMs: config.RELAY_UPSTREAM_HEADERS_TIMEOUT_MS,
     streamIdleTimeoutMs: config.RELAY_STREAM_IDLE_TIMEOUT_MS,
     clientPingIntervalMs: config.RELAY_CLIENT_PING_INTERVAL_MS,
+    gate,
   });
 
   // providers — consumes: leases (model listings); provides: the front doors and their routes.
   const providers = createProviders({ models: createModelDirectory({ fetch: (keyHash) => listModels(leases, keyHash) }) });
 
-  // server — consumes: api, providers, readiness, metrics; provides: the client-facing HTTP endpoint.
+  // operator — consumes: the registry, readiness; provides: /metrics (and the probes) away from the client port.
   let closing = false;
+  const isReady = () => !closing && leases.isReady();
+  const operator = createMetricsServer({ registry, isReady });
+
+  // server — consumes: api, providers, readiness, metrics; provides: the client-facing HTTP endpoint.
   const server = createRelayServer({
     host: config.RELAY_HOST,
     port: config.RELAY_PORT,
@@ -92,8 +106,7 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     keepAliveTimeoutMs: config.RELAY_KEEP_ALIVE_TIMEOUT_MS,
     api,
     providers,
-    isReady: () => !closing && leases.isReady(),
-    metricsHandler: createMetricsHandler(registry),
+    isReady,
     metrics,
     log,
   });
@@ -104,8 +117,13 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     async start() {
       // Start connecting now, so /readyz turns green without waiting for the first request.
       leases.isReady();
-      const port = await server.listen();
-      log.info({ host: config.RELAY_HOST, port, controlPlane: config.RELAY_CONTROL_PLANE_URL }, "relay listening");
+      const metricsHost = config.RELAY_METRICS_HOST ?? config.RELAY_HOST;
+      const metricsPort = await operator.listen(config.RELAY_METRICS_PORT, metricsHost);
+      const port = await server.listen().catch(async (error: unknown) => {
+        await operator.close();
+        throw error;
+      });
+      log.info({ host: config.RELAY_HOST, port, metricsHost, metricsPort, controlPlane: config.RELAY_CONTROL_PLANE_URL }, "relay listening");
       if (config.RELAY_WARM_ORIGINS.length > 0) {
         // Not awaited: an upstream that is slow to answer must not hold the start.
         pools.warm(config.RELAY_WARM_ORIGINS, config.RELAY_WARM_CONNECTIONS).then(
@@ -113,7 +131,7 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
           (error: unknown) => log.warn({ err: error }, "upstream warm-up failed"),
         );
       }
-      return { port };
+      return { port, metricsPort };
     },
     close({ drainMs = config.RELAY_DRAIN_MS } = {}) {
       closed ??= (async () => {
@@ -130,6 +148,7 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
           await within(api.idle(), 2_000);
         }
         await server.closeAll();
+        await operator.close();
         await pools.close();
         await leases.close();
         log.info("relay closed");

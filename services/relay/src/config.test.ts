@@ -10,6 +10,7 @@ describe("relayConfigSchema", () => {
     expect(config).toMatchObject({
       RELAY_PORT: 8080,
       RELAY_HOST: "127.0.0.1",
+      RELAY_METRICS_PORT: 9464,
       RELAY_CONTROL_PLANE_URL: "dns:///127.0.0.1:50051",
       RELAY_MAX_BODY_BYTES: 32 * 1024 * 1024,
       RELAY_STREAM_IDLE_TIMEOUT_MS: 300_000,
@@ -21,9 +22,12 @@ describe("relayConfigSchema", () => {
       RELAY_CLIENT_PING_INTERVAL_MS: 0,
       RELAY_MAX_ATTEMPTS: 2,
       RELAY_DRAIN_MS: 30_000,
+      RELAY_CONTROL_PLANE_BATCH_MAX_CALLS: 0,
       LOG_LEVEL: "info",
     });
     expect(config.RELAY_INTERNAL_TOKEN.reveal()).toBe(TOKEN);
+    // Unset: the operator port listens where the client port does.
+    expect(config.RELAY_METRICS_HOST).toBeUndefined();
   });
 
   it("accepts the grpc-js target forms", () => {
@@ -77,5 +81,14 @@ describe("relayConfigSchema", () => {
     expect(() =>
       loadConfig(relayConfigSchema, { RELAY_INTERNAL_TOKEN: TOKEN, RELAY_HEADERS_TIMEOUT_MS: "5000", RELAY_REQUEST_TIMEOUT_MS: "1000" }),
     ).toThrow(/RELAY_HEADERS_TIMEOUT_MS: must not exceed RELAY_REQUEST_TIMEOUT_MS/);
+  });
+
+  it("refuses the client port as the operator port, unless they listen on different interfaces", () => {
+    const env = { RELAY_INTERNAL_TOKEN: TOKEN, RELAY_PORT: "9000", RELAY_METRICS_PORT: "9000" };
+    expect(() => loadConfig(relayConfigSchema, env)).toThrow(/RELAY_METRICS_PORT: must differ from RELAY_PORT/);
+    expect(() => loadConfig(relayConfigSchema, { ...env, RELAY_METRICS_HOST: "127.0.0.1" })).toThrow(/RELAY_METRICS_PORT/);
+    expect(loadConfig(relayConfigSchema, { ...env, RELAY_HOST: "0.0.0.0", RELAY_METRICS_HOST: "127.0.0.1" }).RELAY_METRICS_PORT).toBe(9000);
+    // Both 0: two different free ports.
+    expect(loadConfig(relayConfigSchema, { ...env, RELAY_PORT: "0", RELAY_METRICS_PORT: "0" }).RELAY_METRICS_PORT).toBe(0);
   });
 });

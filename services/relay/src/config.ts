@@ -56,6 +56,13 @@ export const relayConfigSchema = z
   RELAY_PORT: envInt(8080, { min: 0, max: 65535 }),
   /** Interface to listen on; 0.0.0.0 in a container. */
   RELAY_HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * Port of the operator endpoint: /metrics (and /livez, /readyz again); 0 picks a free one (tests).
+   * Never the client port: metric labels name accounts, origins and proxies.
+   */
+  RELAY_METRICS_PORT: envInt(9464, { min: 0, max: 65535 }),
+  /** Interface the operator port listens on; unset, RELAY_HOST. */
+  RELAY_METRICS_HOST: z.string().optional().transform((v) => v?.trim() || undefined),
   /** The control plane, as a grpc-js target; `dns:///` resolves every replica and balances round-robin. */
   RELAY_CONTROL_PLANE_URL: grpcTarget("dns:///127.0.0.1:50051"),
   /** Shared token sent as `x-internal-token` on every control-plane call. */
@@ -66,6 +73,12 @@ export const relayConfigSchema = z
   RELAY_CONTROL_PLANE_STREAMS: envInt(4, { min: 1, max: 64 }),
   /** A lease stream older than this takes no new calls and is replaced (below the control plane's connection-age grace). */
   RELAY_CONTROL_PLANE_STREAM_MAX_AGE_MS: envInt(5 * 60_000, { min: 100, max: 24 * 3_600_000 }),
+  /**
+   * The most lease calls sent in one Exchange message: calls made in the same turn of the event
+   * loop go together, and the control plane answers them together. 0 or 1 sends every call alone.
+   * Control planes older than batches are detected per stream and sent single calls.
+   */
+  RELAY_CONTROL_PLANE_BATCH_MAX_CALLS: envInt(0, { min: 0, max: 4_096 }),
   /** Largest request body accepted; larger ones get 413 request_too_large. */
   RELAY_MAX_BODY_BYTES: envInt(32 * MIB, { min: 1024 }),
   /** Time a client may take to send its request headers. */
@@ -111,6 +124,9 @@ export const relayConfigSchema = z
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((config, ctx) => {
+    if (config.RELAY_METRICS_PORT !== 0 && config.RELAY_METRICS_PORT === config.RELAY_PORT && (config.RELAY_METRICS_HOST ?? config.RELAY_HOST) === config.RELAY_HOST) {
+      ctx.addIssue({ code: "custom", path: ["RELAY_METRICS_PORT"], message: "must differ from RELAY_PORT: the operator port is not the client port" });
+    }
     // node:http refuses a headers timeout longer than the whole-request timeout.
     if (config.RELAY_HEADERS_TIMEOUT_MS > config.RELAY_REQUEST_TIMEOUT_MS) {
       ctx.addIssue({ code: "custom", path: ["RELAY_HEADERS_TIMEOUT_MS"], message: "must not exceed RELAY_REQUEST_TIMEOUT_MS" });

@@ -13,7 +13,7 @@ const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 let mock: MockAnthropic;
 let fake: FakeLeaseServer;
 let client: Agent;
-let relay: { process: ChildProcess; url: string; output: () => string; exited: Promise<number | null> } | undefined;
+let relay: { process: ChildProcess; url: string; metricsUrl: string; output: () => string; exited: Promise<number | null> } | undefined;
 
 beforeEach(async () => {
   mock = await startMockAnthropic();
@@ -34,13 +34,14 @@ afterEach(async () => {
 
 /** Runs the relay as its own process (TypeScript sources through tsx) and waits until it is ready. */
 async function spawnRelay(env: Record<string, string>) {
-  const port = await freePort();
+  const [port, metricsPort] = [await freePort(), await freePort()];
   let output = "";
   const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
       RELAY_PORT: String(port),
+      RELAY_METRICS_PORT: String(metricsPort),
       RELAY_CONTROL_PLANE_URL: fake.target,
       RELAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       LOG_LEVEL: "info",
@@ -52,7 +53,7 @@ async function spawnRelay(env: Record<string, string>) {
   child.stderr.on("data", (chunk) => (output += String(chunk)));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  relay = { process: child, url, output: () => output, exited };
+  relay = { process: child, url, metricsUrl: `http://127.0.0.1:${metricsPort}`, output: () => output, exited };
   const deadline = Date.now() + 25_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`relay exited before it was ready:\n${output}`);
@@ -86,10 +87,15 @@ async function openStream(url: string) {
 
 describe("the relay process on SIGTERM", () => {
   it("lets the streams in flight finish, releases every lease and exits 0", { timeout: 60_000 }, async () => {
-    const { url, process: child, exited, output } = await spawnRelay({ RELAY_DRAIN_MS: "20000" });
+    const { url, metricsUrl, process: child, exited, output } = await spawnRelay({ RELAY_DRAIN_MS: "20000" });
     for (let i = 0; i < 3; i++) mock.enqueue({ kind: "message", events: 6, eventDelayMs: 150 });
     const streams = await Promise.all([openStream(url), openStream(url), openStream(url)]);
     child.kill("SIGTERM");
+    // The operator port closes after the client port: the drain itself can be scraped.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const scrape = await request(`${metricsUrl}/metrics`, { dispatcher: client });
+    expect(scrape.statusCode).toBe(200);
+    expect(await scrape.body.text()).toMatch(/^relay_active_streams\{[^}]*\} 3$/m);
     const texts = await Promise.all(streams.map((s) => s.text));
     for (const text of texts) {
       expect(text).toContain("event: message_stop");
@@ -100,6 +106,7 @@ describe("the relay process on SIGTERM", () => {
     expect(fake.releases.every((r) => r.outcome?.kind === OutcomeKind.SUCCESS)).toBe(true);
     expect(new Set(fake.releases.map((r) => r.leaseId)).size).toBe(3);
     expect(output()).toContain('"msg":"shutting down"');
+    await expect(request(`${metricsUrl}/livez`, { dispatcher: client })).rejects.toThrow();
   });
 
   it("cuts the streams still running at the drain deadline with an error event, releases them and exits 0", { timeout: 60_000 }, async () => {

@@ -33,6 +33,8 @@ export interface RelayHarnessOptions {
 export interface RelayHarness {
   url: string;
   port: number;
+  /** Base URL of the operator port (/metrics). */
+  metricsUrl: string;
   relay: Relay;
   mock: MockAnthropic;
   /** Set when started with `gemini: true`. */
@@ -64,6 +66,7 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
   }
   const config = loadConfig(relayConfigSchema, {
     RELAY_PORT: "0",
+    RELAY_METRICS_PORT: "0",
     RELAY_CONTROL_PLANE_URL: target,
     RELAY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     RELAY_CONTROL_PLANE_DEADLINE_MS: "2000",
@@ -77,11 +80,12 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
     destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   });
   const relay = buildRelay(config, log);
-  const { port } = await relay.start();
+  const { port, metricsPort } = await relay.start();
   const client = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     relay,
     mock,
     gemini,

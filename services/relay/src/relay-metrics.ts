@@ -26,7 +26,6 @@ export type RouteLabel =
   | "hello"
   | "livez"
   | "readyz"
-  | "metrics"
   | "not_found"
   | "client_error";
 
@@ -139,7 +138,7 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
     }),
     leaseRefusals: new Counter({
       name: "relay_lease_refusals_total",
-      help: "Acquire calls the control plane refused, by reason and platform.",
+      help: "Requests the control plane refused (at Acquire, or a bad key at the key check), by reason and platform.",
       labelNames: ["reason", "platform"],
       registers,
     }),

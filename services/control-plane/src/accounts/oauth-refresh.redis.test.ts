@@ -255,6 +255,7 @@ describe("OAuth refresh across three control planes", () => {
       REDIS_URL: redisServer.url,
       CONTROL_PLANE_GRPC_PORT: "0",
       CONTROL_PLANE_HTTP_PORT: "0",
+      CONTROL_PLANE_METRICS_PORT: "0",
       CONTROL_PLANE_INTERNAL_TOKEN: "oauth-apps-internal-token-0123",
       CONTROL_PLANE_ENCRYPTION_KEY: encryptionKey.toString("hex"),
       CONTROL_PLANE_OAUTH_TOKEN_URL: endpoint.url,

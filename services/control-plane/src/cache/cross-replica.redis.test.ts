@@ -26,7 +26,7 @@ let redis: TestRedis;
 let dataDir: string;
 const apps: ControlPlane[] = [];
 let httpA: number;
-let httpB: number;
+let metricsB: number;
 let leaseB: grpc.Client;
 let accounts: Client<typeof AccountService>;
 let apiKeys: Client<typeof ApiKeyService>;
@@ -38,6 +38,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     CONTROL_PLANE_GRPC_PORT: "0",
     CONTROL_PLANE_HTTP_PORT: "0",
+    CONTROL_PLANE_METRICS_PORT: "0",
     CONTROL_PLANE_INTERNAL_TOKEN: TOKEN,
     CONTROL_PLANE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
     CONTROL_PLANE_DATA_DIR: dataDir,
@@ -49,7 +50,7 @@ beforeAll(async () => {
   apps.push(buildControlPlane(config, log, { keys }), buildControlPlane(config, log, { keys }));
   const [a, b] = [await apps[0]!.start(), await apps[1]!.start()];
   httpA = a.httpPort;
-  httpB = b.httpPort;
+  metricsB = b.metricsPort;
   leaseB = new LeaseClient(`127.0.0.1:${b.grpcPort}`, grpc.credentials.createInsecure());
   // Every admin write goes through replica A.
   const baseUrl = `http://127.0.0.1:${httpA}`;
@@ -96,8 +97,8 @@ async function untilReplicaB(keyHash: string, seen: (res: AcquireResponse) => bo
   return Date.now() - start;
 }
 
-async function cacheHits(httpPort: number, cache: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+async function cacheHits(metricsPort: number, cache: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   return Number(new RegExp(`control_plane_catalog_cache_total\\{cache="${cache}",result="hit"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
 }
 
@@ -109,10 +110,10 @@ describe("caches across two replicas on one Redis", () => {
 
     // Replica B learns the key and the account, then answers from its cache.
     await untilReplicaB(keyHash, (res) => res.result.case === "lease" && res.result.value.account?.credential === "sk-ant-first-credential");
-    const hitsBefore = await cacheHits(httpB, "api_key");
+    const hitsBefore = await cacheHits(metricsB, "api_key");
     for (let i = 0; i < 5; i++) expect((await acquireOnB(keyHash)).result.case).toBe("lease");
-    expect(await cacheHits(httpB, "api_key")).toBeGreaterThanOrEqual(hitsBefore + 5);
-    expect(await cacheHits(httpB, "credential")).toBeGreaterThan(0);
+    expect(await cacheHits(metricsB, "api_key")).toBeGreaterThanOrEqual(hitsBefore + 5);
+    expect(await cacheHits(metricsB, "credential")).toBeGreaterThan(0);
 
     // A rotated credential.
     await accounts.updateAccount({ id: account!.id, apiKey: "sk-ant-rotated-credential" });

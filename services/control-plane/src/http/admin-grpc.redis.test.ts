@@ -78,6 +78,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     CONTROL_PLANE_GRPC_PORT: "0",
     CONTROL_PLANE_HTTP_PORT: "0",
+    CONTROL_PLANE_METRICS_PORT: "0",
     CONTROL_PLANE_HOST: "127.0.0.1",
     CONTROL_PLANE_INTERNAL_TOKEN: "admin-grpc-test-internal-token",
     CONTROL_PLANE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),

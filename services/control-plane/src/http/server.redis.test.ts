@@ -200,13 +200,16 @@ describe("health, metrics and other routes", () => {
     }
   });
 
-  it("serves Prometheus metrics including the admin call counter", async () => {
+  it("counts admin calls in the registry but leaves /metrics to the operator port: 404 JSON here", async () => {
     await rpcError(createClient(AccountService, transport()).listAccounts({}));
-    const res = await fetch(`${baseUrl}/metrics`);
-    expect(res.status).toBe(200);
-    const text = await res.text();
+    const text = await deps.registry.metrics();
     expect(text).toMatch(/control_plane_admin_rpc_total\{method="claude_relay.admin.v1.AccountService\/ListAccounts",code="unauthenticated",service="control-plane"\} [1-9]/);
-    expect(text).toContain("process_cpu_user_seconds_total");
+    for (const method of ["GET", "HEAD"]) {
+      const res = await fetch(`${baseUrl}/metrics`, { method });
+      expect(res.status, method).toBe(404);
+      expect(res.headers.get("content-type")).toContain("application/json");
+      if (method === "GET") expect(await res.json()).toEqual({ code: "not_found", message: "no such route" });
+    }
   });
 
   it("says where the admin API is at /", async () => {

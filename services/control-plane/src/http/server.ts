@@ -1,8 +1,8 @@
 /**
  * The control plane's admin port: the admin UI under /admin/, the admin API
  * over Connect (JSON and binary, e.g. `POST
- * /claude_relay.admin.v1.AuthService/Login`), gRPC-Web and gRPC, the health
- * endpoints and /metrics. HTTP/1.1 and HTTP/2 are both served on the one port,
+ * /claude_relay.admin.v1.AuthService/Login`), gRPC-Web and gRPC, and the health
+ * endpoints. /metrics is on the operator port (app.ts), not here. HTTP/1.1 and HTTP/2 are both served on the one port,
  * in cleartext (h2c with prior knowledge, http2-cleartext.ts) or, with a
  * certificate, over TLS with ALPN (tls-port.ts); gRPC needs HTTP/2.
  * gRPC server reflection and grpc.health.v1 answer without a credential.
@@ -13,7 +13,6 @@ import type { Http2SecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { createMetricsHandler } from "@claude-relay/metrics";
 import type { RedisCommander } from "ioredis";
 import { createAdminRoutes, type AdminRoutesDeps } from "../rpc/admin/admin-routes.js";
 import { createAdminUiHandler } from "./admin-ui-files.js";
@@ -60,7 +59,7 @@ const INDEX_HTML = `<!doctype html>
 <body><h1>claude-relay control plane</h1>
 <p>The admin API is served here over Connect (JSON or binary), e.g. <code>POST /claude_relay.admin.v1.AuthService/Login</code>.
 The admin UI is at <a href="/admin/">/admin/</a>.</p>
-<p>Health: <a href="/livez">/livez</a>, <a href="/readyz">/readyz</a>. Metrics: <a href="/metrics">/metrics</a>.</p>
+<p>Health: <a href="/livez">/livez</a>, <a href="/readyz">/readyz</a>. Metrics are served on the operator port.</p>
 </body></html>
 `;
 
@@ -86,7 +85,6 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
     readMaxBytes,
     fallback: (_req, res) => notFound(res as ServerResponse),
   });
-  const metrics = createMetricsHandler(deps.registry);
   const adminUi = createAdminUiHandler(deps.adminUiDir ?? DEFAULT_ADMIN_UI_DIR);
 
   const isReady = async (): Promise<boolean> => {
@@ -116,7 +114,6 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
         });
         return;
       }
-      if (path === "/metrics") return void metrics(req, res);
       if (path === "/") return send(res, 200, "text/html; charset=utf-8", INDEX_HTML);
     }
     if (path.startsWith("/grpc.reflection.") || path.startsWith("/grpc.health.v1.")) return grpcTools(req, res);

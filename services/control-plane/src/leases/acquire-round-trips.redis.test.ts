@@ -50,6 +50,7 @@ beforeAll(async () => {
     REDIS_URL: server.url,
     CONTROL_PLANE_GRPC_PORT: "0",
     CONTROL_PLANE_HTTP_PORT: "0",
+    CONTROL_PLANE_METRICS_PORT: "0",
     CONTROL_PLANE_INTERNAL_TOKEN: TOKEN,
     CONTROL_PLANE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
     CONTROL_PLANE_DATA_DIR: dataDir,

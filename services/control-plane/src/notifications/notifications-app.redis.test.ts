@@ -60,6 +60,7 @@ describe("notifications across two control planes", () => {
       REDIS_URL: redis.url,
       CONTROL_PLANE_GRPC_PORT: "0",
       CONTROL_PLANE_HTTP_PORT: "0",
+      CONTROL_PLANE_METRICS_PORT: "0",
       CONTROL_PLANE_INTERNAL_TOKEN: TOKEN,
       CONTROL_PLANE_ENCRYPTION_KEY: encryptionKey,
       CONTROL_PLANE_DATA_DIR: dataDir,
@@ -73,7 +74,7 @@ describe("notifications across two control planes", () => {
       apps.push(app);
       ports.push(await app.start());
     }
-    const [first, second] = ports as [{ grpcPort: number; httpPort: number }, { grpcPort: number; httpPort: number }];
+    const [first, second] = ports as [(typeof ports)[number], (typeof ports)[number]];
 
     // A generic target, created through the first replica's admin API.
     const { transport } = await signIn(`http://127.0.0.1:${first.httpPort}`, "admin", PASSWORD);

@@ -203,6 +203,7 @@ describe("on a 3-node Redis Cluster", () => {
       REDIS_CLUSTER_NODES: nodes.slice(1).map((n) => `127.0.0.1:${n.port}`).join(","),
       CONTROL_PLANE_GRPC_PORT: "0",
       CONTROL_PLANE_HTTP_PORT: "0",
+      CONTROL_PLANE_METRICS_PORT: "0",
       CONTROL_PLANE_INTERNAL_TOKEN: token,
       CONTROL_PLANE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
       CONTROL_PLANE_DATA_DIR: dataDir,

@@ -5,7 +5,34 @@
  * Redis Cluster slot and runs unchanged on a cluster. Indexes that span owners
  * (the account and API key lists, the hash → key id lookup) are plain keys and
  * are only ever used by single commands.
+ *
+ * No key takes a write from every request. The usage counters everyone shares
+ * (the day's and hour's totals and their per key, account and model hashes)
+ * come in USAGE_SHARDS copies, each under its own tag `{day:YYYY-MM-DD:sNN}`; a
+ * request writes one of them (usage/usage-shards.ts picks it) and readers sum
+ * them all. Fleet-wide counters that are not usage (sticky affinity, the session
+ * index) are summed per replica and written on a timer, not per request.
  */
+
+/**
+ * How many copies of the day-wide usage counters there are. Each is its own hash
+ * tag, so on Redis Cluster the per-request writes of these counters spread over
+ * this many slots, a sixteenth of them each, and over the primaries that own
+ * those slots, instead of landing on one; an admin read of one period costs this
+ * many commands (plus one for the unsharded copy of earlier versions). Where the
+ * slots fall is up to the hash: on 3 primaries with even slot ranges, a day's 16
+ * shards miss one primary with a chance of about 3 × (2/3)^16 ≈ 0.5%. Readers
+ * sum the shards below this count: raising it is safe once every replica runs
+ * the new value; lowering it would hide what the dropped shards hold.
+ */
+export const USAGE_SHARDS = 16;
+
+/**
+ * Which copy of the day-wide usage counters: a shard, 0 to USAGE_SHARDS - 1, or
+ * "unsharded", the single `{day:YYYY-MM-DD}` copy earlier versions wrote. That
+ * one is read, never written, until it expires with its day.
+ */
+export type UsageShard = number | "unsharded";
 
 /** Key names under one namespace prefix. */
 export interface RedisKeys {
@@ -74,17 +101,17 @@ export interface RedisKeys {
   /** String: the sum of the tokens in apiKeyTokenWindow. */
   apiKeyTokenWindowTotal(keyId: string): string;
   /**
-   * Hash: everyone's usage counters for one UTC day, and beside them each platform's, field =
-   * "<platform>|<counter>", and each front door's, field = "door:<front door>|<counter>".
-   * The day's other usage keys share its hash tag.
+   * Hash: one shard of everyone's usage counters for one UTC day, and beside them each platform's, field =
+   * "<platform>|<counter>", and each front door's, field = "door:<front door>|<counter>". The day's other
+   * usage keys of the same shard share its hash tag; the day's totals are the sum over its shards.
    */
-  usageDay(day: string): string;
-  /** Hash: everyone's usage counters for one UTC hour (YYYY-MM-DDTHH), and each platform's and front door's as in usageDay. */
-  usageHour(hour: string): string;
-  /** Hash: one UTC day's usage counters per key, account or model, field = "<id>|<counter>". */
-  usageDayBy(day: string, dimension: "key" | "account" | "model"): string;
-  /** Hash: one UTC hour's usage counters per model, field = "<model>|<counter>". */
-  usageHourByModel(hour: string): string;
+  usageDay(day: string, shard: UsageShard): string;
+  /** Hash: one shard of everyone's usage counters for one UTC hour (YYYY-MM-DDTHH), and each platform's and front door's as in usageDay. */
+  usageHour(hour: string, shard: UsageShard): string;
+  /** Hash: one shard of one UTC day's usage counters per key, account or model, field = "<id>|<counter>". */
+  usageDayBy(day: string, dimension: "key" | "account" | "model", shard: UsageShard): string;
+  /** Hash: one shard of one UTC hour's usage counters per model, field = "<model>|<counter>". */
+  usageHourByModel(hour: string, shard: UsageShard): string;
   /** Hash with TTL: a session's record (bound account, key, times, counts, last status). */
   session(sessionHash: string): string;
   /** Sorted set: every recent session hash, score = last seen ms. */
@@ -145,14 +172,19 @@ export function createRedisKeys(options: RedisKeysOptions = {}): RedisKeys {
     apiKeyRequestWindow: (id) => `${p}:window-requests:{key:${id}}`,
     apiKeyTokenWindow: (id) => `${p}:window-tokens:{key:${id}}`,
     apiKeyTokenWindowTotal: (id) => `${p}:window-tokens-total:{key:${id}}`,
-    usageDay: (day) => `${p}:usage:{day:${day}}`,
-    usageHour: (hour) => `${p}:usage:{day:${hour.slice(0, 10)}}:h:${hour.slice(11)}`,
-    usageDayBy: (day, dimension) => `${p}:usage:{day:${day}}:by-${dimension}`,
-    usageHourByModel: (hour) => `${p}:usage:{day:${hour.slice(0, 10)}}:h:${hour.slice(11)}:by-model`,
+    usageDay: (day, shard) => `${p}:usage:${dayTag(day, shard)}`,
+    usageHour: (hour, shard) => `${p}:usage:${dayTag(hour.slice(0, 10), shard)}:h:${hour.slice(11)}`,
+    usageDayBy: (day, dimension, shard) => `${p}:usage:${dayTag(day, shard)}:by-${dimension}`,
+    usageHourByModel: (hour, shard) => `${p}:usage:${dayTag(hour.slice(0, 10), shard)}:h:${hour.slice(11)}:by-model`,
     session: (hash) => `${p}:session:{sess:${hash}}`,
     sessionIndex: () => `${p}:sessions`,
     stickyStats: () => `${p}:sticky-stats`,
     modelAliases: () => `${p}:model-aliases`,
     notifications: (part) => `${p}:notify:{notify}:${part}`,
   };
+}
+
+/** The hash tag of one shard of a day's shared usage counters: `{day:2025-01-15:s07}`, or `{day:2025-01-15}` unsharded. */
+function dayTag(day: string, shard: UsageShard): string {
+  return shard === "unsharded" ? `{day:${day}}` : `{day:${day}:s${String(shard).padStart(2, "0")}}`;
 }

@@ -31,6 +31,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     CONTROL_PLANE_GRPC_PORT: "0",
     CONTROL_PLANE_HTTP_PORT: "0",
+    CONTROL_PLANE_METRICS_PORT: "0",
     CONTROL_PLANE_INTERNAL_TOKEN: "health-test-internal-token-0123",
     CONTROL_PLANE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
     CONTROL_PLANE_DATA_DIR: dataDir,

@@ -1,8 +1,8 @@
 /**
  * The one path of each LeaseService call, shared by the unary methods and the
- * Exchange stream (ListModels is unary only): validate the proto request
+ * Exchange stream (ListModels is unary only, CheckKey Exchange only): validate the proto request
  * (INVALID_ARGUMENT), call the domain, build the proto response, record the
- * metrics. Refusals stay values inside AcquireResponse and ListModelsResponse;
+ * metrics. Refusals stay values inside AcquireResponse, ListModelsResponse and CheckKeyResponse;
  * a renewal miss becomes NOT_FOUND and anything thrown becomes a status
  * through errors.ts. A failure is returned, not thrown, so the unary method
  * can end with it and Exchange can answer it as a CallError.
@@ -13,6 +13,7 @@ import type { Logger } from "@claude-relay/logging";
 import {
   AccountSignal,
   AcquireResponseSchema,
+  CheckKeyResponseSchema,
   CredentialKind,
   ListModelsResponseSchema,
   OutcomeKind,
@@ -22,6 +23,8 @@ import {
   RenewResponseSchema,
   type AcquireRequest,
   type AcquireResponse,
+  type CheckKeyRequest,
+  type CheckKeyResponse,
   type ListModelsRequest,
   type ListModelsResponse,
   type ReleaseRequest,
@@ -33,6 +36,7 @@ import {
 import type { AccountRecord } from "../accounts/account-store.js";
 import { isRateLimitHeader } from "../accounts/rate-limit-headers.js";
 import { assertNever, InvalidRequestError, isRedisFailure, toGrpcStatus } from "../errors.js";
+import type { KeyCheckResult } from "../keys/check-key.js";
 import type { AcquireInput, AcquireResult } from "../leases/acquire-lease.js";
 import type { ListModelsResult } from "../models/list-models.js";
 import type { RefusalCode } from "../leases/refusal.js";
@@ -59,6 +63,8 @@ export interface LeaseCallsDeps {
   release(input: ReleaseInput): Promise<ReleaseResult>;
   /** The models a key may use; without it ListModels answers UNIMPLEMENTED. */
   listModels?(keyHash: string): Promise<ListModelsResult>;
+  /** Whether a key may be used at all; without it CheckKey answers UNIMPLEMENTED. */
+  checkKey?(keyHash: string): Promise<KeyCheckResult>;
   metrics: LeaseMetrics;
   log: Logger;
 }
@@ -69,6 +75,7 @@ export interface LeaseCalls {
   renew(request: RenewRequest): Promise<CallResult<RenewResponse>>;
   release(request: ReleaseRequest): Promise<CallResult<ReleaseResponse>>;
   listModels(request: ListModelsRequest): Promise<CallResult<ListModelsResponse>>;
+  checkKey(request: CheckKeyRequest): Promise<CallResult<CheckKeyResponse>>;
 }
 
 const MAX_FIELD = 256;
@@ -85,6 +92,7 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
     renew: metrics.rpcDuration.labels("renew"),
     release: metrics.rpcDuration.labels("release"),
     listModels: metrics.rpcDuration.labels("list_models"),
+    checkKey: metrics.rpcDuration.labels("check_key"),
   };
   const acquireCounters = new Map<`${PlatformLabel}/${RefusalCode | "lease" | "error"}`, CounterChild>();
   const releaseCounters = new Map<`${PlatformLabel}/${OutcomeKind}`, CounterChild>();
@@ -176,6 +184,18 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
         return fail("ListModels", err);
       } finally {
         rpcTimer.listModels.observe((performance.now() - start) / 1000);
+      }
+    },
+
+    async checkKey(request) {
+      const start = performance.now();
+      try {
+        if (!deps.checkKey) return { ok: false, failure: { code: status.UNIMPLEMENTED, details: "CheckKey is not served by this control plane" } };
+        return { ok: true, value: toCheckKeyResponse(await deps.checkKey(checkKeyHash(request.keyHash))) };
+      } catch (err) {
+        return fail("CheckKey", err);
+      } finally {
+        rpcTimer.checkKey.observe((performance.now() - start) / 1000);
       }
     },
   };
@@ -351,6 +371,11 @@ function toListModelsResponse(answer: ListModelsResult): ListModelsResponse {
   }
   const models = answer.models.map((m) => ({ id: m.id, platform: platformToProto(m.platform), upstreamModel: m.upstreamModel }));
   return create(ListModelsResponseSchema, { result: { case: "models", value: { models } } });
+}
+
+function toCheckKeyResponse(answer: KeyCheckResult): CheckKeyResponse {
+  if (answer.ok) return create(CheckKeyResponseSchema, { result: { case: "accepted", value: { keyId: answer.keyId } } });
+  return create(CheckKeyResponseSchema, { result: { case: "refusal", value: { reason: toRefusalReason(answer.reason), message: answer.message } } });
 }
 
 function checkSessionHash(sessionHash: string): string {

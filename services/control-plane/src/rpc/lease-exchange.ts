@@ -12,14 +12,27 @@
  * open by new work; every request is either answered or, when the stream ends
  * first, never run, so the caller may retry unanswered calls elsewhere.
  * The internal token is checked by the interceptor before the handler runs.
+ *
+ * It also tells every open stream when client keys may have changed (a
+ * KeysChanged with call_id 0), so relays drop the CheckKey answers they keep.
+ *
+ * An ExchangeBatch is taken apart: each of its calls is run as if it had come
+ * alone, all of them in the same turn, so the Redis commands they issue go out
+ * in one auto-pipelined write (redis/client.ts). Once a stream has sent a
+ * batch, the answers that are ready in the same turn go back as one
+ * ExchangeResponseBatch (turn-batcher.ts; a lone answer stays unwrapped); a
+ * stream that never sent one, an older relay's, gets one message per answer.
+ * With `batches: false` a batch is answered as older control planes answer it
+ * (no call they know: a CallError for call_id 0).
  */
 import { create } from "@bufbuild/protobuf";
 import { status, type ServerDuplexStream } from "@grpc/grpc-js";
 import type { Logger } from "@claude-relay/logging";
-import { CallErrorSchema, ExchangeResponseSchema, type ExchangeRequest, type ExchangeResponse } from "@claude-relay/proto/lease";
+import { CallErrorSchema, ExchangeResponseSchema, KeysChangedSchema, type ExchangeRequest, type ExchangeResponse } from "@claude-relay/proto/lease";
 import { assertNever } from "../errors.js";
 import { DRAINING_DETAILS } from "./interceptors/draining.js";
 import type { CallFailure, LeaseCalls } from "./lease-calls.js";
+import { createTurnBatcher, type TurnBatcher } from "./turn-batcher.js";
 
 /** A grpc-js Exchange stream, server side. */
 export type ExchangeStream = ServerDuplexStream<ExchangeRequest, ExchangeResponse>;
@@ -28,15 +41,19 @@ export type ExchangeStream = ServerDuplexStream<ExchangeRequest, ExchangeRespons
 export interface LeaseExchangeOptions {
   calls: LeaseCalls;
   log: Logger;
-  /** True while the process drains: Acquire is answered UNAVAILABLE, Renew and Release are served. */
+  /** True while the process drains: Acquire is answered UNAVAILABLE, Renew, Release and CheckKey are served. */
   isDraining?: () => boolean;
+  /** Subscribes to changes of client keys (returns the unsubscribe function); each is told to every open stream. */
+  onKeysChanged?: (listener: () => void) => () => void;
+  /** Whether ExchangeBatch messages are served (default true); false answers them as older control planes do. */
+  batches?: boolean;
 }
 
 /** The Exchange handler and the open streams it serves. */
 export interface LeaseExchange {
   /** The grpc-js handler of Exchange. */
   handle(stream: ExchangeStream): void;
-  /** Ends every open stream once nothing is in flight on it; streams opened later end at once. */
+  /** Ends every open stream once nothing is in flight on it; streams opened later end at once. Stops telling key changes. */
   endAll(): void;
 }
 
@@ -45,11 +62,19 @@ type ExchangeResult = ExchangeResponse["result"];
 const drainingError = callError(status.UNAVAILABLE, DRAINING_DETAILS);
 const noCallError = callError(status.INVALID_ARGUMENT, "the exchange request carries no call");
 const internalError = callError(status.INTERNAL, "internal error");
+const nestedBatchError = callError(status.INVALID_ARGUMENT, "a batch cannot hold a batch");
+/** The most answers one message carries. */
+const MAX_BATCH_ANSWERS = 256;
+/** The notice of a key change; call_id 0 is never a caller's. */
+const keysChanged = create(ExchangeResponseSchema, { callId: 0, result: { case: "keysChanged", value: create(KeysChangedSchema) } });
 
 /** Builds the Exchange handler. */
-export function createLeaseExchange({ calls, log, isDraining = () => false }: LeaseExchangeOptions): LeaseExchange {
+export function createLeaseExchange({ calls, log, isDraining = () => false, onKeysChanged, batches = true }: LeaseExchangeOptions): LeaseExchange {
   const open = new Set<ExchangeSession>();
   let closing = false;
+  const stopKeyChanges = onKeysChanged?.(() => {
+    for (const session of open) session.tell(keysChanged);
+  });
 
   // The calls answer every failure as a value; the catch only keeps a bug from leaving a call unanswered.
   async function run(call: ExchangeRequest["call"]): Promise<ExchangeResult> {
@@ -68,6 +93,14 @@ export function createLeaseExchange({ calls, log, isDraining = () => false }: Le
           const answer = await calls.release(call.value);
           return answer.ok ? { case: "release", value: answer.value } : toErrorResult(answer.failure);
         }
+        case "checkKey": {
+          // Served while draining: it reads the cache only, and answers before the relay's Acquire goes elsewhere.
+          const answer = await calls.checkKey(call.value);
+          return answer.ok ? { case: "checkKey", value: answer.value } : toErrorResult(answer.failure);
+        }
+        case "batch":
+          // Only a batch inside a batch gets here; with batches off, a batch is a call this version does not know.
+          return batches ? nestedBatchError : noCallError;
         case undefined:
           return noCallError;
         default:
@@ -81,12 +114,13 @@ export function createLeaseExchange({ calls, log, isDraining = () => false }: Le
 
   return {
     handle(stream) {
-      const session = new ExchangeSession(stream, run, open);
+      const session = new ExchangeSession(stream, run, open, batches);
       open.add(session);
       if (closing) session.endWhenIdle();
     },
     endAll() {
       closing = true;
+      stopKeyChanges?.();
       for (const session of open) session.endWhenIdle();
     },
   };
@@ -98,11 +132,14 @@ class ExchangeSession {
   private ending = false;
   /** Ended, cancelled or failed: nothing more is run or written. */
   private done = false;
+  /** Gathers answers once the caller sent a batch: it then takes batched answers too. */
+  private answers: TurnBatcher<ExchangeResponse> | undefined;
 
   constructor(
     private readonly stream: ExchangeStream,
     private readonly run: (call: ExchangeRequest["call"]) => Promise<ExchangeResult>,
     private readonly open: Set<ExchangeSession>,
+    private readonly batches: boolean,
   ) {
     stream.on("data", this.onRequest);
     stream.on("end", this.onHalfClose);
@@ -120,13 +157,36 @@ class ExchangeSession {
 
   private readonly onRequest = (request: ExchangeRequest): void => {
     if (this.done) return;
+    if (request.call.case !== "batch" || !this.batches) return this.accept(request);
+    this.answers ??= createTurnBatcher({ maxItems: MAX_BATCH_ANSWERS, flush: this.writeAnswers });
+    for (const call of request.call.value.calls) this.accept(call);
+  };
+
+  private accept(request: ExchangeRequest): void {
     if (this.ending) {
-      this.stream.write(create(ExchangeResponseSchema, { callId: request.callId, result: drainingError }));
+      this.send(create(ExchangeResponseSchema, { callId: request.callId, result: drainingError }));
       return;
     }
     this.inFlight++;
     void this.answer(request);
+  }
+
+  /** Writes an answer now, or with the others of this turn once the caller sent a batch. */
+  private send(response: ExchangeResponse): void {
+    if (this.answers) this.answers.add(response);
+    else this.stream.write(response);
+  }
+
+  private readonly writeAnswers = (responses: ExchangeResponse[]): void => {
+    if (this.done) return;
+    if (responses.length === 1) this.stream.write(responses[0] as ExchangeResponse);
+    else this.stream.write(create(ExchangeResponseSchema, { callId: 0, result: { case: "batch", value: { results: responses } } }));
   };
+
+  /** Writes a message that answers no call, unless the stream is over. */
+  tell(message: ExchangeResponse): void {
+    if (!this.done) this.stream.write(message);
+  }
 
   private readonly onHalfClose = (): void => this.endWhenIdle();
 
@@ -139,12 +199,15 @@ class ExchangeSession {
     const result = await this.run(request.call);
     this.inFlight--;
     if (this.done) return;
-    this.stream.write(create(ExchangeResponseSchema, { callId: request.callId, result }));
+    this.send(create(ExchangeResponseSchema, { callId: request.callId, result }));
     if (this.ending && this.inFlight === 0) this.finish();
   }
 
   private finish(): void {
     if (this.done) return;
+    // Answers gathered for the end of the turn go out before the stream ends.
+    const gathered = this.answers?.take() ?? [];
+    if (gathered.length > 0) this.writeAnswers(gathered);
     this.done = true;
     this.open.delete(this);
     this.stream.end();

@@ -20,7 +20,7 @@ export interface LeaseMetrics {
   /** Release calls by outcome and by the platform of the lease's account. */
   releasesTotal: Counter<"outcome" | "platform">;
   redisErrors: Counter;
-  /** Time to answer each LeaseService method, by method (acquire, renew, release, list_models). */
+  /** Time to answer each LeaseService method, by method (acquire, renew, release, list_models, check_key). */
   rpcDuration: Histogram<"method">;
   /** One Redis batch of the lease store, by operation (acquire, renew, release, count); see leases/lease-store.ts. */
   redisDuration: Histogram<"operation">;

@@ -27,6 +27,7 @@ import type { AccountRecord, NewAccount } from "../accounts/account-store.js";
 import type { HealthStore } from "../accounts/health-store.js";
 import { hashApiKey } from "../keys/api-key-store.js";
 import { recordWrites } from "../redis/record-writes.test-helper.js";
+import { summedShards } from "../usage/usage-shards.test-helper.js";
 import { toHealthFields } from "./admin/account-message.js";
 import { openExchange, startHarness, TOKEN, type Harness } from "./lease-server.test-helper.js";
 
@@ -127,7 +128,7 @@ describe("Usage of OpenAI requests", () => {
     await release(leaseOf(await acquire()).leaseId, { usage, frontDoor: "openai-responses" });
     const day = new Date().toISOString().slice(0, 10);
     // 4,000 × $1.25 + 8,000 × $0.125 + 3,000 × $10 per million = $0.036.
-    expect(await h.redis.hgetall(h.keys.usageDay(day))).toMatchObject({
+    expect(await summedShards(h.redis, (s) => h.keys.usageDay(day, s))).toMatchObject({
       "openai|input_tokens": "4000",
       "openai|cache_read_input_tokens": "8000",
       "openai|output_tokens": "3000",

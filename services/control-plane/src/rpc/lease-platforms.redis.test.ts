@@ -22,6 +22,7 @@ import { startRedis, type TestRedis } from "@claude-relay/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { NewAccount } from "../accounts/account-store.js";
 import { hashApiKey, type NewApiKey } from "../keys/api-key-store.js";
+import { summedShards } from "../usage/usage-shards.test-helper.js";
 import { startHarness, TOKEN, type Harness } from "./lease-server.test-helper.js";
 
 let redisServer: TestRedis;
@@ -216,7 +217,7 @@ describe("Acquire by platform", () => {
     await release(lease.leaseId, { kind: OutcomeKind.UPSTREAM_ERROR, status: 400, signal: AccountSignal.NONE }, { model: "gemini-2.5-flash", inputTokens: 12 });
     expect(await h.registry.getSingleMetricAsString("control_plane_releases_total")).toContain('outcome="upstream_error",platform="gemini"');
     const day = new Date().toISOString().slice(0, 10);
-    expect(await h.redis.hget(h.keys.usageDay(day), "gemini|input_tokens")).toBe("12");
+    expect((await summedShards(h.redis, (s) => h.keys.usageDay(day, s)))["gemini|input_tokens"]).toBe("12");
   });
 
   it("counts a released lease under the front door the relay names, and under none for a name it does not know", async () => {
@@ -227,7 +228,7 @@ describe("Acquire by platform", () => {
     await release(leaseOf(await acquire({ keyHash })).leaseId, success, { model: "claude-sonnet-4-5", inputTokens: 7 }, "openai-chat");
     await release(leaseOf(await acquire({ keyHash })).leaseId, success, { model: "claude-sonnet-4-5", inputTokens: 5 }, "OpenAI-Chat");
     await release(leaseOf(await acquire({ keyHash })).leaseId, success, { model: "claude-sonnet-4-5", inputTokens: 3 });
-    const counters = await h.redis.hgetall(h.keys.usageDay(day));
+    const counters = await summedShards(h.redis, (s) => h.keys.usageDay(day, s));
     expect(counters).toMatchObject({ input_tokens: "15", "claude|input_tokens": "15", "door:openai-chat|input_tokens": "7" });
     // "OpenAI-Chat" is not a name the relay sends: that request is in the totals and in no front door.
     expect(Object.keys(counters).filter((field) => field.startsWith("door:")).sort()).toEqual(["door:openai-chat|cost_nanos", "door:openai-chat|input_tokens", "door:openai-chat|requests"]);

@@ -45,6 +45,8 @@ export interface HarnessOptions {
   beforeCall?: (method: "acquire" | "renew" | "release") => Promise<void>;
   /** With true, Acquire and Release keep account health (as app.ts wires them); without it every account is healthy. */
   health?: boolean;
+  /** false serves Exchange as a control plane older than batches; default true. */
+  exchangeBatches?: boolean;
 }
 
 /** A lease server on loopback with its stores and a client. */
@@ -91,6 +93,7 @@ export async function startHarness(redisUrl: string, options: HarnessOptions = {
     metrics: createLeaseMetrics(registry),
     log,
     isDraining: options.isDraining,
+    exchangeBatches: options.exchangeBatches,
   });
   const port = await server.listen("127.0.0.1", 0);
   const client = new LeaseClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());

@@ -4,6 +4,8 @@
  * (lease-calls.ts); Exchange's stream lifecycle is lease-exchange.ts. The internal-token interceptor runs
  * before every handler, the draining interceptor refuses unary Acquire while
  * draining, and close() ends the Exchange streams before the server shuts down.
+ * Changes of client keys the invalidation channel announces go out on the open
+ * Exchange streams, so relays drop the CheckKey answers they keep.
  */
 import * as grpc from "@grpc/grpc-js";
 import type { Secret } from "@claude-relay/config";
@@ -20,6 +22,8 @@ import {
   type RenewResponse,
 } from "@claude-relay/proto/lease";
 import { toGrpcServiceDefinition } from "@claude-relay/proto/grpc";
+import type { CacheInvalidation } from "../cache/invalidation.js";
+import type { KeyCheckResult } from "../keys/check-key.js";
 import type { AcquireInput, AcquireResult } from "../leases/acquire-lease.js";
 import type { ListModelsResult } from "../models/list-models.js";
 import type { ReleaseInput, ReleaseResult } from "../leases/release-lease.js";
@@ -40,6 +44,10 @@ export interface LeaseServerDeps {
   release(input: ReleaseInput): Promise<ReleaseResult>;
   /** The models a key may use (ListModels); without it the method answers UNIMPLEMENTED. */
   listModels?(keyHash: string): Promise<ListModelsResult>;
+  /** Whether a key may be used at all (CheckKey, on Exchange); without it the call answers UNIMPLEMENTED. */
+  checkKey?(keyHash: string): Promise<KeyCheckResult>;
+  /** When given, every change of a client key it announces is told to the open Exchange streams (KeysChanged). */
+  invalidation?: Pick<CacheInvalidation, "onInvalidate">;
   internalToken: Secret;
   metrics: LeaseMetrics;
   log: Logger;
@@ -47,6 +55,8 @@ export interface LeaseServerDeps {
   isServing?: () => Promise<boolean>;
   /** When given and true, Acquire ends with UNAVAILABLE, or on Exchange is answered with it; Renew and Release go on. */
   isDraining?: () => boolean;
+  /** Whether Exchange serves ExchangeBatch messages (default true); false answers them as older control planes do. */
+  exchangeBatches?: boolean;
   /**
    * When given, a client connection older than `ageMs` is asked to move (HTTP/2 GOAWAY), and
    * closed `graceMs` later: clients reconnect and look their target up again, so replicas added
@@ -81,7 +91,20 @@ export function createLeaseServer(deps: LeaseServerDeps): LeaseServer {
     }),
   });
   const calls = createLeaseCalls(deps);
-  const exchange = createLeaseExchange({ calls, log: deps.log, isDraining });
+  const { invalidation } = deps;
+  const exchange = createLeaseExchange({
+    calls,
+    log: deps.log,
+    isDraining,
+    batches: deps.exchangeBatches ?? true,
+    // "all" (the feed was lost for a while) may hide a key change too.
+    ...(invalidation && {
+      onKeysChanged: (listener: () => void) =>
+        invalidation.onInvalidate((change) => {
+          if (change === "all" || change.kind === "api-key") listener();
+        }),
+    }),
+  });
 
   const handlers: grpc.UntypedServiceImplementation = {
     acquire: (call: grpc.ServerUnaryCall<AcquireRequest, AcquireResponse>, callback: grpc.sendUnaryData<AcquireResponse>) => {

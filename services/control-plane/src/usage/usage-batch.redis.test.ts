@@ -10,11 +10,13 @@ import { startRedis, type TestRedis } from "@claude-relay/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRedis, createRedisClient } from "../redis/client.js";
-import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
+import { createRedisKeys, USAGE_SHARDS, type RedisKeys } from "../redis/keys.js";
 import { defineLuaCommand } from "../redis/lua-command.js";
 import { loadPriceTable, priceRequest, type TokenCounts } from "./pricing.js";
 import { createCounterBatch } from "./usage-batch.js";
 import { createUsageRecorder, DAILY_TTL_SECONDS, HOURLY_TTL_SECONDS, type UsageEvent } from "./usage-recorder.js";
+import { usageShardOf } from "./usage-shards.js";
+import { summedShards } from "./usage-shards.test-helper.js";
 
 const run = promisify(execFile);
 const prices = loadPriceTable();
@@ -36,6 +38,11 @@ function windowTokensOf(n: number): number {
 
 function eventOf(n: number, keyId: string, accountId: string): UsageEvent {
   return { leaseId: `lease-${n}`, keyId, accountId, model: MODEL, tokens: tokensOf(n), nowMs: NOW };
+}
+
+/** The shards of the day that requests 0..count-1 write, each once. */
+function shardsOf(count: number): number[] {
+  return [...new Set(Array.from({ length: count }, (_, n) => usageShardOf(eventOf(n, "k", "a").leaseId)))];
 }
 
 /** What one counter hash holds after requests 0..count-1, summed here one by one. */
@@ -106,9 +113,11 @@ describe("usage group commit on one server", () => {
 
     await Promise.all(Array.from({ length: 200 }, (_, n) => recorder.usageCommands(eventOf(n, key, acct))).flat());
 
-    // Three calls in all: the key's group, the account's and the day's. One call per group
-    // per request would be 600.
-    expect(await scriptCalls(redis)).toBe(3);
+    // The key's group, the account's, and one per shard of the day the 200 lease ids fall in (all 16):
+    // 18 calls. One call per group per request would be 600.
+    const shards = shardsOf(200);
+    expect(shards).toHaveLength(USAGE_SHARDS);
+    expect(await scriptCalls(redis)).toBe(2 + shards.length);
     const expected = expectedCounters(200);
     for (const hash of [
       keys.apiKeyDailyUsage(key, DAY),
@@ -117,22 +126,23 @@ describe("usage group commit on one server", () => {
       keys.accountDailyUsage(acct, DAY),
       keys.accountHourlyUsage(acct, HOUR),
       keys.accountTotalUsage(acct),
-      keys.usageDay(DAY),
-      keys.usageHour(HOUR),
     ]) {
       expect(await redis.hgetall(hash)).toEqual(expected);
     }
+    expect(await summedShards(redis, (s) => keys.usageDay(DAY, s))).toEqual(expected);
+    expect(await summedShards(redis, (s) => keys.usageHour(HOUR, s))).toEqual(expected);
     const prefixed = (id: string) => Object.fromEntries(Object.entries(expected).map(([name, value]) => [`${id}|${name}`, value]));
-    expect(await redis.hgetall(keys.usageDayBy(DAY, "key"))).toEqual(prefixed(key));
-    expect(await redis.hgetall(keys.usageDayBy(DAY, "account"))).toEqual(prefixed(acct));
-    expect(await redis.hgetall(keys.usageDayBy(DAY, "model"))).toEqual(prefixed(MODEL));
-    expect(await redis.hgetall(keys.usageHourByModel(HOUR))).toEqual(prefixed(MODEL));
+    expect(await summedShards(redis, (s) => keys.usageDayBy(DAY, "key", s))).toEqual(prefixed(key));
+    expect(await summedShards(redis, (s) => keys.usageDayBy(DAY, "account", s))).toEqual(prefixed(acct));
+    expect(await summedShards(redis, (s) => keys.usageDayBy(DAY, "model", s))).toEqual(prefixed(MODEL));
+    expect(await summedShards(redis, (s) => keys.usageHourByModel(HOUR, s))).toEqual(prefixed(MODEL));
 
-    for (const hash of [keys.apiKeyHourlyUsage(key, HOUR), keys.usageHour(HOUR), keys.usageHourByModel(HOUR)]) {
+    const shard = shards[0] as number;
+    for (const hash of [keys.apiKeyHourlyUsage(key, HOUR), keys.usageHour(HOUR, shard), keys.usageHourByModel(HOUR, shard)]) {
       expect(await redis.ttl(hash)).toBeGreaterThan(HOURLY_TTL_SECONDS - 60);
       expect(await redis.ttl(hash)).toBeLessThanOrEqual(HOURLY_TTL_SECONDS);
     }
-    for (const hash of [keys.accountDailyUsage(acct, DAY), keys.usageDay(DAY), keys.usageDayBy(DAY, "key")]) {
+    for (const hash of [keys.accountDailyUsage(acct, DAY), keys.usageDay(DAY, shard), keys.usageDayBy(DAY, "key", shard)]) {
       expect(await redis.ttl(hash)).toBeGreaterThan(DAILY_TTL_SECONDS - 60);
       expect(await redis.ttl(hash)).toBeLessThanOrEqual(DAILY_TTL_SECONDS);
     }
@@ -153,11 +163,12 @@ describe("usage group commit on one server", () => {
     }
     await Promise.all(writes);
 
+    // Per flush: the key's call, the account's, and one per shard its requests fall in.
     const counterCalls = await scriptCalls(redis);
-    expect(counterCalls).toBeGreaterThanOrEqual(3);
-    expect(counterCalls).toBeLessThanOrEqual(20 * 3);
+    expect(counterCalls).toBeGreaterThanOrEqual(2 + USAGE_SHARDS);
+    expect(counterCalls).toBeLessThanOrEqual(20 * (2 + 10));
     expect(await redis.hgetall(keys.apiKeyTotalUsage(key))).toEqual(expectedCounters(200));
-    expect(await redis.hgetall(keys.usageDay(DAY))).toEqual(expectedCounters(200));
+    expect(await summedShards(redis, (s) => keys.usageDay(DAY, s))).toEqual(expectedCounters(200));
   });
 
   it("writes a request that arrives during a flush with the next flush, and answers it only then", async () => {
@@ -222,7 +233,7 @@ describe("usage group commit on one server", () => {
     expect(String(rejectedA[0]?.reason)).toMatch(/WRONGTYPE/);
     expect(resultsB.every((r) => r.status === "fulfilled")).toBe(true);
     expect(await redis.hget(keys.accountTotalUsage(acct), "requests")).toBe("2");
-    expect(await redis.hget(keys.usageDayBy(DAY, "key"), `${keyA}|requests`)).toBe("1");
+    expect((await summedShards(redis, (s) => keys.usageDayBy(DAY, "key", s)))[`${keyA}|requests`]).toBe("1");
     expect(await redis.hget(keys.apiKeyTotalUsage(keyB), "requests")).toBe("1");
 
     await Promise.all(recorder.usageCommands(eventOf(2, keyB, acct)));
@@ -250,8 +261,8 @@ describe("usage group commit on one server", () => {
 
       await Promise.all(Array.from({ length: 200 }, (_, n) => recorder.usageCommands(eventOf(n, batched, acct))).flat());
 
-      // The key's group (counters and window), the account's and the day's: not 200 window calls.
-      expect(await scriptCalls(redis)).toBe(3);
+      // The key's group (counters and window), the account's and the day's shards': not 200 window calls.
+      expect(await scriptCalls(redis)).toBe(2 + shardsOf(200).length);
       const window = await windowOf(batched);
       expect(window.members).toEqual(Object.fromEntries(Array.from({ length: 200 }, (_, n) => [`lease-${n}:${windowTokensOf(n)}`, String(NOW)])));
       expect(window.total).toBe(String(Array.from({ length: 200 }, (_, n) => windowTokensOf(n)).reduce((a, b) => a + b)));
@@ -350,10 +361,10 @@ describe("usage group commit on a Redis Cluster", () => {
 
       await Promise.all(events.flatMap((event) => recorder.usageCommands(event)));
 
-      expect(await cluster.hget(keys.usageDay(DAY), "requests")).toBe("4");
+      expect((await summedShards(cluster, (s) => keys.usageDay(DAY, s))).requests).toBe("4");
       expect(await cluster.hget(keys.apiKeyTotalUsage(keyA), "requests")).toBe("2");
       expect(await cluster.hget(keys.accountDailyUsage(acctB, DAY), "requests")).toBe("2");
-      expect(await cluster.hget(keys.usageDayBy(DAY, "model"), "claude-opus-4-1|requests")).toBe("1");
+      expect((await summedShards(cluster, (s) => keys.usageDayBy(DAY, "model", s)))["claude-opus-4-1|requests"]).toBe("1");
       expect(await cluster.hget(keys.apiKeyWeeklyOpusUsage(keyB, "2025-01-13"), "requests")).toBe("1");
       // Key A's window rode in its group's call: its record, window and total share the key's slot.
       expect(await cluster.get(keys.apiKeyTokenWindowTotal(keyA))).toBe(String(windowTokensOf(0) + windowTokensOf(2)));

@@ -4,13 +4,19 @@
  * dimension's breakdown (every key, account, model, platform or front door
  * used) summed over days. Platforms are read from the "<platform>|<counter>"
  * fields of the overall day and hour hashes, front doors from their
- * "door:<front door>|<counter>" fields in the same hashes. Admin-side only, so
- * it may read many hashes; each read is one command, issued together.
+ * "door:<front door>|<counter>" fields in the same hashes. The day-wide hashes
+ * come in shards (redis/keys.ts: USAGE_SHARDS), and beside them the unsharded
+ * copy earlier versions wrote: a period's value is their sum. A key's or an
+ * account's own series is one hash under its owner's tag. Admin-side only, so
+ * it may read many hashes; each read is one command, issued together, and the
+ * same hash asked for twice while its read is in flight is read once (a
+ * summary reads the day's totals, platforms and front doors from one hash).
  */
 import type { RedisClient } from "../redis/client.js";
-import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
+import { createRedisKeys, type RedisKeys, type UsageShard } from "../redis/keys.js";
 import { FRONT_DOOR_FIELD_PREFIX } from "./front-doors.js";
 import { hoursOf } from "./usage-periods.js";
+import { USAGE_SHARDS_TO_READ } from "./usage-shards.js";
 import { modelLabel, USAGE_COUNTERS, type UsageCounter } from "./usage-recorder.js";
 
 /** Counter totals; cost in nano-dollars. */
@@ -53,45 +59,70 @@ export function createUsageReader(options: { redis: RedisClient; keys?: RedisKey
   const { redis } = options;
   const keys = options.keys ?? createRedisKeys();
 
-  /** The totals of one period: a plain hash, or the "<id>|" fields of a hash (per model, platform or front door). */
-  async function read(hashKey: string, id?: string): Promise<UsageTotals> {
-    if (id === undefined) return parseTotals(await redis.hgetall(hashKey));
-    const values = await redis.hmget(hashKey, ...USAGE_COUNTERS.map((c) => `${id}|${c}`));
-    return parseTotals(Object.fromEntries(USAGE_COUNTERS.map((c, i) => [c, values[i] ?? "0"])));
+  /** HGETALL, shared by the callers that ask for the same hash while its read is in flight. */
+  const inFlight = new Map<string, Promise<Record<string, string>>>();
+  const hgetall = (key: string): Promise<Record<string, string>> => {
+    let read = inFlight.get(key);
+    if (read === undefined) {
+      read = redis.hgetall(key).finally(() => inFlight.delete(key));
+      inFlight.set(key, read);
+    }
+    return read;
+  };
+
+  /** The totals of one period: the sum of its hashes, whole, or only their "<id>|" fields (per model, platform or front door). */
+  async function read(hashKeys: readonly string[], id?: string): Promise<UsageTotals> {
+    const totals = emptyTotals();
+    if (id === undefined) {
+      for (const hash of await Promise.all(hashKeys.map(hgetall))) addTotals(totals, parseTotals(hash));
+      return totals;
+    }
+    const fields = USAGE_COUNTERS.map((c) => `${id}|${c}`);
+    for (const values of await Promise.all(hashKeys.map((key) => redis.hmget(key, ...fields)))) {
+      USAGE_COUNTERS.forEach((c, i) => {
+        totals[c] += Number(values[i] ?? 0) || 0;
+      });
+    }
+    return totals;
   }
 
-  /** The hash a dimension's breakdown of one day is in: platforms and front doors share the day's own. */
-  const breakdownKey = (dimension: UsageDimension, day: string) =>
-    dimension === "platform" || dimension === "front-door" ? keys.usageDay(day) : keys.usageDayBy(day, dimension);
+  /** Every copy of a day-wide hash: its shards and the unsharded one. */
+  const copies = (keyOf: (shard: UsageShard) => string) => USAGE_SHARDS_TO_READ.map(keyOf);
 
-  function periodKey(subject: UsageSubject, period: string, hourly: boolean): [string, string?] {
+  /** The hashes a dimension's breakdown of one day is in: platforms and front doors share the day's own. */
+  const breakdownKeys = (dimension: UsageDimension, day: string) =>
+    dimension === "platform" || dimension === "front-door" ? copies((s) => keys.usageDay(day, s)) : copies((s) => keys.usageDayBy(day, dimension, s));
+
+  /** The hashes of one subject's period, and the field prefix to read in them (none: the whole hash). */
+  function periodKeys(subject: UsageSubject, period: string, hourly: boolean): [string[], string?] {
+    const overall = copies((s) => (hourly ? keys.usageHour(period, s) : keys.usageDay(period, s)));
     switch (subject.kind) {
       case "total":
-        return [hourly ? keys.usageHour(period) : keys.usageDay(period)];
+        return [overall];
       case "key":
-        return [hourly ? keys.apiKeyHourlyUsage(subject.id, period) : keys.apiKeyDailyUsage(subject.id, period)];
+        return [[hourly ? keys.apiKeyHourlyUsage(subject.id, period) : keys.apiKeyDailyUsage(subject.id, period)]];
       case "account":
-        return [hourly ? keys.accountHourlyUsage(subject.id, period) : keys.accountDailyUsage(subject.id, period)];
+        return [[hourly ? keys.accountHourlyUsage(subject.id, period) : keys.accountDailyUsage(subject.id, period)]];
       case "model":
-        return [hourly ? keys.usageHourByModel(period) : keys.usageDayBy(period, "model"), modelLabel(subject.id)];
+        return [copies((s) => (hourly ? keys.usageHourByModel(period, s) : keys.usageDayBy(period, "model", s))), modelLabel(subject.id)];
       case "platform":
-        return [hourly ? keys.usageHour(period) : keys.usageDay(period), subject.id];
+        return [overall, subject.id];
       case "front-door":
-        return [hourly ? keys.usageHour(period) : keys.usageDay(period), `${FRONT_DOOR_FIELD_PREFIX}${subject.id}`];
+        return [overall, `${FRONT_DOOR_FIELD_PREFIX}${subject.id}`];
     }
   }
 
   return {
     daily(subject, days) {
-      return Promise.all(days.map((day) => read(...periodKey(subject, day, false))));
+      return Promise.all(days.map((day) => read(...periodKeys(subject, day, false))));
     },
 
     hourly(subject, day) {
-      return Promise.all(hoursOf(day).map((hour) => read(...periodKey(subject, hour, true))));
+      return Promise.all(hoursOf(day).map((hour) => read(...periodKeys(subject, hour, true))));
     },
 
     async breakdown(dimension, days) {
-      const hashes = await Promise.all(days.map((day) => redis.hgetall(breakdownKey(dimension, day))));
+      const hashes = await Promise.all(days.flatMap((day) => breakdownKeys(dimension, day)).map(hgetall));
       const out = new Map<string, UsageTotals>();
       for (const hash of hashes) {
         for (const [field, value] of Object.entries(hash)) {

@@ -13,6 +13,8 @@ import { createRedisKeys, type RedisKeys } from "../redis/keys.js";
 import { loadPriceTable } from "./pricing.js";
 import { createUsageReader, type UsageReader } from "./usage-reader.js";
 import { createUsageRecorder, DAILY_TTL_SECONDS, HOURLY_TTL_SECONDS } from "./usage-recorder.js";
+import { USAGE_SHARDS_TO_READ, usageShardOf } from "./usage-shards.js";
+import { summedShards } from "./usage-shards.test-helper.js";
 
 const log = createLogger({ service: "control-plane", level: "silent" });
 // Wednesday 2025-01-15, 13:45 UTC.
@@ -65,6 +67,7 @@ describe("usage recorded with Release", () => {
   it("counts tokens and cost per key, account, model and overall, by hour and by day", async () => {
     const [acct, key] = [randomUUID(), randomUUID()];
     const leaseId = await finish(acct, key, "claude-sonnet-4-5", { inputTokens: 1_000, outputTokens: 500, cacheCreationInputTokens: 2_000, cacheReadInputTokens: 10_000 });
+    const shard = usageShardOf(leaseId);
     // 1000 × $3 + 500 × $15 + 2000 × $3.75 + 10000 × $0.30 per million = $0.021 = 21,000,000 nano-dollars.
     const expected = {
       requests: "1",
@@ -81,25 +84,29 @@ describe("usage recorded with Release", () => {
       keys.accountDailyUsage(acct, DAY),
       keys.accountHourlyUsage(acct, HOUR),
       keys.accountTotalUsage(acct),
-      keys.usageDay(DAY),
-      keys.usageHour(HOUR),
+      keys.usageDay(DAY, shard),
+      keys.usageHour(HOUR, shard),
     ]) {
       expect(await redis.hgetall(hash)).toEqual(expected);
     }
-    expect(await redis.hget(keys.usageDayBy(DAY, "key"), `${key}|cost_nanos`)).toBe("21000000");
-    expect(await redis.hget(keys.usageDayBy(DAY, "account"), `${acct}|requests`)).toBe("1");
-    expect(await redis.hget(keys.usageDayBy(DAY, "model"), "claude-sonnet-4-5|cache_read_input_tokens")).toBe("10000");
-    expect(await redis.hget(keys.usageHourByModel(HOUR), "claude-sonnet-4-5|output_tokens")).toBe("500");
+    expect(await redis.hget(keys.usageDayBy(DAY, "key", shard), `${key}|cost_nanos`)).toBe("21000000");
+    expect(await redis.hget(keys.usageDayBy(DAY, "account", shard), `${acct}|requests`)).toBe("1");
+    expect(await redis.hget(keys.usageDayBy(DAY, "model", shard), "claude-sonnet-4-5|cache_read_input_tokens")).toBe("10000");
+    expect(await redis.hget(keys.usageHourByModel(HOUR, shard), "claude-sonnet-4-5|output_tokens")).toBe("500");
+    // The lease's shard took the day's writes; no other copy, and not the unsharded one of earlier versions.
+    const others = USAGE_SHARDS_TO_READ.filter((s) => s !== shard);
+    expect(await redis.exists(...others.flatMap((s) => [keys.usageDay(DAY, s), keys.usageHour(HOUR, s), keys.usageDayBy(DAY, "model", s)]))).toBe(0);
     expect(await redis.zscore(keys.accountLeases(acct), leaseId)).toBeNull();
   });
 
   it("keeps hourly counters two weeks, daily ones a year, and lifetime ones for good", async () => {
     const [acct, key] = [randomUUID(), randomUUID()];
-    await finish(acct, key, "claude-haiku-4-5", { inputTokens: 1 });
+    const shard = usageShardOf(await finish(acct, key, "claude-haiku-4-5", { inputTokens: 1 }));
     const hourly = await redis.ttl(keys.apiKeyHourlyUsage(key, HOUR));
     expect(hourly).toBeGreaterThan(HOURLY_TTL_SECONDS - 60);
     expect(hourly).toBeLessThanOrEqual(HOURLY_TTL_SECONDS);
-    expect(await redis.ttl(keys.usageHour(HOUR))).toBeLessThanOrEqual(HOURLY_TTL_SECONDS);
+    expect(await redis.ttl(keys.usageHour(HOUR, shard))).toBeGreaterThan(HOURLY_TTL_SECONDS - 60);
+    expect(await redis.ttl(keys.usageDay(DAY, shard))).toBeGreaterThan(DAILY_TTL_SECONDS - 60);
     expect(await redis.ttl(keys.accountDailyUsage(acct, DAY))).toBeGreaterThan(DAILY_TTL_SECONDS - 60);
     expect(await redis.ttl(keys.apiKeyTotalUsage(key))).toBe(-1);
   });
@@ -141,7 +148,7 @@ describe("usage recorded with Release", () => {
     await finish(acct, key, "claude-sonnet-9", { inputTokens: 70, outputTokens: 30 });
     await finish(acct, key, "claude-sonnet-9", {});
     expect(await redis.hgetall(keys.apiKeyDailyUsage(key, DAY))).toEqual({ requests: "2", input_tokens: "70", output_tokens: "30", unpriced_requests: "1" });
-    expect(await redis.hget(keys.usageDayBy(DAY, "model"), "claude-sonnet-9|unpriced_requests")).toBe("1");
+    expect((await summedShards(redis, (s) => keys.usageDayBy(DAY, "model", s)))["claude-sonnet-9|unpriced_requests"]).toBe("1");
     expect(await registry.getSingleMetricAsString("control_plane_usage_unpriced_total")).toMatch(/^control_plane_usage_unpriced_total(\{[^}]*\})? 1$/m);
   });
 
@@ -178,8 +185,9 @@ describe("usage recorded with Release", () => {
       await release({ leaseId, outcome: OutcomeKind.SUCCESS, status: 200, detail: "", usage: { ...noTokens, outputTokens: 1_000 }, model: "claude-haiku-4-5", latencyMs: 1, ttfbMs: 1, ...door });
     }
     // 1,000 × $5 per million = 5,000,000 nano-dollars a request.
-    expect(await redis.hget(keys.usageDay(DAY), "door:openai-chat|cost_nanos")).toBe("10000000");
-    expect(await redis.hget(keys.usageDay(DAY), "requests")).toBe("3");
+    const day = await summedShards(redis, (s) => keys.usageDay(DAY, s));
+    expect(day["door:openai-chat|cost_nanos"]).toBe("10000000");
+    expect(day.requests).toBe("3");
     expect((await reader.hourly({ kind: "front-door", id: "openai-chat" }, DAY))[13]).toMatchObject({ requests: 2, output_tokens: 2_000 });
     expect([...(await reader.breakdown("front-door", [DAY])).entries()]).toEqual([["openai-chat", expect.objectContaining({ requests: 2, cost_nanos: 10_000_000 })]]);
     // Without a catalog the account's platform is unknown: the door's fields are not read as a platform's.
@@ -204,6 +212,6 @@ describe("usage recorded with Release", () => {
       stream.write = write;
     }
     expect(writes).toBe(1);
-    expect(await redis.hget(keys.usageDay(DAY), "input_tokens")).toBe("5");
+    expect(await redis.hget(keys.usageDay(DAY, usageShardOf(leaseId)), "input_tokens")).toBe("5");
   });
 });

@@ -1,25 +1,29 @@
 /**
  * Usage and cost of every finished request, written with the Release: tokens
  * and cost per key, per account, per model and overall, by UTC hour and day,
- * in three hash-tag groups (the key, the account, the day):
+ * in three hash-tag groups (the key, the account, a shard of the day):
  *
  * - the key: its day, hour and lifetime counters, and its week's Opus counters
  *   for Opus models (the cost limits read `cost_nanos` from these);
  * - the account: its day, hour and lifetime counters;
- * - the day: overall day and hour counters, and the day's counters per key,
- *   per account and per model (fields "<id>|<counter>"), and the hour's per model.
- *   The overall day and hour hashes also count per platform, in fields
- *   "<platform>|<counter>" beside their own, and per front door, in fields
- *   "door:<front door>|<counter>" (usage/front-doors.ts): no key more, and no
- *   write more, than the counters of the day already take.
+ * - one shard of the day (`{day:YYYY-MM-DD:sNN}`, picked by the lease id,
+ *   usage-shards): overall day and hour counters, and the day's counters per
+ *   key, per account and per model (fields "<id>|<counter>"), and the hour's
+ *   per model. The overall day and hour hashes also count per platform, in
+ *   fields "<platform>|<counter>" beside their own, and per front door, in
+ *   fields "door:<front door>|<counter>" (usage/front-doors.ts): no key more,
+ *   and no write more, than the counters of the day already take. Each shard
+ *   takes the writes of a sixteenth of the requests, so no slot of a Redis
+ *   Cluster is on every request's path; readers sum the shards.
  *
  * Of the output tokens, those spent thinking are also counted, as
  * `reasoning_tokens` (written only when there are some; not one of the
  * USAGE_COUNTERS the readers sum, since output_tokens already holds them).
  *
  * The counters of concurrent requests are summed and written together, one
- * script call per group (usage-batch: a group commit). The key's rolling token
- * window gets an entry per request with tokens, in the key's call; the script
+ * script call per group (usage-batch: a group commit): the shards of the day
+ * are groups of their own, so a batch makes one call per shard it holds, all in
+ * the same pipelined write. The key's rolling token window gets an entry per request with tokens, in the key's call; the script
  * counts it only when the key has a token limit, so most keys keep no window.
  * A request's promises settle with the calls that carry its writes, so a
  * Release is answered only once its usage is written.
@@ -40,6 +44,7 @@ import type { PlatformName } from "../providers/account-types.js";
 import { FRONT_DOOR_FIELD_PREFIX, type FrontDoorName } from "./front-doors.js";
 import { isOpusModel, priceRequest, type PriceTable, type TokenCounts } from "./pricing.js";
 import { dayOf, hourOf, weekStartOf } from "./usage-periods.js";
+import { usageShardOf } from "./usage-shards.js";
 
 /** One finished request, as Release reports it. */
 export interface UsageEvent {
@@ -159,6 +164,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       const prefixed = (id: string) => pairs.map(([name, by]) => [`${id}|${name}`, by] as const);
       const day = dayOf(nowMs);
       const hour = hourOf(nowMs);
+      const shard = usageShardOf(event.leaseId);
 
       const hashes: [key: string, ttl: number, fields: CounterIncrement[]][] = [
         [keys.apiKeyDailyUsage(keyId, day), DAILY_TTL_SECONDS, pairs],
@@ -167,21 +173,21 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
         [keys.accountDailyUsage(accountId, day), DAILY_TTL_SECONDS, pairs],
         [keys.accountHourlyUsage(accountId, hour), HOURLY_TTL_SECONDS, pairs],
         [keys.accountTotalUsage(accountId), 0, pairs],
-        [keys.usageDay(day), DAILY_TTL_SECONDS, pairs],
-        [keys.usageHour(hour), HOURLY_TTL_SECONDS, pairs],
-        [keys.usageDayBy(day, "key"), DAILY_TTL_SECONDS, prefixed(keyId)],
-        [keys.usageDayBy(day, "account"), DAILY_TTL_SECONDS, prefixed(accountId)],
-        [keys.usageDayBy(day, "model"), DAILY_TTL_SECONDS, prefixed(model)],
-        [keys.usageHourByModel(hour), HOURLY_TTL_SECONDS, prefixed(model)],
+        [keys.usageDay(day, shard), DAILY_TTL_SECONDS, pairs],
+        [keys.usageHour(hour, shard), HOURLY_TTL_SECONDS, pairs],
+        [keys.usageDayBy(day, "key", shard), DAILY_TTL_SECONDS, prefixed(keyId)],
+        [keys.usageDayBy(day, "account", shard), DAILY_TTL_SECONDS, prefixed(accountId)],
+        [keys.usageDayBy(day, "model", shard), DAILY_TTL_SECONDS, prefixed(model)],
+        [keys.usageHourByModel(hour, shard), HOURLY_TTL_SECONDS, prefixed(model)],
       ];
       if (event.platform !== undefined) {
         // Added to the increments of the same two hashes: the batch merges them into one HINCRBY list per hash.
-        hashes.push([keys.usageDay(day), DAILY_TTL_SECONDS, prefixed(event.platform)], [keys.usageHour(hour), HOURLY_TTL_SECONDS, prefixed(event.platform)]);
+        hashes.push([keys.usageDay(day, shard), DAILY_TTL_SECONDS, prefixed(event.platform)], [keys.usageHour(hour, shard), HOURLY_TTL_SECONDS, prefixed(event.platform)]);
       }
       if (event.frontDoor !== undefined) {
         // Likewise merged into the same two hashes' writes.
         const door = `${FRONT_DOOR_FIELD_PREFIX}${event.frontDoor}`;
-        hashes.push([keys.usageDay(day), DAILY_TTL_SECONDS, prefixed(door)], [keys.usageHour(hour), HOURLY_TTL_SECONDS, prefixed(door)]);
+        hashes.push([keys.usageDay(day, shard), DAILY_TTL_SECONDS, prefixed(door)], [keys.usageHour(hour, shard), HOURLY_TTL_SECONDS, prefixed(door)]);
       }
       if (isOpusModel(event.model)) hashes.push([keys.apiKeyWeeklyOpusUsage(keyId, weekStartOf(nowMs)), WEEKLY_TTL_SECONDS, pairs]);
       // Writes of one group share the promise of the group's call.

@@ -8,10 +8,22 @@
  * `unprocessed` when the control plane ended the stream cleanly (it only does
  * so with nothing in flight, so those calls never ran and may be sent again),
  * and as a plain failure when the stream broke (they may or may not have run).
+ *
+ * A message with call id 0 answers no call (ids start at 1 and skip 0 when they
+ * wrap): it is a notice the control plane sends unasked, handed to onNotice.
+ *
+ * With `batchMaxCalls` above 1, the calls sent in one turn of the event loop go
+ * out as one ExchangeBatch message (turn-batcher.ts); a turn with one call
+ * sends it alone, unwrapped. Answers that come as an ExchangeResponseBatch are
+ * taken one by one. A control plane older than batches answers a batch with a
+ * CallError for call id 0; none of its calls ran, so they are sent again one
+ * message each on this stream (or, when that error says the stream is ending,
+ * fail as `unprocessed`), and this stream sends no more batches.
  */
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { type ExchangeRequest, ExchangeRequestSchema, type ExchangeResponse } from "@claude-relay/proto/lease";
+import { type CallError, type ExchangeRequest, ExchangeRequestSchema, type ExchangeResponse } from "@claude-relay/proto/lease";
+import { createTurnBatcher } from "./turn-batcher.js";
 
 /** What one of the stream's calls carries, and what answers it. */
 export type ExchangeCall = ExchangeRequest["call"];
@@ -55,6 +67,10 @@ export interface ExchangeStream {
 export interface ExchangeStreamOptions {
   /** An answer to a forgotten call (an Acquire granted after the caller gave up must still be released). */
   onLateAnswer?: (call: ExchangeCall, result: ExchangeResult) => void;
+  /** A message that answers no call (call id 0), such as KeysChanged. */
+  onNotice?: (result: ExchangeResult) => void;
+  /** The most calls one message carries; 0 or 1 (the default) sends every call alone. */
+  batchMaxCalls?: number;
   now?: () => number;
 }
 
@@ -66,16 +82,65 @@ export function openExchangeStream(open: () => ExchangeDuplex, options: Exchange
   let ended = false;
   let retired = false;
   let halfClosed = false;
+  /** Ids sent inside a batch and not answered yet: the calls an older control plane never ran. */
+  const batched = new Set<number>();
+  let batching = (options.batchMaxCalls ?? 0) > 1;
   const duplex = open();
+  const batcher = createTurnBatcher<ExchangeRequest>({
+    maxItems: options.batchMaxCalls ?? 1,
+    flush(requests) {
+      writeCalls(requests);
+      halfCloseWhenIdle();
+    },
+  });
+
+  function writeCalls(requests: ExchangeRequest[]): void {
+    if (ended || halfClosed) return;
+    if (!batching || requests.length === 1) {
+      for (const request of requests) duplex.write(request);
+      return;
+    }
+    for (const request of requests) batched.add(request.callId);
+    duplex.write(create(ExchangeRequestSchema, { callId: 0, call: { case: "batch", value: { calls: requests } } }));
+  }
+
+  /** An older control plane refused a batch: its calls never ran. Sends them again alone, or fails them when the stream is ending. */
+  function onBatchRefused(error: CallError): void {
+    batching = false;
+    const resend = error.code === grpc.status.INVALID_ARGUMENT;
+    const ids = [...batched];
+    batched.clear();
+    for (const callId of ids) {
+      const entry = waiting.get(callId);
+      if (!entry) {
+        forgotten.delete(callId);
+        continue;
+      }
+      if (resend) {
+        duplex.write(create(ExchangeRequestSchema, { callId, call: entry.call }));
+        continue;
+      }
+      waiting.delete(callId);
+      entry.waiter.fail({ code: grpc.status.UNAVAILABLE, details: `the control plane refused a batch: ${error.message}`, unprocessed: true });
+    }
+    writeCalls(batcher.take());
+    halfCloseWhenIdle();
+  }
 
   const halfCloseWhenIdle = () => {
-    if (retired && !halfClosed && !ended && waiting.size === 0) {
+    if (retired && !halfClosed && !ended && waiting.size === 0 && batcher.size === 0) {
       halfClosed = true;
       duplex.end();
     }
   };
 
-  duplex.on("data", (response: ExchangeResponse) => {
+  const onAnswer = (response: ExchangeResponse) => {
+    if (response.callId === 0) {
+      if (response.result.case === "error" && batched.size > 0) onBatchRefused(response.result.value);
+      else options.onNotice?.(response.result);
+      return;
+    }
+    batched.delete(response.callId);
     const entry = waiting.get(response.callId);
     if (entry) {
       waiting.delete(response.callId);
@@ -88,15 +153,23 @@ export function openExchangeStream(open: () => ExchangeDuplex, options: Exchange
       forgotten.delete(response.callId);
       options.onLateAnswer?.(call, response.result);
     }
+  };
+  duplex.on("data", (response: ExchangeResponse) => {
+    if (response.result.case !== "batch") return onAnswer(response);
+    for (const answer of response.result.value.results) if (answer.result.case !== "batch") onAnswer(answer);
   });
 
   const finish = (failure: ExchangeFailure) => {
     if (ended) return;
     ended = true;
-    const entries = [...waiting.values()];
+    // Calls still queued were never written: they certainly never ran.
+    const unsent = new Set(batcher.take().map((request) => request.callId));
+    const unsentFailure = failure.code === grpc.status.CANCELLED ? failure : { ...failure, unprocessed: true };
+    const entries = [...waiting];
     waiting.clear();
     forgotten.clear();
-    for (const { waiter } of entries) waiter.fail(failure);
+    batched.clear();
+    for (const [callId, { waiter }] of entries) waiter.fail(unsent.has(callId) ? unsentFailure : failure);
   };
   // A clean end comes as status OK (the control plane drained, or answered the half-close).
   duplex.on("status", (status: grpc.StatusObject) => {
@@ -117,7 +190,9 @@ export function openExchangeStream(open: () => ExchangeDuplex, options: Exchange
       const callId = nextId;
       nextId = nextId >= 0xffff_ffff ? 1 : nextId + 1;
       waiting.set(callId, { call, waiter });
-      duplex.write(create(ExchangeRequestSchema, { callId, call }));
+      const request = create(ExchangeRequestSchema, { callId, call });
+      if (batching) batcher.add(request);
+      else duplex.write(request);
       return callId;
     },
     forget(callId) {

@@ -4,7 +4,11 @@
  * records every call and answers from a queue (lease, refusal, gRPC error, delay),
  * as unary calls and on the Exchange stream alike.
  * When the queue is empty, Acquire grants a lease on the first account not
- * excluded.
+ * excluded. CheckKey is answered as an older control plane does (INVALID_ARGUMENT:
+ * no call it knows) until a test gives it verdicts with answerCheckKey.
+ * An ExchangeBatch is answered as an older control plane does too (a CallError
+ * for call id 0) unless `batches` is set; then its calls are answered together,
+ * in one ExchangeResponseBatch once all of them are done.
  */
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
@@ -13,6 +17,10 @@ import {
   type AcquireRequest,
   type AcquireResponse,
   AcquireResponseSchema,
+  type CheckKeyRequest,
+  type CheckKeyResponse,
+  CheckKeyResponseSchema,
+  CallErrorSchema,
   CredentialKind,
   type ExchangeRequest,
   type ExchangeResponse,
@@ -54,6 +62,9 @@ export type FakeAcquireAnswer = (
   | { error: grpc.status; details?: string }
 ) & { delayMs?: number };
 
+/** A scripted CheckKey verdict for a key hash. */
+export type FakeKeyVerdict = { accepted: string } | { refused: string };
+
 /** Options of startFakeLeaseServer. */
 export interface FakeLeaseServerOptions {
   accounts: FakeAccount[];
@@ -61,6 +72,8 @@ export interface FakeLeaseServerOptions {
   ttlMs?: number;
   /** When set, calls without this `x-internal-token` get UNAUTHENTICATED. */
   token?: string;
+  /** Serve ExchangeBatch messages; default false (as a control plane older than batches). */
+  batches?: boolean;
 }
 
 /** A running fake. */
@@ -86,6 +99,16 @@ export interface FakeLeaseServer {
   exchangeCount(): number;
   /** While true, messages on Exchange streams are dropped unanswered and unrecorded. */
   ignoreExchangeCalls(ignore: boolean): void;
+  /** CheckKey calls received on Exchange streams. */
+  keyChecks: CheckKeyRequest[];
+  /** Every message received on Exchange streams, as it came (a batch is one message). */
+  exchangeMessages: ExchangeRequest[];
+  /** Every message written on Exchange streams, as it went (a batch of answers is one message). */
+  exchangeAnswers: ExchangeResponse[];
+  /** Answers CheckKey with `verdict` from now on; undefined: as a control plane without CheckKey. */
+  answerCheckKey(verdict: ((keyHash: string) => FakeKeyVerdict) | undefined): void;
+  /** Sends KeysChanged (call id 0) on every open Exchange stream. */
+  sendKeysChanged(): void;
   /** ListModels calls received. */
   listModelsCalls: ListModelsRequest[];
   /** What ListModels answers from now on (default: no models). */
@@ -101,6 +124,8 @@ export interface FakeLeaseServer {
 export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Promise<FakeLeaseServer> {
   const acquires: AcquireRequest[] = [];
   const listModelsCalls: ListModelsRequest[] = [];
+  const keyChecks: CheckKeyRequest[] = [];
+  let keyVerdict: ((keyHash: string) => FakeKeyVerdict) | undefined;
   let modelsAnswer: Parameters<FakeLeaseServer["answerListModels"]>[0] = { models: [] };
   const renews: RenewRequest[] = [];
   const releases: ReleaseRequest[] = [];
@@ -113,6 +138,8 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
   let exchangesOpened = 0;
   const outstanding = new Set<string>();
   const exchanges: grpc.ServerDuplexStream<ExchangeRequest, ExchangeResponse>[] = [];
+  const exchangeMessages: ExchangeRequest[] = [];
+  const exchangeAnswers: ExchangeResponse[] = [];
 
   type Answer<T> = T | { code: grpc.status; details: string };
   const isError = <T,>(answer: Answer<T>): answer is { code: grpc.status; details: string } => typeof answer === "object" && answer !== null && "code" in answer && "details" in answer && !("$typeName" in answer);
@@ -169,6 +196,13 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
       if (renewError !== undefined) return { code: renewError, details: "scripted renew failure" };
       return create(RenewResponseSchema, { ttlMs: options.ttlMs ?? 30_000 });
     },
+    async checkKey(request: CheckKeyRequest): Promise<Answer<CheckKeyResponse>> {
+      keyChecks.push(request);
+      if (keyVerdict === undefined) return { code: grpc.status.INVALID_ARGUMENT, details: "no call" };
+      const verdict = keyVerdict(request.keyHash);
+      if ("accepted" in verdict) return create(CheckKeyResponseSchema, { result: { case: "accepted", value: { keyId: verdict.accepted } } });
+      return create(CheckKeyResponseSchema, { result: { case: "refusal", value: { reason: RefusalReason.KEY_INVALID, message: verdict.refused } } });
+    },
     async release(request: ReleaseRequest): Promise<Answer<ReleaseResponse>> {
       if (releaseDelayMs > 0) await delay(releaseDelayMs);
       releases.push(request);
@@ -210,10 +244,13 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
       const endWhenIdle = () => {
         if (clientDone && inFlight === 0) call.end();
       };
-      call.on("data", (request: ExchangeRequest) => {
-        if (exchangeDrop) return;
+      const write = (response: ExchangeResponse) => {
+        if (call.cancelled || call.writableEnded) return;
+        exchangeAnswers.push(response);
+        call.write(response);
+      };
+      const handle = (request: ExchangeRequest): Promise<ExchangeResponse["result"]> => {
         tokens.push(token);
-        const { callId } = request;
         const handled =
           request.call.case === "acquire"
             ? calls.acquire(request.call.value).then((a) => (isError(a) ? a : ({ case: "acquire", value: a } as const)))
@@ -221,12 +258,20 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
               ? calls.renew(request.call.value).then((a) => (isError(a) ? a : ({ case: "renew", value: a } as const)))
               : request.call.case === "release"
                 ? calls.release(request.call.value).then((a) => (isError(a) ? a : ({ case: "release", value: a } as const)))
-                : Promise.resolve({ code: grpc.status.INVALID_ARGUMENT, details: "no call" });
+                : request.call.case === "checkKey"
+                  ? calls.checkKey(request.call.value).then((a) => (isError(a) ? a : ({ case: "checkKey", value: a } as const)))
+                  : Promise.resolve({ code: grpc.status.INVALID_ARGUMENT, details: "no call" });
+        return handled.then((answer) => ("code" in answer ? { case: "error" as const, value: create(CallErrorSchema, { code: answer.code, message: answer.details }) } : answer));
+      };
+      call.on("data", (request: ExchangeRequest) => {
+        if (exchangeDrop) return;
+        exchangeMessages.push(request);
+        const requests = options.batches && request.call.case === "batch" ? request.call.value.calls : [request];
         inFlight++;
-        void handled.then((answer) => {
+        void Promise.all(requests.map((r) => handle(r).then((result) => create(ExchangeResponseSchema, { callId: r.callId, result })))).then((answers) => {
           inFlight--;
-          const result = "code" in answer ? { case: "error" as const, value: { code: answer.code, message: answer.details } } : answer;
-          if (!call.cancelled && !call.writableEnded) call.write(create(ExchangeResponseSchema, { callId, result }));
+          if (answers.length === 1) write(answers[0] as ExchangeResponse);
+          else write(create(ExchangeResponseSchema, { callId: 0, result: { case: "batch", value: { results: answers } } }));
           endWhenIdle();
         });
       });
@@ -267,6 +312,16 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
       for (const call of exchanges.splice(0)) call.emit("error", { code, details: "scripted stream failure" });
     },
     exchangeCount: () => exchangesOpened,
+    keyChecks,
+    exchangeMessages,
+    exchangeAnswers,
+    answerCheckKey(verdict) {
+      keyVerdict = verdict;
+    },
+    sendKeysChanged() {
+      const notice = create(ExchangeResponseSchema, { callId: 0, result: { case: "keysChanged", value: {} } });
+      for (const call of exchanges) if (!call.cancelled && !call.writableEnded) call.write(notice);
+    },
     listModelsCalls,
     answerListModels(answer) {
       modelsAnswer = answer;

@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { OutcomeKind, RefusalReason } from "@claude-relay/proto/lease";
 import { freePort } from "@claude-relay/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type FakeLeaseServer, startFakeLeaseServer } from "./fake-lease-server.test-helper.js";
 import { ControlPlaneError, createLeaseClient, type LeaseClient } from "./lease-client.js";
 
@@ -178,6 +178,57 @@ describe("createLeaseClient", () => {
       await new Promise((resolve) => setTimeout(resolve, 350));
       expect((await own.acquire(acquireInit)).kind).toBe("lease");
       expect(fake.exchangeCount() - opened).toBe(3);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("checks a key on its streams, accepted or refused as a value", async () => {
+    const own = createLeaseClient({ target: fake.target, token: TOKEN, deadlineMs: 1_000, streams: 1 });
+    try {
+      fake.answerCheckKey((keyHash) => (keyHash === "aa".repeat(32) ? { accepted: "key-7" } : { refused: "invalid x-api-key" }));
+      expect(await own.checkKey("aa".repeat(32))).toEqual({ kind: "accepted", keyId: "key-7" });
+      expect(await own.checkKey("bb".repeat(32))).toMatchObject({ kind: "refused", refusal: { reason: RefusalReason.KEY_INVALID, message: "invalid x-api-key" } });
+    } finally {
+      fake.answerCheckKey(undefined);
+      await own.close();
+    }
+  });
+
+  it("stops asking a stream whose control plane does not know CheckKey, and still acquires on it", async () => {
+    const own = createLeaseClient({ target: fake.target, token: TOKEN, deadlineMs: 1_000, streams: 1 });
+    try {
+      const asked = fake.keyChecks.length;
+      for (let i = 0; i < 5; i++) expect(await own.checkKey("cc".repeat(32))).toMatchObject({ kind: "unchecked", reason: "unsupported" });
+      expect(fake.keyChecks.length - asked).toBe(1);
+      expect((await own.acquire(acquireInit)).kind).toBe("lease");
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("answers unchecked when the control plane cannot be reached", async () => {
+    const own = createLeaseClient({ target: `127.0.0.1:${await freePort()}`, token: TOKEN, deadlineMs: 1_000 });
+    try {
+      expect(await own.checkKey("dd".repeat(32))).toMatchObject({ kind: "unchecked", reason: "error" });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("tells its listeners when a control plane says keys changed", async () => {
+    const own = createLeaseClient({ target: fake.target, token: TOKEN, deadlineMs: 1_000, streams: 1 });
+    let told = 0;
+    const stop = own.onKeysChanged(() => told++);
+    try {
+      expect((await own.acquire(acquireInit)).kind).toBe("lease");
+      fake.sendKeysChanged();
+      await vi.waitFor(() => expect(told).toBeGreaterThan(0));
+      stop();
+      const before = told;
+      fake.sendKeysChanged();
+      expect((await own.acquire(acquireInit)).kind).toBe("lease");
+      expect(told).toBe(before);
     } finally {
       await own.close();
     }

@@ -14,11 +14,24 @@
  * once more on another stream. An Acquire granted after its deadline passed is
  * released at once, so its slot is not held for a TTL. Releases still in flight
  * are awaited by close, so a shutdown does not leak slots.
+ *
+ * CheckKey goes the same way, with a shorter deadline (it only saves work
+ * Acquire would do anyway, so it must never hold a request for long). A
+ * replica that does not know it (an older control plane answers
+ * INVALID_ARGUMENT: it sees no call it knows) is not asked again on that
+ * stream; its requests go to Acquire unchecked. KeysChanged notices from any
+ * stream go to the onKeysChanged listeners.
+ *
+ * With `batchMaxCalls` above 1, the calls made in one turn of the event loop
+ * that land on the same stream travel as one message (exchange-stream.ts);
+ * each keeps its own deadline, retry and error mapping, as above.
  */
 import { create } from "@bufbuild/protobuf";
 import {
   AcquireRequestSchema,
   type AcquireResponse,
+  CheckKeyRequestSchema,
+  type CheckKeyResponse,
   type Lease,
   LeaseService,
   type ListModelsRequest,
@@ -64,6 +77,12 @@ export type AcquireResult =
   | { kind: "refusal"; refusal: Refusal }
   | { kind: "error"; error: ControlPlaneError };
 
+/** The answer to CheckKey: accepted, refused (always KEY_INVALID), or not known because the check did not run. */
+export type KeyCheckAnswer =
+  | { kind: "accepted"; keyId: string }
+  | { kind: "refused"; refusal: Refusal }
+  | { kind: "unchecked"; reason: "unsupported" | "error"; error: ControlPlaneError };
+
 /** Options of createLeaseClient. */
 export interface LeaseClientOptions {
   /** A grpc-js target, e.g. `dns:///control-plane:50051`. */
@@ -72,17 +91,23 @@ export interface LeaseClientOptions {
   token: string;
   /** Deadline of one call. */
   deadlineMs: number;
+  /** Deadline of CheckKey; default the smaller of deadlineMs and 1 s. */
+  checkKeyDeadlineMs?: number;
   /** Exchange streams kept open, spread over the replicas round-robin; default 4. */
   streams?: number;
   /** A stream older than this takes no new calls and is replaced; default 5 minutes. */
   streamMaxAgeMs?: number;
+  /** The most calls sent in one Exchange message; 0 or 1 (the default) sends each call alone. */
+  batchMaxCalls?: number;
   /** Observes each call's duration in seconds, failed ones included, by method (a histogram's `labels` fits). */
-  callDuration?: { labels(method: Method): { startTimer(): () => unknown } };
+  callDuration?: { labels(method: MethodLabel): { startTimer(): () => unknown } };
   /** Told about an Acquire granted after its deadline, released at once (for a log line). */
   onLateLease?: (leaseId: string) => void;
 }
 
-type Method = "acquire" | "renew" | "release";
+type Method = "acquire" | "renew" | "release" | "checkKey";
+/** The method label of callDuration. */
+type MethodLabel = "acquire" | "renew" | "release" | "check_key";
 
 /** A LeaseService client. */
 export interface LeaseClient {
@@ -91,6 +116,10 @@ export interface LeaseClient {
   renew(leaseId: string): Promise<number>;
   /** Rejects with ControlPlaneError; close() waits for releases still in flight. */
   release(request: MessageInitShape<typeof ReleaseRequestSchema>): Promise<void>;
+  /** Whether a key may be used at all; never rejects (a check that could not run is `unchecked`). */
+  checkKey(keyHash: string): Promise<KeyCheckAnswer>;
+  /** Calls listener whenever a control plane says client keys may have changed; returns the unsubscribe function. */
+  onKeysChanged(listener: () => void): () => void;
   /** The models a key may use (a unary call: rare, and cached by the caller); rejects with ControlPlaneError. */
   listModels(keyHash: string): Promise<ListModelsResponse>;
   /** True while the channel is connected; asks an idle channel to connect. */
@@ -120,6 +149,9 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 const DEFAULT_STREAMS = 4;
 const DEFAULT_STREAM_MAX_AGE_MS = 5 * 60_000;
 const RETIRED_STREAM_GRACE_MS = 30_000;
+const CHECK_KEY_DEADLINE_MS = 1_000;
+/** What a replica answers a CheckKey it does not serve: older ones see no call they know (INVALID_ARGUMENT). */
+const NOT_SERVED: ReadonlySet<number> = new Set([grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED]);
 
 /** Creates the client; the channel connects on the first call or isReady(). */
 export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
@@ -129,7 +161,11 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
   metadata.set("x-internal-token", options.token);
   const streamCount = Math.max(1, options.streams ?? DEFAULT_STREAMS);
   const maxAgeMs = options.streamMaxAgeMs ?? DEFAULT_STREAM_MAX_AGE_MS;
+  const checkKeyDeadlineMs = options.checkKeyDeadlineMs ?? Math.min(options.deadlineMs, CHECK_KEY_DEADLINE_MS);
   const pendingReleases = new Set<Promise<void>>();
+  const keyListeners = new Set<() => void>();
+  /** Streams whose replica does not serve CheckKey. */
+  const withoutKeyCheck = new WeakSet<ExchangeStream>();
   const streams: ExchangeStream[] = [];
   let turn = 0;
   let closed = false;
@@ -138,6 +174,7 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
     acquire: options.callDuration.labels("acquire"),
     renew: options.callDuration.labels("renew"),
     release: options.callDuration.labels("release"),
+    checkKey: options.callDuration.labels("check_key"),
   };
 
   /** An Acquire answered after its caller gave up: a granted lease is given back at once. */
@@ -148,8 +185,12 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
     release({ leaseId, outcome: { kind: OutcomeKind.CLIENT_ABORTED, detail: "lease granted after the relay stopped waiting" } }).catch(() => {});
   }
 
+  function onNotice(result: ExchangeResult): void {
+    if (result.case === "keysChanged") for (const listener of keyListeners) listener();
+  }
+
   function openStream(): ExchangeStream {
-    return openExchangeStream(() => stub.exchange(metadata), { onLateAnswer });
+    return openExchangeStream(() => stub.exchange(metadata), { onLateAnswer, onNotice, batchMaxCalls: options.batchMaxCalls ?? 0 });
   }
 
   /** The next usable stream, round-robin; opens streams up to the count, replaces dead and old ones. */
@@ -172,30 +213,34 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
   }
 
   /** Sends one call and settles with its result; sends it once more when the first try certainly never ran. */
-  function call(method: Method, exchangeCall: ExchangeCall): Promise<NonNullable<ExchangeResult["value"]>> {
+  function call(method: Method, exchangeCall: ExchangeCall, deadlineMs = options.deadlineMs): Promise<NonNullable<ExchangeResult["value"]>> {
     const stop = timers?.[method].startTimer();
     return new Promise<NonNullable<ExchangeResult["value"]>>((resolve, reject) => {
       const attempt = (triesLeft: number, avoid?: ExchangeStream) => {
         if (closed) return reject(new ControlPlaneError(method, grpc.status.CANCELLED, "the lease client is closed"));
         const stream = pickStream(avoid);
+        if (method === "checkKey" && withoutKeyCheck.has(stream)) return reject(new ControlPlaneError(method, grpc.status.UNIMPLEMENTED, "not served on this stream"));
         const retryOrFail = (failure: ExchangeFailure) => {
           if (failure.unprocessed && triesLeft > 0) return attempt(triesLeft - 1, stream);
           reject(new ControlPlaneError(method, failure.code, failure.details));
         };
         const deadline = setTimeout(() => {
           stream.forget(callId);
-          // A stream that let a call run past its deadline is not trusted with more.
-          stream.retire();
-          // Late answers still come in on it (a late lease gets released); one that never ends is cut.
-          setTimeout(() => stream.cancel(), RETIRED_STREAM_GRACE_MS).unref();
-          reject(new ControlPlaneError(method, grpc.status.DEADLINE_EXCEEDED, `no answer within ${options.deadlineMs} ms`));
-        }, options.deadlineMs);
+          // A stream that let a call run past the full deadline is not trusted with more (a shorter one proves less).
+          if (deadlineMs >= options.deadlineMs) {
+            stream.retire();
+            // Late answers still come in on it (a late lease gets released); one that never ends is cut.
+            setTimeout(() => stream.cancel(), RETIRED_STREAM_GRACE_MS).unref();
+          }
+          reject(new ControlPlaneError(method, grpc.status.DEADLINE_EXCEEDED, `no answer within ${deadlineMs} ms`));
+        }, deadlineMs);
         const callId = stream.send(exchangeCall, {
           answer(result) {
             clearTimeout(deadline);
             if (result.case === method) return resolve(result.value);
             if (result.case === "error") {
               const { code, message } = result.value;
+              if (method === "checkKey" && NOT_SERVED.has(code)) withoutKeyCheck.add(stream);
               // A draining replica refuses a call before running it: another replica can take it.
               if (code === grpc.status.UNAVAILABLE && triesLeft > 0) {
                 stream.retire();
@@ -239,6 +284,21 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
       return (response as { ttlMs: number }).ttlMs;
     },
     release,
+    async checkKey(keyHash) {
+      try {
+        const { result } = (await call("checkKey", { case: "checkKey", value: create(CheckKeyRequestSchema, { keyHash }) }, checkKeyDeadlineMs)) as CheckKeyResponse;
+        if (result.case === "accepted") return { kind: "accepted", keyId: result.value.keyId };
+        if (result.case === "refusal") return { kind: "refused", refusal: result.value };
+        return { kind: "unchecked", reason: "error", error: new ControlPlaneError("checkKey", grpc.status.INTERNAL, "empty CheckKeyResponse") };
+      } catch (error) {
+        const failure = error as ControlPlaneError;
+        return { kind: "unchecked", reason: NOT_SERVED.has(failure.grpcCode) ? "unsupported" : "error", error: failure };
+      }
+    },
+    onKeysChanged(listener) {
+      keyListeners.add(listener);
+      return () => keyListeners.delete(listener);
+    },
     listModels(keyHash) {
       return new Promise((resolve, reject) => {
         const deadline = new Date(Date.now() + options.deadlineMs);

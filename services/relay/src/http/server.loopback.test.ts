@@ -71,14 +71,29 @@ describe("probes", () => {
     expect(status).toBe(200);
   });
 
-  it("serves its metrics in the Prometheus format", async () => {
+  it("serves its metrics in the Prometheus format on the operator port, with the probes", async () => {
     await call("POST", "/v1/messages", { headers: { "x-api-key": "sk-metrics" }, body: messagesBody() });
-    const res = await call("GET", "/metrics");
-    expect(res.status).toBe(200);
-    expect(res.text).toContain('relay_requests_total{route="messages",status="200",platform="claude",front_door="anthropic",service="relay"}');
-    expect(res.text).toContain("relay_active_streams");
-    expect(res.text).toContain("relay_upstream_ttfb_seconds_bucket");
-    expect(res.text).toContain("relay_request_duration_seconds_bucket");
+    const res = await request(`${h.metricsUrl}/metrics`, { dispatcher: h.client });
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(200);
+    expect(text).toContain('relay_requests_total{route="messages",status="200",platform="claude",front_door="anthropic",service="relay"}');
+    expect(text).toContain("relay_active_streams");
+    expect(text).toContain("relay_upstream_ttfb_seconds_bucket");
+    expect(text).toContain("relay_request_duration_seconds_bucket");
+    expect(text).toContain('relay_upstream_attempts_total{account="acct-1"');
+    for (const probe of ["/livez", "/readyz"]) expect((await request(`${h.metricsUrl}${probe}`, { dispatcher: h.client })).statusCode).toBe(200);
+  });
+
+  it("answers /metrics on the client port as the unknown path it is there", async () => {
+    const metrics = await call("GET", "/metrics");
+    const unknown = await call("GET", "/no-such-path");
+    expect(metrics.status).toBe(unknown.status);
+    expect(metrics.headers["content-type"]).toBe(unknown.headers["content-type"]);
+    const type = (JSON.parse(unknown.text) as { error: { type: string } }).error.type;
+    expect(type).toBe("not_found_error");
+    const body = expectAnthropicError(metrics.text, type);
+    expect(body).toMatchObject({ error: { message: expect.not.stringMatching(/relay_|account/) } });
+    expect(metrics.text).not.toContain("acct-");
   });
 });
 

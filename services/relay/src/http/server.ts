@@ -4,7 +4,9 @@
  * everything that is not a success — unknown routes (in the shape of the front
  * door whose path it is), and the requests Node's parser rejects before any
  * handler runs (oversized headers 431, too slow 408, malformed 400; in the first
- * provider's shape, since nothing of the request can be read).
+ * provider's shape, since nothing of the request can be read). /metrics is not
+ * served here but on the operator port (app.ts): its labels name accounts,
+ * origins and proxies, so here it is an unknown path like any other.
  *
  * Probes answer without a key and without touching the control plane: `HEAD /`
  * and `HEAD /api/hello` are what Claude Code sends to see the API is there.
@@ -13,7 +15,6 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { performance } from "node:perf_hooks";
 import type { Logger } from "@claude-relay/logging";
 import { type RelayFailure, writeErrorResponse } from "../errors.js";
 import type { ApiHandler } from "../proxy/handle-api.js";
@@ -33,8 +34,6 @@ export interface RelayServerOptions {
   providers: readonly RelayProvider[];
   /** True once the relay can serve traffic (control plane connected, not shutting down). */
   isReady(): boolean;
-  /** Serves GET /metrics. */
-  metricsHandler(req: IncomingMessage, res: ServerResponse): Promise<void>;
   metrics: RelayMetrics;
   log: Logger;
 }
@@ -102,26 +101,18 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
       const ready = options.isReady();
       return simple(res, "readyz", ready ? 200 : 503, ready ? "ready\n" : "not ready\n");
     }
-    if (method === "GET" && path === "/metrics") {
-      const startedAt = performance.now();
-      options
-        .metricsHandler(req, res)
-        .finally(() => count("metrics", res.statusCode, startedAt))
-        .catch(() => {});
-      return;
-    }
-    const status = writeErrorResponse(res, ownerOf(providers, path).errorResponse({ kind: "not-found", method, path }, requestId));
-    metrics.countRequest("not_found", status);
+    // A path under no route still has its key judged first: a refused key hears 401, not which paths exist.
+    const owner = ownerOf(providers, path);
+    api.authenticate(req, res, requestId, owner).then(
+      (gate) => metrics.countRequest("not_found", gate.admitted ? writeErrorResponse(res, owner.errorResponse({ kind: "not-found", method, path }, requestId)) : gate.status),
+      (error: unknown) => log.error({ err: error, requestId }, "request failed"),
+    );
   }
 
   function simple(res: ServerResponse, route: RouteLabel, status: number, body: string): void {
     res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": String(body.length) });
     res.end(body);
     metrics.countRequest(route, status);
-  }
-
-  function count(route: RouteLabel, status: number, startedAt: number): void {
-    metrics.countRequest(route, status, (performance.now() - startedAt) / 1000);
   }
 
   function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {

@@ -176,6 +176,11 @@ export interface RelayProvider {
   match(method: string, path: string): ProviderRoute | undefined;
   /** True when a path no route matched is still under this front door, so its 404 comes in this shape. */
   owns(path: string): boolean;
+  /**
+   * The client's key, from the places this front door's clients send it (headers, or the query
+   * string), never from the body: it is judged before the body is read. Undefined when it sent none.
+   */
+  clientKey(req: IncomingMessage): string | undefined;
   /** The front door's shape of a failure. */
   errorResponse(failure: RelayFailure, requestId: string): ErrorResponse;
   /** What ends a stream already begun, after an upstream failure or at shutdown. */

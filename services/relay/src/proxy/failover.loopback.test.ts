@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { status as grpcStatus } from "@grpc/grpc-js";
-import { OutcomeKind, RefusalReason } from "@claude-relay/proto/lease";
+import { AccountSignal, OutcomeKind, RefusalReason } from "@claude-relay/proto/lease";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { messagesBody, type RelayHarness, startRelayHarness } from "../relay-harness.test-helper.js";
@@ -34,7 +34,7 @@ async function post(body = messagesBody()) {
 }
 
 async function metric(name: string): Promise<number> {
-  const res = await request(`${h.url}/metrics`, { dispatcher: h.client });
+  const res = await request(`${h.metricsUrl}/metrics`, { dispatcher: h.client });
   const text = await res.body.text();
   const line = text.split("\n").find((l) => l.startsWith(name));
   return line ? Number(line.split(" ").pop()) : 0;
@@ -84,6 +84,26 @@ describe("failover before the first byte", () => {
     expect(first?.outcome).toMatchObject({ kind: OutcomeKind.UPSTREAM_ERROR, status: 529 });
     expect(releases.some((r) => r.outcome?.kind === OutcomeKind.SUCCESS)).toBe(true);
     expect(await metric("relay_failovers_total")).toBe(before + 1);
+  });
+
+  it("takes a request that met a disabled organisation to another account, and reports the ban", async () => {
+    h.mock.enqueue({ kind: "error", status: 403, message: "This organization has been disabled." }, { kind: "message", text: "from the second account" });
+    const res = await post();
+    expect(res.status).toBe(200);
+    expect(res.json().content[0].text).toBe("from the second account");
+    // The client never sees the pool account's 403.
+    expect(res.bytes.toString()).not.toContain("disabled");
+    const releases = await h.fake.waitForReleases(2);
+    const banned = releases.find((r) => r.outcome?.status === 403);
+    expect(banned?.outcome).toMatchObject({ kind: OutcomeKind.UPSTREAM_ERROR, signal: AccountSignal.BANNED, detail: "organization disabled" });
+  });
+
+  it("reads any other 403 from its status, as before", async () => {
+    h.mock.enqueue({ kind: "error", status: 403, message: "Not allowed for this request." }, { kind: "error", status: 403, message: "Not allowed for this request." });
+    const res = await post();
+    expect(res.status).toBe(403);
+    const releases = await h.fake.waitForReleases(2);
+    expect(releases.map((r) => r.outcome?.signal ?? AccountSignal.UNSPECIFIED)).toEqual([AccountSignal.UNSPECIFIED, AccountSignal.UNSPECIFIED]);
   });
 
   it("passes the last attempt's upstream error through byte for byte", async () => {

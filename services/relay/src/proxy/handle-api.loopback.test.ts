@@ -104,7 +104,7 @@ describe("GET /v1/models", () => {
 describe("upstream errors in the pool's metrics", () => {
   it("counts a response that breaks on an open connection as a request error of its dispatcher", async () => {
     const series = async () => {
-      const res = await request(`${h.url}/metrics`, { dispatcher: h.client });
+      const res = await request(`${h.metricsUrl}/metrics`, { dispatcher: h.client });
       const text = await res.body.text();
       const line = text.split("\n").find((l) => l.startsWith(`relay_upstream_errors_total{origin="${h.mock.url}",proxy="direct",stage="request"`));
       return line === undefined ? 0 : Number(line.split(" ").pop());

@@ -7,6 +7,10 @@
  * usage seen; a client that hangs up aborts the upstream call and frees its slot
  * at once. One log line and one set of metric updates per request.
  *
+ * Every request's key is judged first (keys/key-gate.ts), before its body is
+ * read or a local answer is given; a key Acquire refuses as invalid has its
+ * verdict dropped there, so a revoked key is refused at the gate from its next request.
+ *
  * It also keeps the requests in flight, so a shutdown can refuse new ones, wait
  * for those running and then cut the rest (each still releasing its lease).
  */
@@ -18,7 +22,8 @@ import { OutcomeKind, RefusalReason } from "@claude-relay/proto/lease";
 import type { LeaseClient } from "../control-plane/lease-client.js";
 import { type RelayFailure, writeErrorResponse } from "../errors.js";
 import { discardBody } from "../http/read-body.js";
-import type { ApiRequest, MatchedRoute } from "../providers/provider.js";
+import type { GateResult, KeyGate } from "../keys/key-gate.js";
+import type { ApiRequest, MatchedRoute, RelayProvider } from "../providers/provider.js";
 import { type PlatformLabel, platformLabel, type RelayMetrics } from "../relay-metrics.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 import { type LeaseAttemptResult, runLeaseAttempt } from "./lease-attempt.js";
@@ -37,12 +42,16 @@ export interface ApiHandlerOptions {
   streamIdleTimeoutMs: number;
   /** Period of `event: ping` keep-alives on a silent stream; 0 for none. */
   clientPingIntervalMs: number;
+  /** Judges each request's key before anything else; without it every key goes to Acquire unjudged. */
+  gate?: KeyGate;
 }
 
 /** The API routes with their in-flight bookkeeping. */
 export interface ApiHandler {
   /** Serves one request to the route it matched. */
   handle(req: IncomingMessage, res: ServerResponse, requestId: string, matched: MatchedRoute): Promise<void>;
+  /** Judges the key of a request no route matched, answering a refused one in `provider`'s shape. */
+  authenticate(req: IncomingMessage, res: ServerResponse, requestId: string, provider: RelayProvider): Promise<GateResult>;
   /** From now on, new requests are answered 503 overloaded_error (shutdown). */
   refuseNew(): void;
   /** Requests running now. */
@@ -88,6 +97,14 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     let model = "";
     let platform: PlatformLabel | undefined;
     try {
+      const gate = await authenticate(req, res, requestId, provider);
+      if (!gate.admitted) {
+        record.status = gate.status;
+        // Counted as Acquire's refusals of a bad key were, so dashboards and alerts read one series.
+        metrics.leaseRefusals.inc({ reason: "KEY_INVALID", platform: platformLabel(provider.platform) });
+        return;
+      }
+      if (gate.keyId !== undefined) record.keyId = gate.keyId;
       if (route.answerLocally) {
         record.status = await route.answerLocally(req, res, requestId);
         return;
@@ -177,6 +194,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       if (acquired.kind === "refusal") {
         const { reason, message, retryAfterMs } = acquired.refusal;
         metrics.leaseRefusals.inc({ reason: RefusalReason[reason] ?? String(reason), platform: platformLabel(platform) });
+        if (reason === RefusalReason.KEY_INVALID) options.gate?.refused(request.keyHash);
         fallback ??= { failure: { kind: "refusal", reason, message, retryAfterMs } };
         break;
       }
@@ -223,6 +241,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     }
   }
 
+  function authenticate(req: IncomingMessage, res: ServerResponse, requestId: string, provider: RelayProvider): Promise<GateResult> {
+    return options.gate ? options.gate.admit(req, res, requestId, provider) : Promise.resolve({ admitted: true });
+  }
+
   /** Answers a request that arrived during shutdown, once its body is read, and closes the connection. */
   async function refuse(req: IncomingMessage, res: ServerResponse, requestId: string, matched: MatchedRoute): Promise<void> {
     if (!(await discardBody(req))) return;
@@ -234,6 +256,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
 
   return {
     handle,
+    authenticate,
     refuseNew() {
       refusing = true;
     },

@@ -80,12 +80,12 @@ describe("classifyOutcome", () => {
 });
 
 describe("isFailoverStatus", () => {
-  it("fails over on rate limits, overload, server errors and a bad account credential", () => {
-    for (const status of [429, 529, 500, 502, 503, 504, 401]) expect(isFailoverStatus(status)).toBe(true);
+  it("fails over on rate limits, overload, server errors, a bad account credential and a 403 (a ban, maybe)", () => {
+    for (const status of [429, 529, 500, 502, 503, 504, 401, 403]) expect(isFailoverStatus(status)).toBe(true);
   });
 
   it("does not fail over on answers that are the request's own", () => {
-    for (const status of [200, 400, 403, 404, 413]) expect(isFailoverStatus(status)).toBe(false);
+    for (const status of [200, 400, 404, 413]) expect(isFailoverStatus(status)).toBe(false);
   });
 });
 

@@ -29,6 +29,8 @@ import { createRedisKeys, type RedisKeys } from "../../redis/keys.js";
 import { recordWrites } from "../../redis/record-writes.test-helper.js";
 import { loadPriceTable } from "../../usage/pricing.js";
 import { createUsageReader } from "../../usage/usage-reader.js";
+import { usageShardOf } from "../../usage/usage-shards.js";
+import { summedShards } from "../../usage/usage-shards.test-helper.js";
 import { createUsageRecorder } from "../../usage/usage-recorder.js";
 import { rpcError, signIn } from "./admin-client.test-helper.js";
 
@@ -145,8 +147,9 @@ describe("usage per platform", () => {
 
   it("records thinking tokens beside the output they are part of", async () => {
     expect(await redis.hget(keys.accountDailyUsage(ids.studio, DAY), "reasoning_tokens")).toBe("1500");
-    expect(await redis.hget(keys.usageDay(DAY), "gemini|reasoning_tokens")).toBe("5000");
-    expect(await redis.hget(keys.usageDay(DAY), "claude|reasoning_tokens")).toBeNull();
+    const day = await summedShards(redis, (s) => keys.usageDay(DAY, s));
+    expect(day["gemini|reasoning_tokens"]).toBe("5000");
+    expect(day["claude|reasoning_tokens"]).toBeUndefined();
   });
 
   it("writes the platform's and front door's counters within the Release's one write, with no command more", async () => {
@@ -169,9 +172,10 @@ describe("usage per platform", () => {
     expect(writes.batches).toHaveLength(1);
     // Slots, then one script per hash tag (key, account, day), as for a request of any platform or front door.
     expect(writes.batches.flat().map((c) => c.name)).toEqual(["zrem", "zrem", "evalsha", "evalsha", "evalsha"]);
-    expect(await redis.hget(keys.usageHour("2025-01-16T09"), "gemini|requests")).toBe("4");
-    expect(await redis.hget(keys.usageHour("2025-01-16T09"), "door:gemini|requests")).toBe("1");
-    expect(await redis.hget(keys.usageDay(DAY), "door:gemini|input_tokens")).toBe("10");
+    const hour = await summedShards(redis, (s) => keys.usageHour("2025-01-16T09", s));
+    expect(hour["gemini|requests"]).toBe("4");
+    expect(hour["door:gemini|requests"]).toBe("1");
+    expect(await redis.hget(keys.usageDay(DAY, usageShardOf(leaseId)), "door:gemini|input_tokens")).toBe("10");
   });
 
   it("counts a lease whose account is gone in the total and in no platform", async () => {

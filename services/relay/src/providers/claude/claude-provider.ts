@@ -14,7 +14,7 @@ import type { ApiRequest, PlanResult, ProviderRoute, RelayProvider } from "../pr
 import { toAnthropicError } from "./anthropic-errors.js";
 import { signClaudeRequest } from "./claude-credentials.js";
 import { CLAUDE_PROTOCOL } from "./claude-protocol.js";
-import { type ClaudeEndpoint, readMessagesRequest } from "./read-messages.js";
+import { type ClaudeEndpoint, clientKeyOf, readMessagesRequest } from "./read-messages.js";
 
 /** The Messages API route of a request, or undefined; `path` has no query string. */
 export function claudeEndpointOf(method: string, path: string): ClaudeEndpoint | undefined {
@@ -60,6 +60,7 @@ export function createClaudeProvider(): RelayProvider {
       return endpoint === undefined ? undefined : ROUTES[endpoint];
     },
     owns: (path) => path.startsWith("/v1/") || path.startsWith("/api/v1/") || path.startsWith("/claude/"),
+    clientKey: (req) => clientKeyOf(req.headers),
     errorResponse: toAnthropicError,
     streamError: (kind) => (kind === "interrupted" ? INTERRUPTED : SHUTTING_DOWN),
     pingEvent: PING_EVENT,

@@ -12,7 +12,7 @@ import { answerHousekeeping, answerModels } from "./gemini-local-answers.js";
 import { planGemini } from "./gemini-plan.js";
 import { type GeminiPath, geminiPathOf, isGeminiPath } from "./gemini-routes.js";
 import { toGoogleError } from "./google-errors.js";
-import { readGeminiRequest } from "./read-gemini.js";
+import { geminiClientKeyOf, readGeminiRequest } from "./read-gemini.js";
 
 const INTERRUPTED = sseGoogleErrorEvent(500, "INTERNAL", "The upstream stream was interrupted.");
 const SHUTTING_DOWN = sseGoogleErrorEvent(503, "UNAVAILABLE", "The relay is restarting. Please try again.");
@@ -84,6 +84,7 @@ export function createGeminiProvider(): RelayProvider {
       }
     },
     owns: isGeminiPath,
+    clientKey: (req) => geminiClientKeyOf(req, req.url ?? "/"),
     errorResponse: toGoogleError,
     streamError: (kind) => (kind === "interrupted" ? INTERRUPTED : SHUTTING_DOWN),
     // Gemini clients read every event as a chunk; a keep-alive of the relay's own could only confuse them.

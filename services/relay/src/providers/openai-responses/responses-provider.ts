@@ -11,6 +11,7 @@
 import { Platform } from "@claude-relay/proto/lease";
 import { openAiErrorOf } from "../../translate/openai-chat/openai-errors.js";
 import { toOpenAiError } from "../openai/openai-failures.js";
+import { chatClientKeyOf } from "../openai/read-chat.js";
 import type { ProviderRoute, RelayProvider } from "../provider.js";
 import { readResponsesRequest } from "./read-responses.js";
 import { planResponses } from "./responses-plan.js";
@@ -32,6 +33,7 @@ export function createOpenAiResponsesProvider(): RelayProvider {
     match: (method, path) => (method === "POST" && RESPONSES_PATHS.has(path) ? RESPONSES : undefined),
     // Paths under /openai are the chat-completions front door's, in the same shape.
     owns: (path) => path.startsWith("/backend-api/"),
+    clientKey: chatClientKeyOf,
     errorResponse: toOpenAiError,
     streamError: (kind) => (kind === "interrupted" ? INTERRUPTED : SHUTTING_DOWN),
     pingEvent: PING,

@@ -68,6 +68,7 @@ export function createOpenAiProvider(directory: ModelDirectory): RelayProvider {
       return undefined;
     },
     owns: (path) => path.startsWith("/openai/") || path.startsWith("/api/openai/"),
+    clientKey: chatClientKeyOf,
     errorResponse: toOpenAiError,
     streamError: (kind) => (kind === "interrupted" ? INTERRUPTED : SHUTTING_DOWN),
     pingEvent: PING,

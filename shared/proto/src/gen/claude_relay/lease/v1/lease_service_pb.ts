@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/lease/v1/lease_service.proto.
  */
 export const file_claude_relay_lease_v1_lease_service: GenFile = /*@__PURE__*/
-  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIiUKEUxpc3RNb2RlbHNSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJImQKC1NlcnZlZE1vZGVsEgoKAmlkGAEgASgJEjEKCHBsYXRmb3JtGAIgASgOMh8uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlBsYXRmb3JtEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJIkIKDFNlcnZlZE1vZGVscxIyCgZtb2RlbHMYASADKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWwiiAEKEkxpc3RNb2RlbHNSZXNwb25zZRI1CgZtb2RlbHMYASABKAsyIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWxzSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0Iv8BCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0SQQoNYWNjb3VudF90eXBlcxgIIAMoDjIqLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnRUeXBlIn0KD0FjcXVpcmVSZXNwb25zZRItCgVsZWFzZRgBIAEoCzIcLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MZWFzZUgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCInChFDb2RlQXNzaXN0QWNjb3VudBISCgpwcm9qZWN0X2lkGAEgASgJIiQKDkNoYXRHcHRBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAki5AIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIABI4CgdjaGF0Z3B0GAkgASgLMiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNoYXRHcHRBY2NvdW50SABCCQoHZGV0YWlscyJyCgVMZWFzZRIQCghsZWFzZV9pZBgBIAEoCRIOCgZ0dGxfbXMYAiABKAUSNwoHYWNjb3VudBgDIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnQSDgoGa2V5X2lkGAQgASgJIiAKDFJlbmV3UmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCSIfCg1SZW5ld1Jlc3BvbnNlEg4KBnR0bF9tcxgBIAEoBSLsAQoOUmVsZWFzZVJlcXVlc3QSEAoIbGVhc2VfaWQYASABKAkSLwoHb3V0Y29tZRgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5PdXRjb21lEisKBXVzYWdlGAMgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVzYWdlEhIKCmxhdGVuY3lfbXMYBCABKAUSDwoHdHRmYl9tcxgFIAEoBRIUCgxzZXNzaW9uX2hhc2gYBiABKAkSEgoKZnJvbnRfZG9vchgHIAEoCRIbChNjb250aW51YXRpb25faGFzaGVzGAggAygJIhEKD1JlbGVhc2VSZXNwb25zZSLUAQoPRXhjaGFuZ2VSZXF1ZXN0Eg8KB2NhbGxfaWQYASABKA0SOAoHYWNxdWlyZRgCIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdEgAEjQKBXJlbmV3GAMgASgLMiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdEgAEjgKB3JlbGVhc2UYBCABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3RIAEIGCgRjYWxsIo0CChBFeGNoYW5nZVJlc3BvbnNlEg8KB2NhbGxfaWQYASABKA0SOQoHYWNxdWlyZRgCIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2VIABI1CgVyZW5ldxgDIAEoCzIkLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1Jlc3BvbnNlSAASOQoHcmVsZWFzZRgEIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2VIABIxCgVlcnJvchgFIAEoCzIgLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DYWxsRXJyb3JIAEIICgZyZXN1bHQiKgoJQ2FsbEVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCSq3AQoOQ3JlZGVudGlhbEtpbmQSHwobQ1JFREVOVElBTF9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXQ1JFREVOVElBTF9LSU5EX0FQSV9LRVkQARIfChtDUkVERU5USUFMX0tJTkRfT0FVVEhfVE9LRU4QAhIiCh5DUkVERU5USUFMX0tJTkRfR09PR0xFX0FQSV9LRVkQAxIiCh5DUkVERU5USUFMX0tJTkRfQkVBUkVSX0FQSV9LRVkQBCqqAgoTVXBzdHJlYW1BY2NvdW50VHlwZRIlCiFVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfVU5TUEVDSUZJRUQQABIoCiRVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfQ0xBVURFX0NPTlNPTEUQARImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfQ0xBVURFX09BVVRIEAISJAogVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0dFTUlOSV9BUEkQAxImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfR0VNSU5JX09BVVRIEAQSJAogVVBTVFJFQU1fQUNDT1VOVF9UWVBFX09QRU5BSV9BUEkQBRImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfT1BFTkFJX09BVVRIEAYy2gMKDExlYXNlU2VydmljZRJYCgdBY3F1aXJlEiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkFjcXVpcmVSZXF1ZXN0GiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkFjcXVpcmVSZXNwb25zZRJSCgVSZW5ldxIjLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1JlcXVlc3QaJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXNwb25zZRJYCgdSZWxlYXNlEiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXF1ZXN0GiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXNwb25zZRJfCghFeGNoYW5nZRImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlcXVlc3QaJy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXNwb25zZSgBMAESYQoKTGlzdE1vZGVscxIoLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MaXN0TW9kZWxzUmVxdWVzdBopLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MaXN0TW9kZWxzUmVzcG9uc2ViBnByb3RvMw", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
+  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIiUKEUxpc3RNb2RlbHNSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJImQKC1NlcnZlZE1vZGVsEgoKAmlkGAEgASgJEjEKCHBsYXRmb3JtGAIgASgOMh8uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlBsYXRmb3JtEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJIkIKDFNlcnZlZE1vZGVscxIyCgZtb2RlbHMYASADKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWwiiAEKEkxpc3RNb2RlbHNSZXNwb25zZRI1CgZtb2RlbHMYASABKAsyIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWxzSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0Iv8BCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0SQQoNYWNjb3VudF90eXBlcxgIIAMoDjIqLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnRUeXBlIn0KD0FjcXVpcmVSZXNwb25zZRItCgVsZWFzZRgBIAEoCzIcLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MZWFzZUgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCInChFDb2RlQXNzaXN0QWNjb3VudBISCgpwcm9qZWN0X2lkGAEgASgJIiQKDkNoYXRHcHRBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAki5AIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIABI4CgdjaGF0Z3B0GAkgASgLMiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNoYXRHcHRBY2NvdW50SABCCQoHZGV0YWlscyJyCgVMZWFzZRIQCghsZWFzZV9pZBgBIAEoCRIOCgZ0dGxfbXMYAiABKAUSNwoHYWNjb3VudBgDIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnQSDgoGa2V5X2lkGAQgASgJIiAKDFJlbmV3UmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCSIfCg1SZW5ld1Jlc3BvbnNlEg4KBnR0bF9tcxgBIAEoBSLsAQoOUmVsZWFzZVJlcXVlc3QSEAoIbGVhc2VfaWQYASABKAkSLwoHb3V0Y29tZRgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5PdXRjb21lEisKBXVzYWdlGAMgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVzYWdlEhIKCmxhdGVuY3lfbXMYBCABKAUSDwoHdHRmYl9tcxgFIAEoBRIUCgxzZXNzaW9uX2hhc2gYBiABKAkSEgoKZnJvbnRfZG9vchgHIAEoCRIbChNjb250aW51YXRpb25faGFzaGVzGAggAygJIhEKD1JlbGVhc2VSZXNwb25zZSKRAgoPRXhjaGFuZ2VSZXF1ZXN0Eg8KB2NhbGxfaWQYASABKA0SOAoHYWNxdWlyZRgCIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdEgAEjQKBXJlbmV3GAMgASgLMiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdEgAEjgKB3JlbGVhc2UYBCABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3RIABI7CgljaGVja19rZXkYBSABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2hlY2tLZXlSZXF1ZXN0SABCBgoEY2FsbCKHAwoQRXhjaGFuZ2VSZXNwb25zZRIPCgdjYWxsX2lkGAEgASgNEjkKB2FjcXVpcmUYAiABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlc3BvbnNlSAASNQoFcmVuZXcYAyABKAsyJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXNwb25zZUgAEjkKB3JlbGVhc2UYBCABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlc3BvbnNlSAASMQoFZXJyb3IYBSABKAsyIC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2FsbEVycm9ySAASPAoJY2hlY2tfa2V5GAYgASgLMicuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNoZWNrS2V5UmVzcG9uc2VIABI6CgxrZXlzX2NoYW5nZWQYByABKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuS2V5c0NoYW5nZWRIAEIICgZyZXN1bHQiIwoPQ2hlY2tLZXlSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJIh0KC0tleUFjY2VwdGVkEg4KBmtleV9pZBgBIAEoCSKHAQoQQ2hlY2tLZXlSZXNwb25zZRI2CghhY2NlcHRlZBgBIAEoCzIiLmNsYXVkZV9yZWxheS5sZWFzZS52MS5LZXlBY2NlcHRlZEgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCINCgtLZXlzQ2hhbmdlZCIqCglDYWxsRXJyb3ISDAoEY29kZRgBIAEoBRIPCgdtZXNzYWdlGAIgASgJKrcBCg5DcmVkZW50aWFsS2luZBIfChtDUkVERU5USUFMX0tJTkRfVU5TUEVDSUZJRUQQABIbChdDUkVERU5USUFMX0tJTkRfQVBJX0tFWRABEh8KG0NSRURFTlRJQUxfS0lORF9PQVVUSF9UT0tFThACEiIKHkNSRURFTlRJQUxfS0lORF9HT09HTEVfQVBJX0tFWRADEiIKHkNSRURFTlRJQUxfS0lORF9CRUFSRVJfQVBJX0tFWRAEKqoCChNVcHN0cmVhbUFjY291bnRUeXBlEiUKIVVQU1RSRUFNX0FDQ09VTlRfVFlQRV9VTlNQRUNJRklFRBAAEigKJFVQU1RSRUFNX0FDQ09VTlRfVFlQRV9DTEFVREVfQ09OU09MRRABEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9DTEFVREVfT0FVVEgQAhIkCiBVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfR0VNSU5JX0FQSRADEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9HRU1JTklfT0FVVEgQBBIkCiBVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfT1BFTkFJX0FQSRAFEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9PUEVOQUlfT0FVVEgQBjLaAwoMTGVhc2VTZXJ2aWNlElgKB0FjcXVpcmUSJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlcXVlc3QaJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlc3BvbnNlElIKBVJlbmV3EiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdBokLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1Jlc3BvbnNlElgKB1JlbGVhc2USJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3QaJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlc3BvbnNlEl8KCEV4Y2hhbmdlEiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVxdWVzdBonLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlc3BvbnNlKAEwARJhCgpMaXN0TW9kZWxzEiguY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxpc3RNb2RlbHNSZXF1ZXN0GikuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
 
 /**
  * @generated from message claude_relay.lease.v1.ListModelsRequest
@@ -517,6 +517,14 @@ export type ExchangeRequest = Message<"claude_relay.lease.v1.ExchangeRequest"> &
      */
     value: ReleaseRequest;
     case: "release";
+  } | {
+    /**
+     * Asked before the request body is read; see CheckKeyRequest.
+     *
+     * @generated from field: claude_relay.lease.v1.CheckKeyRequest check_key = 5;
+     */
+    value: CheckKeyRequest;
+    case: "checkKey";
   } | { case: undefined; value?: undefined };
 };
 
@@ -532,7 +540,8 @@ export const ExchangeRequestSchema: GenMessage<ExchangeRequest> = /*@__PURE__*/
  */
 export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse"> & {
   /**
-   * The call_id of the request this answers.
+   * The call_id of the request this answers; 0 for keys_changed, which answers
+   * none (callers never use 0 as a call_id).
    *
    * @generated from field: uint32 call_id = 1;
    */
@@ -565,6 +574,18 @@ export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse">
      */
     value: CallError;
     case: "error";
+  } | {
+    /**
+     * @generated from field: claude_relay.lease.v1.CheckKeyResponse check_key = 6;
+     */
+    value: CheckKeyResponse;
+    case: "checkKey";
+  } | {
+    /**
+     * @generated from field: claude_relay.lease.v1.KeysChanged keys_changed = 7;
+     */
+    value: KeysChanged;
+    case: "keysChanged";
   } | { case: undefined; value?: undefined };
 };
 
@@ -574,6 +595,105 @@ export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse">
  */
 export const ExchangeResponseSchema: GenMessage<ExchangeResponse> = /*@__PURE__*/
   messageDesc(file_claude_relay_lease_v1_lease_service, 15);
+
+/**
+ * Whether a client key may be used at all, before anything else about the
+ * request is looked at: it exists, is enabled, not revoked and not expired.
+ * What the key may be used for (platforms, models, clients) and its limits
+ * stay Acquire's to decide, so an accepted key can still be refused there.
+ * Answered from the control plane's cached catalog, unknown keys included, so
+ * a repeated key costs no Redis read. Exchange only: a control plane older
+ * than this call finds no call it knows in the request and answers it with a
+ * CallError INVALID_ARGUMENT; the caller then stops asking on that stream and
+ * leaves the key to Acquire.
+ *
+ * @generated from message claude_relay.lease.v1.CheckKeyRequest
+ */
+export type CheckKeyRequest = Message<"claude_relay.lease.v1.CheckKeyRequest"> & {
+  /**
+   * As in AcquireRequest.
+   *
+   * @generated from field: string key_hash = 1;
+   */
+  keyHash: string;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.CheckKeyRequest.
+ * Use `create(CheckKeyRequestSchema)` to create a new message.
+ */
+export const CheckKeyRequestSchema: GenMessage<CheckKeyRequest> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 16);
+
+/**
+ * The key may be used.
+ *
+ * @generated from message claude_relay.lease.v1.KeyAccepted
+ */
+export type KeyAccepted = Message<"claude_relay.lease.v1.KeyAccepted"> & {
+  /**
+   * The key's id (not its secret), for logs.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.KeyAccepted.
+ * Use `create(KeyAcceptedSchema)` to create a new message.
+ */
+export const KeyAcceptedSchema: GenMessage<KeyAccepted> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 17);
+
+/**
+ * @generated from message claude_relay.lease.v1.CheckKeyResponse
+ */
+export type CheckKeyResponse = Message<"claude_relay.lease.v1.CheckKeyResponse"> & {
+  /**
+   * @generated from oneof claude_relay.lease.v1.CheckKeyResponse.result
+   */
+  result: {
+    /**
+     * @generated from field: claude_relay.lease.v1.KeyAccepted accepted = 1;
+     */
+    value: KeyAccepted;
+    case: "accepted";
+  } | {
+    /**
+     * Always REFUSAL_REASON_KEY_INVALID, with the message Acquire would give.
+     *
+     * @generated from field: claude_relay.lease.v1.Refusal refusal = 2;
+     */
+    value: Refusal;
+    case: "refusal";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.CheckKeyResponse.
+ * Use `create(CheckKeyResponseSchema)` to create a new message.
+ */
+export const CheckKeyResponseSchema: GenMessage<CheckKeyResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 18);
+
+/**
+ * Sent unasked (call_id 0) on every open Exchange stream when client keys may
+ * have changed: one was created, updated or revoked, or the control plane lost
+ * its feed of changes for a while. The caller drops every CheckKey answer it
+ * kept. Callers older than this message ignore it (no call of theirs has id 0).
+ *
+ * @generated from message claude_relay.lease.v1.KeysChanged
+ */
+export type KeysChanged = Message<"claude_relay.lease.v1.KeysChanged"> & {
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.KeysChanged.
+ * Use `create(KeysChangedSchema)` to create a new message.
+ */
+export const KeysChangedSchema: GenMessage<KeysChanged> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 19);
 
 /**
  * A failed call on the Exchange stream: what the unary method would have
@@ -600,7 +720,7 @@ export type CallError = Message<"claude_relay.lease.v1.CallError"> & {
  * Use `create(CallErrorSchema)` to create a new message.
  */
 export const CallErrorSchema: GenMessage<CallError> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 16);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 20);
 
 /**
  * How the relay must present the account's credential upstream.
@@ -756,6 +876,8 @@ export const LeaseService: GenService<{
    * every new call UNAVAILABLE and ends each stream (status OK) as soon as
    * nothing is in flight on it. A call answered UNAVAILABLE that way, or left
    * unanswered by a stream that ended with OK, never ran: send it elsewhere.
+   * Exchange also carries CheckKey, which has no unary form, and KeysChanged,
+   * the one message a control plane sends unasked (call_id 0).
    *
    * @generated from rpc claude_relay.lease.v1.LeaseService.Exchange
    */
