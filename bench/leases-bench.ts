@@ -26,8 +26,8 @@ import { connectAdmin, missingBuilds, stackSecrets, startControlPlane, type Cont
 const WARMUP_MS = envNumber("BENCH_WARMUP_MS", 2_000);
 const DURATION_MS = envNumber("BENCH_DURATION_MS", 8_000);
 const CALLS = envNumber("BENCH_CONTENTION_CALLS", 2_000);
-/** The relay's RELAY_CONTROL_PLANE_BATCH_MAX_CALLS for the driver's lease clients: 0 sends every call alone. */
-const BATCH_MAX_CALLS = envNumber("BENCH_LEASE_BATCH_MAX_CALLS", 0);
+/** The relay's RELAY_CONTROL_PLANE_BATCH_MAX_CALLS for the driver's lease clients: 1 sends every call alone. */
+const BATCH_MAX_CALLS = envNumber("BENCH_LEASE_BATCH_MAX_CALLS", 1);
 const SPEED_ACCOUNTS = 4;
 const REPLICAS = 4;
 const LIMITED_ACCOUNTS = 3;

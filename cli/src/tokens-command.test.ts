@@ -85,7 +85,7 @@ describe("tokens list and revoke", () => {
 describe("parseScopes", () => {
   it("reads a comma list once each and documents every scope", () => {
     expect(parseScopes(" read, read ,usage:read")).toEqual(["read", "usage:read"]);
-    for (const scope of ["read", "keys:write", "accounts:write", "aliases:write", "sessions:write", "notifications:write", "usage:read", "audit:read"]) {
+    for (const scope of ["read", "keys:write", "accounts:write", "aliases:write", "sessions:write", "notifications:write", "prices:write", "usage:read", "audit:read"]) {
       expect(TOKENS_HELP).toContain(scope);
     }
   });

@@ -12,7 +12,7 @@ import { formatTime, jsonText, table } from "./format.js";
 import { UsageError } from "./usage-error.js";
 
 /** The scopes a token may carry, as the control plane knows them. */
-export const TOKEN_SCOPES = ["read", "accounts:write", "keys:write", "aliases:write", "sessions:write", "notifications:write", "usage:read", "audit:read"] as const;
+export const TOKEN_SCOPES = ["read", "accounts:write", "keys:write", "aliases:write", "sessions:write", "notifications:write", "prices:write", "usage:read", "audit:read"] as const;
 
 export const TOKENS_HELP = `claude-relay tokens <command>
   create --name N --scopes s1,s2 [--expires-at ISO] [--json]

@@ -150,8 +150,9 @@ interface Report {
 }
 
 /**
- * `calls` callers at once, spread over `over`: each Acquires once; a grant is held 1–15 ms and
- * released. The callers' own count of leases held per account and for the capped key is checked
+ * `calls` callers at once, spread over `over`: each Acquires, and tries again 10–40 ms after a
+ * refusal (up to three tries); a grant is held 1–15 ms and released. A failed call is counted, not
+ * tried again. The callers' own count of leases held per account and for the capped key is checked
  * against the limits (a grant is counted when it arrives and uncounted before its Release).
  */
 async function drive(over: LeaseClient[], calls: number, onStarted?: () => void): Promise<Report> {
@@ -161,7 +162,11 @@ async function drive(over: LeaseClient[], calls: number, onStarted?: () => void)
   const all = Array.from({ length: calls }, async (_, i) => {
     const client = over[i % over.length]!;
     const keyHash = i % 2 === 0 ? keyHashes.open : keyHashes.capped;
-    const answer = await client.acquire({ keyHash, model: "claude-sonnet-4-5", requestId: `b-${i}` });
+    let answer = await client.acquire({ keyHash, model: "claude-sonnet-4-5", requestId: `b-${i}` });
+    for (let tries = 1; answer.kind === "refusal" && tries < 3; tries++) {
+      await sleep(10 + Math.random() * 30);
+      answer = await client.acquire({ keyHash, model: "claude-sonnet-4-5", requestId: `b-${i}-${tries}` });
+    }
     if (answer.kind === "error") {
       report.failed++;
       report.failures.set(answer.error.message, (report.failures.get(answer.error.message) ?? 0) + 1);
@@ -241,7 +246,7 @@ describe("batched lease calls on real control planes", () => {
     const victim = batching[1];
     const report = await drive(relays, CALLS, () => {
       // The Acquires are out (batched, at the end of this turn); the replica dies while they run.
-      setTimeout(() => victim.process.child.kill("SIGKILL"), 5);
+      setTimeout(() => victim.process.child.kill("SIGKILL"), 20);
     });
     await victim.process.exited;
     console.log(describeReport("batching, one of two replicas killed mid-run", report));

@@ -41,7 +41,10 @@ import { createAffinityCounter } from "./sessions/affinity-counter.js";
 import { createSessionStore } from "./sessions/session-store.js";
 import { createStickyStore } from "./sessions/sticky-store.js";
 import { buildAccountProviders } from "./providers/registry.js";
-import { loadPriceTable } from "./usage/pricing.js";
+import { createPriceBook } from "./usage/price-book.js";
+import { shippedPrices } from "./usage/price-record.js";
+import { createPriceStore } from "./usage/price-store.js";
+import { loadShippedTables } from "./usage/pricing.js";
 import { createUsageReader } from "./usage/usage-reader.js";
 import { createUsageRecorder } from "./usage/usage-recorder.js";
 
@@ -142,10 +145,14 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const oauthAuthorization = createOAuthAuthorization({ redis, keys, now, flows: providers.oauthFlows() });
   // consumes redis, CONTROL_PLANE_LEASE_TTL_MS; provides each key's windows, cost limits and first-use expiry with its slot.
   const keyLimits = createKeyLimits({ redis, ttlMs: config.CONTROL_PLANE_LEASE_TTL_MS, keys, now });
-  // consumes prices.json, gemini-prices.json; provides the priced models, which are also the models ListModels offers.
-  const prices = loadPriceTable();
-  // consumes prices, registry; provides usage and cost counters written with every Release, and their reading.
-  const usage = createUsageRecorder({ redis, prices, keys, registry, log, flushAfterMs: config.CONTROL_PLANE_USAGE_FLUSH_MS });
+  // consumes prices.json, gemini-prices.json, openai-prices.json; provides the shipped prices, whose models are also the ones ListModels offers.
+  const shippedTables = loadShippedTables();
+  const listedModels = { models: new Map(shippedTables.flatMap(({ table }) => [...table.models])) };
+  // consumes redis, invalidation, the shipped prices; provides the price table in Redis (seeded at start, edited through the admin API) and this replica's copy.
+  const prices = createPriceStore({ redis, keys, now, changes: invalidation, shipped: shippedPrices(shippedTables) });
+  const priceBook = createPriceBook({ load: prices.table, invalidation, now });
+  // consumes priceBook, registry; provides usage and cost counters written with every Release (the key cost limits read them), and their reading.
+  const usage = createUsageRecorder({ redis, prices: priceBook, keys, registry, log, flushAfterMs: config.CONTROL_PLANE_USAGE_FLUSH_MS });
   const usageReader = createUsageReader({ redis, keys });
   // consumes redis, registry; provides session records and sticky affinity counts (the session index and the counts written every second and on close).
   const sessionRecords = createSessionStore({ redis, keys, now });
@@ -173,7 +180,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     ),
     renew: createRenewLease({ leases }),
     release: createReleaseLease({ leases, health, lastReadHealthy: lastReads.readHealthy, usage, sessions: sessionRecords, sticky, catalog, log, now }),
-    listModels: createListModels({ catalog, prices, now }),
+    listModels: createListModels({ catalog, prices: listedModels, now }),
     checkKey: createKeyCheck({ catalog, now }),
     invalidation,
     internalToken: config.CONTROL_PLANE_INTERNAL_TOKEN,
@@ -213,7 +220,9 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const http = createAdminHttpServer({
     ...(tls && { tls }),
     redis, users, sessions, signInThrottle, audit, trustProxy, accounts, apiKeys, leases, health, oauthAuthorization, providers, oauth, log, registry, now,
-    keyLimits, usage: usageReader, sessionRecords, affinity, modelAliases, serviceTokens, isDraining: () => draining,
+    keyLimits, usage: usageReader, sessionRecords, affinity, modelAliases, serviceTokens, prices, isDraining: () => draining,
+    // A whole LiteLLM price table (about 1.5 MB) fits in one ImportPrices.
+    readMaxBytes: 8 * 1024 * 1024,
     notifications: { targets: notifications.targets, deliveryLog: notifications.deliveryLog, notifier: notifications.notifier },
   });
 
@@ -221,6 +230,8 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
     async start() {
       invalidation.start();
       notifications.start();
+      const seeded = await prices.seed();
+      if (seeded > 0) log.info({ models: seeded }, "shipped prices added to the price table");
       await bootstrapAdmin({
         users,
         username: config.ADMIN_USERNAME,
@@ -254,6 +265,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
       await oauth.drain();
       await notifications.stop();
       catalog.stop();
+      priceBook.stop();
       await invalidation.close();
       await redis.quit().catch(() => redis.disconnect());
     },

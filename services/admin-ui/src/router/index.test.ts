@@ -46,4 +46,10 @@ describe("router guard", { timeout: 30_000 }, () => {
     await r.push("/model-aliases");
     expect(r.currentRoute.value.name).toBe("model-aliases");
   });
+
+  it("opens the prices page by its deep link", async () => {
+    const r = router(true);
+    await r.push("/prices");
+    expect(r.currentRoute.value.name).toBe("prices");
+  });
 });

@@ -33,6 +33,7 @@ export function createAppRouter(session: RouterSession, history: RouterHistory =
           { path: "accounts", name: "accounts", component: () => import("../views/AccountsView.vue") },
           { path: "api-keys", name: "api-keys", component: () => import("../views/ApiKeysView.vue") },
           { path: "model-aliases", name: "model-aliases", component: () => import("../views/ModelAliasesView.vue") },
+          { path: "prices", name: "prices", component: () => import("../views/PricesView.vue") },
           { path: "sessions", name: "sessions", component: () => import("../views/SessionsView.vue") },
           { path: "connect", name: "connect", component: () => import("../views/ConnectView.vue") },
           { path: "service-tokens", name: "service-tokens", component: () => import("../views/ServiceTokensView.vue") },

@@ -62,6 +62,8 @@ function render(withUsage = true, locale: "en" | "zh-CN" = "en", withFrontDoors 
             total: range ? counters(40, 100_000, 12.5) : counters(7, 12_000, 0.0042, 2),
             days: range ? Array.from({ length: 14 }, (_, i) => ({ day: `2025-03-${String(i + 1).padStart(2, "0")}`, usage: counters(i, 10, 0) })) : [],
             models: [{ id: "claude-sonnet-4-5", name: "claude-sonnet-4-5", usage: counters(range ? 30 : 5, 10, 1) }, { id: "claude-haiku-4-5", name: "claude-haiku-4-5", usage: counters(range ? 10 : 2, 10, 1) }],
+            // Today one model had no price; the range had none.
+            unpricedModels: range ? [] : ["claude-sonnet-9"],
             topKeys: [{ id: "k1", name: range ? "ci (14 days)" : "ci", usage: counters(range ? 40 : 7, 12_000, 0.0042) }],
             topAccounts: [{ id: "acc-0", name: "", usage: counters(7, 12_000, 0.0042) }],
             platforms: range
@@ -161,6 +163,16 @@ describe("DashboardView", { timeout: 30_000 }, () => {
     await flushPromises();
     expect(wrapper.findComponent(TrendChart).props("label")).toBe("Cost");
     expect(wrapper.findComponent(TrendChart).props("format")(1.5)).toBe("$1.50");
+    wrapper.unmount();
+  });
+
+  it("names the period's models that have no price as unpriced beside the model split", async () => {
+    const { wrapper } = render();
+    await flushPromises();
+    expect(wrapper.findAll('[data-testid="unpriced-model"]').map((tag) => tag.text())).toEqual(["claude-sonnet-9 · unpriced"]);
+    await wrapper.findAll('[data-testid="dashboard-period"] input')[1]?.setValue(true);
+    await flushPromises();
+    expect(wrapper.find('[data-testid="unpriced-models"]').exists()).toBe(false);
     wrapper.unmount();
   });
 

@@ -11,9 +11,12 @@ import {
   CreateApiKeyRequestSchema,
   CreateApiKeyResponseSchema,
   DeleteModelAliasRequestSchema,
+  DeletePriceRequestSchema,
   ModelAliasService,
+  PriceService,
   SessionService,
   SetModelAliasRequestSchema,
+  SetPriceRequestSchema,
   UnbindSessionRequestSchema,
   UpdateAccountRequestSchema,
 } from "@claude-relay/proto/admin";
@@ -71,6 +74,13 @@ describe("auditTarget", () => {
     expect(auditTarget(ModelAliasService.method.setModelAlias, set, {})).toEqual({ targetId: "gpt-4o", targetName: "" });
     const del = create(DeleteModelAliasRequestSchema, { alias: "gpt-4o" });
     expect(auditTarget(ModelAliasService.method.deleteModelAlias, del, {})).toEqual({ targetId: "gpt-4o", targetName: "" });
+  });
+
+  it("takes the model as the target of a price's writes", () => {
+    const set = create(SetPriceRequestSchema, { model: "claude-sonnet-9", rates: { input: 3, output: 15 } });
+    expect(auditTarget(PriceService.method.setPrice, set, {})).toEqual({ targetId: "claude-sonnet-9", targetName: "" });
+    const del = create(DeletePriceRequestSchema, { model: "claude-sonnet-9" });
+    expect(auditTarget(PriceService.method.deletePrice, del, {})).toEqual({ targetId: "claude-sonnet-9", targetName: "" });
   });
 
   it("finds nothing in a request without identifiers or names", () => {

@@ -7,7 +7,7 @@
  *   Watch…, Describe… or Count…;
  * - the target is the request's `id`, else the `id` of what the response
  *   returns (a created record), else another identifier of the request
- *   (`*_id`, then `*_hash`, then `alias`);
+ *   (`*_id`, then `*_hash`, then `alias`, then `model`);
  * - the target name is a `name` field of the request, else of the returned record.
  * Nothing else is read, so secrets (passwords, keys, tokens) never reach the log.
  */
@@ -35,7 +35,7 @@ export function auditTarget(method: DescMethod, request: unknown, response: unkn
 }
 
 function otherIdOf(desc: DescMessage, message: unknown): string {
-  const rules: Array<(name: string) => boolean> = [(name) => name.endsWith("_id"), (name) => name.endsWith("_hash"), (name) => name === "alias"];
+  const rules: Array<(name: string) => boolean> = [(name) => name.endsWith("_id"), (name) => name.endsWith("_hash"), (name) => name === "alias", (name) => name === "model"];
   for (const rule of rules) {
     const value = read(message, stringField(desc, rule));
     if (value !== "") return value;

@@ -4,6 +4,7 @@ import {
   AuditService,
   AuthService,
   ModelAliasService,
+  PriceService,
   ServiceTokenService,
   SessionService,
   UsageService,
@@ -27,6 +28,13 @@ describe("requiredScope", () => {
     expect(requiredScope(AccountService.method.exchangeOAuthCode)).toBe("accounts:write");
     expect(requiredScope(ModelAliasService.method.setModelAlias)).toBe("aliases:write");
     expect(requiredScope(SessionService.method.unbindSession)).toBe("sessions:write");
+  });
+
+  it("asks `read` to list prices and `prices:write` to set, delete or import them", () => {
+    expect(requiredScope(PriceService.method.listPrices)).toBe("read");
+    expect(requiredScope(PriceService.method.setPrice)).toBe("prices:write");
+    expect(requiredScope(PriceService.method.deletePrice)).toBe("prices:write");
+    expect(requiredScope(PriceService.method.importPrices)).toBe("prices:write");
   });
 
   it("keeps spend and the audit log behind their own scopes", () => {

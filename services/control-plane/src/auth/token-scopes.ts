@@ -11,7 +11,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { isReadMethod } from "../audit/audit-target.js";
 
 /** Every scope a service token may carry. */
-export const TOKEN_SCOPES = ["read", "accounts:write", "keys:write", "aliases:write", "sessions:write", "notifications:write", "usage:read", "audit:read"] as const;
+export const TOKEN_SCOPES = ["read", "accounts:write", "keys:write", "aliases:write", "sessions:write", "notifications:write", "prices:write", "usage:read", "audit:read"] as const;
 
 /** One scope. */
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
@@ -23,6 +23,7 @@ export const SERVICE_SCOPES: Readonly<Record<string, { read: TokenScope; write: 
   "claude_relay.admin.v1.ModelAliasService": { read: "read", write: "aliases:write" },
   "claude_relay.admin.v1.SessionService": { read: "read", write: "sessions:write" },
   "claude_relay.admin.v1.NotificationService": { read: "read", write: "notifications:write" },
+  "claude_relay.admin.v1.PriceService": { read: "read", write: "prices:write" },
   "claude_relay.admin.v1.UsageService": { read: "usage:read", write: undefined },
   "claude_relay.admin.v1.AuditService": { read: "audit:read", write: undefined },
 };

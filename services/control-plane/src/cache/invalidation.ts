@@ -1,6 +1,6 @@
 /**
- * Cache invalidation across replicas. Every write to an account, an API key
- * or a model alias is announced as `{kind, id}` on one pub/sub channel; each replica listens
+ * Cache invalidation across replicas. Every write to an account, an API key,
+ * a model alias or a price is announced as `{kind, id}` on one pub/sub channel; each replica listens
  * on a connection of its own and drops its cached copy. This module owns the
  * channel and the subscriber's lifecycle; what a cache keeps is its own.
  *
@@ -14,9 +14,9 @@ import type { Logger } from "@claude-relay/logging";
 import type { Redis } from "ioredis";
 
 /** The kinds of record a change may name. */
-const CHANGE_KINDS = ["account", "api-key", "model-alias"] as const;
+const CHANGE_KINDS = ["account", "api-key", "model-alias", "price"] as const;
 
-/** One changed record: an account or an API key by id, or a model alias by its name. */
+/** One changed record: an account or an API key by id, a model alias by its name, or a model's price by the model ("*" for many). */
 export interface CatalogChange {
   kind: (typeof CHANGE_KINDS)[number];
   id: string;

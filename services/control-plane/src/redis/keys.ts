@@ -120,6 +120,8 @@ export interface RedisKeys {
   stickyStats(): string;
   /** Hash: model alias → JSON `{target, updatedAtMs}`; the OpenAI front door's names for models the pool serves. */
   modelAliases(): string;
+  /** Hash: model id → JSON `{platform, source, price, updatedAtMs}`; the prices requests are costed at (usage/price-store.ts). */
+  prices(): string;
   /**
    * Webhook notifications, all under the one `{notify}` tag (low volume; their scripts span them):
    * "targets" (hash: id → JSON record, URL and secret sealed), "groups" (sorted set: fold key → when
@@ -180,6 +182,7 @@ export function createRedisKeys(options: RedisKeysOptions = {}): RedisKeys {
     sessionIndex: () => `${p}:sessions`,
     stickyStats: () => `${p}:sticky-stats`,
     modelAliases: () => `${p}:model-aliases`,
+    prices: () => `${p}:prices`,
     notifications: (part) => `${p}:notify:{notify}:${part}`,
   };
 }

@@ -22,6 +22,7 @@
  * tokens as input, and OpenAI reports no cache writes.
  */
 import { readFileSync } from "node:fs";
+import type { PlatformName } from "../providers/account-types.js";
 
 /** Rates in nano-dollars per token (= USD per million tokens × 1000); whole numbers but for prices finer than $0.001 per million. */
 export interface PriceRates {
@@ -119,11 +120,11 @@ export function parsePriceTable(json: unknown, options: PriceTableOptions = {}):
     };
     const writesAtInput = options.missingCacheWrite === "input" && entry.cache_write_5m === undefined;
     const rates = (input: number, output: number, cacheRead: number, cacheWrite5m: number | undefined): PriceRates => ({
-      input: perToken(input),
-      output: perToken(output),
-      cacheWrite5m: perToken(cacheWrite5m ?? input),
-      cacheWrite1h: perToken(writesAtInput ? input : input * multiplier),
-      cacheRead: perToken(cacheRead),
+      input: nanosPerToken(input),
+      output: nanosPerToken(output),
+      cacheWrite5m: nanosPerToken(cacheWrite5m ?? input),
+      cacheWrite1h: nanosPerToken(writesAtInput ? input : input * multiplier),
+      cacheRead: nanosPerToken(cacheRead),
     });
     const input = usd("input");
     const output = usd("output");
@@ -155,12 +156,26 @@ function tierThousands(id: string, entry: Record<string, unknown>): number | und
   return thousands;
 }
 
-/** The tables kept next to this module, and how each is read. */
-const BUNDLED_TABLES: readonly { file: string; options: PriceTableOptions }[] = [
-  { file: "./prices.json", options: {} },
-  { file: "./gemini-prices.json", options: { missingCacheWrite: "input" } },
-  { file: "./openai-prices.json", options: { missingCacheWrite: "input", missingCacheRead: "input" } },
+/** The tables kept next to this module, the platform whose models each prices, and how each is read. */
+const BUNDLED_TABLES: readonly { file: string; platform: PlatformName; options: PriceTableOptions }[] = [
+  { file: "./prices.json", platform: "claude", options: {} },
+  { file: "./gemini-prices.json", platform: "gemini", options: { missingCacheWrite: "input" } },
+  { file: "./openai-prices.json", platform: "openai", options: { missingCacheWrite: "input", missingCacheRead: "input" } },
 ];
+
+/** One table shipped next to this module and the platform whose models it prices. */
+export interface ShippedTable {
+  platform: PlatformName;
+  table: PriceTable;
+}
+
+/** Reads every table kept next to this module (Claude's, Gemini's and OpenAI's), each on its own. */
+export function loadShippedTables(): ShippedTable[] {
+  return BUNDLED_TABLES.map(({ file, platform, options }) => ({
+    platform,
+    table: parsePriceTable(JSON.parse(readFileSync(new URL(file, import.meta.url), "utf8")), options),
+  }));
+}
 
 /**
  * Reads one table, or without `url` every table kept next to this module (Claude's, Gemini's and OpenAI's) as one.
@@ -168,7 +183,7 @@ const BUNDLED_TABLES: readonly { file: string; options: PriceTableOptions }[] = 
  */
 export function loadPriceTable(url?: URL, options: PriceTableOptions = {}): PriceTable {
   if (url) return parsePriceTable(JSON.parse(readFileSync(url, "utf8")), options);
-  const tables = BUNDLED_TABLES.map(({ file, options: read }) => parsePriceTable(JSON.parse(readFileSync(new URL(file, import.meta.url), "utf8")), read));
+  const tables = loadShippedTables().map((shipped) => shipped.table);
   const models = new Map<string, ModelPrice>();
   for (const table of tables) {
     for (const [id, price] of table.models) {
@@ -226,7 +241,8 @@ export function isOpusModel(model: string): boolean {
   return /opus/i.test(model);
 }
 
-function perToken(usdPerMillion: number): number {
+/** USD per million tokens as nano-dollars per token (kept to a thousandth). */
+export function nanosPerToken(usdPerMillion: number): number {
   // USD per million tokens × 1000 = nano-dollars per token: a whole number for prices of up to 3 decimals,
   // kept to a thousandth for finer ones ($0.0375 is 37.5), so costNanos rounds once per request.
   return Math.round(usdPerMillion * 1_000_000) / 1000;

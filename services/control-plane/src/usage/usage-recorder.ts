@@ -31,7 +31,11 @@
  * Hourly hashes expire after HOURLY_TTL_SECONDS, daily ones after
  * DAILY_TTL_SECONDS; lifetime counters stay. A model without a price is
  * counted (`unpriced_requests`, a metric, a warning once per model), never
- * dropped. Reading the counters back is usage-reader's.
+ * dropped. Prices come from a fixed table or from this replica's price book
+ * (price-book.ts): a warm book prices the request in the Release's tick; a
+ * cold one is loaded first, and the request's writes follow. The key cost
+ * limits read the `cost_nanos` written here, so they count at the same prices.
+ * Reading the counters back is usage-reader's.
  */
 import type { Logger } from "@claude-relay/logging";
 import { Counter, type Registry } from "@claude-relay/metrics";
@@ -42,6 +46,7 @@ import { createUsageMetrics } from "../observability/usage-metrics.js";
 import { createCounterBatch, type CounterIncrement } from "./usage-batch.js";
 import type { PlatformName } from "../providers/account-types.js";
 import { FRONT_DOOR_FIELD_PREFIX, type FrontDoorName } from "./front-doors.js";
+import type { LivePrices } from "./price-book.js";
 import { isOpusModel, priceRequest, type PriceTable, type TokenCounts } from "./pricing.js";
 import { dayOf, hourOf, weekStartOf } from "./usage-periods.js";
 import { usageShardOf } from "./usage-shards.js";
@@ -74,7 +79,8 @@ export interface UsageRecorder {
 /** Options of createUsageRecorder. */
 export interface UsageRecorderOptions {
   redis: RedisClient;
-  prices: PriceTable;
+  /** A fixed table, or this replica's price book. */
+  prices: PriceTable | LivePrices;
   keys?: RedisKeys;
   /** Registers `control_plane_usage_unpriced_total`, `control_plane_tokens_total` and `control_plane_cost_usd_total` when given. */
   registry?: Registry;
@@ -134,69 +140,79 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   // Defined up front: a script defined in the middle of a tick would miss that tick's auto-pipeline.
   const counters = createCounterBatch(defineLuaCommand(options.redis, "crAddCounters", "add-counters", "any"), { lingerMs: options.flushAfterMs ?? 0 });
 
+  const live = "peek" in prices ? prices : undefined;
+
+  /** The writes of one request priced at `table`. */
+  function record(table: PriceTable, event: UsageEvent): Promise<unknown>[] {
+    const { keyId, accountId, tokens, nowMs } = event;
+    const model = modelLabel(event.model);
+    const totalTokens = tokens.inputTokens + tokens.outputTokens + tokens.cacheCreationInputTokens + tokens.cacheReadInputTokens;
+    const cost = priceRequest(table, event.model, tokens);
+    const isUnpriced = !cost.priced && totalTokens > 0;
+    rates?.record(tokens, cost, event.platform);
+    if (isUnpriced) {
+      unpriced?.inc({ platform: event.platform ?? "unknown" });
+      if (!warned.has(model) && warned.size < MAX_WARNED_MODELS) {
+        warned.add(model);
+        log?.warn({ model }, "model has no price: its usage is counted without a cost");
+      }
+    }
+    const increments: Record<UsageCounter | typeof REASONING_COUNTER, number> = {
+      requests: 1,
+      input_tokens: tokens.inputTokens,
+      output_tokens: tokens.outputTokens,
+      cache_creation_input_tokens: tokens.cacheCreationInputTokens,
+      cache_read_input_tokens: tokens.cacheReadInputTokens,
+      cost_nanos: cost.priced ? cost.nanos : 0,
+      unpriced_requests: isUnpriced ? 1 : 0,
+      // Never more than the output it is part of.
+      [REASONING_COUNTER]: Math.min(tokens.reasoningTokens ?? 0, tokens.outputTokens),
+    };
+    const pairs: CounterIncrement[] = Object.entries(increments).flatMap(([name, by]) => (by > 0 ? [[name, Math.trunc(by)] as const] : []));
+    const prefixed = (id: string) => pairs.map(([name, by]) => [`${id}|${name}`, by] as const);
+    const day = dayOf(nowMs);
+    const hour = hourOf(nowMs);
+    const shard = usageShardOf(event.leaseId);
+
+    const hashes: [key: string, ttl: number, fields: CounterIncrement[]][] = [
+      [keys.apiKeyDailyUsage(keyId, day), DAILY_TTL_SECONDS, pairs],
+      [keys.apiKeyHourlyUsage(keyId, hour), HOURLY_TTL_SECONDS, pairs],
+      [keys.apiKeyTotalUsage(keyId), 0, pairs],
+      [keys.accountDailyUsage(accountId, day), DAILY_TTL_SECONDS, pairs],
+      [keys.accountHourlyUsage(accountId, hour), HOURLY_TTL_SECONDS, pairs],
+      [keys.accountTotalUsage(accountId), 0, pairs],
+      [keys.usageDay(day, shard), DAILY_TTL_SECONDS, pairs],
+      [keys.usageHour(hour, shard), HOURLY_TTL_SECONDS, pairs],
+      [keys.usageDayBy(day, "key", shard), DAILY_TTL_SECONDS, prefixed(keyId)],
+      [keys.usageDayBy(day, "account", shard), DAILY_TTL_SECONDS, prefixed(accountId)],
+      [keys.usageDayBy(day, "model", shard), DAILY_TTL_SECONDS, prefixed(model)],
+      [keys.usageHourByModel(hour, shard), HOURLY_TTL_SECONDS, prefixed(model)],
+    ];
+    if (event.platform !== undefined) {
+      // Added to the increments of the same two hashes: the batch merges them into one HINCRBY list per hash.
+      hashes.push([keys.usageDay(day, shard), DAILY_TTL_SECONDS, prefixed(event.platform)], [keys.usageHour(hour, shard), HOURLY_TTL_SECONDS, prefixed(event.platform)]);
+    }
+    if (event.frontDoor !== undefined) {
+      // Likewise merged into the same two hashes' writes.
+      const door = `${FRONT_DOOR_FIELD_PREFIX}${event.frontDoor}`;
+      hashes.push([keys.usageDay(day, shard), DAILY_TTL_SECONDS, prefixed(door)], [keys.usageHour(hour, shard), HOURLY_TTL_SECONDS, prefixed(door)]);
+    }
+    if (isOpusModel(event.model)) hashes.push([keys.apiKeyWeeklyOpusUsage(keyId, weekStartOf(nowMs)), WEEKLY_TTL_SECONDS, pairs]);
+    // Writes of one group share the promise of the group's call.
+    const written = new Set(hashes.map(([key, ttl, fields]) => counters.add(key, ttl, fields)));
+    if (totalTokens > 0) {
+      const window = { record: keys.apiKey(keyId), window: keys.apiKeyTokenWindow(keyId), total: keys.apiKeyTokenWindowTotal(keyId) };
+      written.add(counters.addToWindow(window, { member: `${event.leaseId}:${totalTokens}`, tokens: totalTokens, endMs: nowMs }));
+    }
+    return [...written];
+  }
+
   return {
     usageCommands(event) {
-      const { keyId, accountId, tokens, nowMs } = event;
-      const model = modelLabel(event.model);
-      const totalTokens = tokens.inputTokens + tokens.outputTokens + tokens.cacheCreationInputTokens + tokens.cacheReadInputTokens;
-      const cost = priceRequest(prices, event.model, tokens);
-      const isUnpriced = !cost.priced && totalTokens > 0;
-      rates?.record(tokens, cost, event.platform);
-      if (isUnpriced) {
-        unpriced?.inc({ platform: event.platform ?? "unknown" });
-        if (!warned.has(model) && warned.size < MAX_WARNED_MODELS) {
-          warned.add(model);
-          log?.warn({ model }, "model has no price: its usage is counted without a cost");
-        }
-      }
-      const increments: Record<UsageCounter | typeof REASONING_COUNTER, number> = {
-        requests: 1,
-        input_tokens: tokens.inputTokens,
-        output_tokens: tokens.outputTokens,
-        cache_creation_input_tokens: tokens.cacheCreationInputTokens,
-        cache_read_input_tokens: tokens.cacheReadInputTokens,
-        cost_nanos: cost.priced ? cost.nanos : 0,
-        unpriced_requests: isUnpriced ? 1 : 0,
-        // Never more than the output it is part of.
-        [REASONING_COUNTER]: Math.min(tokens.reasoningTokens ?? 0, tokens.outputTokens),
-      };
-      const pairs: CounterIncrement[] = Object.entries(increments).flatMap(([name, by]) => (by > 0 ? [[name, Math.trunc(by)] as const] : []));
-      const prefixed = (id: string) => pairs.map(([name, by]) => [`${id}|${name}`, by] as const);
-      const day = dayOf(nowMs);
-      const hour = hourOf(nowMs);
-      const shard = usageShardOf(event.leaseId);
-
-      const hashes: [key: string, ttl: number, fields: CounterIncrement[]][] = [
-        [keys.apiKeyDailyUsage(keyId, day), DAILY_TTL_SECONDS, pairs],
-        [keys.apiKeyHourlyUsage(keyId, hour), HOURLY_TTL_SECONDS, pairs],
-        [keys.apiKeyTotalUsage(keyId), 0, pairs],
-        [keys.accountDailyUsage(accountId, day), DAILY_TTL_SECONDS, pairs],
-        [keys.accountHourlyUsage(accountId, hour), HOURLY_TTL_SECONDS, pairs],
-        [keys.accountTotalUsage(accountId), 0, pairs],
-        [keys.usageDay(day, shard), DAILY_TTL_SECONDS, pairs],
-        [keys.usageHour(hour, shard), HOURLY_TTL_SECONDS, pairs],
-        [keys.usageDayBy(day, "key", shard), DAILY_TTL_SECONDS, prefixed(keyId)],
-        [keys.usageDayBy(day, "account", shard), DAILY_TTL_SECONDS, prefixed(accountId)],
-        [keys.usageDayBy(day, "model", shard), DAILY_TTL_SECONDS, prefixed(model)],
-        [keys.usageHourByModel(hour, shard), HOURLY_TTL_SECONDS, prefixed(model)],
-      ];
-      if (event.platform !== undefined) {
-        // Added to the increments of the same two hashes: the batch merges them into one HINCRBY list per hash.
-        hashes.push([keys.usageDay(day, shard), DAILY_TTL_SECONDS, prefixed(event.platform)], [keys.usageHour(hour, shard), HOURLY_TTL_SECONDS, prefixed(event.platform)]);
-      }
-      if (event.frontDoor !== undefined) {
-        // Likewise merged into the same two hashes' writes.
-        const door = `${FRONT_DOOR_FIELD_PREFIX}${event.frontDoor}`;
-        hashes.push([keys.usageDay(day, shard), DAILY_TTL_SECONDS, prefixed(door)], [keys.usageHour(hour, shard), HOURLY_TTL_SECONDS, prefixed(door)]);
-      }
-      if (isOpusModel(event.model)) hashes.push([keys.apiKeyWeeklyOpusUsage(keyId, weekStartOf(nowMs)), WEEKLY_TTL_SECONDS, pairs]);
-      // Writes of one group share the promise of the group's call.
-      const written = new Set(hashes.map(([key, ttl, fields]) => counters.add(key, ttl, fields)));
-      if (totalTokens > 0) {
-        const window = { record: keys.apiKey(keyId), window: keys.apiKeyTokenWindow(keyId), total: keys.apiKeyTokenWindowTotal(keyId) };
-        written.add(counters.addToWindow(window, { member: `${event.leaseId}:${totalTokens}`, tokens: totalTokens, endMs: nowMs }));
-      }
-      return [...written];
+      if (live === undefined) return record(prices as PriceTable, event);
+      const table = live.peek();
+      if (table) return record(table, event);
+      return [live.current().then((loaded) => Promise.all(record(loaded, event)))];
     },
   };
 }

@@ -8,7 +8,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { CreateServiceTokenRequestSchema } from "@claude-relay/proto/admin";
 
 /** Every scope, in the order the form shows them. */
-export const TOKEN_SCOPES = ["read", "keys:write", "accounts:write", "aliases:write", "sessions:write", "notifications:write", "usage:read", "audit:read"] as const;
+export const TOKEN_SCOPES = ["read", "keys:write", "accounts:write", "aliases:write", "sessions:write", "notifications:write", "prices:write", "usage:read", "audit:read"] as const;
 
 /** Expiry choices in days; 0 is "never". */
 export const EXPIRY_DAYS = [0, 30, 90, 365] as const;

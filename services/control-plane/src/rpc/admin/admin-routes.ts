@@ -1,7 +1,7 @@
 /**
  * The admin API's Connect routes and interceptors, ready for an adapter:
- * AuthService, AccountService, ApiKeyService, UsageService, SessionService and
- * ModelAliasService behind the session check, which a service token with the
+ * AuthService, AccountService, ApiKeyService, UsageService, SessionService,
+ * ModelAliasService and PriceService behind the session check, which a service token with the
  * right scope passes too; ServiceTokenService for signed-in admins.
  */
 import { Code, ConnectError, type ConnectRouter, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
@@ -12,6 +12,7 @@ import {
   AuthService,
   ModelAliasService,
   NotificationService,
+  PriceService,
   ServiceTokenService,
   SessionService,
   UsageService,
@@ -46,6 +47,8 @@ import type { SessionStore } from "../../sessions/session-store.js";
 import type { UsageReader } from "../../usage/usage-reader.js";
 import { createModelAliasService } from "./model-alias-service.js";
 import { createNotificationService, type NotificationServiceDeps } from "./notification-service.js";
+import type { PriceStore } from "../../usage/price-store.js";
+import { createPriceService } from "./price-service.js";
 import { createSessionService } from "./session-service.js";
 import { createUsageService } from "./usage-service.js";
 
@@ -77,6 +80,8 @@ export interface AdminRoutesDeps {
   affinity?: Pick<AffinityCounter, "totals">;
   /** The model alias table; without it ModelAliasService is not served. */
   modelAliases?: ModelAliasStore;
+  /** The price table; without it PriceService is not served. */
+  prices?: PriceStore;
   /** Service tokens; without them ServiceTokenService is not served and only admin sessions are accepted. */
   serviceTokens?: ServiceTokens;
   /** Webhook targets, their logs and test sends; without them NotificationService is not served. */
@@ -125,7 +130,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): {
     ...(deps.keyLimits && { keyLimits: deps.keyLimits }),
     ...(deps.now && { now: deps.now }),
   });
-  const { usage, sessionRecords, affinity, modelAliases, serviceTokens } = deps;
+  const { usage, sessionRecords, affinity, modelAliases, serviceTokens, prices } = deps;
   const services: DescService[] = [
     AuthService,
     AuditService,
@@ -134,6 +139,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): {
     ...(usage ? [UsageService] : []),
     ...(sessionRecords && affinity ? [SessionService] : []),
     ...(modelAliases ? [ModelAliasService] : []),
+    ...(prices ? [PriceService] : []),
     ...(serviceTokens ? [ServiceTokenService] : []),
     ...(deps.notifications ? [NotificationService] : []),
   ];
@@ -147,6 +153,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): {
       if (usage) router.service(UsageService, createUsageService({ usage, apiKeys: deps.apiKeys, accounts: deps.accounts, ...(deps.now && { now: deps.now }) }));
       if (sessionRecords && affinity) router.service(SessionService, createSessionService({ sessions: sessionRecords, affinity }));
       if (modelAliases) router.service(ModelAliasService, createModelAliasService({ aliases: modelAliases }));
+      if (prices) router.service(PriceService, createPriceService({ prices }));
       if (serviceTokens) router.service(ServiceTokenService, createServiceTokenService({ tokens: serviceTokens }));
       if (deps.notifications) router.service(NotificationService, createNotificationService(deps.notifications));
     },

@@ -32,8 +32,8 @@ export type ServiceToken = Message<"claude_relay.admin.v1.ServiceToken"> & {
 
   /**
    * What the token may do: "read", "accounts:write", "keys:write",
-   * "aliases:write", "sessions:write", "notifications:write", "usage:read",
-   * "audit:read".
+   * "aliases:write", "sessions:write", "notifications:write", "prices:write",
+   * "usage:read", "audit:read".
    *
    * @generated from field: repeated string scopes = 3;
    */

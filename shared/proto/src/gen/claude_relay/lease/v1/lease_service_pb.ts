@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/lease/v1/lease_service.proto.
  */
 export const file_claude_relay_lease_v1_lease_service: GenFile = /*@__PURE__*/
-  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIiUKEUxpc3RNb2RlbHNSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJImQKC1NlcnZlZE1vZGVsEgoKAmlkGAEgASgJEjEKCHBsYXRmb3JtGAIgASgOMh8uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlBsYXRmb3JtEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJIkIKDFNlcnZlZE1vZGVscxIyCgZtb2RlbHMYASADKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWwiiAEKEkxpc3RNb2RlbHNSZXNwb25zZRI1CgZtb2RlbHMYASABKAsyIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWxzSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0Iv8BCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0SQQoNYWNjb3VudF90eXBlcxgIIAMoDjIqLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnRUeXBlIn0KD0FjcXVpcmVSZXNwb25zZRItCgVsZWFzZRgBIAEoCzIcLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MZWFzZUgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCInChFDb2RlQXNzaXN0QWNjb3VudBISCgpwcm9qZWN0X2lkGAEgASgJIiQKDkNoYXRHcHRBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAki5AIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIABI4CgdjaGF0Z3B0GAkgASgLMiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNoYXRHcHRBY2NvdW50SABCCQoHZGV0YWlscyJyCgVMZWFzZRIQCghsZWFzZV9pZBgBIAEoCRIOCgZ0dGxfbXMYAiABKAUSNwoHYWNjb3VudBgDIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnQSDgoGa2V5X2lkGAQgASgJIiAKDFJlbmV3UmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCSIfCg1SZW5ld1Jlc3BvbnNlEg4KBnR0bF9tcxgBIAEoBSLsAQoOUmVsZWFzZVJlcXVlc3QSEAoIbGVhc2VfaWQYASABKAkSLwoHb3V0Y29tZRgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5PdXRjb21lEisKBXVzYWdlGAMgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVzYWdlEhIKCmxhdGVuY3lfbXMYBCABKAUSDwoHdHRmYl9tcxgFIAEoBRIUCgxzZXNzaW9uX2hhc2gYBiABKAkSEgoKZnJvbnRfZG9vchgHIAEoCRIbChNjb250aW51YXRpb25faGFzaGVzGAggAygJIhEKD1JlbGVhc2VSZXNwb25zZSKRAgoPRXhjaGFuZ2VSZXF1ZXN0Eg8KB2NhbGxfaWQYASABKA0SOAoHYWNxdWlyZRgCIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdEgAEjQKBXJlbmV3GAMgASgLMiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdEgAEjgKB3JlbGVhc2UYBCABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3RIABI7CgljaGVja19rZXkYBSABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2hlY2tLZXlSZXF1ZXN0SABCBgoEY2FsbCKHAwoQRXhjaGFuZ2VSZXNwb25zZRIPCgdjYWxsX2lkGAEgASgNEjkKB2FjcXVpcmUYAiABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlc3BvbnNlSAASNQoFcmVuZXcYAyABKAsyJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXNwb25zZUgAEjkKB3JlbGVhc2UYBCABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlc3BvbnNlSAASMQoFZXJyb3IYBSABKAsyIC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2FsbEVycm9ySAASPAoJY2hlY2tfa2V5GAYgASgLMicuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNoZWNrS2V5UmVzcG9uc2VIABI6CgxrZXlzX2NoYW5nZWQYByABKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuS2V5c0NoYW5nZWRIAEIICgZyZXN1bHQiIwoPQ2hlY2tLZXlSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJIh0KC0tleUFjY2VwdGVkEg4KBmtleV9pZBgBIAEoCSKHAQoQQ2hlY2tLZXlSZXNwb25zZRI2CghhY2NlcHRlZBgBIAEoCzIiLmNsYXVkZV9yZWxheS5sZWFzZS52MS5LZXlBY2NlcHRlZEgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCINCgtLZXlzQ2hhbmdlZCIqCglDYWxsRXJyb3ISDAoEY29kZRgBIAEoBRIPCgdtZXNzYWdlGAIgASgJKrcBCg5DcmVkZW50aWFsS2luZBIfChtDUkVERU5USUFMX0tJTkRfVU5TUEVDSUZJRUQQABIbChdDUkVERU5USUFMX0tJTkRfQVBJX0tFWRABEh8KG0NSRURFTlRJQUxfS0lORF9PQVVUSF9UT0tFThACEiIKHkNSRURFTlRJQUxfS0lORF9HT09HTEVfQVBJX0tFWRADEiIKHkNSRURFTlRJQUxfS0lORF9CRUFSRVJfQVBJX0tFWRAEKqoCChNVcHN0cmVhbUFjY291bnRUeXBlEiUKIVVQU1RSRUFNX0FDQ09VTlRfVFlQRV9VTlNQRUNJRklFRBAAEigKJFVQU1RSRUFNX0FDQ09VTlRfVFlQRV9DTEFVREVfQ09OU09MRRABEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9DTEFVREVfT0FVVEgQAhIkCiBVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfR0VNSU5JX0FQSRADEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9HRU1JTklfT0FVVEgQBBIkCiBVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfT1BFTkFJX0FQSRAFEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9PUEVOQUlfT0FVVEgQBjLaAwoMTGVhc2VTZXJ2aWNlElgKB0FjcXVpcmUSJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlcXVlc3QaJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlc3BvbnNlElIKBVJlbmV3EiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdBokLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1Jlc3BvbnNlElgKB1JlbGVhc2USJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3QaJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlc3BvbnNlEl8KCEV4Y2hhbmdlEiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVxdWVzdBonLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlc3BvbnNlKAEwARJhCgpMaXN0TW9kZWxzEiguY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxpc3RNb2RlbHNSZXF1ZXN0GikuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
+  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIiUKEUxpc3RNb2RlbHNSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJImQKC1NlcnZlZE1vZGVsEgoKAmlkGAEgASgJEjEKCHBsYXRmb3JtGAIgASgOMh8uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlBsYXRmb3JtEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJIkIKDFNlcnZlZE1vZGVscxIyCgZtb2RlbHMYASADKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWwiiAEKEkxpc3RNb2RlbHNSZXNwb25zZRI1CgZtb2RlbHMYASABKAsyIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWxzSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0Iv8BCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0SQQoNYWNjb3VudF90eXBlcxgIIAMoDjIqLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnRUeXBlIn0KD0FjcXVpcmVSZXNwb25zZRItCgVsZWFzZRgBIAEoCzIcLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MZWFzZUgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCInChFDb2RlQXNzaXN0QWNjb3VudBISCgpwcm9qZWN0X2lkGAEgASgJIiQKDkNoYXRHcHRBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAki5AIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIABI4CgdjaGF0Z3B0GAkgASgLMiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNoYXRHcHRBY2NvdW50SABCCQoHZGV0YWlscyJyCgVMZWFzZRIQCghsZWFzZV9pZBgBIAEoCRIOCgZ0dGxfbXMYAiABKAUSNwoHYWNjb3VudBgDIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnQSDgoGa2V5X2lkGAQgASgJIiAKDFJlbmV3UmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCSIfCg1SZW5ld1Jlc3BvbnNlEg4KBnR0bF9tcxgBIAEoBSLsAQoOUmVsZWFzZVJlcXVlc3QSEAoIbGVhc2VfaWQYASABKAkSLwoHb3V0Y29tZRgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5PdXRjb21lEisKBXVzYWdlGAMgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVzYWdlEhIKCmxhdGVuY3lfbXMYBCABKAUSDwoHdHRmYl9tcxgFIAEoBRIUCgxzZXNzaW9uX2hhc2gYBiABKAkSEgoKZnJvbnRfZG9vchgHIAEoCRIbChNjb250aW51YXRpb25faGFzaGVzGAggAygJIhEKD1JlbGVhc2VSZXNwb25zZSLIAgoPRXhjaGFuZ2VSZXF1ZXN0Eg8KB2NhbGxfaWQYASABKA0SOAoHYWNxdWlyZRgCIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdEgAEjQKBXJlbmV3GAMgASgLMiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdEgAEjgKB3JlbGVhc2UYBCABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3RIABI7CgljaGVja19rZXkYBSABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2hlY2tLZXlSZXF1ZXN0SAASNQoFYmF0Y2gYBiABKAsyJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VCYXRjaEgAQgYKBGNhbGwiRgoNRXhjaGFuZ2VCYXRjaBI1CgVjYWxscxgBIAMoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlcXVlc3QixgMKEEV4Y2hhbmdlUmVzcG9uc2USDwoHY2FsbF9pZBgBIAEoDRI5CgdhY3F1aXJlGAIgASgLMiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkFjcXVpcmVSZXNwb25zZUgAEjUKBXJlbmV3GAMgASgLMiQuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVzcG9uc2VIABI5CgdyZWxlYXNlGAQgASgLMiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXNwb25zZUgAEjEKBWVycm9yGAUgASgLMiAuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNhbGxFcnJvckgAEjwKCWNoZWNrX2tleRgGIAEoCzInLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DaGVja0tleVJlc3BvbnNlSAASOgoMa2V5c19jaGFuZ2VkGAcgASgLMiIuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLktleXNDaGFuZ2VkSAASPQoFYmF0Y2gYCCABKAsyLC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXNwb25zZUJhdGNoSABCCAoGcmVzdWx0IlEKFUV4Y2hhbmdlUmVzcG9uc2VCYXRjaBI4CgdyZXN1bHRzGAEgAygLMicuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVzcG9uc2UiIwoPQ2hlY2tLZXlSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJIh0KC0tleUFjY2VwdGVkEg4KBmtleV9pZBgBIAEoCSKHAQoQQ2hlY2tLZXlSZXNwb25zZRI2CghhY2NlcHRlZBgBIAEoCzIiLmNsYXVkZV9yZWxheS5sZWFzZS52MS5LZXlBY2NlcHRlZEgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCINCgtLZXlzQ2hhbmdlZCIqCglDYWxsRXJyb3ISDAoEY29kZRgBIAEoBRIPCgdtZXNzYWdlGAIgASgJKrcBCg5DcmVkZW50aWFsS2luZBIfChtDUkVERU5USUFMX0tJTkRfVU5TUEVDSUZJRUQQABIbChdDUkVERU5USUFMX0tJTkRfQVBJX0tFWRABEh8KG0NSRURFTlRJQUxfS0lORF9PQVVUSF9UT0tFThACEiIKHkNSRURFTlRJQUxfS0lORF9HT09HTEVfQVBJX0tFWRADEiIKHkNSRURFTlRJQUxfS0lORF9CRUFSRVJfQVBJX0tFWRAEKqoCChNVcHN0cmVhbUFjY291bnRUeXBlEiUKIVVQU1RSRUFNX0FDQ09VTlRfVFlQRV9VTlNQRUNJRklFRBAAEigKJFVQU1RSRUFNX0FDQ09VTlRfVFlQRV9DTEFVREVfQ09OU09MRRABEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9DTEFVREVfT0FVVEgQAhIkCiBVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfR0VNSU5JX0FQSRADEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9HRU1JTklfT0FVVEgQBBIkCiBVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfT1BFTkFJX0FQSRAFEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9PUEVOQUlfT0FVVEgQBjLaAwoMTGVhc2VTZXJ2aWNlElgKB0FjcXVpcmUSJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlcXVlc3QaJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlc3BvbnNlElIKBVJlbmV3EiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdBokLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1Jlc3BvbnNlElgKB1JlbGVhc2USJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3QaJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlc3BvbnNlEl8KCEV4Y2hhbmdlEiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVxdWVzdBonLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlc3BvbnNlKAEwARJhCgpMaXN0TW9kZWxzEiguY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxpc3RNb2RlbHNSZXF1ZXN0GikuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
 
 /**
  * @generated from message claude_relay.lease.v1.ListModelsRequest
@@ -525,6 +525,15 @@ export type ExchangeRequest = Message<"claude_relay.lease.v1.ExchangeRequest"> &
      */
     value: CheckKeyRequest;
     case: "checkKey";
+  } | {
+    /**
+     * Many calls in one message; see ExchangeBatch. The message carrying it
+     * leaves call_id 0: it is no call of its own.
+     *
+     * @generated from field: claude_relay.lease.v1.ExchangeBatch batch = 6;
+     */
+    value: ExchangeBatch;
+    case: "batch";
   } | { case: undefined; value?: undefined };
 };
 
@@ -534,6 +543,34 @@ export type ExchangeRequest = Message<"claude_relay.lease.v1.ExchangeRequest"> &
  */
 export const ExchangeRequestSchema: GenMessage<ExchangeRequest> = /*@__PURE__*/
   messageDesc(file_claude_relay_lease_v1_lease_service, 14);
+
+/**
+ * Calls a caller made at about the same time, sent as one message: each keeps
+ * its own call_id and is run and answered as if it had come alone (any order,
+ * a CallError for one leaves the others alone). The calls in it are never
+ * batches themselves (such a call is answered INVALID_ARGUMENT). A control
+ * plane that knows batches may answer them in an ExchangeResponse.batch, and
+ * answers a stream that never sent a batch one message per answer. A control
+ * plane older than batches finds no call it knows and answers the message
+ * with a CallError for call_id 0 (INVALID_ARGUMENT, or UNAVAILABLE while its
+ * stream ends): none of the batch's calls ran, so the caller sends them again,
+ * one message each, and sends no more batches on that stream.
+ *
+ * @generated from message claude_relay.lease.v1.ExchangeBatch
+ */
+export type ExchangeBatch = Message<"claude_relay.lease.v1.ExchangeBatch"> & {
+  /**
+   * @generated from field: repeated claude_relay.lease.v1.ExchangeRequest calls = 1;
+   */
+  calls: ExchangeRequest[];
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.ExchangeBatch.
+ * Use `create(ExchangeBatchSchema)` to create a new message.
+ */
+export const ExchangeBatchSchema: GenMessage<ExchangeBatch> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 15);
 
 /**
  * @generated from message claude_relay.lease.v1.ExchangeResponse
@@ -586,6 +623,15 @@ export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse">
      */
     value: KeysChanged;
     case: "keysChanged";
+  } | {
+    /**
+     * Answers sent together (call_id 0), each as it would come alone; sent
+     * only on a stream whose caller sent an ExchangeRequest.batch.
+     *
+     * @generated from field: claude_relay.lease.v1.ExchangeResponseBatch batch = 8;
+     */
+    value: ExchangeResponseBatch;
+    case: "batch";
   } | { case: undefined; value?: undefined };
 };
 
@@ -594,7 +640,26 @@ export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse">
  * Use `create(ExchangeResponseSchema)` to create a new message.
  */
 export const ExchangeResponseSchema: GenMessage<ExchangeResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 15);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 16);
+
+/**
+ * Answers of calls that finished at about the same time, in one message.
+ *
+ * @generated from message claude_relay.lease.v1.ExchangeResponseBatch
+ */
+export type ExchangeResponseBatch = Message<"claude_relay.lease.v1.ExchangeResponseBatch"> & {
+  /**
+   * @generated from field: repeated claude_relay.lease.v1.ExchangeResponse results = 1;
+   */
+  results: ExchangeResponse[];
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.ExchangeResponseBatch.
+ * Use `create(ExchangeResponseBatchSchema)` to create a new message.
+ */
+export const ExchangeResponseBatchSchema: GenMessage<ExchangeResponseBatch> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 17);
 
 /**
  * Whether a client key may be used at all, before anything else about the
@@ -623,7 +688,7 @@ export type CheckKeyRequest = Message<"claude_relay.lease.v1.CheckKeyRequest"> &
  * Use `create(CheckKeyRequestSchema)` to create a new message.
  */
 export const CheckKeyRequestSchema: GenMessage<CheckKeyRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 16);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 18);
 
 /**
  * The key may be used.
@@ -644,7 +709,7 @@ export type KeyAccepted = Message<"claude_relay.lease.v1.KeyAccepted"> & {
  * Use `create(KeyAcceptedSchema)` to create a new message.
  */
 export const KeyAcceptedSchema: GenMessage<KeyAccepted> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 17);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 19);
 
 /**
  * @generated from message claude_relay.lease.v1.CheckKeyResponse
@@ -675,7 +740,7 @@ export type CheckKeyResponse = Message<"claude_relay.lease.v1.CheckKeyResponse">
  * Use `create(CheckKeyResponseSchema)` to create a new message.
  */
 export const CheckKeyResponseSchema: GenMessage<CheckKeyResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 18);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 20);
 
 /**
  * Sent unasked (call_id 0) on every open Exchange stream when client keys may
@@ -693,7 +758,7 @@ export type KeysChanged = Message<"claude_relay.lease.v1.KeysChanged"> & {
  * Use `create(KeysChangedSchema)` to create a new message.
  */
 export const KeysChangedSchema: GenMessage<KeysChanged> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 19);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 21);
 
 /**
  * A failed call on the Exchange stream: what the unary method would have
@@ -720,7 +785,7 @@ export type CallError = Message<"claude_relay.lease.v1.CallError"> & {
  * Use `create(CallErrorSchema)` to create a new message.
  */
 export const CallErrorSchema: GenMessage<CallError> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 20);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 22);
 
 /**
  * How the relay must present the account's credential upstream.
