@@ -18,13 +18,15 @@ export interface OpenAiAccountsStackOptions {
   leaseTtlMs?: number;
   mock?: MockOpenAIOptions;
   relayEnv?: Record<string, string>;
+  /** Added to the control plane's environment, after the OpenAI endpoints. */
+  controlPlaneEnv?: Record<string, string>;
 }
 
 /** Starts the mock, then the processes, with the control plane's OpenAI endpoints on the mock. */
 export async function startOpenAiAccountsStack(options: OpenAiAccountsStackOptions = {}): Promise<OpenAiAccountsStack> {
   const mock = await startMockOpenAI(options.mock);
   try {
-    const core = await startCore({ leaseTtlMs: options.leaseTtlMs, relayEnv: options.relayEnv, controlPlaneEnv: openAiOnMock(mock) });
+    const core = await startCore({ leaseTtlMs: options.leaseTtlMs, relayEnv: options.relayEnv, controlPlaneEnv: { ...openAiOnMock(mock), ...options.controlPlaneEnv } });
     return {
       ...core,
       mock,
@@ -41,7 +43,7 @@ export async function startOpenAiAccountsStack(options: OpenAiAccountsStackOptio
 
 /** A second control plane and relay on the stack's Redis, configured like the first. */
 export function startOpenAiReplica(stack: OpenAiAccountsStack, options: Omit<OpenAiAccountsStackOptions, "mock"> = {}): Promise<Replica> {
-  return startReplica(stack, { leaseTtlMs: options.leaseTtlMs, relayEnv: options.relayEnv, controlPlaneEnv: openAiOnMock(stack.mock) });
+  return startReplica(stack, { leaseTtlMs: options.leaseTtlMs, relayEnv: options.relayEnv, controlPlaneEnv: { ...openAiOnMock(stack.mock), ...options.controlPlaneEnv } });
 }
 
 /** Every OpenAI endpoint of the control plane, on the mock. */
