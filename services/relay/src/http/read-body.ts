@@ -18,6 +18,24 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+/** Where a connection keeps the hash of the last client key it carried. */
+const KEY_HASH = Symbol("clientKeyHash");
+
+/**
+ * The hash of a request's client key (sha256Hex), kept on its connection: the key check and the
+ * route's reader ask for it on every request, and a keep-alive client sends the same key again and
+ * again, so each connection hashes a key once. A different key on the same connection is hashed anew.
+ */
+export function clientKeyHash(req: IncomingMessage, key: string): string {
+  const socket = req.socket as (IncomingMessage["socket"] & { [KEY_HASH]?: { key: string; hash: string } }) | null | undefined;
+  if (!socket) return sha256Hex(key);
+  const known = socket[KEY_HASH];
+  if (known !== undefined && known.key === key) return known.hash;
+  const hash = sha256Hex(key);
+  socket[KEY_HASH] = { key, hash };
+  return hash;
+}
+
 /**
  * The session hash of a continuation id (an OpenAI response id): what Release
  * binds to the account that issued it, and what a later request naming it

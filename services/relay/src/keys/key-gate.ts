@@ -14,7 +14,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RefusalReason } from "@claude-relay/proto/lease";
 import { writeErrorResponse } from "../errors.js";
-import { discardBody, sha256Hex } from "../http/read-body.js";
+import { clientKeyHash, discardBody } from "../http/read-body.js";
 import type { RelayProvider } from "../providers/provider.js";
 import type { KeyVerdicts } from "./key-verdicts.js";
 
@@ -35,7 +35,7 @@ export function createKeyGate(verdicts: KeyVerdicts): KeyGate {
     async admit(req, res, requestId, provider) {
       const key = provider.clientKey(req);
       if (key === undefined) return { admitted: true };
-      const verdict = await verdicts.verdict(sha256Hex(key));
+      const verdict = await verdicts.verdict(clientKeyHash(req, key));
       if (verdict.kind === "unchecked") return { admitted: true };
       if (verdict.kind === "accepted") return { admitted: true, keyId: verdict.keyId };
       if (!(await discardBody(req))) return { admitted: false, status: 499 };

@@ -9,7 +9,7 @@
  * client has finished writing and reads the answer instead of a reset.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
-import { discardBody, readBody, sha256Hex } from "../../http/read-body.js";
+import { clientKeyHash, discardBody, readBody, sha256Hex } from "../../http/read-body.js";
 import type { ReadRequestOptions, ReadRequestResult } from "../provider.js";
 
 /** The Messages API routes the relay forwards (all under `/v1`, `/api/v1` or `/claude/v1`). */
@@ -28,7 +28,7 @@ export async function readMessagesRequest(req: IncomingMessage, endpoint: Claude
   if (key === undefined || endpoint === "models" || declared > options.maxBodyBytes) {
     if (!(await discardBody(req))) return { ok: false, failure: null };
     if (key === undefined) return { ok: false, failure: { kind: "missing-key" } };
-    if (endpoint === "models") return { ok: true, request: { body: NO_BODY, model: "", stream: false, sessionHash: "", keyHash: sha256Hex(key), url: req.url ?? "/" } };
+    if (endpoint === "models") return { ok: true, request: { body: NO_BODY, model: "", stream: false, sessionHash: "", keyHash: clientKeyHash(req, key), url: req.url ?? "/" } };
     return { ok: false, failure: { kind: "body-too-large", limitBytes: options.maxBodyBytes } };
   }
   const body = await readBody(req, options.maxBodyBytes);
@@ -55,7 +55,7 @@ export async function readMessagesRequest(req: IncomingMessage, endpoint: Claude
       stream: messages && fields.stream === true,
       // Counting tokens needs no prompt cache, so it neither uses nor moves a sticky binding.
       sessionHash: messages ? sessionHashOf(fields, req.headers) : "",
-      keyHash: sha256Hex(key),
+      keyHash: clientKeyHash(req, key),
       url: req.url ?? "/",
     },
   };

@@ -14,7 +14,7 @@
  * instruction and the first user content, which stay the same for every turn.
  */
 import type { IncomingMessage } from "node:http";
-import { discardBody, readBody, sha256Hex } from "../../http/read-body.js";
+import { clientKeyHash, discardBody, readBody, sha256Hex } from "../../http/read-body.js";
 import type { ReadRequestOptions, ReadRequestResult } from "../provider.js";
 import type { GeminiPath } from "./gemini-routes.js";
 
@@ -29,7 +29,7 @@ export async function readGeminiRequest(req: IncomingMessage, path: GeminiPath, 
   if (key === undefined || bodiless || declared > options.maxBodyBytes) {
     if (!(await discardBody(req))) return { ok: false, failure: null };
     if (key === undefined) return { ok: false, failure: { kind: "missing-key" } };
-    if (bodiless) return { ok: true, request: { body: NO_BODY, model: path.model, stream: false, sessionHash: "", keyHash: sha256Hex(key), url } };
+    if (bodiless) return { ok: true, request: { body: NO_BODY, model: path.model, stream: false, sessionHash: "", keyHash: clientKeyHash(req, key), url } };
     return { ok: false, failure: { kind: "body-too-large", limitBytes: options.maxBodyBytes } };
   }
   const body = await readBody(req, options.maxBodyBytes);
@@ -43,7 +43,7 @@ export async function readGeminiRequest(req: IncomingMessage, path: GeminiPath, 
     return invalid("Invalid JSON payload received.");
   }
   if (!isObject(parsed)) return invalid("Invalid JSON payload received. The request body must be a JSON object.");
-  const keyHash = sha256Hex(key);
+  const keyHash = clientKeyHash(req, key);
   const stream = path.endpoint === "stream";
   if (path.api === "gemini") {
     const sessionHash = path.endpoint === "count_tokens" ? "" : openingHash(parsed);

@@ -20,7 +20,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { Platform, UpstreamAccountType } from "@claude-relay/proto/lease";
-import { continuationHash, discardBody, readBody, sha256Hex } from "../../http/read-body.js";
+import { clientKeyHash, continuationHash, discardBody, readBody, sha256Hex } from "../../http/read-body.js";
 import { chatClientKeyOf } from "../openai/read-chat.js";
 import type { ReadRequestOptions, ReadRequestResult } from "../provider.js";
 import type { ResponsesPrepared } from "./responses-plan.js";
@@ -57,7 +57,7 @@ export async function readResponsesRequest(req: IncomingMessage, options: ReadRe
       model: fields.model,
       stream,
       sessionHash: responsesSessionHash(fields, req.headers),
-      keyHash: sha256Hex(key),
+      keyHash: clientKeyHash(req, key),
       url: req.url ?? "/",
       platform: Platform.OPENAI,
       ...(!codexServable && { accountTypes: API_KEY_ACCOUNTS }),

@@ -11,7 +11,7 @@
  */
 import { Platform } from "@claude-relay/proto/lease";
 import { writeErrorResponse } from "../../errors.js";
-import { discardBody, sha256Hex } from "../../http/read-body.js";
+import { clientKeyHash, discardBody } from "../../http/read-body.js";
 import { openAiErrorOf, openAiStreamError } from "../../translate/openai-chat/openai-errors.js";
 import type { ProviderRoute, RelayProvider } from "../provider.js";
 import { planChat } from "./chat-plan.js";
@@ -49,7 +49,7 @@ export function createOpenAiProvider(directory: ModelDirectory): RelayProvider {
       if (!(await discardBody(req))) return 499;
       const key = chatClientKeyOf(req);
       if (key === undefined) return writeErrorResponse(res, toOpenAiError({ kind: "missing-key" }, requestId));
-      const listing = await directory.list(sha256Hex(key));
+      const listing = await directory.list(clientKeyHash(req, key));
       if (!listing.ok) return writeErrorResponse(res, toOpenAiError(listing.failure, requestId));
       const data = listing.models.map((m) => ({ id: m.id, object: "model", created: 0, owned_by: ownerOf(m.platform) }));
       const body = JSON.stringify({ object: "list", data });

@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { Platform, UpstreamAccountType } from "@claude-relay/proto/lease";
-import { discardBody, readBody, sha256Hex } from "../../http/read-body.js";
+import { clientKeyHash, discardBody, readBody, sha256Hex } from "../../http/read-body.js";
 import { sessionIdentityOf } from "../../translate/openai-chat/content-parts.js";
 import { validateChatRequest } from "../../translate/openai-chat/validate-chat-request.js";
 import { type AnthropicAnswerOptions, toAnthropicRequest } from "../../translate/openai-chat-to-anthropic/to-anthropic-request.js";
@@ -51,7 +51,7 @@ export async function readChatRequest(req: IncomingMessage, options: ReadRequest
   const model = (parsed as { model?: unknown }).model;
   if (typeof model !== "string" || model === "") return invalid("you must provide a model parameter", "model");
 
-  const keyHash = sha256Hex(key);
+  const keyHash = clientKeyHash(req, key);
   const route = await directory.resolve(keyHash, model);
   if (!route.ok) return { ok: false, failure: route.failure };
   if (route.platform === Platform.OPENAI) return readForOpenAi(req, body, parsed as Record<string, unknown>, keyHash, model, route.upstreamModel);
