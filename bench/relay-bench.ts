@@ -9,19 +9,22 @@
  * 127.0.0.1, and the same load comes from a separate driver process per run: JSON
  * and SSE, at 1 and 64 requests in flight, each scenario on the baseline, the
  * floor and then the relay. Then memory per stream: a fresh relay holding many
- * slow streams open.
+ * slow streams open. With BENCH_PROFILE=1, CPU profiles of the relay and the
+ * control plane over the JSON run at 64 in flight.
  * Ends with one `RESULT` line. See bench/README.md.
  */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "@claude-relay/testkit";
 import type { LoadResultMessage } from "./support/driver-protocol.js";
-import { runToResult, type BenchProcess, type ProcessGroup } from "./support/process-group.js";
-import { benchReply, benchRequest, OPENAI_SCENARIOS, REPLY_EVENTS, REPLY_TEXT_BYTES, SCENARIOS, type Scenario } from "./support/relay-scenarios.js";
+import { benchReply, OPENAI_SCENARIOS, REPLY_EVENTS, REPLY_TEXT_BYTES, SCENARIOS } from "./support/relay-scenarios.js";
+import { findRun as find, measure, prewarm, probe, type Run, type Target } from "./support/relay-runs.js";
 import { formatNumber, formatResultLine, formatTable } from "./support/report.js";
-import { startCpuMeter } from "./support/cpu-time.js";
-import { createRssSampler } from "./support/rss.js";
 import { envNumber, runBenchmark } from "./support/run-benchmark.js";
-import { connectAdmin, missingBuilds, startControlPlane, startRelay } from "./support/services.js";
+import { connectAdmin, missingBuilds, repoRoot, startControlPlane, startRelay } from "./support/services.js";
+import { cpuProfileArgs, makeStackProfileDirs, printProfile, readStackProfiles } from "./support/profile-report.js";
 import { measureStreamMemory, type StreamMemory } from "./support/stream-memory.js";
 
 const WARMUP_MS = envNumber("BENCH_WARMUP_MS", 2_000);
@@ -30,76 +33,11 @@ const STREAMS = envNumber("BENCH_STREAMS", 1_000);
 const PREWARM_MS = envNumber("BENCH_PREWARM_MS", 10_000);
 const MOCK = fileURLToPath(new URL("./mock-upstream-process.ts", import.meta.url));
 const BASELINE = fileURLToPath(new URL("./baseline-pipe.ts", import.meta.url));
-const LOAD_DRIVER = fileURLToPath(new URL("./load-driver.ts", import.meta.url));
 const BASELINE_KEY = "sk-ant-bench-baseline-client";
-
-/** One measured run against one target. */
-interface Run {
-  target: string;
-  scenario: Scenario;
-  result: LoadResultMessage;
-  peakRssKb: number;
-  /** CPU time per completed request of the front process, and of the control plane (NaN for the baseline). */
-  cpuMsPerRequest: number;
-  controlPlaneCpuMsPerRequest: number;
-}
-
-/** A target: where to send requests, with which key, and its processes. */
-interface Target {
-  name: string;
-  origin: string;
-  key: string;
-  /** The process that serves the client (its RSS and CPU are reported). */
-  pid: number;
-  controlPlanePid?: number;
-}
-
-/** Runs one scenario against one target, sampling the RSS of its front process and the CPU of its processes. */
-async function measure(group: ProcessGroup, target: Target, scenario: Scenario): Promise<Run> {
-  const sampler = createRssSampler(target.pid);
-  const stopCpu = startCpuMeter([target.pid, target.controlPlanePid ?? -1]);
-  const request = benchRequest(target.origin, target.key, scenario.stream, scenario.api);
-  const options = { mode: "load", request, concurrency: scenario.concurrency, warmupMs: WARMUP_MS, durationMs: DURATION_MS };
-  const name = `load-driver (${target.name} ${scenario.label})`;
-  const result = await runToResult<LoadResultMessage>(group, name, LOAD_DRIVER, options, WARMUP_MS + DURATION_MS + 60_000);
-  const { requestsPerSecond, latencyMs, errors } = result;
-  console.log(`  ${scenario.label.padEnd(9)} ${target.name.padEnd(8)} ${formatNumber(requestsPerSecond, 1)} req/s, p50 ${formatNumber(latencyMs.p50)} ms, errors ${errors}`);
-  const [frontCpuMs = Number.NaN, controlPlaneCpuMs = Number.NaN] = stopCpu();
-  return {
-    target: target.name,
-    scenario,
-    result,
-    peakRssKb: sampler.stop(),
-    cpuMsPerRequest: frontCpuMs / result.completed,
-    controlPlaneCpuMsPerRequest: controlPlaneCpuMs / result.completed,
-  };
-}
-
-/**
- * Load left out of every figure, before a target's first measured run: each process starts with
- * its code interpreted, and the JIT needs thousands of requests to compile the hot paths of a
- * stack this size. Without it, the first run (JSON at 1 in flight) would measure the warm-up of
- * the relay and the control plane against a bare pipe that warms up in a moment.
- */
-async function prewarm(group: ProcessGroup, target: Target): Promise<LoadResultMessage[]> {
-  const results: LoadResultMessage[] = [];
-  if (PREWARM_MS <= 0) return results;
-  for (const stream of [false, true]) {
-    const options = { mode: "load", request: benchRequest(target.origin, target.key, stream), concurrency: 64, warmupMs: 0, durationMs: PREWARM_MS / 2 };
-    results.push(await runToResult<LoadResultMessage>(group, `load-driver (${target.name} pre-warm)`, LOAD_DRIVER, options, PREWARM_MS + 60_000));
-  }
-  return results;
-}
-
-/** One request through the target, so a broken setup fails in a second, with the logs of `processes`. */
-async function probe(origin: string, key: string, processes: readonly BenchProcess[]): Promise<void> {
-  const { body, headers, path } = benchRequest(origin, key, false);
-  const res = await fetch(origin + path, { method: "POST", headers, body, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  if (res.status === 200) return;
-  const logs = processes.map((p) => `--- ${p.name} output (end):\n${p.tail()}`).join("\n");
-  throw new Error(`probe of ${origin} answered ${res.status}: ${text.slice(0, 300)}\n${logs}`);
-}
+const settings = { warmupMs: WARMUP_MS, durationMs: DURATION_MS };
+const PROFILE = process.env.BENCH_PROFILE === "1";
+/** A profile is written as the process exits, and a long one takes a while to serialize. */
+const PROFILED_STOP_GRACE_MS = 60_000;
 
 /** Every scenario of the relay against both floors: throughput ratios at the same concurrency, added latency. */
 function printAgainstFloors(baseline: readonly Run[], floor: readonly Run[], full: readonly Run[]): void {
@@ -190,13 +128,7 @@ function printReport(baseline: readonly Run[], floor: readonly Run[], full: read
   };
 }
 
-function find(runs: readonly Run[], stream: boolean, concurrency: number): LoadResultMessage {
-  const run = runs.find((r) => r.scenario.stream === stream && r.scenario.concurrency === concurrency);
-  if (!run) throw new Error(`no run with stream=${stream} concurrency=${concurrency}`);
-  return run.result;
-}
-
-await runBenchmark("relay benchmark", 420_000, async (group) => {
+await runBenchmark("relay benchmark", 420_000 + (PROFILE ? 120_000 : 0), async (group) => {
   const missing = missingBuilds(["control-plane", "relay"]);
   if (missing.length > 0) throw new Error(`${missing.join(", ")} missing: run \`npm run build\` first`);
   console.log(
@@ -220,11 +152,13 @@ await runBenchmark("relay benchmark", 420_000, async (group) => {
 
   const redis = await startRedis({ own: true });
   group.onClose(() => redis.close());
-  const controlPlane = await startControlPlane(group, "control-plane", redis.url);
+  // BENCH_PROFILE=1: both services write a CPU profile as they exit, reported over the JSON runs at 64 in flight.
+  const profileDirs = PROFILE ? await makeStackProfileDirs(process.env.BENCH_PROFILE_DIR ?? (await mkdtemp(join(tmpdir(), "claude-relay-profiles-")))) : undefined;
+  const controlPlane = await startControlPlane(group, "control-plane", redis.url, {}, { nodeArgs: profileDirs ? cpuProfileArgs(profileDirs.controlPlane) : [] });
   const admin = await connectAdmin(controlPlane.adminUrl);
   await admin.createAccount("bench-account", mockUrl, 0);
   const key = await admin.createKey("bench");
-  const relay = await startRelay(group, "relay", controlPlane.grpcTarget);
+  const relay = await startRelay(group, "relay", controlPlane.grpcTarget, {}, { nodeArgs: profileDirs ? cpuProfileArgs(profileDirs.relay) : [] });
   await probe(relay.url, key.plaintext, [relay.process, controlPlane.process, mock]);
 
   // Each scenario runs on the baseline, then at once on the relay, so a change in the
@@ -235,25 +169,34 @@ await runBenchmark("relay benchmark", 420_000, async (group) => {
   const relayTarget: Target = { name: "relay", origin: relay.url, key: key.plaintext, pid: relay.process.pid, controlPlanePid: controlPlane.process.pid };
   console.log(`  pre-warming each target with ${PREWARM_MS / 1000} s of load at 64 in flight (JSON, then SSE), left out of the figures`);
   // Their failures count with the measured runs' (a request that failed is a failure whenever it ran).
-  const prewarmed = [...(await prewarm(group, baselineTarget)), ...(await prewarm(group, floorTarget)), ...(await prewarm(group, relayTarget))];
+  const prewarmed = [...(await prewarm(group, baselineTarget, PREWARM_MS)), ...(await prewarm(group, floorTarget, PREWARM_MS)), ...(await prewarm(group, relayTarget, PREWARM_MS))];
   const baseline: Run[] = [];
   const floor: Run[] = [];
   const full: Run[] = [];
   for (const scenario of SCENARIOS) {
-    baseline.push(await measure(group, baselineTarget, scenario));
-    floor.push(await measure(group, floorTarget, scenario));
-    full.push(await measure(group, relayTarget, scenario));
+    baseline.push(await measure(group, baselineTarget, scenario, settings));
+    floor.push(await measure(group, floorTarget, scenario, settings));
+    full.push(await measure(group, relayTarget, scenario, settings));
   }
   const openai: Run[] = [];
-  for (const scenario of OPENAI_SCENARIOS) openai.push(await measure(group, relayTarget, scenario));
+  for (const scenario of OPENAI_SCENARIOS) openai.push(await measure(group, relayTarget, scenario, settings));
   await pipe.stop();
   await floorPipe.stop();
-  await relay.process.stop();
+  await relay.process.stop(PROFILED_STOP_GRACE_MS);
 
   console.log(`memory: ${STREAMS} slow streams held open through a fresh relay ...`);
   // Room for every stream's upstream connection, so none waits in the pool's queue.
   const memoryRelay = await startRelay(group, "relay-memory", controlPlane.grpcTarget, { RELAY_POOL_CONNECTIONS: String(STREAMS + 100) });
   const memory = await measureStreamMemory(group, mock, { url: memoryRelay.url, pid: memoryRelay.process.pid }, key.plaintext, STREAMS);
+
+  await memoryRelay.process.stop();
+  await controlPlane.process.stop(PROFILED_STOP_GRACE_MS);
+  if (profileDirs) {
+    console.log("\nCPU profiles, self time over the JSON run at 64 in flight (its warm-up included), main thread:");
+    const profiles = await readStackProfiles("", profileDirs, repoRoot, full);
+    printProfile(profiles.relay);
+    printProfile(profiles.controlPlane);
+  }
 
   const figures = printReport(baseline, floor, full, openai, memory, prewarmed);
   const failures: string[] = [];

@@ -46,8 +46,8 @@ export interface BenchProcess {
 export interface ProcessGroup {
   /** Runs a bench TypeScript file in a new node process under the parent's loader. */
   script(name: string, file: string, args?: readonly string[], env?: Record<string, string>): BenchProcess;
-  /** Runs a built service entry (`node <file>`), its output going to a log file. */
-  service(name: string, file: string, env: Record<string, string>): BenchProcess;
+  /** Runs a built service entry (`node [nodeArgs] <file>`), its output going to a log file. */
+  service(name: string, file: string, env: Record<string, string>, nodeArgs?: readonly string[]): BenchProcess;
   /** Adds cleanup for something started elsewhere (e.g. a redis-server); cleanups run newest first. */
   onClose(cleanup: () => Promise<void>): void;
   /** Stops every running process and runs every cleanup; safe to call twice. */
@@ -98,10 +98,10 @@ export async function createProcessGroup(): Promise<ProcessGroup> {
       if (child.stdout) readMessages(child.stdout, deliver, ring.push);
       return handle;
     },
-    service(name, file, env) {
+    service(name, file, env, nodeArgs = []) {
       const logFile = join(logDir, `${name}.log`);
       const fd = openSync(logFile, "a");
-      const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ["ignore", fd, fd] });
+      const child = spawn(process.execPath, [...nodeArgs, file], { env: { ...process.env, ...env }, stdio: ["ignore", fd, fd] });
       closeSync(fd);
       return track(name, child, () => readTail(logFile)).handle;
     },

@@ -1,7 +1,9 @@
 /**
  * The built services as benchmark processes: control planes and relays on free
  * loopback ports (started as the e2e stack starts them), a readiness wait, and
- * the admin API calls that create accounts and a client key.
+ * the admin API calls that create accounts and a client key. The services come
+ * from this repository's `dist/` unless a start names another build's root (a
+ * scratch build of an older commit, see scratch-build.ts).
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -18,8 +20,18 @@ import type { BenchProcess, ProcessGroup } from "./process-group.js";
 /** The repository root. */
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-const CONTROL_PLANE_MAIN = join(repoRoot, "services/control-plane/dist/main.js");
-const RELAY_MAIN = join(repoRoot, "services/relay/dist/main.js");
+/** The built entry points of the two services under a build's root. */
+export function entryPoints(root: string): { "control-plane": string; relay: string } {
+  return { "control-plane": join(root, "services/control-plane/dist/main.js"), relay: join(root, "services/relay/dist/main.js") };
+}
+
+/** Which build a service is started from, and how. */
+export interface StartOptions {
+  /** The build's root; this repository when absent. */
+  root?: string;
+  /** Node options before the entry point (e.g. `--cpu-prof`). */
+  nodeArgs?: readonly string[];
+}
 
 /** Shared secrets of one benchmark stack (fixed: nothing here protects anything real). */
 export const stackSecrets = {
@@ -34,8 +46,8 @@ export function serviceLogLevel(): string {
 }
 
 /** Names the missing build outputs, if any. */
-export function missingBuilds(which: ReadonlyArray<"control-plane" | "relay">): string[] {
-  const entries = { "control-plane": CONTROL_PLANE_MAIN, relay: RELAY_MAIN };
+export function missingBuilds(which: ReadonlyArray<"control-plane" | "relay">, root = repoRoot): string[] {
+  const entries = entryPoints(root);
   return which.filter((name) => !existsSync(entries[name])).map((name) => entries[name]);
 }
 
@@ -47,11 +59,17 @@ export interface ControlPlaneProcess {
 }
 
 /** Starts one control plane on free ports and waits until /readyz answers. */
-export async function startControlPlane(group: ProcessGroup, name: string, redisUrl: string, env: Record<string, string> = {}): Promise<ControlPlaneProcess> {
+export async function startControlPlane(
+  group: ProcessGroup,
+  name: string,
+  redisUrl: string,
+  env: Record<string, string> = {},
+  { root = repoRoot, nodeArgs = [] }: StartOptions = {},
+): Promise<ControlPlaneProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), "claude-relay-bench-cp-"));
   group.onClose(() => rm(dataDir, { recursive: true, force: true }));
   const [grpcPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-  const proc = group.service(name, CONTROL_PLANE_MAIN, {
+  const proc = group.service(name, entryPoints(root)["control-plane"], {
     REDIS_URL: redisUrl,
     CONTROL_PLANE_HOST: "127.0.0.1",
     CONTROL_PLANE_GRPC_PORT: String(grpcPort),
@@ -64,7 +82,7 @@ export async function startControlPlane(group: ProcessGroup, name: string, redis
     ADMIN_PASSWORD: stackSecrets.adminPassword,
     LOG_LEVEL: serviceLogLevel(),
     ...env,
-  });
+  }, nodeArgs);
   const adminUrl = `http://127.0.0.1:${httpPort}`;
   await waitReady(`${adminUrl}/readyz`, proc);
   return { process: proc, grpcTarget: `127.0.0.1:${grpcPort}`, adminUrl };
@@ -77,9 +95,15 @@ export interface RelayProcess {
 }
 
 /** Starts a relay in front of the given control-plane target and waits until /readyz answers. */
-export async function startRelay(group: ProcessGroup, name: string, controlPlaneTarget: string, env: Record<string, string> = {}): Promise<RelayProcess> {
+export async function startRelay(
+  group: ProcessGroup,
+  name: string,
+  controlPlaneTarget: string,
+  env: Record<string, string> = {},
+  { root = repoRoot, nodeArgs = [] }: StartOptions = {},
+): Promise<RelayProcess> {
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const proc = group.service(name, RELAY_MAIN, {
+  const proc = group.service(name, entryPoints(root).relay, {
     RELAY_HOST: "127.0.0.1",
     RELAY_PORT: String(port),
     RELAY_METRICS_PORT: String(metricsPort),
@@ -89,7 +113,7 @@ export async function startRelay(group: ProcessGroup, name: string, controlPlane
     RELAY_DRAIN_MS: "1000",
     LOG_LEVEL: serviceLogLevel(),
     ...env,
-  });
+  }, nodeArgs);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/readyz`, proc);
   return { process: proc, url };

@@ -6,7 +6,7 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { AccountService, ApiKeyService, AuthService, ModelAliasService, ServiceTokenService } from "@claude-relay/proto/admin";
+import { AccountService, ApiKeyService, AuthService, ModelAliasService, NotificationService, ServiceTokenService } from "@claude-relay/proto/admin";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { adminPasswordFile, readOptional } from "./data-dir.js";
@@ -19,9 +19,10 @@ export interface AdminClients {
   modelAliases: Client<typeof ModelAliasService>;
 }
 
-/** The admin clients with the service token client, which only signed-in admins may use. */
+/** The admin clients with those main hands to one command each: service tokens (signed-in admins only) and notification targets. */
 export interface AdminClientsWithTokens extends AdminClients {
   serviceTokens: Client<typeof ServiceTokenService>;
+  notifications: Client<typeof NotificationService>;
 }
 
 /** Options of connectAdmin. */
@@ -88,6 +89,7 @@ export async function connectAdmin(options: AdminConnectOptions): Promise<AdminC
     auth,
     modelAliases: createClient(ModelAliasService, transport),
     serviceTokens: createClient(ServiceTokenService, transport),
+    notifications: createClient(NotificationService, transport),
   };
 }
 

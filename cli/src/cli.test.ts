@@ -6,7 +6,7 @@ import { intOption } from "./accounts-command.js";
 import { formatLine } from "./child-process.js";
 import { loadLocalSecrets, resolveDataDir } from "./data-dir.js";
 import { table } from "./format.js";
-import { main } from "./main.js";
+import { main, splitArgv } from "./main.js";
 
 describe("resolveDataDir", () => {
   it("prefers CLAUDE_RELAY_DATA_DIR, then XDG_DATA_HOME, never the working directory", () => {
@@ -67,6 +67,27 @@ describe("intOption", () => {
   });
 });
 
+describe("splitArgv", () => {
+  it("takes the global options wherever they stand", () => {
+    expect(splitArgv(["keys", "list", "--url", "http://cp:8081", "--password=pw"])).toEqual({
+      command: "keys",
+      help: false,
+      rest: ["list"],
+      globals: { url: "http://cp:8081", username: undefined, password: "pw" },
+    });
+  });
+
+  it("leaves a --url after `notifications` to the command (the webhook's), and takes the admin API's before it", () => {
+    expect(splitArgv(["--url", "http://cp:8081", "notifications", "add", "--url", "https://hooks.slack.com/services/x", "--format", "slack", "--username", "ops"])).toEqual({
+      command: "notifications",
+      help: false,
+      rest: ["add", "--url", "https://hooks.slack.com/services/x", "--format", "slack"],
+      globals: { url: "http://cp:8081", username: "ops", password: undefined },
+    });
+    expect(splitArgv(["notifications", "add", "--url=https://x.example/hook", "--format", "generic"]).globals.url).toBeUndefined();
+  });
+});
+
 describe("main", () => {
   it("prints usage and exits 2 without a command, and refuses unknown commands", async () => {
     const lines: string[] = [];
@@ -83,6 +104,8 @@ describe("main", () => {
     expect(help).toContain("--credentials-file PATH");
     expect(help).toContain("--auth-json PATH");
     expect(help).toContain("--platforms claude,gemini,openai");
+    expect(help).toContain("claude-relay notifications <command>");
+    expect(help).toContain("add --url URL --format generic|slack|discord|feishu|dingtalk|wecom");
   });
 
   it("exits 2 with the reason when an account's options do not fit its type", async () => {

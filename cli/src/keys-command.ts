@@ -1,7 +1,7 @@
 /**
- * `claude-relay keys create|list|revoke`: the relay's own API keys through the
+ * `claude-relay keys create|update|list|revoke`: the relay's own API keys through the
  * admin API, each usable on every platform or only some, with an optional
- * group per platform.
+ * group per platform, and how long its requests may wait for a free slot.
  */
 import { parseArgs } from "node:util";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -17,8 +17,31 @@ export const KEYS_HELP = `claude-relay keys <command>
   create --name N [--concurrency N (0 = unlimited)] [--models m1,m2] [--expires-at ISO] [--json]
          [--platforms claude,gemini,openai (default every platform)]
          [--group-claude G] [--group-gemini G] [--group-openai G] (the group serving the key on that platform)
+         [--queue-wait-ms N] (how long a request may wait for a free slot when every account is full;
+                             0 = refuse at once; default: the control plane's CONTROL_PLANE_QUEUE_WAIT_MS)
+  update ID [--name N] [--concurrency N] [--models m1,m2] [--queue-wait-ms N|default]
   list [--json]
   revoke ID`;
+
+/** The longest wait a key may set, as the admin API allows it: 10 minutes. */
+const MAX_QUEUE_WAIT_MS = 600_000;
+
+/** The --queue-wait-ms of `keys create`: ms from 0 to 10 minutes, or undefined for the default. */
+export function queueWaitOption(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(value) || value < 0 || value > MAX_QUEUE_WAIT_MS) {
+    throw new UsageError(`--queue-wait-ms must be an integer from 0 to ${MAX_QUEUE_WAIT_MS}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** The --queue-wait-ms of `keys update`: a new bound, "default" to go back to the control plane's, or nothing. */
+export function queueWaitChange(raw: string | undefined): { queueWaitMs?: number; clearQueueWaitMs?: boolean } {
+  if (raw?.trim().toLowerCase() === "default") return { clearQueueWaitMs: true };
+  const queueWaitMs = queueWaitOption(raw);
+  return queueWaitMs === undefined ? {} : { queueWaitMs };
+}
 
 /** The per-platform group options of `keys create`, one per platform in PLATFORMS. */
 type GroupOption = "group-claude" | "group-gemini" | "group-openai";
@@ -51,6 +74,7 @@ export async function keysCommand(args: string[], admin: AdminClients, out: (lin
       "group-claude": { type: "string" },
       "group-gemini": { type: "string" },
       "group-openai": { type: "string" },
+      "queue-wait-ms": { type: "string" },
       json: { type: "boolean" },
     },
     allowPositionals: true,
@@ -67,12 +91,27 @@ export async function keysCommand(args: string[], admin: AdminClients, out: (lin
         concurrencyLimit: intOption(values.concurrency, "concurrency") ?? 0,
         allowedModels: values.models ? values.models.split(",").map((m) => m.trim()).filter(Boolean) : [],
         expiresAt: expires === undefined ? undefined : timestampFromMs(expires),
+        queueWaitMs: queueWaitOption(values["queue-wait-ms"]),
       });
       if (values.json) {
         out(JSON.stringify({ id: res.apiKey?.id, name: res.apiKey?.name, key: res.plaintextKey }));
       } else {
         out(`key ${res.apiKey?.id} created (${res.apiKey?.name}). It is shown this once:\n\n  ${res.plaintextKey}\n`);
       }
+      return;
+    }
+    case "update": {
+      const id = requireId(positionals);
+      const createOnly = (["expires-at", "platforms", "group-claude", "group-gemini", "group-openai"] as const).find((name) => values[name] !== undefined);
+      if (createOnly) throw new UsageError(`keys update does not change --${createOnly}: use the admin UI`);
+      const { apiKey } = await admin.apiKeys.updateApiKey({
+        ...queueWaitChange(values["queue-wait-ms"]),
+        id,
+        name: values.name,
+        concurrencyLimit: intOption(values.concurrency, "concurrency"),
+        ...(values.models !== undefined && { allowedModels: { models: values.models.split(",").map((m) => m.trim()).filter(Boolean) } }),
+      });
+      out(`key ${apiKey?.id} updated (waits for a free slot: ${waitCell(apiKey ?? {})})`);
       return;
     }
     case "list": {
@@ -103,9 +142,15 @@ export function platformsCell(key: Pick<ApiKey, "platforms" | "platformGroups">)
   return groups.size === 0 ? "all" : `all: ${[...groups.keys()].map(named).join(",")}`;
 }
 
+/** How long a key's requests may wait for a free slot: "default", "no" (refused at once), or "30s". */
+export function waitCell(key: Pick<ApiKey, "queueWaitMs">): string {
+  if (key.queueWaitMs === undefined) return "default";
+  return key.queueWaitMs === 0 ? "no" : `${key.queueWaitMs / 1000}s`;
+}
+
 function keyTable(keys: ApiKey[]): string {
   return table(
-    ["ID", "NAME", "PREFIX", "STATE", "PLATFORMS", "CONCURRENCY", "MODELS", "EXPIRES"],
+    ["ID", "NAME", "PREFIX", "STATE", "PLATFORMS", "CONCURRENCY", "WAIT", "MODELS", "EXPIRES"],
     keys.map((k) => [
       k.id,
       k.name,
@@ -113,6 +158,7 @@ function keyTable(keys: ApiKey[]): string {
       k.revokedAt ? "revoked" : k.enabled ? "enabled" : "disabled",
       platformsCell(k),
       k.concurrencyLimit === 0 ? "unlimited" : String(k.concurrencyLimit),
+      waitCell(k),
       k.allowedModels.length ? k.allowedModels.join(",") : "all",
       formatTime(k.expiresAt ? timestampMs(k.expiresAt) : undefined),
     ]),

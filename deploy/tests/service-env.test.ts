@@ -53,7 +53,7 @@ function withSecrets(env: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, value.startsWith("secret:") ? (SECRET_VALUES[name] ?? value) : value]));
 }
 
-const valuesFiles = ["defaults.yaml", "external-redis.yaml", "redis-cluster.yaml", "embedded-redis.yaml", "hpa-off.yaml", "upstream-urls.yaml"];
+const valuesFiles = ["defaults.yaml", "external-redis.yaml", "redis-cluster.yaml", "embedded-redis.yaml", "hpa-off.yaml", "upstream-urls.yaml", "notifications.yaml"];
 const rendered = new Map<string, KubeObject[]>();
 
 beforeAll(() => {

@@ -1,8 +1,8 @@
 /**
  * The admin UI on a phone (390 × 844, headless Chromium through playwright-core) against the
  * whole stack: every page is reached through the header's menu button, none scrolls sideways, the
- * accounts page shows each account's name, health and "X / Y" concurrency bar on screen, the API keys
- * page each key's name, state and spend, the other lists keep their rows on screen, and the account
+ * accounts page shows each account's name, health and "X / Y" concurrency bar on screen and its wait
+ * queue card, the API keys page each key's name, state, spend and wait for a free slot, the other lists keep their rows on screen, and the account
  * dialog fits the screen with its body scrolling. Accounts, keys and the other lists' rows are created
  * through the admin API. Screenshots land in test-artifacts/admin-ui-mobile/.
  */
@@ -199,6 +199,10 @@ describe("the admin UI on a phone", () => {
       expect(await card.getByTestId("concurrency-text").textContent()).toBe("0 / 3");
       await expectOnScreen(card.getByTestId("edit-account"), `${name}'s edit button`);
     }
+    // The wait queue card below the list: its lines and the waits by key and by account, as cards.
+    await expectOnScreen(page.getByTestId("wait-queue-card").locator(".el-card__header"), "the wait queue card");
+    await expectOnScreen(page.getByTestId("wait-queue-groups"), "the waiting lines");
+    await expectOnScreen(page.getByTestId("wait-stats-accounts"), "the waits by account");
     await checkPage(page, "accounts");
 
     // The account dialog fits the screen; its body scrolls rather than running off it.
@@ -237,6 +241,7 @@ describe("the admin UI on a phone", () => {
       expect(await card.getByTestId("api-key-state").textContent()).toContain("Active");
       await expectOnScreen(card.getByTestId("api-key-cost-today"), `${name}'s spend today`);
       await expectOnScreen(card.getByTestId("api-key-cost-total"), `${name}'s total spend`);
+      await expectOnScreen(card.getByTestId("api-key-queue-wait"), `${name}'s wait for a free slot`);
     }
     await expect.poll(() => page.locator(".el-table__body-wrapper .el-table__row").filter({ hasText: "e2e" }).getByTestId("api-key-cost-today").textContent(), UI).toMatch(/\$0\.\d*[1-9]/);
     await checkPage(page, "api-keys");

@@ -31,6 +31,8 @@ const matrix: { file: string; args?: string[]; external?: string[] }[] = [
   { file: "hpa-off.yaml" },
   { file: "lease-streams.yaml" },
   { file: "upstream-urls.yaml" },
+  { file: "notifications.yaml" },
+  { file: "queue.yaml" },
   { file: "network-policy.yaml" },
   { file: "monitoring.yaml", args: MONITORING_API },
 ];
@@ -205,6 +207,50 @@ describe("providers' endpoints", () => {
       CONTROL_PLANE_OPENAI_OAUTH_AUTHORIZE_URL: "https://gateway.internal/openai-auth/oauth/authorize",
       CONTROL_PLANE_OPENAI_OAUTH_TOKEN_URL: "https://gateway.internal/openai-auth/oauth/token",
     });
+  });
+});
+
+describe("webhook notifications", () => {
+  const names = [
+    "CONTROL_PLANE_NOTIFY_QUIET_MS",
+    "CONTROL_PLANE_NOTIFY_FOLD_WINDOW_MS",
+    "CONTROL_PLANE_NOTIFY_MAX_ATTEMPTS",
+    "CONTROL_PLANE_NOTIFY_RETRY_BASE_MS",
+    "CONTROL_PLANE_NOTIFY_TIMEOUT_MS",
+    "CONTROL_PLANE_NOTIFY_REDIS_GRACE_MS",
+  ];
+  const settings = (file: string) => {
+    const objects = render(file);
+    const cp = container(objects, "rel-claude-relay-control-plane");
+    return names.map((name) => envOf(objects, cp, name));
+  };
+
+  it("hands the control plane its own defaults", () => {
+    expect(settings("defaults.yaml")).toEqual(["2000", "30000", "5", "1000", "5000", "10000"]);
+  });
+
+  it("hands the control plane the values given", () => {
+    expect(settings("notifications.yaml")).toEqual(["500", "10000", "8", "250", "3000", "5000"]);
+  });
+});
+
+describe("waiting for a free slot", () => {
+  const settings = (file: string) => {
+    const objects = render(file);
+    const cp = container(objects, "rel-claude-relay-control-plane");
+    const relay = container(objects, "rel-claude-relay-relay");
+    return [
+      ...["CONTROL_PLANE_QUEUE_WAIT_MS", "CONTROL_PLANE_QUEUE_MAX_WAITERS", "CONTROL_PLANE_QUEUE_POLL_MS", "CONTROL_PLANE_QUEUE_ALIVE_MS"].map((name) => envOf(objects, cp, name)),
+      envOf(objects, relay, "RELAY_QUEUE_MAX_WAIT_MS"),
+    ];
+  };
+
+  it("hands both services their own defaults", () => {
+    expect(settings("defaults.yaml")).toEqual(["0", "200", "50", "3000", "600000"]);
+  });
+
+  it("hands both services the values given", () => {
+    expect(settings("queue.yaml")).toEqual(["30000", "1000", "25", "5000", "45000"]);
   });
 });
 

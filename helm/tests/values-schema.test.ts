@@ -21,6 +21,14 @@ const rejected: { file: string; says: string[] }[] = [
     file: "connection-age.yaml",
     says: ["/controlPlane/grpcMaxConnectionAgeMs", "minimum: got -1", "/controlPlane/grpcMaxConnectionAgeGraceMs", "minimum: got 0", "/controlPlane/usageFlushMs", "maximum: got 5,000"],
   },
+  {
+    file: "notifications.yaml",
+    says: ["/controlPlane/notifications/maxAttempts", "minimum: got 0, want 1", "/controlPlane/notifications/timeoutMs", "minimum: got 50, want 100", "additional properties 'retries' not allowed"],
+  },
+  {
+    file: "queue.yaml",
+    says: ["/relay/queueMaxWaitMs", "want 600,000", "/controlPlane/queue/maxWaiters", "minimum: got 0, want 1", "/controlPlane/queue/pollMs", "minimum: got 1, want 5"],
+  },
   { file: "metrics-port-clash.yaml", says: ["relay.metricsPort (8080) must differ from relay.port"] },
   { file: "metrics-port-clash-control-plane.yaml", says: ["controlPlane.metricsPort (8081) must differ from controlPlane.httpPort and controlPlane.grpcPort"] },
   {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { AccountService, AccountType, ApiKeyService, AuthService, UsageService } from "@claude-relay/proto/admin";
+import { AccountService, AccountType, ApiKeyService, AuthService, NotificationService, QueueService, UsageService } from "@claude-relay/proto/admin";
 import { freePort, startMockAnthropic, startRedis, type MockAnthropic, type TestRedis } from "@claude-relay/testkit";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -41,6 +41,7 @@ export interface Stack {
   accounts: Client<typeof AccountService>;
   apiKeys: Client<typeof ApiKeyService>;
   usage: Client<typeof UsageService>;
+  queue: Client<typeof QueueService>;
   /** Upstream API key of the first account; the mock must see it, never the client key. */
   upstreamKey: string;
   /** A client key for the relay, created through the admin API. */
@@ -55,6 +56,7 @@ export interface StackOptions {
   maxConcurrentTasks?: number;
   leaseTtlMs?: number;
   relayEnv?: Record<string, string>;
+  controlPlaneEnv?: Record<string, string>;
 }
 
 const ADMIN_PASSWORD = "e2e-admin-password-123";
@@ -62,7 +64,7 @@ const INTERNAL_TOKEN = "e2e-internal-token-0123456789";
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const mock = await startMockAnthropic();
-  const core = await startCore({ leaseTtlMs: options.leaseTtlMs, relayEnv: options.relayEnv }).catch(async (err: unknown) => {
+  const core = await startCore({ leaseTtlMs: options.leaseTtlMs, relayEnv: options.relayEnv, controlPlaneEnv: options.controlPlaneEnv }).catch(async (err: unknown) => {
     await mock.close();
     throw err;
   });
@@ -227,6 +229,8 @@ export interface AdminClients {
   accounts: Client<typeof AccountService>;
   apiKeys: Client<typeof ApiKeyService>;
   usage: Client<typeof UsageService>;
+  queue: Client<typeof QueueService>;
+  notifications: Client<typeof NotificationService>;
 }
 
 /** Logs in as the e2e admin and returns typed admin clients. */
@@ -238,7 +242,13 @@ export async function adminClients(adminUrl: string): Promise<AdminClients> {
     return next(req);
   };
   const transport = createConnectTransport({ baseUrl: adminUrl, httpVersion: "1.1", interceptors: [bearer] });
-  return { accounts: createClient(AccountService, transport), apiKeys: createClient(ApiKeyService, transport), usage: createClient(UsageService, transport) };
+  return {
+    accounts: createClient(AccountService, transport),
+    apiKeys: createClient(ApiKeyService, transport),
+    usage: createClient(UsageService, transport),
+    queue: createClient(QueueService, transport),
+    notifications: createClient(NotificationService, transport),
+  };
 }
 
 /** Starts `node services/<name>/dist/main.js` with the given environment on top of ours. */

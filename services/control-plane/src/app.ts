@@ -22,7 +22,12 @@ import { createAdminHttpServer } from "./http/server.js";
 import { createApiKeyStore } from "./keys/api-key-store.js";
 import { createKeyCheck } from "./keys/check-key.js";
 import { createKeyLimits } from "./keys/key-limits.js";
+import { createAttemptLimiter } from "./keys/attempt-limiter.js";
+import { createKeyUsageLookup } from "./keys/key-usage.js";
 import { createAcquireLease, type LeaseCatalog } from "./leases/acquire-lease.js";
+import { createQueuedAcquire } from "./leases/queued-acquire.js";
+import { createQueueMetrics } from "./leases/queue-metrics.js";
+import { createWaitQueue } from "./leases/wait-queue.js";
 import { createLastReads } from "./leases/last-reads.js";
 import { createLeaseStore } from "./leases/lease-store.js";
 import { createReleaseLease } from "./leases/release-lease.js";
@@ -98,6 +103,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
       maxAttempts: config.CONTROL_PLANE_NOTIFY_MAX_ATTEMPTS,
       retryBaseMs: config.CONTROL_PLANE_NOTIFY_RETRY_BASE_MS,
       timeoutMs: config.CONTROL_PLANE_NOTIFY_TIMEOUT_MS,
+      redisGraceMs: config.CONTROL_PLANE_NOTIFY_REDIS_GRACE_MS,
     },
   });
   redis.on("error", (err: Error) => notifications.notifier.redisDown(err.message));
@@ -138,6 +144,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
       breakerOpenMs: config.CONTROL_PLANE_BREAKER_OPEN_MS,
     },
   });
+  notifications.setHealthLookup(health.conditions);
   // consumes redis, accounts, health, providers; provides single-flight refresh at each account's token endpoint and the PKCE steps of every OAuth type.
   const oauth = createOAuthRefresher({
     redis, keys, accounts, health, tokens: providers.tokenClient, aheadMs: config.CONTROL_PLANE_OAUTH_REFRESH_AHEAD_MS, log, now, onFailure: notifications.onRefreshFailure,
@@ -170,18 +177,43 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   createAccountMetrics({ registry, listAccounts: catalog.listAccounts, leases, health, log, now });
   // What this replica's Acquires last read: the next Acquire's guess, and Release's word on a healthy account.
   const lastReads = createLastReads();
+  // consumes catalog, apiKeys, keyLimits, usageReader, CONTROL_PLANE_KEY_USAGE_*; provides a key holder's report on their key, for GetKeyUsage and /stats.
+  const keyUsage = createKeyUsageLookup({
+    catalog,
+    apiKeys,
+    keyLimits,
+    usage: usageReader,
+    limiter: createAttemptLimiter({ maxAttempts: config.CONTROL_PLANE_KEY_USAGE_MAX_ATTEMPTS, windowMs: config.CONTROL_PLANE_KEY_USAGE_WINDOW_SECONDS * 1000, now }),
+    now,
+  });
   // Set by close(): readiness turns 503 and Acquire UNAVAILABLE at once, while calls in flight finish.
   let draining = false;
   // consumes catalog, leases, sticky, invalidation, CONTROL_PLANE_INTERNAL_TOKEN; provides the relay's LeaseService over gRPC.
-  const leaseServer = createLeaseServer({
+  // consumes redis, CONTROL_PLANE_QUEUE_*; provides the wait-for-a-slot lines shared by every replica, and their metrics.
+  const waitQueue = createWaitQueue({ redis, keys, now, aliveMs: config.CONTROL_PLANE_QUEUE_ALIVE_MS });
+  const queued = createQueuedAcquire({
     acquire: notifications.watchAcquire(
       createAcquireLease({ catalog, leases, sticky, health, oauth, keyLimits, sessions: sessionRecords, affinity, lastReads, log, now }),
       catalog.findKeyByHash,
     ),
+    catalog,
+    queue: waitQueue,
+    defaultWaitMs: config.CONTROL_PLANE_QUEUE_WAIT_MS,
+    maxWaiters: config.CONTROL_PLANE_QUEUE_MAX_WAITERS,
+    pollMs: config.CONTROL_PLANE_QUEUE_POLL_MS,
+    observer: createQueueMetrics(registry),
+    log,
+    now,
+  });
+  const releaseLease = createReleaseLease({ leases, health, lastReadHealthy: lastReads.readHealthy, usage, sessions: sessionRecords, sticky, catalog, log, now });
+  const leaseServer = createLeaseServer({
+    acquire: queued.acquire,
     renew: createRenewLease({ leases }),
-    release: createReleaseLease({ leases, health, lastReadHealthy: lastReads.readHealthy, usage, sessions: sessionRecords, sticky, catalog, log, now }),
+    release: (input) =>
+      releaseLease(input).finally(() => queued.slotFreed()),
     listModels: createListModels({ catalog, prices: listedModels, now }),
     checkKey: createKeyCheck({ catalog, now }),
+    keyUsage,
     invalidation,
     internalToken: config.CONTROL_PLANE_INTERNAL_TOKEN,
     metrics: leaseMetrics,
@@ -220,7 +252,7 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
   const http = createAdminHttpServer({
     ...(tls && { tls }),
     redis, users, sessions, signInThrottle, audit, trustProxy, accounts, apiKeys, leases, health, oauthAuthorization, providers, oauth, log, registry, now,
-    keyLimits, usage: usageReader, sessionRecords, affinity, modelAliases, serviceTokens, prices, isDraining: () => draining,
+    keyLimits, usage: usageReader, sessionRecords, affinity, modelAliases, serviceTokens, prices, keyUsage, waitQueue, isDraining: () => draining,
     // A whole LiteLLM price table (about 1.5 MB) fits in one ImportPrices.
     readMaxBytes: 8 * 1024 * 1024,
     notifications: { targets: notifications.targets, deliveryLog: notifications.deliveryLog, notifier: notifications.notifier },
@@ -257,6 +289,8 @@ export function buildControlPlane(config: ControlPlaneConfig, log: Logger, overr
 
     async close() {
       draining = true;
+      // Waiters go back to their relays, keeping their places for another replica.
+      queued.close();
       await Promise.allSettled([http.close(), leaseServer.close()]);
       await operator.close();
       // No Acquire or Release runs any more: the counts and index entries this replica gathered are written while Redis is still open.

@@ -98,6 +98,17 @@ export const controlPlaneConfigSchema = z
      * fewer, larger writes at moderate rates.
      */
     CONTROL_PLANE_USAGE_FLUSH_MS: envInt(0, { min: 0, max: 1_000 }),
+    /**
+     * How long a request may wait for a slot when every account that could serve it is at its
+     * concurrency limit, for keys that set no bound of their own; 0 refuses at once.
+     */
+    CONTROL_PLANE_QUEUE_WAIT_MS: envInt(0, { min: 0, max: 600_000 }),
+    /** The most requests one group's line holds; one more is refused at once. */
+    CONTROL_PLANE_QUEUE_MAX_WAITERS: envInt(200, { min: 1, max: 100_000 }),
+    /** How often a replica renews its waiters and looks for their turn (and at once after its own releases). */
+    CONTROL_PLANE_QUEUE_POLL_MS: envInt(50, { min: 5, max: 1_000 }),
+    /** A waiter its replica stopped renewing (it died) leaves the line after this long. */
+    CONTROL_PLANE_QUEUE_ALIVE_MS: envInt(3_000, { min: 100, max: 60_000 }),
     /** An unused sticky-session binding lasts this long. */
     CONTROL_PLANE_STICKY_TTL_SECONDS: envInt(3_600, { min: 1, max: 30 * 24 * 3600 }),
     /** A 429 whose headers announce no usable reset blocks the account this long. */
@@ -165,6 +176,12 @@ export const controlPlaneConfigSchema = z
     CONTROL_PLANE_LOGIN_WINDOW_SECONDS: envInt(900, { min: 1, max: 24 * 3600 }),
     /** True only behind a proxy that sets X-Forwarded-For: the admin caller's address is then taken from it. */
     CONTROL_PLANE_TRUST_PROXY: envBool(false),
+    /**
+     * Key usage lookups (the relay's GET /v1/key/usage, the /stats page) one client address may make at
+     * once, given back evenly over the window below; counted per replica, right key or wrong.
+     */
+    CONTROL_PLANE_KEY_USAGE_MAX_ATTEMPTS: envInt(30, { min: 1, max: 100_000 }),
+    CONTROL_PLANE_KEY_USAGE_WINDOW_SECONDS: envInt(60, { min: 1, max: 24 * 3600 }),
     /** Audit log events kept; older ones fall off. */
     CONTROL_PLANE_AUDIT_MAX_EVENTS: envInt(10_000, { min: 100, max: 1_000_000 }),
     /** Webhook notifications: an event is sent once no identical one (same type and subject) came for this long… */
@@ -176,6 +193,8 @@ export const controlPlaneConfigSchema = z
     CONTROL_PLANE_NOTIFY_RETRY_BASE_MS: envInt(1_000, { min: 10, max: 600_000 }),
     /** A webhook call not answered within this long fails (and is retried). */
     CONTROL_PLANE_NOTIFY_TIMEOUT_MS: envInt(5_000, { min: 100, max: 60_000 }),
+    /** A replica that cannot reach Redis for this long tells the webhooks itself (replica.redis_unreachable). */
+    CONTROL_PLANE_NOTIFY_REDIS_GRACE_MS: envInt(10_000, { min: 0, max: 600_000 }),
     /** Folder for the generated admin password file: outside the working directory by default. */
     CONTROL_PLANE_DATA_DIR: z
       .string()

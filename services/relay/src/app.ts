@@ -8,6 +8,7 @@ import type { RelayConfig } from "./config.js";
 import { createLeaseClient, type LeaseClient } from "./control-plane/lease-client.js";
 import { createRelayServer } from "./http/server.js";
 import { createKeyGate } from "./keys/key-gate.js";
+import { createKeyUsageHandler } from "./keys/key-usage.js";
 import { createKeyVerdicts } from "./keys/key-verdicts.js";
 import { createApiHandler } from "./proxy/handle-api.js";
 import { createModelDirectory } from "./providers/openai/model-directory.js";
@@ -83,6 +84,7 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     log,
     maxBodyBytes: config.RELAY_MAX_BODY_BYTES,
     maxAttempts: config.RELAY_MAX_ATTEMPTS,
+    queueMaxWaitMs: config.RELAY_QUEUE_MAX_WAIT_MS,
     upstreamHeadersTimeoutMs: config.RELAY_UPSTREAM_HEADERS_TIMEOUT_MS,
     streamIdleTimeoutMs: config.RELAY_STREAM_IDLE_TIMEOUT_MS,
     clientPingIntervalMs: config.RELAY_CLIENT_PING_INTERVAL_MS,
@@ -107,6 +109,8 @@ export function buildRelay(config: RelayConfig, log: Logger, overrides: RelayOve
     api,
     providers,
     isReady,
+    // consumes: leases (GetKeyUsage); provides: GET /v1/key/usage, off the hot path.
+    keyUsage: createKeyUsageHandler({ leases, trustProxy: config.RELAY_TRUST_PROXY, log }),
     metrics,
     log,
   });

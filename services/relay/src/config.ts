@@ -2,7 +2,7 @@
  * The relay's environment, parsed once in main.ts. Every variable carries the
  * RELAY_ prefix (LOG_LEVEL is shared) and its unit in its name.
  */
-import { envInt, envSecret, Secret } from "@claude-relay/config";
+import { envBool, envInt, envSecret, Secret } from "@claude-relay/config";
 import { z } from "zod";
 
 const MIB = 1024 * 1024;
@@ -63,6 +63,11 @@ export const relayConfigSchema = z
   RELAY_METRICS_PORT: envInt(9464, { min: 0, max: 65535 }),
   /** Interface the operator port listens on; unset, RELAY_HOST. */
   RELAY_METRICS_HOST: z.string().optional().transform((v) => v?.trim() || undefined),
+  /**
+   * True only behind a proxy that sets X-Forwarded-For: GET /v1/key/usage then names the address the
+   * proxy appended to the control plane, whose attempt limit counts per client address.
+   */
+  RELAY_TRUST_PROXY: envBool(false),
   /** The control plane, as a grpc-js target; `dns:///` resolves every replica and balances round-robin. */
   RELAY_CONTROL_PLANE_URL: grpcTarget("dns:///127.0.0.1:50051"),
   /** Shared token sent as `x-internal-token` on every control-plane call. */
@@ -116,6 +121,12 @@ export const relayConfigSchema = z
    * byte, so idle proxies and load balancers keep the connection; 0 turns it off.
    */
   RELAY_CLIENT_PING_INTERVAL_MS: envInt(0, { min: 0, max: 600_000 }),
+  /**
+   * The most a request waits for a slot when every account that could serve it is full: the control
+   * plane waits the smaller of this and the key's bound (its default is CONTROL_PLANE_QUEUE_WAIT_MS).
+   * 0 never waits on this relay.
+   */
+  RELAY_QUEUE_MAX_WAIT_MS: envInt(600_000, { min: 0, max: 600_000 }),
   /** Attempts per request, counting the first: 2 means one failover to another account. */
   RELAY_MAX_ATTEMPTS: envInt(2, { min: 1, max: 5 }),
   /** On SIGTERM, time the requests in flight get to finish before they are cut with an error event. */

@@ -22,6 +22,7 @@ export type RouteLabel =
   | "openai_chat_completions"
   | "openai_models"
   | "openai_responses"
+  | "key_usage"
   | "root"
   | "hello"
   | "livez"

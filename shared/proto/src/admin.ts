@@ -9,4 +9,5 @@ export * from "./gen/claude_relay/admin/v1/model_alias_service_pb.js";
 export * from "./gen/claude_relay/admin/v1/service_token_service_pb.js";
 export * from "./gen/claude_relay/admin/v1/notification_service_pb.js";
 export * from "./gen/claude_relay/admin/v1/price_service_pb.js";
+export * from "./gen/claude_relay/admin/v1/queue_service_pb.js";
 export { Platform } from "./gen/claude_relay/lease/v1/platform_pb.js";

@@ -1,8 +1,11 @@
 // The hot-path contract between the relay and the control plane.
 export {
+  AcquireQueuedSchema,
   AcquireRequestSchema,
   AcquireResponseSchema,
   CallErrorSchema,
+  CancelCallSchema,
+  CancelResponseSchema,
   ChatGptAccountSchema,
   CheckKeyRequestSchema,
   CheckKeyResponseSchema,
@@ -12,6 +15,8 @@ export {
   ExchangeRequestSchema,
   ExchangeResponseBatchSchema,
   ExchangeResponseSchema,
+  GetKeyUsageRequestSchema,
+  GetKeyUsageResponseSchema,
   KeyAcceptedSchema,
   KeysChangedSchema,
   LeaseSchema,
@@ -28,9 +33,12 @@ export {
   UpstreamAccountType,
 } from "./gen/claude_relay/lease/v1/lease_service_pb.js";
 export type {
+  AcquireQueued,
   AcquireRequest,
   AcquireResponse,
   CallError,
+  CancelCall,
+  CancelResponse,
   ChatGptAccount,
   CheckKeyRequest,
   CheckKeyResponse,
@@ -39,6 +47,8 @@ export type {
   ExchangeRequest,
   ExchangeResponse,
   ExchangeResponseBatch,
+  GetKeyUsageRequest,
+  GetKeyUsageResponse,
   KeyAccepted,
   KeysChanged,
   Lease,

@@ -3,11 +3,13 @@ export { RedisNotInstalledError, startRedis, waitForPing } from "./redis-server.
 export { MockAnthropicError, startMockAnthropic } from "./mock-anthropic.js";
 export { DEFAULT_MOCK_MODEL, DEFAULT_MOCK_TEXT, mockInputTokens, mockOutputTokens } from "./mock-messages.js";
 export { MockResponseClosedError } from "./mock-responder.js";
+export { startWebhookReceiver } from "./webhook-receiver.js";
 export type { StartRedisOptions, TestRedis } from "./redis-server.js";
 export type { MockAnthropic, MockAnthropicOptions, MockReply, RecordedRequest } from "./mock-anthropic.js";
 export type { MockAnswerOptions, MockToolCall } from "./mock-reply.js";
 export type { MockUsage } from "./mock-messages.js";
 export type { MockChunking } from "./mock-responder.js";
+export type { ReceivedHook, WebhookReceiver } from "./webhook-receiver.js";
 export { DEFAULT_MOCK_GEMINI_API_KEY, MockGeminiError, startMockGemini } from "./mock-gemini.js";
 export { DEFAULT_MOCK_GEMINI_MODEL, DEFAULT_MOCK_GEMINI_MODELS, DEFAULT_MOCK_GEMINI_TEXT, mockGeminiTokens } from "./mock-gemini-wire.js";
 export { DEFAULT_MOCK_GOOGLE_ACCOUNT } from "./mock-gemini-accounts.js";

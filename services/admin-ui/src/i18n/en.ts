@@ -178,6 +178,23 @@ export const en = {
   concurrency: {
     unlimited: "Unlimited",
   },
+  waitQueue: {
+    title: "Wait queue",
+    intro: "When every account that could serve a request is busy, the request waits in line for a free slot, up to its key's bound. Requests of keys bound alike share a line; the first to come is served first.",
+    group: "Line",
+    waiting: "Waiting",
+    oldest: "Longest wait",
+    accounts: "Accounts",
+    nobodyWaiting: "Nobody is waiting",
+    byKey: "Waits by key",
+    byAccount: "Waits by account",
+    name: "Name",
+    count: "Waits",
+    max: "Max",
+    noWaits: "No waits recorded",
+    ms: "{ms} ms",
+    accountWaiting: "{n} waiting",
+  },
   apiKeys: {
     title: "API keys",
     add: "Create API key",
@@ -214,6 +231,9 @@ export const en = {
     disabledNow: "\"{name}\" disabled",
     platforms: "Platforms",
     platformGroup: "{platform}: group {group}",
+    queueWaitDefault: "Waits: default",
+    queueWaitNever: "Never waits",
+    queueWaitSeconds: "Waits up to {seconds} s",
   },
   apiKeyState: {
     active: "Active",
@@ -265,6 +285,10 @@ export const en = {
     lifetime: "Lifetime",
     expireAfterFirstUse: "Expires after first use",
     expireAfterFirstUseHint: "The key also expires this long after its first request; 0 for no such limit.",
+    queueWait: "Wait for a free slot (seconds)",
+    queueWaitPlaceholder: "Default",
+    queueWaitHint: "When every account that could serve a request is busy, it waits this long for a free slot before it is refused. Empty: the control plane's default; 0: refuse at once; at most {max}.",
+    queueWaitRange: "The wait for a free slot must be from 0 to 600 seconds.",
   },
   secret: {
     title: "Your new API key",
@@ -603,7 +627,7 @@ export const en = {
     nameRequired: "Enter a name for the token.",
     scopesRequired: "Choose at least one scope.",
     scopeHelp: {
-      read: "list and read accounts, keys, aliases, sessions and prices",
+      read: "list and read accounts, keys, aliases, sessions, prices and the wait queue",
       keys_write: "create, change and revoke API keys",
       accounts_write: "add, change, test and delete accounts",
       aliases_write: "set and delete model aliases",

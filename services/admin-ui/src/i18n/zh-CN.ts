@@ -177,6 +177,23 @@ export const zhCN: Messages = {
   concurrency: {
     unlimited: "不限",
   },
+  waitQueue: {
+    title: "等待队列",
+    intro: "当所有可服务某请求的账户都已满载时，请求会排队等待空闲槽位，最长等待其密钥设定的时间。绑定方式相同的密钥共用一条队列，先到先得。",
+    group: "队列",
+    waiting: "等待中",
+    oldest: "最长等待",
+    accounts: "账户",
+    nobodyWaiting: "当前无人等待",
+    byKey: "按密钥统计的等待",
+    byAccount: "按账户统计的等待",
+    name: "名称",
+    count: "等待次数",
+    max: "最长",
+    noWaits: "尚无等待记录",
+    ms: "{ms} 毫秒",
+    accountWaiting: "{n} 个等待中",
+  },
   apiKeys: {
     title: "API 密钥",
     add: "创建 API 密钥",
@@ -213,6 +230,9 @@ export const zhCN: Messages = {
     disabledNow: "已停用“{name}”",
     platforms: "平台",
     platformGroup: "{platform}：分组 {group}",
+    queueWaitDefault: "等待：默认",
+    queueWaitNever: "从不等待",
+    queueWaitSeconds: "最多等待 {seconds} 秒",
   },
   apiKeyState: {
     active: "有效",
@@ -264,6 +284,10 @@ export const zhCN: Messages = {
     lifetime: "有效期",
     expireAfterFirstUse: "首次使用后过期",
     expireAfterFirstUseHint: "密钥在首次请求后经过这段时间也会过期；0 表示没有此限制。",
+    queueWait: "等待空闲槽位（秒）",
+    queueWaitPlaceholder: "默认",
+    queueWaitHint: "当所有可服务请求的账户都已满载时，请求最多等待这么久再被拒绝。留空：使用控制面的默认值；0：立即拒绝；最多 {max}。",
+    queueWaitRange: "等待空闲槽位的时间必须在 0 到 600 秒之间。",
   },
   secret: {
     title: "新的 API 密钥",
@@ -602,7 +626,7 @@ export const zhCN: Messages = {
     nameRequired: "请输入令牌名称。",
     scopesRequired: "请至少选择一个权限范围。",
     scopeHelp: {
-      read: "列出并读取账户、密钥、别名、会话和价格",
+      read: "列出并读取账户、密钥、别名、会话、价格和等待队列",
       keys_write: "创建、修改和撤销 API 密钥",
       accounts_write: "添加、修改、测试和删除账户",
       aliases_write: "设置和删除模型别名",

@@ -1,6 +1,16 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { AccountHealth, AccountSchema, AccountService, AccountType, Platform, type Account, type UpdateAccountRequest } from "@claude-relay/proto/admin";
+import {
+  AccountHealth,
+  AccountSchema,
+  AccountService,
+  AccountType,
+  Platform,
+  QueueService,
+  type Account,
+  type GetQueueResponseSchema,
+  type UpdateAccountRequest,
+} from "@claude-relay/proto/admin";
 import { createRouterTransport } from "@connectrpc/connect";
 import { flushPromises, mount } from "@vue/test-utils";
 import ElementPlus from "element-plus";
@@ -69,7 +79,8 @@ function openaiAccounts(): Account[] {
   ];
 }
 
-function render(accounts: Account[] = twoClaudeAccounts()) {
+/** Without `queue` the server has no QueueService, as an older one. */
+function render(accounts: Account[] = twoClaudeAccounts(), queue?: MessageInitShape<typeof GetQueueResponseSchema>) {
   const tests: string[] = [];
   const resets: string[] = [];
   const updates: UpdateAccountRequest[] = [];
@@ -95,6 +106,7 @@ function render(accounts: Account[] = twoClaudeAccounts()) {
         return { account };
       },
     });
+    if (queue) service(QueueService, { getQueue: async () => queue });
   });
   const wrapper = mount(AccountsView, {
     global: { plugins: [createAppI18n("en"), ElementPlus], provide: { [transportKey as symbol]: transport } },
@@ -238,5 +250,43 @@ describe("AccountsView", { timeout: 30_000 }, () => {
     expect(wrapper.findAll('[data-testid="account-name"]')).toHaveLength(0);
     expect(wrapper.get('[data-testid="account-table"]').text()).toContain("No Gemini accounts");
     wrapper.unmount();
+  });
+
+  it("shows the requests waiting for each account beside its concurrency, and the wait queue card", async () => {
+    const { wrapper } = render(twoClaudeAccounts(), {
+      groups: [
+        { name: "claude/pool", platform: Platform.CLAUDE, waiting: 3, accountIds: ["acc-1", "acc-2"], oldestWaitMs: 2_500 },
+        { name: "claude/group:team-a", platform: Platform.CLAUDE, waiting: 2, accountIds: ["acc-2"], oldestWaitMs: 900 },
+        { name: "gemini/pool", platform: Platform.GEMINI, waiting: 0, accountIds: [] },
+      ],
+      keys: [{ id: "k1", name: "ci", count: 40, p50Ms: 850, p90Ms: 2_500, p99Ms: 12_000, maxMs: 14_000 }],
+      accounts: [{ id: "acc-2", name: "fine", count: 12, p50Ms: 300, p90Ms: 1_000, p99Ms: 65_000, maxMs: 65_000 }],
+    });
+    await flushPromises();
+    expect(wrapper.findAll('[data-testid="account-waiting"]').map((tag) => tag.text())).toEqual(["3 waiting", "5 waiting"]);
+    const card = wrapper.get('[data-testid="wait-queue-card"]');
+    expect(card.findAll('[data-testid="wait-group-name"]').map((n) => n.text())).toEqual(["claude/pool", "claude/group:team-a"]);
+    expect(card.findAll('[data-testid="wait-group-waiting"]').map((n) => n.text())).toEqual(["3", "2"]);
+    expect(card.text()).toContain("2.5 s");
+    const keys = card.get('[data-testid="wait-stats-keys"]');
+    expect(keys.get('[data-testid="wait-stats-name"]').text()).toBe("ci");
+    expect([keys.get('[data-testid="wait-p50"]').text(), keys.get('[data-testid="wait-p90"]').text(), keys.get('[data-testid="wait-p99"]').text()]).toEqual(["850 ms", "2.5 s", "12 s"]);
+    expect(card.get('[data-testid="wait-stats-accounts"] [data-testid="wait-p99"]').text()).toBe("1 min 5 s");
+    wrapper.unmount();
+  });
+
+  it("says nobody waits when the lines are empty, and leaves the card out without a queue service", async () => {
+    const idle = render(twoClaudeAccounts(), { groups: [{ name: "claude/pool", waiting: 0, accountIds: ["acc-1"] }] });
+    await flushPromises();
+    expect(idle.wrapper.findAll('[data-testid="account-waiting"]')).toHaveLength(0);
+    expect(idle.wrapper.get('[data-testid="wait-queue-groups"]').text()).toContain("Nobody is waiting");
+    expect(idle.wrapper.get('[data-testid="wait-stats-keys"]').text()).toContain("No waits recorded");
+    idle.wrapper.unmount();
+
+    const older = render();
+    await flushPromises();
+    expect(older.wrapper.findAll('[data-testid="concurrency-text"]')).toHaveLength(2);
+    expect(older.wrapper.find('[data-testid="wait-queue-card"]').exists()).toBe(false);
+    older.wrapper.unmount();
   });
 });

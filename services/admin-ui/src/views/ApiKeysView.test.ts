@@ -27,6 +27,7 @@ function render() {
       keyPrefix: "cr_AbCd",
       enabled: true,
       boundGroup: "team-a",
+      queueWaitMs: 30_000,
       costLimits: { dailyUsd: 5, totalUsd: 0, weeklyOpusUsd: 0 },
       rateLimit: { windowSeconds: 3_600, maxRequests: 100, maxTokens: 0n },
       spend: { todayUsd: 1.25, totalUsd: 40, opusThisWeekUsd: 0, windowRequests: 3, windowTokens: 900n, todayRequests: 12n, todayTokens: 32_000n, totalRequests: 340n, totalTokens: 1_200_000n },
@@ -50,6 +51,7 @@ function render() {
         const key = keys.find((k) => k.id === req.id) as ApiKey;
         if (req.enabled !== undefined) key.enabled = req.enabled;
         if (req.rateLimit) key.rateLimit = req.rateLimit;
+        if (req.clearQueueWaitMs) key.queueWaitMs = undefined;
         return { apiKey: key };
       },
       createApiKey: async (req) => {
@@ -194,6 +196,44 @@ describe("ApiKeysView", { timeout: 30_000 }, () => {
     await vi.waitFor(() => expect(updates).toHaveLength(1), { timeout: 5_000 });
     expect(updates[0]?.platforms?.platforms).toEqual([]);
     expect(updates[0]?.platformGroups).toBeUndefined();
+    wrapper.unmount();
+  });
+
+  it("shows each key's wait for a free slot, and clears one back to the default", async () => {
+    const { wrapper, updates } = render();
+    await flushPromises();
+    expect(wrapper.findAll('[data-testid="api-key-queue-wait"]').map((cell) => cell.text())).toEqual(["Waits up to 30 s", "Waits: default"]);
+    await wrapper.get('[data-testid="edit-api-key"]').trigger("click");
+    await vi.waitFor(() => expect(q('[data-testid="api-key-form-queue-wait"] input')).not.toBeNull(), { timeout: 5_000 });
+    const wait = q('[data-testid="api-key-form-queue-wait"] input') as HTMLInputElement;
+    expect(wait.value).toBe("30");
+    wait.value = "";
+    wait.dispatchEvent(new Event("input"));
+    wait.dispatchEvent(new Event("change"));
+    await flushPromises();
+    (q('[data-testid="api-key-form-submit"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(updates).toHaveLength(1), { timeout: 5_000 });
+    expect(updates[0]).toMatchObject({ id: "k1", clearQueueWaitMs: true });
+    expect(updates[0]?.queueWaitMs).toBeUndefined();
+    expect(updates[0]?.rateLimit).toBeUndefined();
+    await vi.waitFor(() => expect(wrapper.findAll('[data-testid="api-key-queue-wait"]')[0]?.text()).toBe("Waits: default"), { timeout: 5_000 });
+    wrapper.unmount();
+  });
+
+  it("creates a key that is refused at once when every account is full", async () => {
+    const { wrapper, creates } = render();
+    await flushPromises();
+    await openCreate(wrapper);
+    const wait = q('[data-testid="api-key-form-queue-wait"] input') as HTMLInputElement;
+    expect(wait.value).toBe("");
+    expect(wait.placeholder).toBe("Default");
+    wait.value = "0";
+    wait.dispatchEvent(new Event("input"));
+    wait.dispatchEvent(new Event("change"));
+    await flushPromises();
+    (q('[data-testid="api-key-form-submit"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(creates).toHaveLength(1), { timeout: 5_000 });
+    expect(creates[0]?.queueWaitMs).toBe(0);
     wrapper.unmount();
   });
 });

@@ -15,7 +15,7 @@ import {
   type HealthOutcome,
   type HealthState,
 } from "./account-health.js";
-import { createHealthStore, type HealthStore } from "./health-store.js";
+import { createHealthStore, type HealthChange, type HealthStore } from "./health-store.js";
 
 const TTL = 30_000;
 const keys = createRedisKeys({ prefix: `test-${randomBytes(4).toString("hex")}` });
@@ -196,6 +196,26 @@ describe("createHealthStore", () => {
     await store.recordOutcome(id, "l4", success);
     expect(scripts()).toEqual(["script", "script", "script"]);
     expect((await store.read(id)).failureCount).toBe(1);
+  });
+
+  it("tells its observer the state before each event, as the script read it, on the Release path too", async () => {
+    const changes: HealthChange[] = [];
+    const observed = createHealthStore({ redis, keys, now: () => clock, probeTtlMs: TTL, onChange: (change) => changes.push(change) });
+    const id = await account();
+    for (let i = 0; i < CONFIG.breakerFailures; i++) await observed.recordOutcome(id, `l${i}`, { kind: OutcomeKind.UPSTREAM_ERROR, status: 500, headers: {}, detail: "" });
+    const openedUntil = clock + CONFIG.breakerOpenMs;
+    clock += CONFIG.breakerOpenMs;
+    expect(await observed.claimProbe(id, "probe")).toBe(true);
+    await observed.recordOutcome(id, "probe", { kind: OutcomeKind.SUCCESS, status: 200, headers: {}, detail: "" });
+    await observed.apply(id, { kind: "reset" });
+    expect(changes.map((c) => [c.event.kind, c.previous.status, c.status])).toEqual([
+      ["failure", "healthy", "healthy"],
+      ["failure", "healthy", "healthy"],
+      ["failure", "healthy", "circuit_open"],
+      ["success", "circuit_open", "healthy"],
+      ["reset", "healthy", "healthy"],
+    ]);
+    expect(changes[3]?.previous.untilMs).toBe(openedUntil);
   });
 
   it("writes nothing for an account that does not exist", async () => {

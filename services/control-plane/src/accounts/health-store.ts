@@ -60,8 +60,8 @@ export interface HealthChange {
   event: HealthEvent;
   /** The status after the event. */
   status: HealthStatus;
-  /** The stored state before it; read for apply() only, never on the Release path. */
-  previous?: { status: HealthStatus; untilMs: number };
+  /** The stored state before it, as the script read it (a timed state may be over by then: see its untilMs). */
+  previous: { status: HealthStatus; untilMs: number };
 }
 
 /** Options of createHealthStore. */
@@ -85,10 +85,10 @@ export function createHealthStore(options: HealthStoreOptions): HealthStore {
   const healthEvent = defineLuaCommand(redis, "crHealthEvent", "health-event", 3);
   const probeClaim = defineLuaCommand(redis, "crProbeClaim", "probe-claim", 1);
 
-  async function run(accountId: string, leaseId: string, event: HealthEvent, windows: RateWindow[] | undefined, nowMs: number, previous?: HealthChange["previous"]) {
+  async function run(accountId: string, leaseId: string, event: HealthEvent, windows: RateWindow[] | undefined, nowMs: number) {
     const block = event.kind === "block" ? event : undefined;
     const reason = event.kind === "block" || event.kind === "failure" ? event.reason : "";
-    const status = await healthEvent(
+    const reply = await healthEvent(
       [keys.account(accountId), keys.accountHealth(accountId), keys.accountFailures(accountId)],
       [
         nowMs,
@@ -104,8 +104,10 @@ export function createHealthStore(options: HealthStoreOptions): HealthStore {
         leaseId || randomUUID(),
       ],
     );
-    const after = typeof status === "string" ? (status as HealthStatus) : undefined;
-    if (after && options.onChange && event.kind !== "none") options.onChange({ accountId, event, status: after, ...(previous && { previous }) });
+    // The script answers [after, before, before's untilMs], or nil (false) for an account that is gone.
+    if (!Array.isArray(reply)) return undefined;
+    const [after, before, beforeUntilMs] = reply.map(String) as [HealthStatus, HealthStatus, string];
+    if (options.onChange && event.kind !== "none") options.onChange({ accountId, event, status: after, previous: { status: before, untilMs: Number(beforeUntilMs) } });
     return after;
   }
 
@@ -141,11 +143,8 @@ export function createHealthStore(options: HealthStoreOptions): HealthStore {
       return run(accountId, leaseId, event, windows, nowMs);
     },
 
-    async apply(accountId, event, leaseId = "") {
-      // Only an observer needs the state before; apply is off the request path, so the extra read is cheap.
-      const before = options.onChange ? await redis.hmget(keys.accountHealth(accountId), "status", "untilMs") : undefined;
-      const previous = before && { status: (before[0] ?? "healthy") as HealthStatus, untilMs: Number(before[1] ?? 0) };
-      return run(accountId, leaseId, event, undefined, now(), previous);
+    apply(accountId, event, leaseId = "") {
+      return run(accountId, leaseId, event, undefined, now());
     },
 
     async claimProbe(accountId, leaseId) {

@@ -5,6 +5,7 @@ import {
   AuthService,
   ModelAliasService,
   PriceService,
+  QueueService,
   ServiceTokenService,
   SessionService,
   UsageService,
@@ -35,6 +36,10 @@ describe("requiredScope", () => {
     expect(requiredScope(PriceService.method.setPrice)).toBe("prices:write");
     expect(requiredScope(PriceService.method.deletePrice)).toBe("prices:write");
     expect(requiredScope(PriceService.method.importPrices)).toBe("prices:write");
+  });
+
+  it("asks `read` for the wait queue, which has nothing to write", () => {
+    expect(requiredScope(QueueService.method.getQueue)).toBe("read");
   });
 
   it("keeps spend and the audit log behind their own scopes", () => {

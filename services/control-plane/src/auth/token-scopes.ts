@@ -24,6 +24,7 @@ export const SERVICE_SCOPES: Readonly<Record<string, { read: TokenScope; write: 
   "claude_relay.admin.v1.SessionService": { read: "read", write: "sessions:write" },
   "claude_relay.admin.v1.NotificationService": { read: "read", write: "notifications:write" },
   "claude_relay.admin.v1.PriceService": { read: "read", write: "prices:write" },
+  "claude_relay.admin.v1.QueueService": { read: "read", write: undefined },
   "claude_relay.admin.v1.UsageService": { read: "usage:read", write: undefined },
   "claude_relay.admin.v1.AuditService": { read: "audit:read", write: undefined },
 };

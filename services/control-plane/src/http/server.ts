@@ -5,7 +5,8 @@
  * endpoints. /metrics is on the operator port (app.ts), not here. HTTP/1.1 and HTTP/2 are both served on the one port,
  * in cleartext (h2c with prior knowledge, http2-cleartext.ts) or, with a
  * certificate, over TLS with ALPN (tls-port.ts); gRPC needs HTTP/2.
- * gRPC server reflection and grpc.health.v1 answer without a credential.
+ * gRPC server reflection and grpc.health.v1 answer without a credential, and
+ * so does the key holders' /stats page with its JSON endpoint (key-stats.ts).
  * Anything else answers 404 JSON.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -16,6 +17,8 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { RedisCommander } from "ioredis";
 import { createAdminRoutes, type AdminRoutesDeps } from "../rpc/admin/admin-routes.js";
 import { createAdminUiHandler } from "./admin-ui-files.js";
+import type { KeyUsageLookup } from "../keys/key-usage.js";
+import { createKeyStatsHandler } from "./key-stats.js";
 import { clientContextValues } from "../rpc/admin/client-address.js";
 import { addConnectHealth, healthServiceDesc } from "../rpc/connect-health.js";
 import { addConnectReflection } from "../rpc/connect-reflection.js";
@@ -43,6 +46,8 @@ export interface AdminHttpServerDeps extends AdminRoutesDeps {
   isDraining?: () => boolean;
   /** Set: the port speaks TLS (HTTP/1.1 and HTTP/2 by ALPN) with this certificate and key. */
   tls?: TlsFiles;
+  /** A key holder's report on their key; when given, /stats and POST /stats/usage are served. */
+  keyUsage?: KeyUsageLookup;
 }
 
 /** A started-or-not admin HTTP server. */
@@ -59,6 +64,7 @@ const INDEX_HTML = `<!doctype html>
 <body><h1>claude-relay control plane</h1>
 <p>The admin API is served here over Connect (JSON or binary), e.g. <code>POST /claude_relay.admin.v1.AuthService/Login</code>.
 The admin UI is at <a href="/admin/">/admin/</a>.</p>
+<p>Key holders see their key's usage and limits at <a href="/stats">/stats</a>.</p>
 <p>Health: <a href="/livez">/livez</a>, <a href="/readyz">/readyz</a>. Metrics are served on the operator port.</p>
 </body></html>
 `;
@@ -86,6 +92,7 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
     fallback: (_req, res) => notFound(res as ServerResponse),
   });
   const adminUi = createAdminUiHandler(deps.adminUiDir ?? DEFAULT_ADMIN_UI_DIR);
+  const keyStats = deps.keyUsage ? createKeyStatsHandler({ keyUsage: deps.keyUsage, trustProxy, log: deps.log }) : () => false;
 
   const isReady = async (): Promise<boolean> => {
     let timer: NodeJS.Timeout | undefined;
@@ -102,7 +109,7 @@ export function createAdminHttpServer(deps: AdminHttpServerDeps): AdminHttpServe
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    if (adminUi(req, res)) return;
+    if (adminUi(req, res) || keyStats(req, res)) return;
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     if (req.method === "GET" || req.method === "HEAD") {
       if (path === "/livez") return sendText(res, 200, "ok\n");

@@ -71,3 +71,39 @@ describe("createApiKeyStore", () => {
     await expect(store.create({ name: "  " })).rejects.toMatchObject({ code: "ERR_INVALID_API_KEY" });
   });
 });
+
+describe("a key's wait bound", () => {
+  it("reads as the default when never set, and keeps 0 apart from the default", async () => {
+    const { record: plain } = await store.create({ name: "default wait" });
+    expect(plain.queueWaitMs).toBeUndefined();
+    expect((await store.get(plain.id))?.queueWaitMs).toBeUndefined();
+    const { record: never } = await store.create({ name: "never waits", queueWaitMs: 0 });
+    expect((await store.get(never.id))?.queueWaitMs).toBe(0);
+  });
+
+  it("is set at creation, changed by an update, cleared back to the default by null, and left alone otherwise", async () => {
+    const { record, plaintextKey } = await store.create({ name: "waits", queueWaitMs: 30_000 });
+    expect(await store.findByHash(hashApiKey(plaintextKey))).toEqual(record);
+    expect((await store.update(record.id, { queueWaitMs: 5_000 }))?.queueWaitMs).toBe(5_000);
+    expect((await store.update(record.id, { name: "renamed" }))?.queueWaitMs).toBe(5_000);
+    const cleared = await store.update(record.id, { queueWaitMs: null });
+    expect(cleared).toMatchObject({ name: "renamed" });
+    expect(cleared?.queueWaitMs).toBeUndefined();
+    expect((await store.get(record.id))?.queueWaitMs).toBeUndefined();
+  });
+
+  it("reads a key stored before the bound existed as the default", async () => {
+    const { record } = await store.create({ name: "old", queueWaitMs: 1_000 });
+    await redis.hdel(keys.apiKey(record.id), "queueWaitMs");
+    expect((await store.get(record.id))?.queueWaitMs).toBeUndefined();
+  });
+
+  it("refuses a negative, fractional or over-long bound", async () => {
+    const { record } = await store.create({ name: "bounded" });
+    for (const queueWaitMs of [-1, 1.5, 600_001]) {
+      await expect(store.create({ name: "bad", queueWaitMs })).rejects.toMatchObject({ code: "ERR_INVALID_API_KEY" });
+      await expect(store.update(record.id, { queueWaitMs })).rejects.toMatchObject({ code: "ERR_INVALID_API_KEY" });
+    }
+    expect((await store.update(record.id, { queueWaitMs: 600_000 }))?.queueWaitMs).toBe(600_000);
+  });
+});

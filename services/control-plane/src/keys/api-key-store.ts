@@ -51,6 +51,8 @@ export interface ApiKeyRecord extends Partial<KeyLimitState>, Partial<KeyPlatfor
   boundAccountId?: string;
   /** Or only the accounts of this group; absent or "" for none. Never both. */
   boundGroup?: string;
+  /** How long a request may wait for a slot when every account is full, ms; absent: the control plane's default; 0: never. */
+  queueWaitMs?: number;
 }
 
 /** Input of ApiKeyStore.create; limits left out are off, platforms left out are all of them. */
@@ -61,6 +63,7 @@ export interface NewApiKey extends Partial<KeyLimitSettings>, Partial<KeyPlatfor
   allowedModels?: string[];
   boundAccountId?: string;
   boundGroup?: string;
+  queueWaitMs?: number;
 }
 
 /** Create, look up and revoke client keys. */
@@ -81,7 +84,13 @@ export interface ApiKeyStore {
 /** Fields ApiKeyStore.update may change. */
 export type ApiKeyPatch = Partial<
   Pick<ApiKeyRecord, "name" | "enabled" | "expiresAtMs" | "concurrencyLimit" | "allowedModels" | "boundAccountId" | "boundGroup"> & KeyLimitSettings & KeyPlatformSettings
->;
+> & {
+  /** The key's own wait bound, ms; null: back to the control plane's default. */
+  queueWaitMs?: number | null;
+};
+
+/** The longest wait bound a key may set: 10 minutes. */
+export const MAX_QUEUE_WAIT_MS = 600_000;
 
 /** Options of createApiKeyStore. */
 export interface ApiKeyStoreOptions {
@@ -135,6 +144,7 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
       const expiresAtMs = input.expiresAtMs ?? 0;
       if (!Number.isInteger(concurrencyLimit) || concurrencyLimit < 0) throw new ApiKeyInputError("concurrencyLimit must be a non-negative integer");
       if (!Number.isInteger(expiresAtMs) || expiresAtMs < 0) throw new ApiKeyInputError("expiresAtMs must be a non-negative integer");
+      checkQueueWaitMs(input.queueWaitMs);
       const boundAccountId = input.boundAccountId?.trim() ?? "";
       const boundGroup = input.boundGroup?.trim() ?? "";
       if (boundAccountId !== "" && boundGroup !== "") throw new ApiKeyInputError("a key is bound to an account or to a group, not both");
@@ -161,6 +171,7 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
         ...limits,
         ...scope,
         firstUsedAtMs: 0,
+        ...(input.queueWaitMs !== undefined && { queueWaitMs: input.queueWaitMs }),
       };
       await redis.hset(keys.apiKey(record.id), toFields(record));
       await Promise.all([redis.set(keys.apiKeyByHash(record.keyHash), record.id), redis.sadd(keys.apiKeyIndex(), record.id)]);
@@ -200,7 +211,11 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
     async update(id, patch) {
       const current = await get(id);
       if (!current) return undefined;
-      const next: ApiKeyRecord = { ...current, ...definedOnly(patch) };
+      const { queueWaitMs, ...fields } = patch;
+      const next: ApiKeyRecord = { ...current, ...definedOnly(fields) };
+      if (queueWaitMs === null) delete next.queueWaitMs;
+      else if (queueWaitMs !== undefined) next.queueWaitMs = queueWaitMs;
+      checkQueueWaitMs(next.queueWaitMs);
       next.name = next.name.trim();
       if (!next.name) throw new ApiKeyInputError("an API key needs a name");
       if (patch.enabled === true && current.revokedAtMs !== 0) throw new ApiKeyInputError("a revoked key cannot be enabled again");
@@ -225,6 +240,12 @@ export function createApiKeyStore(options: ApiKeyStoreOptions): ApiKeyStore {
   };
 }
 
+function checkQueueWaitMs(value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > MAX_QUEUE_WAIT_MS)) {
+    throw new ApiKeyInputError(`queueWaitMs must be an integer from 0 to ${MAX_QUEUE_WAIT_MS}`);
+  }
+}
+
 /** The entries of an object whose value is not undefined. */
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -243,6 +264,8 @@ function toFields(record: ApiKeyRecord): Record<string, string> {
     revokedAtMs: String(record.revokedAtMs),
     boundAccountId: record.boundAccountId ?? "",
     boundGroup: record.boundGroup ?? "",
+    // "" is the default bound: an update writes it over a bound being cleared.
+    queueWaitMs: record.queueWaitMs === undefined ? "" : String(record.queueWaitMs),
     ...limitFields({ ...pickLimitSettings(record), firstUsedAtMs: record.firstUsedAtMs }),
     ...platformFields(normalizePlatformSettings(record)),
   };
@@ -265,5 +288,13 @@ function toRecord(id: string, hash: Record<string, string>): ApiKeyRecord | unde
     boundGroup: hash.boundGroup ?? "",
     ...parseLimitFields(hash),
     ...parsePlatformFields(hash),
+    ...parseQueueWait(hash.queueWaitMs),
   };
+}
+
+/** The stored wait bound; missing or "" (keys made before it existed, or cleared) reads as the default. */
+function parseQueueWait(field: string | undefined): Pick<ApiKeyRecord, "queueWaitMs"> {
+  if (field === undefined || field === "") return {};
+  const value = Number(field);
+  return Number.isInteger(value) && value >= 0 ? { queueWaitMs: value } : {};
 }

@@ -75,6 +75,10 @@ describe("createKeyLimits", () => {
     clock += 1_000;
     expect(await limits.acquire("l2", key, "m")).toEqual({ status: "granted", active: 2 });
     expect(await limits.acquire("l3", key, "m")).toEqual({ status: "limited", limit: "concurrency", retryAfterMs: TTL - 1_000, value: "2" });
+    expect((await limits.spend(key)).activeRequests).toBe(2);
+    // l1 expires first; an expired lease no longer counts, even before anything drops it.
+    clock += TTL - 1_000;
+    expect((await limits.spend(key)).activeRequests).toBe(1);
   });
 
   it("refuses over the request window until its oldest request leaves it", async () => {

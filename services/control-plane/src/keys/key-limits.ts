@@ -40,6 +40,8 @@ export interface KeySpend {
   todayTokens: number;
   totalRequests: number;
   totalTokens: number;
+  /** Requests holding one of the key's slots now (its concurrency limit counts them). */
+  activeRequests: number;
 }
 
 const SPEND_FIELDS = ["cost_nanos", "requests", "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"] as const;
@@ -105,12 +107,14 @@ export function createKeyLimits(options: KeyLimitsOptions): KeyLimits {
           const [costNanos, requests, ...tokens] = values.map((v) => Number(v ?? 0) || 0) as number[];
           return { costNanos: costNanos ?? 0, requests: requests ?? 0, tokens: tokens.reduce((sum, n) => sum + n, 0) };
         });
-      const [today, total, opusThisWeekNanos, windowRequests, tokenEntries] = await Promise.all([
+      const [today, total, opusThisWeekNanos, windowRequests, tokenEntries, activeRequests] = await Promise.all([
         counters(keys.apiKeyDailyUsage(key.id, dayOf(nowMs))),
         counters(keys.apiKeyTotalUsage(key.id)),
         redis.hget(keys.apiKeyWeeklyOpusUsage(key.id, weekStartOf(nowMs)), "cost_nanos").then((v) => Number(v ?? 0)),
         key.rateWindowSeconds ? redis.zcount(keys.apiKeyRequestWindow(key.id), `(${cutoff}`, "+inf") : 0,
         key.rateWindowSeconds ? redis.zrangebyscore(keys.apiKeyTokenWindow(key.id), `(${cutoff}`, "+inf") : [],
+        // Members are scored by their expiry; expired ones are only dropped by the next acquire.
+        redis.zcount(keys.apiKeyLeases(key.id), `(${nowMs}`, "+inf"),
       ]);
       const windowTokens = tokenEntries.reduce((sum, member) => sum + Number(member.slice(member.lastIndexOf(":") + 1) || 0), 0);
       return {
@@ -123,6 +127,7 @@ export function createKeyLimits(options: KeyLimitsOptions): KeyLimits {
         todayTokens: today.tokens,
         totalRequests: total.requests,
         totalTokens: total.tokens,
+        activeRequests,
       };
     },
   };
@@ -141,7 +146,7 @@ export function concurrencyOnlyKeyLimits(leases: LeaseStore): KeyLimits {
       await leases.release(leaseId, [{ kind: "key", id: keyId }]);
     },
     async spend() {
-      return { todayNanos: 0, totalNanos: 0, opusThisWeekNanos: 0, windowRequests: 0, windowTokens: 0, todayRequests: 0, todayTokens: 0, totalRequests: 0, totalTokens: 0 };
+      return { todayNanos: 0, totalNanos: 0, opusThisWeekNanos: 0, windowRequests: 0, windowTokens: 0, todayRequests: 0, todayTokens: 0, totalRequests: 0, totalTokens: 0, activeRequests: 0 };
     },
   };
 }

@@ -64,6 +64,12 @@ export interface AcquireInput {
   platform?: PlatformName;
   /** When not empty, only accounts of these types can serve the request (chat completions reach an OpenAI API key, never the Codex backend). */
   accountTypes?: readonly AccountType[];
+  /** The most the caller will wait in the queue for a slot (queued-acquire.ts); absent or 0 waits for nothing. */
+  maxWaitMs?: number;
+  /** Aborted when the caller stops waiting. */
+  signal?: AbortSignal;
+  /** Told when the request joins the queue: its place (0 is next) and the longest it will wait. */
+  onQueued?: (place: number, waitMs: number) => void;
 }
 
 /** A granted lease with what the relay needs to call the account. */
@@ -280,7 +286,7 @@ export function createAcquireLease(deps: AcquireLeaseDeps): (input: AcquireInput
           // unless an account that is out for its health or windows comes back at a known time.
           const soon = pick.reason === "full" || waitMs !== undefined;
           const hints = [soon ? retryHint(waitMs) : undefined, pick.retryAfterMs].filter((ms): ms is number => ms !== undefined);
-          return refuse("NO_ACCOUNT", "no account available", hints.length > 0 ? Math.min(...hints) : 0);
+          return refuse("NO_ACCOUNT", "no account available", hints.length > 0 ? Math.min(...hints) : 0, { full: soon });
         }
         const leaseId = formatLeaseId(pick.account.id, key.id);
         // Counted per attempt: a slot race lost and retried counts that request twice.

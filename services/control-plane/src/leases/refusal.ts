@@ -13,9 +13,11 @@ export interface Refusal {
   message: string;
   /** When a retry makes sense, in ms from now; 0 when unknown. */
   retryAfterMs: number;
+  /** True when every account that could serve the request is at its concurrency limit: a slot frees soon, and the request may wait for it. */
+  full?: boolean;
 }
 
 /** Builds a refusal. */
-export function refuse(reason: RefusalCode, message: string, retryAfterMs = 0): Refusal {
-  return { ok: false, reason, message, retryAfterMs: Math.max(0, Math.round(retryAfterMs)) };
+export function refuse(reason: RefusalCode, message: string, retryAfterMs = 0, options: { full?: boolean } = {}): Refusal {
+  return { ok: false, reason, message, retryAfterMs: Math.max(0, Math.round(retryAfterMs)), ...(options.full && { full: true }) };
 }

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { createLogger } from "@claude-relay/logging";
-import { startRedis, type TestRedis } from "@claude-relay/testkit";
+import { startRedis, startWebhookReceiver, type TestRedis, type WebhookReceiver } from "@claude-relay/testkit";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createCredentialCipher } from "../accounts/credential-cipher.js";
@@ -12,7 +12,6 @@ import type { NotificationEvent } from "./notification-event.js";
 import { createNotificationQueue, type NotificationQueue } from "./notification-queue.js";
 import { createNotificationTargetStore, type NotificationTargetStore } from "./target-store.js";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./webhook-formats.js";
-import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.test-helper.js";
 import { createWebhookSender } from "./webhook-sender.js";
 
 const log = createLogger({ service: "control-plane", level: "silent" });

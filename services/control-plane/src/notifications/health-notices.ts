@@ -1,11 +1,15 @@
 /**
  * Account health changes as notification events. healthNoticeOf is the pure
- * rule: a block reports the state the account entered (unless it already was
- * in it, when the state before is known); an event that leaves the account
- * healthy reports a recovery only when the state before was known and not
- * healthy, which is the case for apply() (a refresh that lifted unauthorized,
- * an admin's reset), never for the Release path. createHealthNotices wires it
- * to the health store's onChange, naming the account from the catalog.
+ * rule, over the state the health script read before the event: a block
+ * reports the state the account entered (not one it was already in), and an
+ * event that leaves the account healthy reports a recovery from the state it
+ * left (a refresh that lifted unauthorized, an admin's reset, a probe that
+ * closed the breaker). Only one script call makes each transition, so each is
+ * reported once, by the replica that made it. A timed state (rate-limited,
+ * overloaded) ends by itself, with no event at all: its end is handed to the
+ * recovery watch (recovery-watch.ts), which reports it through
+ * createTimedRecoveryNotices. createHealthNotices wires the rule to the health
+ * store's onChange, naming the account from the catalog.
  */
 import type { HealthChange } from "../accounts/health-store.js";
 import type { AccountRecord } from "../accounts/account-store.js";
@@ -22,17 +26,28 @@ const BLOCK_TYPES: Readonly<Record<string, BlockEventType>> = {
   banned: "account.banned",
 };
 
+/** The states that end by themselves at their untilMs. */
+export type TimedStatus = "rate_limited" | "overloaded";
+
 /** The notice a health change is worth at nowMs, if any. */
 export function healthNoticeOf(change: HealthChange, nowMs: number): HealthNotice | undefined {
   const { event, status, previous } = change;
-  const before = previous && isInForce(previous, nowMs) ? previous.status : "healthy";
+  const before = isInForce(previous, nowMs) ? previous.status : "healthy";
   if (event.kind === "block") {
     const type = BLOCK_TYPES[event.status];
-    if (type === undefined || status !== event.status || (previous && before === status)) return undefined;
+    if (type === undefined || status !== event.status || before === status) return undefined;
     return { type, reason: safeReason(event.reason), untilMs: event.untilMs };
   }
-  if (status === "healthy" && previous && before !== "healthy") return { type: "account.recovered", from: before };
+  if (status === "healthy" && before !== "healthy") return { type: "account.recovered", from: before };
   return undefined;
+}
+
+/** The timed state a change leaves the account in, and until when, for the recovery watch; undefined for any other. */
+export function timedStateOf(change: HealthChange): { status: TimedStatus; untilMs: number } | undefined {
+  const { event, status } = change;
+  // A block that did not take (a shorter one, or one under unauthorized) leaves the stored end as it was, already watched.
+  if (event.kind !== "block" || event.status !== status || event.untilMs <= 0) return undefined;
+  return status === "rate_limited" || status === "overloaded" ? { status, untilMs: event.untilMs } : undefined;
 }
 
 /** A stored state still holds: unauthorized and banned until lifted, an open breaker until it closes, the others until their time. */
@@ -47,6 +62,8 @@ export interface HealthNoticesOptions {
   emit: (event: NotificationEvent) => void;
   /** The account, from the per-replica catalog. */
   findAccount: (accountId: string) => Promise<Pick<AccountRecord, "id" | "name" | "type"> | undefined>;
+  /** Told of each timed state an account enters, so its end is reported. */
+  watchRecovery?: (accountId: string, untilMs: number) => void;
   now?: () => number;
   onError?: (err: unknown) => void;
 }
@@ -56,10 +73,23 @@ export function createHealthNotices(options: HealthNoticesOptions): (change: Hea
   const now = options.now ?? Date.now;
   return (change) => {
     const atMs = now();
+    const timed = timedStateOf(change);
+    if (timed) options.watchRecovery?.(change.accountId, timed.untilMs);
     const notice = healthNoticeOf(change, atMs);
     if (!notice) return;
     accountRef(options, change.accountId)
       .then((account) => options.emit({ ...notice, atMs, account }))
+      .catch((err: unknown) => options.onError?.(err));
+  };
+}
+
+/** The recovery watch's onRecovered: emits account.recovered for a timed state that ran out. */
+export function createTimedRecoveryNotices(options: HealthNoticesOptions): (accountId: string, from: TimedStatus) => void {
+  const now = options.now ?? Date.now;
+  return (accountId, from) => {
+    const atMs = now();
+    accountRef(options, accountId)
+      .then((account) => options.emit({ type: "account.recovered", atMs, account, from }))
       .catch((err: unknown) => options.onError?.(err));
   };
 }

@@ -23,10 +23,14 @@ describe("watchRefusals", () => {
     expect(JSON.stringify(emitted)).not.toContain(KEY.keyHash);
   });
 
-  it("reports an empty pool with the platform, the key's group and the model", async () => {
+  it("reports a pool with no usable account with the platform, the key's group and the model", async () => {
     expect(await run(refuse("NO_ACCOUNT", "no account available"), "gemini")).toEqual([
       { type: "pool.no_account", atMs: 5, platform: "gemini", group: "team-a", model: "claude-sonnet-4-5" },
     ]);
+  });
+
+  it("says nothing when every account that could serve the request is only full", async () => {
+    expect(await run(refuse("NO_ACCOUNT", "no account available", 1_000, { full: true }))).toEqual([]);
   });
 
   it.each([["KEY_INVALID" as const], ["NOT_ALLOWED" as const]])("says nothing about %s", async (reason) => {

@@ -1,9 +1,12 @@
 /**
  * Acquire refusals as notification events, by wrapping the Acquire function:
  * KEY_LIMIT reports the key (named from the catalog, never its hash),
- * NO_ACCOUNT reports the platform and the key's account group, if any. The
- * wrapper adds nothing to a granted lease and emits without waiting; a burst
- * of refusals folds into one message in the queue.
+ * NO_ACCOUNT reports the platform and the key's account group, if any, but
+ * only when no account there could serve the request at all (none left, or
+ * every one out for its health or windows): a pool that is merely full frees a
+ * slot within a lease and is the wait queue's business, not an operator's.
+ * The wrapper adds nothing to a granted lease and emits without waiting; a
+ * burst of refusals folds into one message in the queue.
  */
 import type { ApiKeyRecord } from "../keys/api-key-store.js";
 import { keyBinding } from "../keys/key-policy.js";
@@ -34,7 +37,7 @@ export function watchRefusals(acquire: (input: AcquireInput) => Promise<AcquireR
   };
   return async (input) => {
     const result = await acquire(input);
-    if (!result.ok && (result.reason === "KEY_LIMIT" || result.reason === "NO_ACCOUNT")) {
+    if (!result.ok && (result.reason === "KEY_LIMIT" || (result.reason === "NO_ACCOUNT" && !result.full))) {
       report(input, result.reason, result.message).catch((err: unknown) => options.onError?.(err));
     }
     return result;

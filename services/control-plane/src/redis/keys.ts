@@ -94,6 +94,8 @@ export interface RedisKeys {
   apiKeyTotalUsage(keyId: string): string;
   /** Hash: the API key's usage counters of Opus models for the UTC week starting on Monday `weekStart` (YYYY-MM-DD). */
   apiKeyWeeklyOpusUsage(keyId: string, weekStart: string): string;
+  /** Hash: the API key's usage counters per model for one UTC day, field = "<model>|<counter>" (its holder's usage page reads them). */
+  apiKeyDailyUsageByModel(keyId: string, day: string): string;
   /** Sorted set: the API key's requests in its rate window, member = lease id, score = start ms. */
   apiKeyRequestWindow(keyId: string): string;
   /** Sorted set: the API key's finished requests in its rate window, member = "<lease id>:<tokens>", score = end ms. */
@@ -127,9 +129,21 @@ export interface RedisKeys {
    * "targets" (hash: id → JSON record, URL and secret sealed), "groups" (sorted set: fold key → when
    * its group is sent), "group:<fold key>" (hash: the folded event and its count), "deliveries"
    * (sorted set: delivery id → when it is due or its claim ends), "delivery:<id>" (hash: one target's
-   * copy and its attempts), "log:<target id>" (list, capped: the target's latest delivery results).
+   * copy and its attempts), "log:<target id>" (list, capped: the target's latest delivery results),
+   * "recoveries" (sorted set: account id → when its rate limit or overload ends, recovery-watch.ts).
    */
   notifications(part: string): string;
+  /**
+   * The wait-for-a-slot queue of one group of accounts (leases/wait-queue.ts), all under the group's tag
+   * `{wait:ID}`: "line" (sorted set: waiter id → arrival number), "alive" (sorted set: waiter id → when it
+   * is dropped unless its replica renews it), "since" (hash: waiter id → when it first joined, ms),
+   * "seq" (string: the last arrival number).
+   */
+  waitQueue(groupId: string, part: "line" | "alive" | "since" | "seq"): string;
+  /** Hash: wait group id → JSON description (platform, binding, account types), for the admin's queue view. */
+  waitGroups(): string;
+  /** List, capped: how long the waits of one key or account took, ms, newest first. */
+  waitTimes(owner: "key" | "account", id: string): string;
 }
 
 /** Options of createRedisKeys. */
@@ -171,6 +185,7 @@ export function createRedisKeys(options: RedisKeysOptions = {}): RedisKeys {
     apiKeyHourlyUsage: (id, hour) => `${p}:usage:{key:${id}}:h:${hour}`,
     apiKeyTotalUsage: (id) => `${p}:usage:{key:${id}}:total`,
     apiKeyWeeklyOpusUsage: (id, weekStart) => `${p}:usage:{key:${id}}:opus-week:${weekStart}`,
+    apiKeyDailyUsageByModel: (id, day) => `${p}:usage:{key:${id}}:${day}:by-model`,
     apiKeyRequestWindow: (id) => `${p}:window-requests:{key:${id}}`,
     apiKeyTokenWindow: (id) => `${p}:window-tokens:{key:${id}}`,
     apiKeyTokenWindowTotal: (id) => `${p}:window-tokens-total:{key:${id}}`,
@@ -184,6 +199,9 @@ export function createRedisKeys(options: RedisKeysOptions = {}): RedisKeys {
     modelAliases: () => `${p}:model-aliases`,
     prices: () => `${p}:prices`,
     notifications: (part) => `${p}:notify:{notify}:${part}`,
+    waitQueue: (groupId, part) => `${p}:wait:{wait:${groupId}}:${part}`,
+    waitGroups: () => `${p}:wait-groups`,
+    waitTimes: (owner, id) => `${p}:wait-times:{${owner === "key" ? "key" : "acct"}:${id}}`,
   };
 }
 

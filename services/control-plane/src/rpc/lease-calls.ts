@@ -1,8 +1,8 @@
 /**
  * The one path of each LeaseService call, shared by the unary methods and the
- * Exchange stream (ListModels is unary only, CheckKey Exchange only): validate the proto request
+ * Exchange stream (ListModels and GetKeyUsage are unary only, CheckKey Exchange only): validate the proto request
  * (INVALID_ARGUMENT), call the domain, build the proto response, record the
- * metrics. Refusals stay values inside AcquireResponse, ListModelsResponse and CheckKeyResponse;
+ * metrics. Refusals stay values inside AcquireResponse, ListModelsResponse, GetKeyUsageResponse and CheckKeyResponse;
  * a renewal miss becomes NOT_FOUND and anything thrown becomes a status
  * through errors.ts. A failure is returned, not thrown, so the unary method
  * can end with it and Exchange can answer it as a CallError.
@@ -12,19 +12,24 @@ import { status } from "@grpc/grpc-js";
 import type { Logger } from "@claude-relay/logging";
 import {
   AccountSignal,
+  AcquireQueuedSchema,
   AcquireResponseSchema,
   CheckKeyResponseSchema,
   CredentialKind,
+  GetKeyUsageResponseSchema,
   ListModelsResponseSchema,
   OutcomeKind,
   Platform,
   RefusalReason,
   ReleaseResponseSchema,
   RenewResponseSchema,
+  type AcquireQueued,
   type AcquireRequest,
   type AcquireResponse,
   type CheckKeyRequest,
   type CheckKeyResponse,
+  type GetKeyUsageRequest,
+  type GetKeyUsageResponse,
   type ListModelsRequest,
   type ListModelsResponse,
   type ReleaseRequest,
@@ -37,7 +42,10 @@ import type { AccountRecord } from "../accounts/account-store.js";
 import { isRateLimitHeader } from "../accounts/rate-limit-headers.js";
 import { assertNever, InvalidRequestError, isRedisFailure, toGrpcStatus } from "../errors.js";
 import type { KeyCheckResult } from "../keys/check-key.js";
+import type { KeyUsageResult } from "../keys/key-usage.js";
 import type { AcquireInput, AcquireResult } from "../leases/acquire-lease.js";
+import { HandBackError } from "../leases/queued-acquire.js";
+import { DRAINING_DETAILS } from "./interceptors/draining.js";
 import type { ListModelsResult } from "../models/list-models.js";
 import type { RefusalCode } from "../leases/refusal.js";
 import type { ReleaseInput, ReleaseResult } from "../leases/release-lease.js";
@@ -63,6 +71,8 @@ export interface LeaseCallsDeps {
   release(input: ReleaseInput): Promise<ReleaseResult>;
   /** The models a key may use; without it ListModels answers UNIMPLEMENTED. */
   listModels?(keyHash: string): Promise<ListModelsResult>;
+  /** A key holder's report on their key, asked from clientAddress; without it GetKeyUsage answers UNIMPLEMENTED. */
+  keyUsage?(keyHash: string, clientAddress: string): Promise<KeyUsageResult>;
   /** Whether a key may be used at all; without it CheckKey answers UNIMPLEMENTED. */
   checkKey?(keyHash: string): Promise<KeyCheckResult>;
   metrics: LeaseMetrics;
@@ -71,15 +81,22 @@ export interface LeaseCallsDeps {
 
 /** The LeaseService calls, proto in and proto out; they never reject. */
 export interface LeaseCalls {
-  acquire(request: AcquireRequest): Promise<CallResult<AcquireResponse>>;
+  /**
+   * `signal` ends a wait in the queue: the call then answers a refusal nobody waits for. `onQueued`
+   * hears when the request joins the queue (Exchange tells the caller).
+   */
+  acquire(request: AcquireRequest, signal?: AbortSignal, onQueued?: (queued: AcquireQueued) => void): Promise<CallResult<AcquireResponse>>;
   renew(request: RenewRequest): Promise<CallResult<RenewResponse>>;
   release(request: ReleaseRequest): Promise<CallResult<ReleaseResponse>>;
   listModels(request: ListModelsRequest): Promise<CallResult<ListModelsResponse>>;
+  getKeyUsage(request: GetKeyUsageRequest): Promise<CallResult<GetKeyUsageResponse>>;
   checkKey(request: CheckKeyRequest): Promise<CallResult<CheckKeyResponse>>;
 }
 
 const MAX_FIELD = 256;
 const MAX_EXCLUDED = 32;
+/** The longest a caller may ask to wait in the queue; a larger max_wait_ms is read as this. */
+const MAX_WAIT_MS = 10 * 60_000;
 
 type CounterChild = ReturnType<LeaseMetrics["acquireTotal"]["labels"]>;
 
@@ -92,6 +109,7 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
     renew: metrics.rpcDuration.labels("renew"),
     release: metrics.rpcDuration.labels("release"),
     listModels: metrics.rpcDuration.labels("list_models"),
+    getKeyUsage: metrics.rpcDuration.labels("get_key_usage"),
     checkKey: metrics.rpcDuration.labels("check_key"),
   };
   const acquireCounters = new Map<`${PlatformLabel}/${RefusalCode | "lease" | "error"}`, CounterChild>();
@@ -128,15 +146,21 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
   }
 
   return {
-    async acquire(request) {
+    async acquire(request, signal, onQueued) {
       const start = performance.now();
       let result: RefusalCode | "lease" | "error" = "error";
       const platform = requestedPlatform(request.platform);
       try {
-        const answer = await deps.acquire(toAcquireInput(request, platform));
+        const answer = await deps.acquire({
+          ...toAcquireInput(request, platform),
+          ...(signal && { signal }),
+          ...(onQueued && { onQueued: (place: number, waitMs: number) => onQueued(create(AcquireQueuedSchema, { place, waitMs })) }),
+        });
         result = answer.ok ? "lease" : answer.reason;
         return { ok: true, value: toAcquireResponse(answer) };
       } catch (err) {
+        // A waiter handed back keeps its place in the queue; the relay sends it to another replica.
+        if (err instanceof HandBackError) return { ok: false, failure: { code: status.UNAVAILABLE, details: DRAINING_DETAILS } };
         return fail("Acquire", err);
       } finally {
         const seconds = (performance.now() - start) / 1000;
@@ -187,6 +211,19 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
       }
     },
 
+    async getKeyUsage(request) {
+      const start = performance.now();
+      try {
+        if (!deps.keyUsage) return { ok: false, failure: { code: status.UNIMPLEMENTED, details: "GetKeyUsage is not served by this control plane" } };
+        const answer = await deps.keyUsage(checkKeyHash(request.keyHash), request.clientAddress.slice(0, MAX_FIELD));
+        return { ok: true, value: toGetKeyUsageResponse(answer) };
+      } catch (err) {
+        return fail("GetKeyUsage", err);
+      } finally {
+        rpcTimer.getKeyUsage.observe((performance.now() - start) / 1000);
+      }
+    },
+
     async checkKey(request) {
       const start = performance.now();
       try {
@@ -223,6 +260,7 @@ function toAcquireInput(req: AcquireRequest, platform: PlatformName | undefined)
     userAgent: req.userAgent.slice(0, 2 * MAX_FIELD),
     platform,
     accountTypes: accountTypesOf(req.accountTypes),
+    maxWaitMs: Math.min(Math.max(0, req.maxWaitMs), MAX_WAIT_MS),
   };
 }
 
@@ -361,6 +399,15 @@ function checkKeyHash(value: string): string {
   const keyHash = value.toLowerCase();
   if (keyHash !== "" && !/^[0-9a-f]{64}$/.test(keyHash)) throw new InvalidRequestError("key_hash must be the hex SHA-256 of the client key");
   return keyHash;
+}
+
+function toGetKeyUsageResponse(answer: KeyUsageResult): GetKeyUsageResponse {
+  if (!answer.ok) {
+    return create(GetKeyUsageResponseSchema, {
+      result: { case: "refusal", value: { reason: toRefusalReason(answer.reason), message: answer.message, retryAfterMs: answer.retryAfterMs } },
+    });
+  }
+  return create(GetKeyUsageResponseSchema, { result: { case: "reportJson", value: JSON.stringify(answer.report) } });
 }
 
 function toListModelsResponse(answer: ListModelsResult): ListModelsResponse {

@@ -24,12 +24,19 @@
  * stream that never sent one, an older relay's, gets one message per answer.
  * With `batches: false` a batch is answered as older control planes answer it
  * (no call they know: a CallError for call_id 0).
+ *
+ * An Acquire that joins the wait queue is told so first (AcquireQueued, same
+ * call_id), so the caller can wait for it past its usual deadline.
+ * A CancelCall stops an Acquire of the same stream still in flight (one
+ * waiting in the queue leaves it at once); a stream that ends stops all of its
+ * Acquires the same way, so a relay that went away leaves no waiter behind.
  */
 import { create } from "@bufbuild/protobuf";
 import { status, type ServerDuplexStream } from "@grpc/grpc-js";
 import type { Logger } from "@claude-relay/logging";
-import { CallErrorSchema, ExchangeResponseSchema, KeysChangedSchema, type ExchangeRequest, type ExchangeResponse } from "@claude-relay/proto/lease";
+import { CallErrorSchema, CancelResponseSchema, ExchangeResponseSchema, KeysChangedSchema, type ExchangeRequest, type ExchangeResponse } from "@claude-relay/proto/lease";
 import { assertNever } from "../errors.js";
+import { HAND_BACK } from "../leases/queued-acquire.js";
 import { DRAINING_DETAILS } from "./interceptors/draining.js";
 import type { CallFailure, LeaseCalls } from "./lease-calls.js";
 import { createTurnBatcher, type TurnBatcher } from "./turn-batcher.js";
@@ -77,12 +84,12 @@ export function createLeaseExchange({ calls, log, isDraining = () => false, onKe
   });
 
   // The calls answer every failure as a value; the catch only keeps a bug from leaving a call unanswered.
-  async function run(call: ExchangeRequest["call"]): Promise<ExchangeResult> {
+  async function run(call: ExchangeRequest["call"], signal: AbortSignal, tell: (result: ExchangeResult) => void): Promise<ExchangeResult> {
     try {
       switch (call.case) {
         case "acquire": {
           if (isDraining()) return drainingError;
-          const answer = await calls.acquire(call.value);
+          const answer = await calls.acquire(call.value, signal, (queued) => tell({ case: "queued", value: queued }));
           return answer.ok ? { case: "acquire", value: answer.value } : toErrorResult(answer.failure);
         }
         case "renew": {
@@ -98,6 +105,9 @@ export function createLeaseExchange({ calls, log, isDraining = () => false, onKe
           const answer = await calls.checkKey(call.value);
           return answer.ok ? { case: "checkKey", value: answer.value } : toErrorResult(answer.failure);
         }
+        case "cancel":
+          // Answered by the session, which knows the stream's calls; never run.
+          return internalError;
         case "batch":
           // Only a batch inside a batch gets here; with batches off, a batch is a call this version does not know.
           return batches ? nestedBatchError : noCallError;
@@ -116,12 +126,12 @@ export function createLeaseExchange({ calls, log, isDraining = () => false, onKe
     handle(stream) {
       const session = new ExchangeSession(stream, run, open, batches);
       open.add(session);
-      if (closing) session.endWhenIdle();
+      if (closing) session.endWhenIdle(true);
     },
     endAll() {
       closing = true;
       stopKeyChanges?.();
-      for (const session of open) session.endWhenIdle();
+      for (const session of open) session.endWhenIdle(true);
     },
   };
 }
@@ -134,10 +144,12 @@ class ExchangeSession {
   private done = false;
   /** Gathers answers once the caller sent a batch: it then takes batched answers too. */
   private answers: TurnBatcher<ExchangeResponse> | undefined;
+  /** The stop switch of each call in flight, by call_id (a CancelCall or the stream's end pulls it). */
+  private readonly stops = new Map<number, AbortController>();
 
   constructor(
     private readonly stream: ExchangeStream,
-    private readonly run: (call: ExchangeRequest["call"]) => Promise<ExchangeResult>,
+    private readonly run: (call: ExchangeRequest["call"], signal: AbortSignal, tell: (result: ExchangeResult) => void) => Promise<ExchangeResult>,
     private readonly open: Set<ExchangeSession>,
     private readonly batches: boolean,
   ) {
@@ -149,9 +161,13 @@ class ExchangeSession {
     stream.on("close", this.onGone);
   }
 
-  /** Ends the stream as soon as no call is in flight on it. */
-  endWhenIdle(): void {
+  /**
+   * Ends the stream as soon as no call is in flight on it. With `handBack` (the server is closing), Acquires
+   * waiting in the queue, which would hold the stream open, go back to the caller, keeping their places.
+   */
+  endWhenIdle(handBack = false): void {
     this.ending = true;
+    if (handBack) for (const stop of this.stops.values()) stop.abort(HAND_BACK);
     if (this.inFlight === 0) this.finish();
   }
 
@@ -163,6 +179,12 @@ class ExchangeSession {
   };
 
   private accept(request: ExchangeRequest): void {
+    if (request.call.case === "cancel") {
+      const stop = this.stops.get(request.call.value.callId);
+      stop?.abort();
+      this.send(create(ExchangeResponseSchema, { callId: request.callId, result: { case: "cancel", value: create(CancelResponseSchema, { cancelled: stop !== undefined }) } }));
+      return;
+    }
     if (this.ending) {
       this.send(create(ExchangeResponseSchema, { callId: request.callId, result: drainingError }));
       return;
@@ -193,10 +215,18 @@ class ExchangeSession {
   private readonly onGone = (): void => {
     this.done = true;
     this.open.delete(this);
+    for (const stop of this.stops.values()) stop.abort();
   };
 
   private async answer(request: ExchangeRequest): Promise<void> {
-    const result = await this.run(request.call);
+    const stop = new AbortController();
+    this.stops.set(request.callId, stop);
+    // A notice about the call before its answer (it joined the queue): same call_id, and the call goes on.
+    const tell = (notice: ExchangeResult) => {
+      if (!this.done) this.send(create(ExchangeResponseSchema, { callId: request.callId, result: notice }));
+    };
+    const result = await this.run(request.call, stop.signal, tell);
+    if (this.stops.get(request.callId) === stop) this.stops.delete(request.callId);
     this.inFlight--;
     if (this.done) return;
     this.send(create(ExchangeResponseSchema, { callId: request.callId, result }));

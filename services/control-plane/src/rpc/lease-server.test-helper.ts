@@ -18,6 +18,8 @@ import { createHealthStore, type HealthStore } from "../accounts/health-store.js
 import { createApiKeyStore, type ApiKeyStore } from "../keys/api-key-store.js";
 import { createAcquireLease } from "../leases/acquire-lease.js";
 import { createLeaseStore } from "../leases/lease-store.js";
+import { createQueuedAcquire } from "../leases/queued-acquire.js";
+import { createWaitQueue } from "../leases/wait-queue.js";
 import { createReleaseLease } from "../leases/release-lease.js";
 import { createRenewLease } from "../leases/renew-lease.js";
 import { createListModels } from "../models/list-models.js";
@@ -47,6 +49,8 @@ export interface HarnessOptions {
   health?: boolean;
   /** false serves Exchange as a control plane older than batches; default true. */
   exchangeBatches?: boolean;
+  /** With it, Acquire waits in the queue (queued-acquire.ts) as app.ts wires it, every key bound to waitMs. */
+  queue?: { waitMs: number; pollMs?: number };
 }
 
 /** A lease server on loopback with its stores and a client. */
@@ -78,7 +82,19 @@ export async function startHarness(redisUrl: string, options: HarnessOptions = {
   const sticky = createStickyStore({ redis, keys });
   const catalog = { findKeyByHash: apiKeys.findByHash, listAccounts: accounts.list, credential: accounts.credential };
   const health = options.health ? createHealthStore({ redis, keys, probeTtlMs: TTL }) : undefined;
-  const acquire = createAcquireLease({ catalog, leases, sticky, log, ...(health && { health }) });
+  const direct = createAcquireLease({ catalog, leases, sticky, log, ...(health && { health }) });
+  const queued =
+    options.queue &&
+    createQueuedAcquire({
+      acquire: direct,
+      catalog,
+      queue: createWaitQueue({ redis, keys, aliveMs: 1_000 }),
+      defaultWaitMs: options.queue.waitMs,
+      maxWaiters: 100,
+      pollMs: options.queue.pollMs ?? 20,
+      log,
+    });
+  const acquire = queued ? queued.acquire : direct;
   const renew = createRenewLease({ leases });
   const prices = loadPriceTable();
   const release = createReleaseLease({ leases, log, usage: createUsageRecorder({ redis, keys, prices }), catalog, sticky, ...(health && { health }) });
@@ -87,7 +103,7 @@ export async function startHarness(redisUrl: string, options: HarnessOptions = {
   const server = createLeaseServer({
     acquire: async (input) => (await before("acquire"), acquire(input)),
     renew: async (leaseId) => (await before("renew"), renew(leaseId)),
-    release: async (input) => (await before("release"), release(input)),
+    release: async (input) => (await before("release"), release(input).finally(() => queued?.slotFreed())),
     listModels,
     internalToken: new Secret(TOKEN),
     metrics: createLeaseMetrics(registry),
@@ -109,6 +125,7 @@ export async function startHarness(redisUrl: string, options: HarnessOptions = {
     health,
     async close() {
       client.close();
+      queued?.close();
       await server.close(1_000);
       redis.disconnect();
     },
@@ -121,6 +138,8 @@ export interface ExchangeClient {
   call(callId: number, call: ExchangeRequest["call"]): Promise<ExchangeResponse["result"]>;
   /** The call ids in the order their answers arrived. */
   readonly answered: number[];
+  /** Notices that came before an answer (an Acquire joined the queue), by call id. */
+  readonly queued: Map<number, { place: number; waitMs: number }>;
   /** Resolves with the stream's final status (OK when the server ended it). */
   readonly status: Promise<grpc.StatusObject>;
   /** True once the final status arrived. */
@@ -137,8 +156,13 @@ export function openExchange(client: grpc.Client, token: string | null = TOKEN):
   const stream = open.call(client, metadata);
   const waiting = new Map<number, { resolve(result: ExchangeResponse["result"]): void; reject(err: Error): void }>();
   const answered: number[] = [];
+  const queued = new Map<number, { place: number; waitMs: number }>();
   let ended = false;
   stream.on("data", (response: ExchangeResponse) => {
+    if (response.result.case === "queued") {
+      queued.set(response.callId, { place: response.result.value.place, waitMs: response.result.value.waitMs });
+      return;
+    }
     answered.push(response.callId);
     waiting.get(response.callId)?.resolve(response.result);
     waiting.delete(response.callId);
@@ -160,6 +184,7 @@ export function openExchange(client: grpc.Client, token: string | null = TOKEN):
       return answer;
     },
     answered,
+    queued,
     status,
     get ended() {
       return ended;

@@ -1,6 +1,6 @@
 /**
  * The grpc-js LeaseService: proto ↔ domain, nothing more. The unary methods
- * (ListModels among them) and the Exchange stream share one path per call
+ * (ListModels and GetKeyUsage among them) and the Exchange stream share one path per call
  * (lease-calls.ts); Exchange's stream lifecycle is lease-exchange.ts. The internal-token interceptor runs
  * before every handler, the draining interceptor refuses unary Acquire while
  * draining, and close() ends the Exchange streams before the server shuts down.
@@ -14,6 +14,8 @@ import {
   LeaseService,
   type AcquireRequest,
   type AcquireResponse,
+  type GetKeyUsageRequest,
+  type GetKeyUsageResponse,
   type ListModelsRequest,
   type ListModelsResponse,
   type ReleaseRequest,
@@ -26,6 +28,7 @@ import type { CacheInvalidation } from "../cache/invalidation.js";
 import type { KeyCheckResult } from "../keys/check-key.js";
 import type { AcquireInput, AcquireResult } from "../leases/acquire-lease.js";
 import type { ListModelsResult } from "../models/list-models.js";
+import type { KeyUsageResult } from "../keys/key-usage.js";
 import type { ReleaseInput, ReleaseResult } from "../leases/release-lease.js";
 import type { RenewResult } from "../leases/renew-lease.js";
 import { createHealthService, HEALTH_CHECK_PATH, healthServiceDefinition } from "./health-service.js";
@@ -44,6 +47,8 @@ export interface LeaseServerDeps {
   release(input: ReleaseInput): Promise<ReleaseResult>;
   /** The models a key may use (ListModels); without it the method answers UNIMPLEMENTED. */
   listModels?(keyHash: string): Promise<ListModelsResult>;
+  /** A key holder's report on their key (GetKeyUsage), limited per client address; without it the method answers UNIMPLEMENTED. */
+  keyUsage?(keyHash: string, clientAddress: string): Promise<KeyUsageResult>;
   /** Whether a key may be used at all (CheckKey, on Exchange); without it the call answers UNIMPLEMENTED. */
   checkKey?(keyHash: string): Promise<KeyCheckResult>;
   /** When given, every change of a client key it announces is told to the open Exchange streams (KeysChanged). */
@@ -108,7 +113,10 @@ export function createLeaseServer(deps: LeaseServerDeps): LeaseServer {
 
   const handlers: grpc.UntypedServiceImplementation = {
     acquire: (call: grpc.ServerUnaryCall<AcquireRequest, AcquireResponse>, callback: grpc.sendUnaryData<AcquireResponse>) => {
-      calls.acquire(call.request).then((answer) => reply(callback, answer));
+      // A caller that cancels its call leaves the queue at once.
+      const stop = new AbortController();
+      call.once("cancelled", () => stop.abort());
+      calls.acquire(call.request, stop.signal).then((answer) => reply(callback, answer));
     },
     renew: (call: grpc.ServerUnaryCall<RenewRequest, RenewResponse>, callback: grpc.sendUnaryData<RenewResponse>) => {
       calls.renew(call.request).then((answer) => reply(callback, answer));
@@ -118,6 +126,9 @@ export function createLeaseServer(deps: LeaseServerDeps): LeaseServer {
     },
     listModels: (call: grpc.ServerUnaryCall<ListModelsRequest, ListModelsResponse>, callback: grpc.sendUnaryData<ListModelsResponse>) => {
       calls.listModels(call.request).then((answer) => reply(callback, answer));
+    },
+    getKeyUsage: (call: grpc.ServerUnaryCall<GetKeyUsageRequest, GetKeyUsageResponse>, callback: grpc.sendUnaryData<GetKeyUsageResponse>) => {
+      calls.getKeyUsage(call.request).then((answer) => reply(callback, answer));
     },
     exchange: exchange.handle,
   };

@@ -7,7 +7,8 @@
  * "door:<front door>|<counter>" fields in the same hashes. The day-wide hashes
  * come in shards (redis/keys.ts: USAGE_SHARDS), and beside them the unsharded
  * copy earlier versions wrote: a period's value is their sum. A key's or an
- * account's own series is one hash under its owner's tag. Admin-side only, so
+ * account's own series is one hash under its owner's tag, and so are its
+ * lifetime counters and a key's day by model. Admin-side only, so
  * it may read many hashes; each read is one command, issued together, and the
  * same hash asked for twice while its read is in flight is read once (a
  * summary reads the day's totals, platforms and front doors from one hash).
@@ -36,6 +37,10 @@ export interface UsageReader {
   hourly(subject: UsageSubject, day: string): Promise<UsageTotals[]>;
   /** Every id of the dimension used on the days, with its totals over them. */
   breakdown(dimension: UsageDimension, days: readonly string[]): Promise<Map<string, UsageTotals>>;
+  /** A key's or an account's totals over its whole life. */
+  lifetime(subject: { kind: "key" | "account"; id: string }): Promise<UsageTotals>;
+  /** Every model one key used on the days, with its totals over them (counted since keys kept models). */
+  keyModels(keyId: string, days: readonly string[]): Promise<Map<string, UsageTotals>>;
 }
 
 /** All counters at 0. */
@@ -123,23 +128,37 @@ export function createUsageReader(options: { redis: RedisClient; keys?: RedisKey
 
     async breakdown(dimension, days) {
       const hashes = await Promise.all(days.flatMap((day) => breakdownKeys(dimension, day)).map(hgetall));
-      const out = new Map<string, UsageTotals>();
-      for (const hash of hashes) {
-        for (const [field, value] of Object.entries(hash)) {
-          const cut = field.lastIndexOf("|");
-          const counter = field.slice(cut + 1) as UsageCounter;
-          // The day's own counters ("requests", no "|") sit beside its platforms' and front doors' fields: skipped here.
-          if (cut <= 0 || !USAGE_COUNTERS.includes(counter)) continue;
-          const id = idOf(dimension, field.slice(0, cut));
-          if (id === undefined) continue;
-          let totals = out.get(id);
-          if (!totals) out.set(id, (totals = emptyTotals()));
-          totals[counter] += Number(value) || 0;
-        }
-      }
-      return out;
+      return sumByPrefix(hashes, (prefix) => idOf(dimension, prefix));
+    },
+
+    async lifetime(subject) {
+      return parseTotals(await hgetall(subject.kind === "key" ? keys.apiKeyTotalUsage(subject.id) : keys.accountTotalUsage(subject.id)));
+    },
+
+    async keyModels(keyId, days) {
+      const hashes = await Promise.all(days.map((day) => hgetall(keys.apiKeyDailyUsageByModel(keyId, day))));
+      return sumByPrefix(hashes, (prefix) => prefix);
     },
   };
+}
+
+/** Sums "<id>|<counter>" fields per id; `idOf` names the id of a prefix, or undefined to skip the field. */
+function sumByPrefix(hashes: readonly Record<string, string>[], idOf: (prefix: string) => string | undefined): Map<string, UsageTotals> {
+  const out = new Map<string, UsageTotals>();
+  for (const hash of hashes) {
+    for (const [field, value] of Object.entries(hash)) {
+      const cut = field.lastIndexOf("|");
+      const counter = field.slice(cut + 1) as UsageCounter;
+      // The day's own counters ("requests", no "|") sit beside its platforms' and front doors' fields: skipped here.
+      if (cut <= 0 || !USAGE_COUNTERS.includes(counter)) continue;
+      const id = idOf(field.slice(0, cut));
+      if (id === undefined) continue;
+      let totals = out.get(id);
+      if (!totals) out.set(id, (totals = emptyTotals()));
+      totals[counter] += Number(value) || 0;
+    }
+  }
+  return out;
 }
 
 /**

@@ -143,6 +143,36 @@ describe("usage recorded with Release", () => {
     expect([...(await reader.breakdown("model", [DAY])).keys()].sort()).toEqual(["claude-haiku-4-5", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929"]);
   });
 
+  it("counts a key's usage per model by day, in the key's own call, and reads it back with its lifetime totals", async () => {
+    const [acct, keyA, keyB] = [randomUUID(), randomUUID(), randomUUID()];
+    // 1,000 × $5 and 1,000 × $15 per million output tokens.
+    await finish(acct, keyA, "claude-haiku-4-5", { outputTokens: 1_000 });
+    await finish(acct, keyA, "claude-haiku-4-5", { inputTokens: 10 });
+    await finish(acct, keyA, "claude-sonnet-4-5", { outputTokens: 1_000 });
+    clock += 86_400_000;
+    await finish(acct, keyA, "claude-sonnet-4-5", { outputTokens: 1_000 });
+    await finish(acct, keyB, "claude-opus-4-1", { outputTokens: 1 });
+
+    expect(await redis.hgetall(keys.apiKeyDailyUsageByModel(keyA, DAY))).toMatchObject({
+      "claude-haiku-4-5|requests": "2",
+      "claude-haiku-4-5|cost_nanos": "5010000",
+      "claude-sonnet-4-5|cost_nanos": "15000000",
+    });
+    const ttl = await redis.ttl(keys.apiKeyDailyUsageByModel(keyA, DAY));
+    expect(ttl).toBeGreaterThan(DAILY_TTL_SECONDS - 60);
+    // The key's day hash keeps only its own counters, as before.
+    expect(Object.keys(await redis.hgetall(keys.apiKeyDailyUsage(keyA, DAY))).every((field) => !field.includes("|"))).toBe(true);
+
+    const models = await reader.keyModels(keyA, [DAY, "2025-01-16"]);
+    expect([...models.keys()].sort()).toEqual(["claude-haiku-4-5", "claude-sonnet-4-5"]);
+    expect(models.get("claude-haiku-4-5")).toMatchObject({ requests: 2, input_tokens: 10, output_tokens: 1_000, cost_nanos: 5_010_000 });
+    expect(models.get("claude-sonnet-4-5")).toMatchObject({ requests: 2, output_tokens: 2_000, cost_nanos: 30_000_000 });
+    expect((await reader.keyModels(keyA, ["2025-01-16"])).get("claude-sonnet-4-5")?.requests).toBe(1);
+    expect(await reader.lifetime({ kind: "key", id: keyA })).toMatchObject({ requests: 4, output_tokens: 3_000, cost_nanos: 35_010_000 });
+    expect((await reader.lifetime({ kind: "account", id: acct })).requests).toBe(5);
+    expect(await reader.lifetime({ kind: "key", id: randomUUID() })).toMatchObject({ requests: 0, cost_nanos: 0 });
+  });
+
   it("counts the tokens of a model without a price, flags it, and gives it no cost", async () => {
     const [acct, key] = [randomUUID(), randomUUID()];
     await finish(acct, key, "claude-sonnet-9", { inputTokens: 70, outputTokens: 30 });

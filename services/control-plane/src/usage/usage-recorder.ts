@@ -3,8 +3,9 @@
  * and cost per key, per account, per model and overall, by UTC hour and day,
  * in three hash-tag groups (the key, the account, a shard of the day):
  *
- * - the key: its day, hour and lifetime counters, and its week's Opus counters
- *   for Opus models (the cost limits read `cost_nanos` from these);
+ * - the key: its day, hour and lifetime counters, its day's counters per model
+ *   (fields "<model>|<counter>", for its holder's usage page), and its week's
+ *   Opus counters for Opus models (the cost limits read `cost_nanos` from these);
  * - the account: its day, hour and lifetime counters;
  * - one shard of the day (`{day:YYYY-MM-DD:sNN}`, picked by the lease id,
  *   usage-shards): overall day and hour counters, and the day's counters per
@@ -178,6 +179,8 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       [keys.apiKeyDailyUsage(keyId, day), DAILY_TTL_SECONDS, pairs],
       [keys.apiKeyHourlyUsage(keyId, hour), HOURLY_TTL_SECONDS, pairs],
       [keys.apiKeyTotalUsage(keyId), 0, pairs],
+      // In the key's own script call, so the key's model breakdown costs no call more.
+      [keys.apiKeyDailyUsageByModel(keyId, day), DAILY_TTL_SECONDS, prefixed(model)],
       [keys.accountDailyUsage(accountId, day), DAILY_TTL_SECONDS, pairs],
       [keys.accountHourlyUsage(accountId, hour), HOURLY_TTL_SECONDS, pairs],
       [keys.accountTotalUsage(accountId), 0, pairs],

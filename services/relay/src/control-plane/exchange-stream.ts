@@ -22,7 +22,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { type CallError, type ExchangeRequest, ExchangeRequestSchema, type ExchangeResponse } from "@claude-relay/proto/lease";
+import { type AcquireQueued, type CallError, type ExchangeRequest, ExchangeRequestSchema, type ExchangeResponse } from "@claude-relay/proto/lease";
 import { createTurnBatcher } from "./turn-batcher.js";
 
 /** What one of the stream's calls carries, and what answers it. */
@@ -41,6 +41,8 @@ export interface ExchangeFailure {
 export interface ExchangeWaiter {
   answer(result: ExchangeResult): void;
   fail(failure: ExchangeFailure): void;
+  /** A notice about the call before its answer (an Acquire joined the queue); the call goes on. */
+  queued?(notice: AcquireQueued): void;
 }
 
 /** A duplex stream as the generic grpc-js client returns it. */
@@ -142,6 +144,11 @@ export function openExchangeStream(open: () => ExchangeDuplex, options: Exchange
     }
     batched.delete(response.callId);
     const entry = waiting.get(response.callId);
+    if (entry && response.result.case === "queued") {
+      entry.waiter.queued?.(response.result.value);
+      return;
+    }
+    if (response.result.case === "queued") return;
     if (entry) {
       waiting.delete(response.callId);
       entry.waiter.answer(response.result);

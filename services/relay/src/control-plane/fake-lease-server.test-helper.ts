@@ -109,6 +109,8 @@ export interface FakeLeaseServer {
   answerCheckKey(verdict: ((keyHash: string) => FakeKeyVerdict) | undefined): void;
   /** Sends KeysChanged (call id 0) on every open Exchange stream. */
   sendKeysChanged(): void;
+  /** From now on, tells every Exchange Acquire with max_wait_ms above 0 that it is queued (AcquireQueued, wait_ms = the smaller of this and its max_wait_ms) before answering it; undefined: never. */
+  announceQueued(waitMs: number | undefined): void;
   /** ListModels calls received. */
   listModelsCalls: ListModelsRequest[];
   /** What ListModels answers from now on (default: no models). */
@@ -135,6 +137,7 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
   let releaseDelayMs = 0;
   let leaseCount = 0;
   let exchangeDrop = false;
+  let queuedWaitMs: number | undefined;
   let exchangesOpened = 0;
   const outstanding = new Set<string>();
   const exchanges: grpc.ServerDuplexStream<ExchangeRequest, ExchangeResponse>[] = [];
@@ -251,6 +254,9 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
       };
       const handle = (request: ExchangeRequest): Promise<ExchangeResponse["result"]> => {
         tokens.push(token);
+        if (queuedWaitMs !== undefined && request.call.case === "acquire" && request.call.value.maxWaitMs > 0) {
+          write(create(ExchangeResponseSchema, { callId: request.callId, result: { case: "queued", value: { place: 0, waitMs: Math.min(queuedWaitMs, request.call.value.maxWaitMs) } } }));
+        }
         const handled =
           request.call.case === "acquire"
             ? calls.acquire(request.call.value).then((a) => (isError(a) ? a : ({ case: "acquire", value: a } as const)))
@@ -317,6 +323,9 @@ export async function startFakeLeaseServer(options: FakeLeaseServerOptions): Pro
     exchangeAnswers,
     answerCheckKey(verdict) {
       keyVerdict = verdict;
+    },
+    announceQueued(waitMs) {
+      queuedWaitMs = waitMs;
     },
     sendKeysChanged() {
       const notice = create(ExchangeResponseSchema, { callId: 0, result: { case: "keysChanged", value: {} } });

@@ -22,6 +22,15 @@
  * stream; its requests go to Acquire unchecked. KeysChanged notices from any
  * stream go to the onKeysChanged listeners.
  *
+ * An Acquire that may wait in the control plane's queue (`max_wait_ms`) keeps
+ * its usual deadline until the control plane says it joined the queue
+ * (AcquireQueued); it then gets the wait on top. Its caller's abort cancels
+ * it on the stream (CancelCall), so it leaves the queue at once; a lease
+ * granted in the meantime is released like a late one. A queued one whose
+ * stream breaks, or whose replica hands it back while draining, is sent again
+ * on another stream while its time lasts: the control plane keeps its place
+ * by its request id.
+ *
  * With `batchMaxCalls` above 1, the calls made in one turn of the event loop
  * that land on the same stream travel as one message (exchange-stream.ts);
  * each keeps its own deadline, retry and error mapping, as above.
@@ -29,11 +38,15 @@
 import { create } from "@bufbuild/protobuf";
 import {
   AcquireRequestSchema,
+  CancelCallSchema,
   type AcquireResponse,
   CheckKeyRequestSchema,
   type CheckKeyResponse,
   type Lease,
   LeaseService,
+  type GetKeyUsageRequest,
+  GetKeyUsageRequestSchema,
+  type GetKeyUsageResponse,
   type ListModelsRequest,
   ListModelsRequestSchema,
   type ListModelsResponse,
@@ -109,9 +122,17 @@ type Method = "acquire" | "renew" | "release" | "checkKey";
 /** The method label of callDuration. */
 type MethodLabel = "acquire" | "renew" | "release" | "check_key";
 
+/** The abort side of the request an Acquire is for (proxy/request-abort.ts fits). */
+export interface AcquireAbort {
+  readonly aborted: boolean;
+  /** Sets the one listener; undefined removes it. */
+  listen(listener: (() => void) | undefined): void;
+}
+
 /** A LeaseService client. */
 export interface LeaseClient {
-  acquire(request: MessageInitShape<typeof AcquireRequestSchema>): Promise<AcquireResult>;
+  /** `abort` stops an Acquire that waits in the queue (max_wait_ms above 0): it leaves the queue at once and answers an error. */
+  acquire(request: MessageInitShape<typeof AcquireRequestSchema>, abort?: AcquireAbort): Promise<AcquireResult>;
   /** Resolves to the new TTL; rejects with ControlPlaneError (NOT_FOUND once the lease expired). */
   renew(leaseId: string): Promise<number>;
   /** Rejects with ControlPlaneError; close() waits for releases still in flight. */
@@ -122,6 +143,8 @@ export interface LeaseClient {
   onKeysChanged(listener: () => void): () => void;
   /** The models a key may use (a unary call: rare, and cached by the caller); rejects with ControlPlaneError. */
   listModels(keyHash: string): Promise<ListModelsResponse>;
+  /** A key holder's report on their key, asked from clientAddress (a unary call: rare); rejects with ControlPlaneError. */
+  keyUsage(keyHash: string, clientAddress: string): Promise<GetKeyUsageResponse>;
   /** True while the channel is connected; asks an idle channel to connect. */
   isReady(): boolean;
   /** Waits (up to `timeoutMs`) for releases in flight, then closes the streams and the channel. */
@@ -131,6 +154,7 @@ export interface LeaseClient {
 interface LeaseStub extends grpc.Client {
   exchange(metadata: grpc.Metadata, options?: grpc.CallOptions): ExchangeDuplex;
   listModels(request: ListModelsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: ListModelsResponse) => void): grpc.ClientUnaryCall;
+  getKeyUsage(request: GetKeyUsageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: GetKeyUsageResponse) => void): grpc.ClientUnaryCall;
 }
 
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -150,6 +174,8 @@ const DEFAULT_STREAMS = 4;
 const DEFAULT_STREAM_MAX_AGE_MS = 5 * 60_000;
 const RETIRED_STREAM_GRACE_MS = 30_000;
 const CHECK_KEY_DEADLINE_MS = 1_000;
+/** A waiting Acquire whose stream broke is sent again after this pause, so a replica that fails at once is not hammered. */
+const WAITING_RETRY_PAUSE_MS = 100;
 /** What a replica answers a CheckKey it does not serve: older ones see no call they know (INVALID_ARGUMENT). */
 const NOT_SERVED: ReadonlySet<number> = new Set([grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED]);
 
@@ -212,39 +238,59 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
     return stream === avoid ? streams[(turn + 1) % streams.length]! : stream;
   }
 
-  /** Sends one call and settles with its result; sends it once more when the first try certainly never ran. */
-  function call(method: Method, exchangeCall: ExchangeCall, deadlineMs = options.deadlineMs): Promise<NonNullable<ExchangeResult["value"]>> {
+  /**
+   * Sends one call and settles with its result; sends it once more when the first try certainly never ran.
+   * A `waiting` call (an Acquire that may wait in the queue) can be cancelled by its abort; once the control
+   * plane says it is queued, it gets the wait on top of its deadline, and is sent again on a broken or
+   * handed-back stream while that time lasts (the control plane keeps its place by its request id).
+   */
+  function call(
+    method: Method,
+    exchangeCall: ExchangeCall,
+    deadlineMs = options.deadlineMs,
+    waiting?: { abort: AcquireAbort | undefined },
+  ): Promise<NonNullable<ExchangeResult["value"]>> {
     const stop = timers?.[method].startTimer();
+    /** Set once the call is queued: until when it may still be answered. */
+    let untilMs: number | undefined;
     return new Promise<NonNullable<ExchangeResult["value"]>>((resolve, reject) => {
+      const timeLeft = () => (untilMs === undefined ? 0 : untilMs - Date.now());
       const attempt = (triesLeft: number, avoid?: ExchangeStream) => {
         if (closed) return reject(new ControlPlaneError(method, grpc.status.CANCELLED, "the lease client is closed"));
+        if (waiting?.abort?.aborted) return reject(new ControlPlaneError(method, grpc.status.CANCELLED, "the caller stopped waiting"));
         const stream = pickStream(avoid);
         if (method === "checkKey" && withoutKeyCheck.has(stream)) return reject(new ControlPlaneError(method, grpc.status.UNIMPLEMENTED, "not served on this stream"));
         const retryOrFail = (failure: ExchangeFailure) => {
+          waiting?.abort?.listen(undefined);
           if (failure.unprocessed && triesLeft > 0) return attempt(triesLeft - 1, stream);
+          if (timeLeft() > WAITING_RETRY_PAUSE_MS) return void setTimeout(() => attempt(triesLeft, stream), WAITING_RETRY_PAUSE_MS);
           reject(new ControlPlaneError(method, failure.code, failure.details));
         };
-        const deadline = setTimeout(() => {
+        const onDeadline = (ms: number) => () => {
           stream.forget(callId);
+          waiting?.abort?.listen(undefined);
           // A stream that let a call run past the full deadline is not trusted with more (a shorter one proves less).
-          if (deadlineMs >= options.deadlineMs) {
+          if (ms >= options.deadlineMs) {
             stream.retire();
             // Late answers still come in on it (a late lease gets released); one that never ends is cut.
             setTimeout(() => stream.cancel(), RETIRED_STREAM_GRACE_MS).unref();
           }
-          reject(new ControlPlaneError(method, grpc.status.DEADLINE_EXCEEDED, `no answer within ${deadlineMs} ms`));
-        }, deadlineMs);
+          reject(new ControlPlaneError(method, grpc.status.DEADLINE_EXCEEDED, `no answer within ${ms} ms`));
+        };
+        const firstMs = untilMs === undefined ? deadlineMs : Math.max(1, timeLeft());
+        let deadline = setTimeout(onDeadline(firstMs), firstMs);
         const callId = stream.send(exchangeCall, {
           answer(result) {
             clearTimeout(deadline);
+            waiting?.abort?.listen(undefined);
             if (result.case === method) return resolve(result.value);
             if (result.case === "error") {
               const { code, message } = result.value;
               if (method === "checkKey" && NOT_SERVED.has(code)) withoutKeyCheck.add(stream);
-              // A draining replica refuses a call before running it: another replica can take it.
-              if (code === grpc.status.UNAVAILABLE && triesLeft > 0) {
+              // A draining replica refuses a call before running it (or hands a queued one back): another replica can take it.
+              if (code === grpc.status.UNAVAILABLE && (triesLeft > 0 || timeLeft() > 0)) {
                 stream.retire();
-                return attempt(triesLeft - 1, stream);
+                return attempt(Math.max(0, triesLeft - 1), stream);
               }
               return reject(new ControlPlaneError(method, code as grpc.status, message));
             }
@@ -254,6 +300,19 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
             clearTimeout(deadline);
             retryOrFail(failure);
           },
+          queued(notice) {
+            if (!waiting) return;
+            untilMs = Date.now() + notice.waitMs + options.deadlineMs;
+            clearTimeout(deadline);
+            deadline = setTimeout(onDeadline(timeLeft()), timeLeft());
+          },
+        });
+        waiting?.abort?.listen(() => {
+          clearTimeout(deadline);
+          stream.forget(callId);
+          // The control plane takes the waiter out of its queue; a lease it granted meanwhile comes back as a late answer and is released.
+          stream.send({ case: "cancel", value: create(CancelCallSchema, { callId }) }, { answer() {}, fail() {} });
+          reject(new ControlPlaneError(method, grpc.status.CANCELLED, "the caller stopped waiting"));
         });
       };
       attempt(1);
@@ -268,9 +327,10 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
   }
 
   return {
-    async acquire(init) {
+    async acquire(init, abort) {
       try {
-        const response = (await call("acquire", { case: "acquire", value: create(AcquireRequestSchema, init) })) as AcquireResponse;
+        const waiting = (init.maxWaitMs ?? 0) > 0 ? { abort } : undefined;
+        const response = (await call("acquire", { case: "acquire", value: create(AcquireRequestSchema, init) }, options.deadlineMs, waiting)) as AcquireResponse;
         const result = response.result;
         if (result.case === "lease") return { kind: "lease", lease: result.value };
         if (result.case === "refusal") return { kind: "refusal", refusal: result.value };
@@ -306,6 +366,16 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
           if (error) reject(new ControlPlaneError("ListModels", error.code, error.details, { cause: error }));
           else if (response) resolve(response);
           else reject(new ControlPlaneError("ListModels", grpc.status.INTERNAL, "empty ListModelsResponse"));
+        });
+      });
+    },
+    keyUsage(keyHash, clientAddress) {
+      return new Promise((resolve, reject) => {
+        const deadline = new Date(Date.now() + options.deadlineMs);
+        stub.getKeyUsage(create(GetKeyUsageRequestSchema, { keyHash, clientAddress }), metadata, { deadline }, (error, response) => {
+          if (error) reject(new ControlPlaneError("GetKeyUsage", error.code, error.details, { cause: error }));
+          else if (response) resolve(response);
+          else reject(new ControlPlaneError("GetKeyUsage", grpc.status.INTERNAL, "empty GetKeyUsageResponse"));
         });
       });
     },

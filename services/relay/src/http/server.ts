@@ -10,6 +10,8 @@
  *
  * Probes answer without a key and without touching the control plane: `HEAD /`
  * and `HEAD /api/hello` are what Claude Code sends to see the API is there.
+ * GET /v1/key/usage, a key holder's report on their key, is the relay's own
+ * (keys/key-usage.ts); it is looked for only after every provider route.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
@@ -17,6 +19,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "@claude-relay/logging";
 import { type RelayFailure, writeErrorResponse } from "../errors.js";
+import { KEY_USAGE_PATH, type KeyUsageHandler } from "../keys/key-usage.js";
 import type { ApiHandler } from "../proxy/handle-api.js";
 import type { RelayProvider } from "../providers/provider.js";
 import { matchRoute, ownerOf } from "../providers/registry.js";
@@ -34,6 +37,8 @@ export interface RelayServerOptions {
   providers: readonly RelayProvider[];
   /** True once the relay can serve traffic (control plane connected, not shutting down). */
   isReady(): boolean;
+  /** Serves GET /v1/key/usage when given. */
+  keyUsage?: KeyUsageHandler;
   metrics: RelayMetrics;
   log: Logger;
 }
@@ -95,6 +100,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
       api.handle(req, res, requestId, matched).catch((error: unknown) => log.error({ err: error, requestId }, "request failed"));
       return;
     }
+    if (method === "GET" && path === KEY_USAGE_PATH && options.keyUsage) return keyUsage(options.keyUsage, req, res, requestId, path);
     if (probe && (path === "/" || path === "/api/hello")) return simple(res, path === "/" ? "root" : "hello", 200, "ok\n");
     if (probe && path === "/livez") return simple(res, "livez", 200, "ok\n");
     if (probe && path === "/readyz") {
@@ -105,6 +111,18 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
     const owner = ownerOf(providers, path);
     api.authenticate(req, res, requestId, owner).then(
       (gate) => metrics.countRequest("not_found", gate.admitted ? writeErrorResponse(res, owner.errorResponse({ kind: "not-found", method, path }, requestId)) : gate.status),
+      (error: unknown) => log.error({ err: error, requestId }, "request failed"),
+    );
+  }
+
+  function keyUsage(handler: KeyUsageHandler, req: IncomingMessage, res: ServerResponse, requestId: string, path: string): void {
+    const startedAt = performance.now();
+    handler(req, res, requestId, ownerOf(providers, path)).then(
+      (status) => {
+        const seconds = (performance.now() - startedAt) / 1000;
+        metrics.countRequest("key_usage", status, seconds);
+        log.info({ requestId, method: req.method, path, status, latencyMs: Math.round(seconds * 1000) }, "request");
+      },
       (error: unknown) => log.error({ err: error, requestId }, "request failed"),
     );
   }

@@ -38,6 +38,8 @@ export interface ApiHandlerOptions {
   log: Logger;
   maxBodyBytes: number;
   maxAttempts: number;
+  /** The most a request waits in the control plane's queue for a slot; absent or 0 never waits. */
+  queueMaxWaitMs?: number;
   upstreamHeadersTimeoutMs: number;
   streamIdleTimeoutMs: number;
   /** Period of `event: ping` keep-alives on a silent stream; 0 for none. */
@@ -183,8 +185,11 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         requestId,
         platform,
         accountTypes: request.accountTypes ? [...request.accountTypes] : [],
-      });
+        maxWaitMs: options.queueMaxWaitMs ?? 0,
+      }, signal);
       if (acquired.kind === "error") {
+        // A client that hung up while its request waited for a slot cancelled the Acquire itself.
+        if (signal.aborted) break;
         metrics.controlPlaneErrors.inc();
         record.error = acquired.error.message;
         const kind = acquired.error.code === "ERR_CONTROL_PLANE_UNAVAILABLE" ? "control-plane-unavailable" : "internal";

@@ -171,3 +171,24 @@ describe("platforms in the key form", () => {
     expect(apiKeyFormProblem(emptyApiKeyForm())).toBeUndefined();
   });
 });
+
+describe("the wait for a free slot in the key form", () => {
+  it("creates a key on the default unless a bound is typed", () => {
+    expect(toCreateApiKeyRequest({ ...emptyApiKeyForm(), name: "k" })).not.toHaveProperty("queueWaitMs");
+    expect(toCreateApiKeyRequest({ ...emptyApiKeyForm(), name: "k", queueWaitSeconds: 0 }).queueWaitMs).toBe(0);
+    expect(toCreateApiKeyRequest({ ...emptyApiKeyForm(), name: "k", queueWaitSeconds: 20 }).queueWaitMs).toBe(20_000);
+  });
+
+  it("reads a key's bound back and sends a change or a clear to the default", () => {
+    const patient = create(ApiKeySchema, { id: "key-1", name: "ci", queueWaitMs: 15_000 });
+    const form = formFromApiKey(patient);
+    expect(form.queueWaitSeconds).toBe(15);
+    expect(toUpdateApiKeyRequest(form, patient)).toEqual({ id: "key-1" });
+    expect(toUpdateApiKeyRequest({ ...form, queueWaitSeconds: 0 }, patient)).toEqual({ id: "key-1", queueWaitMs: 0 });
+    expect(toUpdateApiKeyRequest({ ...form, queueWaitSeconds: null }, patient)).toEqual({ id: "key-1", clearQueueWaitMs: true });
+  });
+
+  it("refuses a bound over 10 minutes before sending it", () => {
+    expect(apiKeyFormProblem({ ...emptyApiKeyForm(), queueWaitSeconds: 601 })).toBe("apiKeyForm.queueWaitRange");
+  });
+});

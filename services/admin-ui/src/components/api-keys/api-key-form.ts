@@ -4,7 +4,8 @@
  * sent whole when any part of it changed (the API replaces it), and the
  * binding is sent as both fields, since setting either replaces the binding.
  * Spans (rate window, expiry after first use) are edited as a number and a unit.
- * The platforms and per-platform groups are shaped in api-key-platforms.ts.
+ * The platforms and per-platform groups are shaped in api-key-platforms.ts,
+ * the wait for a free slot in api-key-queue-wait.ts.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
@@ -18,6 +19,7 @@ import {
   scopeFromApiKey,
   type PlatformScope,
 } from "./api-key-platforms.js";
+import { queueWaitCreateField, queueWaitProblem, queueWaitSecondsOf, queueWaitUpdateFields } from "./api-key-queue-wait.js";
 
 /** Units a span is edited in. */
 export type SpanUnit = "seconds" | "minutes" | "hours" | "days";
@@ -50,6 +52,8 @@ export interface ApiKeyFormState extends PlatformScope {
   dailyUsd: number | null;
   totalUsd: number | null;
   weeklyOpusUsd: number | null;
+  /** Seconds a request may wait for a free slot; null (an empty input) keeps the default, unlike the numbers above. */
+  queueWaitSeconds: number | null;
 }
 
 /** `seconds` in the largest unit that divides it evenly; 0 reads as 0 hours. */
@@ -88,6 +92,7 @@ export function emptyApiKeyForm(): ApiKeyFormState {
     dailyUsd: 0,
     totalUsd: 0,
     weeklyOpusUsd: 0,
+    queueWaitSeconds: null,
   };
 }
 
@@ -115,6 +120,7 @@ export function formFromApiKey(key: ApiKey): ApiKeyFormState {
     dailyUsd: key.costLimits?.dailyUsd ?? 0,
     totalUsd: key.costLimits?.totalUsd ?? 0,
     weeklyOpusUsd: key.costLimits?.weeklyOpusUsd ?? 0,
+    queueWaitSeconds: queueWaitSecondsOf(key),
   };
 }
 
@@ -158,6 +164,7 @@ export function toCreateApiKeyRequest(form: ApiKeyFormState): MessageInitShape<t
     costLimits: costLimits(form),
     platforms: platformList(form),
     platformGroups: platformGroupList(form),
+    ...queueWaitCreateField(form.queueWaitSeconds),
   };
 }
 
@@ -192,10 +199,10 @@ export function toUpdateApiKeyRequest(form: ApiKeyFormState, key: ApiKey): Messa
   }
   const bound = binding(form);
   if (bound.boundAccountId !== key.boundAccountId || bound.boundGroup !== key.boundGroup) Object.assign(req, bound);
-  return Object.assign(req, platformScopeChanges(form, key));
+  return Object.assign(req, platformScopeChanges(form, key), queueWaitUpdateFields(form.queueWaitSeconds, key));
 }
 
 /** Why the form cannot be sent as it is, as a message key; undefined when the server can have it. */
 export function apiKeyFormProblem(form: ApiKeyFormState): string | undefined {
-  return platformScopeProblem(form);
+  return platformScopeProblem(form) ?? queueWaitProblem(form.queueWaitSeconds);
 }

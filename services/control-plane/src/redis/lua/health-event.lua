@@ -17,7 +17,9 @@
 -- ARGV[9]  how long the breaker stays open (ms)
 -- ARGV[10] subscription windows as JSON ("" keeps the stored ones)
 -- ARGV[11] member for a new failure (unique)
--- returns  the status after the event, or false when the account does not exist
+-- returns  {status after the event, stored status before it, its untilMs}, or false when the
+--          account does not exist; the state before lets an observer tell a recovery (a probe
+--          that closed the breaker) from a success on a healthy account, without a read of its own
 if redis.call("EXISTS", KEYS[1]) == 0 then
   return false
 end
@@ -25,6 +27,8 @@ local now = tonumber(ARGV[1])
 local stored = redis.call("HMGET", KEYS[2], "status", "untilMs", "probeLeaseId")
 local status = stored[1] or "healthy"
 local untilMs = tonumber(stored[2] or "0")
+local before = status
+local beforeUntil = stored[2] or "0"
 local isProbe = ARGV[2] ~= "" and stored[3] == ARGV[2]
 if isProbe then
   redis.call("HDEL", KEYS[2], "probeLeaseId", "probeUntilMs")
@@ -89,4 +93,4 @@ elseif event == "reset" then
   redis.call("HDEL", KEYS[2], "probeLeaseId", "probeUntilMs", "windows", "windowsAtMs")
   redis.call("DEL", KEYS[3])
 end
-return status
+return {status, before, beforeUntil}

@@ -1,7 +1,7 @@
 /**
  * The admin API's Connect routes and interceptors, ready for an adapter:
  * AuthService, AccountService, ApiKeyService, UsageService, SessionService,
- * ModelAliasService and PriceService behind the session check, which a service token with the
+ * ModelAliasService, PriceService and QueueService behind the session check, which a service token with the
  * right scope passes too; ServiceTokenService for signed-in admins.
  */
 import { Code, ConnectError, type ConnectRouter, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
@@ -13,6 +13,7 @@ import {
   ModelAliasService,
   NotificationService,
   PriceService,
+  QueueService,
   ServiceTokenService,
   SessionService,
   UsageService,
@@ -49,6 +50,8 @@ import { createModelAliasService } from "./model-alias-service.js";
 import { createNotificationService, type NotificationServiceDeps } from "./notification-service.js";
 import type { PriceStore } from "../../usage/price-store.js";
 import { createPriceService } from "./price-service.js";
+import type { WaitQueue } from "../../leases/wait-queue.js";
+import { createQueueService } from "./queue-service.js";
 import { createSessionService } from "./session-service.js";
 import { createUsageService } from "./usage-service.js";
 
@@ -86,6 +89,8 @@ export interface AdminRoutesDeps {
   serviceTokens?: ServiceTokens;
   /** Webhook targets, their logs and test sends; without them NotificationService is not served. */
   notifications?: NotificationServiceDeps;
+  /** The wait-for-a-slot queue; without it QueueService is not served. */
+  waitQueue?: Pick<WaitQueue, "groups" | "renew" | "waitTimes">;
   log: Logger;
   registry: Registry;
   now?: () => number;
@@ -142,6 +147,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): {
     ...(prices ? [PriceService] : []),
     ...(serviceTokens ? [ServiceTokenService] : []),
     ...(deps.notifications ? [NotificationService] : []),
+    ...(deps.waitQueue ? [QueueService] : []),
   ];
   return {
     services,
@@ -156,6 +162,9 @@ export function createAdminRoutes(deps: AdminRoutesDeps): {
       if (prices) router.service(PriceService, createPriceService({ prices }));
       if (serviceTokens) router.service(ServiceTokenService, createServiceTokenService({ tokens: serviceTokens }));
       if (deps.notifications) router.service(NotificationService, createNotificationService(deps.notifications));
+      if (deps.waitQueue) {
+        router.service(QueueService, createQueueService({ queue: deps.waitQueue, accounts: deps.accounts, apiKeys: deps.apiKeys, ...(deps.now && { now: deps.now }) }));
+      }
     },
     interceptors: [
       // The audit interceptor wraps the rest, so it records the codes clients see and the admin the session check found.

@@ -127,3 +127,36 @@ describe("ApiKeyService", () => {
     expect(JSON.parse(text)).toMatchObject({ code: "invalid_argument", message: expect.stringContaining("concurrency_limit") });
   });
 });
+
+describe("ApiKeyService wait bound", () => {
+  it("creates a key with a bound, changes it, clears it back to the default, and lists it", async () => {
+    const { apiKey } = await apiKeys.createApiKey({ name: "patient", queueWaitMs: 30_000 });
+    expect(apiKey?.queueWaitMs).toBe(30_000);
+    const id = apiKey!.id;
+    expect((await apiKeys.updateApiKey({ id, queueWaitMs: 0 })).apiKey?.queueWaitMs).toBe(0);
+    expect((await store.get(id))?.queueWaitMs).toBe(0);
+    expect((await apiKeys.updateApiKey({ id, name: "still patient" })).apiKey?.queueWaitMs).toBe(0);
+    const { apiKey: cleared } = await apiKeys.updateApiKey({ id, clearQueueWaitMs: true });
+    expect(cleared?.queueWaitMs).toBeUndefined();
+    expect((await store.get(id))?.queueWaitMs).toBeUndefined();
+    await apiKeys.updateApiKey({ id, queueWaitMs: 5_000 });
+    const listed = (await apiKeys.listApiKeys({})).apiKeys.find((k) => k.id === id);
+    expect(listed?.queueWaitMs).toBe(5_000);
+    expect((await apiKeys.createApiKey({ name: "default" })).apiKey?.queueWaitMs).toBeUndefined();
+  });
+
+  it("refuses a bound below 0 or above 10 minutes, and a bound sent with a clear", async () => {
+    const { apiKey } = await apiKeys.createApiKey({ name: "bounded" });
+    const id = apiKey!.id;
+    const checks: [() => Promise<unknown>, string][] = [
+      [() => apiKeys.createApiKey({ name: "k", queueWaitMs: -1 }), "queue_wait_ms: must be an integer from 0 (refuse at once) to 600000 ms (10 minutes), got -1"],
+      [() => apiKeys.updateApiKey({ id, queueWaitMs: 600_001 }), "queue_wait_ms: must be an integer from 0 (refuse at once) to 600000 ms (10 minutes), got 600001"],
+      [() => apiKeys.updateApiKey({ id, queueWaitMs: 1_000, clearQueueWaitMs: true }), "clear_queue_wait_ms: must be false when queue_wait_ms is set"],
+    ];
+    for (const [call, message] of checks) {
+      const error = await rpcError(call());
+      expect([error.code, error.rawMessage]).toEqual([Code.InvalidArgument, message]);
+    }
+    expect((await store.get(id))?.queueWaitMs).toBeUndefined();
+  });
+});

@@ -15,6 +15,7 @@ import { optionalTimestamp } from "./account-message.js";
 import { checkNonEmpty, checkNonNegativeInt, invalidArgument, notFound } from "./field-checks.js";
 import { checkKeyBinding, checkPlatformGroups, checkPlatforms, toBindingFields } from "./key-binding.js";
 import { checkKeyLimitsPatch, checkNewKeyLimits, toLimitFields } from "./key-limit-fields.js";
+import { checkNewQueueWait, checkQueueWaitPatch, toQueueWaitField } from "./key-queue-wait.js";
 
 /** Dependencies of createApiKeyService. */
 export interface ApiKeyServiceDeps {
@@ -40,11 +41,13 @@ export function createApiKeyService({ apiKeys, accounts, keyLimits, now = Date.n
       const platforms = checkPlatforms("platforms", req.platforms);
       const platformGroups = checkPlatformGroups("platform_groups", req.platformGroups);
       const limits = checkNewKeyLimits(req);
+      const queueWait = checkNewQueueWait(req);
       const { record, plaintextKey } = await apiKeys.create({
         ...binding,
         platforms,
         platformGroups,
         ...limits,
+        ...queueWait,
         name,
         concurrencyLimit,
         allowedModels,
@@ -66,7 +69,7 @@ export function createApiKeyService({ apiKeys, accounts, keyLimits, now = Date.n
 
     async updateApiKey(req) {
       const id = checkNonEmpty("id", req.id);
-      const patch: ApiKeyPatch = checkKeyLimitsPatch(req);
+      const patch: ApiKeyPatch = { ...checkKeyLimitsPatch(req), ...checkQueueWaitPatch(req) };
       if (req.name !== undefined) patch.name = checkNonEmpty("name", req.name);
       if (req.enabled === true && ((await apiKeys.get(id))?.revokedAtMs ?? 0) !== 0) throw invalidArgument("enabled", "a revoked key cannot be enabled again");
       if (req.enabled !== undefined) patch.enabled = req.enabled;
@@ -105,5 +108,6 @@ export function toApiKeyMessage(record: ApiKeyRecord, spend?: KeySpend): Message
     revokedAt: optionalTimestamp(record.revokedAtMs),
     ...toBindingFields(record),
     ...toLimitFields(record, spend),
+    ...toQueueWaitField(record),
   };
 }

@@ -16,7 +16,71 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_relay/lease/v1/lease_service.proto.
  */
 export const file_claude_relay_lease_v1_lease_service: GenFile = /*@__PURE__*/
-  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIiUKEUxpc3RNb2RlbHNSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJImQKC1NlcnZlZE1vZGVsEgoKAmlkGAEgASgJEjEKCHBsYXRmb3JtGAIgASgOMh8uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlBsYXRmb3JtEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJIkIKDFNlcnZlZE1vZGVscxIyCgZtb2RlbHMYASADKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWwiiAEKEkxpc3RNb2RlbHNSZXNwb25zZRI1CgZtb2RlbHMYASABKAsyIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWxzSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0Iv8BCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0SQQoNYWNjb3VudF90eXBlcxgIIAMoDjIqLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnRUeXBlIn0KD0FjcXVpcmVSZXNwb25zZRItCgVsZWFzZRgBIAEoCzIcLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MZWFzZUgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCInChFDb2RlQXNzaXN0QWNjb3VudBISCgpwcm9qZWN0X2lkGAEgASgJIiQKDkNoYXRHcHRBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAki5AIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIABI4CgdjaGF0Z3B0GAkgASgLMiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNoYXRHcHRBY2NvdW50SABCCQoHZGV0YWlscyJyCgVMZWFzZRIQCghsZWFzZV9pZBgBIAEoCRIOCgZ0dGxfbXMYAiABKAUSNwoHYWNjb3VudBgDIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnQSDgoGa2V5X2lkGAQgASgJIiAKDFJlbmV3UmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCSIfCg1SZW5ld1Jlc3BvbnNlEg4KBnR0bF9tcxgBIAEoBSLsAQoOUmVsZWFzZVJlcXVlc3QSEAoIbGVhc2VfaWQYASABKAkSLwoHb3V0Y29tZRgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5PdXRjb21lEisKBXVzYWdlGAMgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVzYWdlEhIKCmxhdGVuY3lfbXMYBCABKAUSDwoHdHRmYl9tcxgFIAEoBRIUCgxzZXNzaW9uX2hhc2gYBiABKAkSEgoKZnJvbnRfZG9vchgHIAEoCRIbChNjb250aW51YXRpb25faGFzaGVzGAggAygJIhEKD1JlbGVhc2VSZXNwb25zZSLIAgoPRXhjaGFuZ2VSZXF1ZXN0Eg8KB2NhbGxfaWQYASABKA0SOAoHYWNxdWlyZRgCIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdEgAEjQKBXJlbmV3GAMgASgLMiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdEgAEjgKB3JlbGVhc2UYBCABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3RIABI7CgljaGVja19rZXkYBSABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2hlY2tLZXlSZXF1ZXN0SAASNQoFYmF0Y2gYBiABKAsyJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VCYXRjaEgAQgYKBGNhbGwiRgoNRXhjaGFuZ2VCYXRjaBI1CgVjYWxscxgBIAMoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlcXVlc3QixgMKEEV4Y2hhbmdlUmVzcG9uc2USDwoHY2FsbF9pZBgBIAEoDRI5CgdhY3F1aXJlGAIgASgLMiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkFjcXVpcmVSZXNwb25zZUgAEjUKBXJlbmV3GAMgASgLMiQuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVzcG9uc2VIABI5CgdyZWxlYXNlGAQgASgLMiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXNwb25zZUgAEjEKBWVycm9yGAUgASgLMiAuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNhbGxFcnJvckgAEjwKCWNoZWNrX2tleRgGIAEoCzInLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DaGVja0tleVJlc3BvbnNlSAASOgoMa2V5c19jaGFuZ2VkGAcgASgLMiIuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLktleXNDaGFuZ2VkSAASPQoFYmF0Y2gYCCABKAsyLC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXNwb25zZUJhdGNoSABCCAoGcmVzdWx0IlEKFUV4Y2hhbmdlUmVzcG9uc2VCYXRjaBI4CgdyZXN1bHRzGAEgAygLMicuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVzcG9uc2UiIwoPQ2hlY2tLZXlSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJIh0KC0tleUFjY2VwdGVkEg4KBmtleV9pZBgBIAEoCSKHAQoQQ2hlY2tLZXlSZXNwb25zZRI2CghhY2NlcHRlZBgBIAEoCzIiLmNsYXVkZV9yZWxheS5sZWFzZS52MS5LZXlBY2NlcHRlZEgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCINCgtLZXlzQ2hhbmdlZCIqCglDYWxsRXJyb3ISDAoEY29kZRgBIAEoBRIPCgdtZXNzYWdlGAIgASgJKrcBCg5DcmVkZW50aWFsS2luZBIfChtDUkVERU5USUFMX0tJTkRfVU5TUEVDSUZJRUQQABIbChdDUkVERU5USUFMX0tJTkRfQVBJX0tFWRABEh8KG0NSRURFTlRJQUxfS0lORF9PQVVUSF9UT0tFThACEiIKHkNSRURFTlRJQUxfS0lORF9HT09HTEVfQVBJX0tFWRADEiIKHkNSRURFTlRJQUxfS0lORF9CRUFSRVJfQVBJX0tFWRAEKqoCChNVcHN0cmVhbUFjY291bnRUeXBlEiUKIVVQU1RSRUFNX0FDQ09VTlRfVFlQRV9VTlNQRUNJRklFRBAAEigKJFVQU1RSRUFNX0FDQ09VTlRfVFlQRV9DTEFVREVfQ09OU09MRRABEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9DTEFVREVfT0FVVEgQAhIkCiBVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfR0VNSU5JX0FQSRADEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9HRU1JTklfT0FVVEgQBBIkCiBVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfT1BFTkFJX0FQSRAFEiYKIlVQU1RSRUFNX0FDQ09VTlRfVFlQRV9PUEVOQUlfT0FVVEgQBjLaAwoMTGVhc2VTZXJ2aWNlElgKB0FjcXVpcmUSJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlcXVlc3QaJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQWNxdWlyZVJlc3BvbnNlElIKBVJlbmV3EiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdBokLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1Jlc3BvbnNlElgKB1JlbGVhc2USJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3QaJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlc3BvbnNlEl8KCEV4Y2hhbmdlEiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVxdWVzdBonLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlc3BvbnNlKAEwARJhCgpMaXN0TW9kZWxzEiguY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxpc3RNb2RlbHNSZXF1ZXN0GikuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
+  fileDesc("CiljbGF1ZGVfcmVsYXkvbGVhc2UvdjEvbGVhc2Vfc2VydmljZS5wcm90bxIVY2xhdWRlX3JlbGF5LmxlYXNlLnYxIj4KEkdldEtleVVzYWdlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRIWCg5jbGllbnRfYWRkcmVzcxgCIAEoCSJpChNHZXRLZXlVc2FnZVJlc3BvbnNlEhUKC3JlcG9ydF9qc29uGAEgASgJSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IiUKEUxpc3RNb2RlbHNSZXF1ZXN0EhAKCGtleV9oYXNoGAEgASgJImQKC1NlcnZlZE1vZGVsEgoKAmlkGAEgASgJEjEKCHBsYXRmb3JtGAIgASgOMh8uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlBsYXRmb3JtEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJIkIKDFNlcnZlZE1vZGVscxIyCgZtb2RlbHMYASADKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWwiiAEKEkxpc3RNb2RlbHNSZXNwb25zZRI1CgZtb2RlbHMYASABKAsyIy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuU2VydmVkTW9kZWxzSAASMQoHcmVmdXNhbBgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWZ1c2FsSABCCAoGcmVzdWx0IpQCCg5BY3F1aXJlUmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCRINCgVtb2RlbBgCIAEoCRIUCgxzZXNzaW9uX2hhc2gYAyABKAkSGAoQZXhjbHVkZV9hY2NvdW50cxgEIAMoCRISCgp1c2VyX2FnZW50GAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSMQoIcGxhdGZvcm0YByABKA4yHy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUGxhdGZvcm0SQQoNYWNjb3VudF90eXBlcxgIIAMoDjIqLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnRUeXBlEhMKC21heF93YWl0X21zGAkgASgFIn0KD0FjcXVpcmVSZXNwb25zZRItCgVsZWFzZRgBIAEoCzIcLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MZWFzZUgAEjEKB3JlZnVzYWwYAiABKAsyHi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVmdXNhbEgAQggKBnJlc3VsdCInChFDb2RlQXNzaXN0QWNjb3VudBISCgpwcm9qZWN0X2lkGAEgASgJIiQKDkNoYXRHcHRBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAki5AIKD1Vwc3RyZWFtQWNjb3VudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEj4KD2NyZWRlbnRpYWxfa2luZBgEIAEoDjIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DcmVkZW50aWFsS2luZBISCgpjcmVkZW50aWFsGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRI4CgR0eXBlGAcgASgOMiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVwc3RyZWFtQWNjb3VudFR5cGUSPwoLY29kZV9hc3Npc3QYCCABKAsyKC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ29kZUFzc2lzdEFjY291bnRIABI4CgdjaGF0Z3B0GAkgASgLMiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkNoYXRHcHRBY2NvdW50SABCCQoHZGV0YWlscyJyCgVMZWFzZRIQCghsZWFzZV9pZBgBIAEoCRIOCgZ0dGxfbXMYAiABKAUSNwoHYWNjb3VudBgDIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5VcHN0cmVhbUFjY291bnQSDgoGa2V5X2lkGAQgASgJIiAKDFJlbmV3UmVxdWVzdBIQCghsZWFzZV9pZBgBIAEoCSIfCg1SZW5ld1Jlc3BvbnNlEg4KBnR0bF9tcxgBIAEoBSLsAQoOUmVsZWFzZVJlcXVlc3QSEAoIbGVhc2VfaWQYASABKAkSLwoHb3V0Y29tZRgCIAEoCzIeLmNsYXVkZV9yZWxheS5sZWFzZS52MS5PdXRjb21lEisKBXVzYWdlGAMgASgLMhwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlVzYWdlEhIKCmxhdGVuY3lfbXMYBCABKAUSDwoHdHRmYl9tcxgFIAEoBRIUCgxzZXNzaW9uX2hhc2gYBiABKAkSEgoKZnJvbnRfZG9vchgHIAEoCRIbChNjb250aW51YXRpb25faGFzaGVzGAggAygJIhEKD1JlbGVhc2VSZXNwb25zZSL9AgoPRXhjaGFuZ2VSZXF1ZXN0Eg8KB2NhbGxfaWQYASABKA0SOAoHYWNxdWlyZRgCIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVxdWVzdEgAEjQKBXJlbmV3GAMgASgLMiMuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbmV3UmVxdWVzdEgAEjgKB3JlbGVhc2UYBCABKAsyJS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVsZWFzZVJlcXVlc3RIABI7CgljaGVja19rZXkYBSABKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2hlY2tLZXlSZXF1ZXN0SAASNQoFYmF0Y2gYBiABKAsyJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VCYXRjaEgAEjMKBmNhbmNlbBgHIAEoCzIhLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DYW5jZWxDYWxsSABCBgoEY2FsbCIdCgpDYW5jZWxDYWxsEg8KB2NhbGxfaWQYASABKA0iIwoOQ2FuY2VsUmVzcG9uc2USEQoJY2FuY2VsbGVkGAEgASgIIkYKDUV4Y2hhbmdlQmF0Y2gSNQoFY2FsbHMYASADKAsyJi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXF1ZXN0IrcEChBFeGNoYW5nZVJlc3BvbnNlEg8KB2NhbGxfaWQYASABKA0SOQoHYWNxdWlyZRgCIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUmVzcG9uc2VIABI1CgVyZW5ldxgDIAEoCzIkLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1Jlc3BvbnNlSAASOQoHcmVsZWFzZRgEIAEoCzImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZWxlYXNlUmVzcG9uc2VIABIxCgVlcnJvchgFIAEoCzIgLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DYWxsRXJyb3JIABI8CgljaGVja19rZXkYBiABKAsyJy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuQ2hlY2tLZXlSZXNwb25zZUgAEjoKDGtleXNfY2hhbmdlZBgHIAEoCzIiLmNsYXVkZV9yZWxheS5sZWFzZS52MS5LZXlzQ2hhbmdlZEgAEj0KBWJhdGNoGAggASgLMiwuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkV4Y2hhbmdlUmVzcG9uc2VCYXRjaEgAEjcKBmNhbmNlbBgJIAEoCzIlLmNsYXVkZV9yZWxheS5sZWFzZS52MS5DYW5jZWxSZXNwb25zZUgAEjYKBnF1ZXVlZBgKIAEoCzIkLmNsYXVkZV9yZWxheS5sZWFzZS52MS5BY3F1aXJlUXVldWVkSABCCAoGcmVzdWx0Ii8KDUFjcXVpcmVRdWV1ZWQSDQoFcGxhY2UYASABKAUSDwoHd2FpdF9tcxgCIAEoBSJRChVFeGNoYW5nZVJlc3BvbnNlQmF0Y2gSOAoHcmVzdWx0cxgBIAMoCzInLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlc3BvbnNlIiMKD0NoZWNrS2V5UmVxdWVzdBIQCghrZXlfaGFzaBgBIAEoCSIdCgtLZXlBY2NlcHRlZBIOCgZrZXlfaWQYASABKAkihwEKEENoZWNrS2V5UmVzcG9uc2USNgoIYWNjZXB0ZWQYASABKAsyIi5jbGF1ZGVfcmVsYXkubGVhc2UudjEuS2V5QWNjZXB0ZWRIABIxCgdyZWZ1c2FsGAIgASgLMh4uY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlZnVzYWxIAEIICgZyZXN1bHQiDQoLS2V5c0NoYW5nZWQiKgoJQ2FsbEVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCSq3AQoOQ3JlZGVudGlhbEtpbmQSHwobQ1JFREVOVElBTF9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXQ1JFREVOVElBTF9LSU5EX0FQSV9LRVkQARIfChtDUkVERU5USUFMX0tJTkRfT0FVVEhfVE9LRU4QAhIiCh5DUkVERU5USUFMX0tJTkRfR09PR0xFX0FQSV9LRVkQAxIiCh5DUkVERU5USUFMX0tJTkRfQkVBUkVSX0FQSV9LRVkQBCqqAgoTVXBzdHJlYW1BY2NvdW50VHlwZRIlCiFVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfVU5TUEVDSUZJRUQQABIoCiRVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfQ0xBVURFX0NPTlNPTEUQARImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfQ0xBVURFX09BVVRIEAISJAogVVBTVFJFQU1fQUNDT1VOVF9UWVBFX0dFTUlOSV9BUEkQAxImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfR0VNSU5JX09BVVRIEAQSJAogVVBTVFJFQU1fQUNDT1VOVF9UWVBFX09QRU5BSV9BUEkQBRImCiJVUFNUUkVBTV9BQ0NPVU5UX1RZUEVfT1BFTkFJX09BVVRIEAYywAQKDExlYXNlU2VydmljZRJYCgdBY3F1aXJlEiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkFjcXVpcmVSZXF1ZXN0GiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkFjcXVpcmVSZXNwb25zZRJSCgVSZW5ldxIjLmNsYXVkZV9yZWxheS5sZWFzZS52MS5SZW5ld1JlcXVlc3QaJC5jbGF1ZGVfcmVsYXkubGVhc2UudjEuUmVuZXdSZXNwb25zZRJYCgdSZWxlYXNlEiUuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXF1ZXN0GiYuY2xhdWRlX3JlbGF5LmxlYXNlLnYxLlJlbGVhc2VSZXNwb25zZRJfCghFeGNoYW5nZRImLmNsYXVkZV9yZWxheS5sZWFzZS52MS5FeGNoYW5nZVJlcXVlc3QaJy5jbGF1ZGVfcmVsYXkubGVhc2UudjEuRXhjaGFuZ2VSZXNwb25zZSgBMAESYQoKTGlzdE1vZGVscxIoLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MaXN0TW9kZWxzUmVxdWVzdBopLmNsYXVkZV9yZWxheS5sZWFzZS52MS5MaXN0TW9kZWxzUmVzcG9uc2USZAoLR2V0S2V5VXNhZ2USKS5jbGF1ZGVfcmVsYXkubGVhc2UudjEuR2V0S2V5VXNhZ2VSZXF1ZXN0GiouY2xhdWRlX3JlbGF5LmxlYXNlLnYxLkdldEtleVVzYWdlUmVzcG9uc2ViBnByb3RvMw", [file_claude_relay_lease_v1_platform, file_claude_relay_lease_v1_refusal, file_claude_relay_lease_v1_usage]);
+
+/**
+ * @generated from message claude_relay.lease.v1.GetKeyUsageRequest
+ */
+export type GetKeyUsageRequest = Message<"claude_relay.lease.v1.GetKeyUsageRequest"> & {
+  /**
+   * As in AcquireRequest.
+   *
+   * @generated from field: string key_hash = 1;
+   */
+  keyHash: string;
+
+  /**
+   * The address the key holder called from, for the per-address rate limit.
+   *
+   * @generated from field: string client_address = 2;
+   */
+  clientAddress: string;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.GetKeyUsageRequest.
+ * Use `create(GetKeyUsageRequestSchema)` to create a new message.
+ */
+export const GetKeyUsageRequestSchema: GenMessage<GetKeyUsageRequest> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 0);
+
+/**
+ * @generated from message claude_relay.lease.v1.GetKeyUsageResponse
+ */
+export type GetKeyUsageResponse = Message<"claude_relay.lease.v1.GetKeyUsageResponse"> & {
+  /**
+   * @generated from oneof claude_relay.lease.v1.GetKeyUsageResponse.result
+   */
+  result: {
+    /**
+     * The report as a JSON document, the same one the control plane's /stats
+     * page shows: the key's name, expiry, allowed models, limits with what is
+     * left of each, and its usage today, this week and in total, by model and
+     * by day. Nothing about other keys, accounts or the pool.
+     *
+     * @generated from field: string report_json = 1;
+     */
+    value: string;
+    case: "reportJson";
+  } | {
+    /**
+     * KEY_INVALID for any key that cannot be used (unknown, disabled, revoked
+     * or expired, all with the same message); KEY_LIMIT when the client
+     * address asked too often (retry_after_ms says when to try again).
+     *
+     * @generated from field: claude_relay.lease.v1.Refusal refusal = 2;
+     */
+    value: Refusal;
+    case: "refusal";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.GetKeyUsageResponse.
+ * Use `create(GetKeyUsageResponseSchema)` to create a new message.
+ */
+export const GetKeyUsageResponseSchema: GenMessage<GetKeyUsageResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 1);
 
 /**
  * @generated from message claude_relay.lease.v1.ListModelsRequest
@@ -35,7 +99,7 @@ export type ListModelsRequest = Message<"claude_relay.lease.v1.ListModelsRequest
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 0);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 2);
 
 /**
  * A model a key may use.
@@ -68,7 +132,7 @@ export type ServedModel = Message<"claude_relay.lease.v1.ServedModel"> & {
  * Use `create(ServedModelSchema)` to create a new message.
  */
 export const ServedModelSchema: GenMessage<ServedModel> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 1);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 3);
 
 /**
  * @generated from message claude_relay.lease.v1.ServedModels
@@ -85,7 +149,7 @@ export type ServedModels = Message<"claude_relay.lease.v1.ServedModels"> & {
  * Use `create(ServedModelsSchema)` to create a new message.
  */
 export const ServedModelsSchema: GenMessage<ServedModels> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 2);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 4);
 
 /**
  * @generated from message claude_relay.lease.v1.ListModelsResponse
@@ -114,7 +178,7 @@ export type ListModelsResponse = Message<"claude_relay.lease.v1.ListModelsRespon
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 3);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 5);
 
 /**
  * @generated from message claude_relay.lease.v1.AcquireRequest
@@ -176,6 +240,21 @@ export type AcquireRequest = Message<"claude_relay.lease.v1.AcquireRequest"> & {
    * @generated from field: repeated claude_relay.lease.v1.UpstreamAccountType account_types = 8;
    */
   accountTypes: UpstreamAccountType[];
+
+  /**
+   * The most the caller will wait, in milliseconds, for a slot when every
+   * account that could serve the request is at its concurrency limit. The
+   * control plane waits the smaller of this and the key's own bound, in a
+   * first-come-first-served queue shared by every replica. 0 (what a caller
+   * older than the queue sends) waits for nothing: the answer comes at once.
+   * On Exchange, a queued Acquire is first told so (ExchangeResponse.queued),
+   * so the caller's deadline can stay short for the rest. A caller that stops
+   * waiting cancels the call (ExchangeRequest.cancel, or by cancelling a unary
+   * Acquire) and holds nothing.
+   *
+   * @generated from field: int32 max_wait_ms = 9;
+   */
+  maxWaitMs: number;
 };
 
 /**
@@ -183,7 +262,7 @@ export type AcquireRequest = Message<"claude_relay.lease.v1.AcquireRequest"> & {
  * Use `create(AcquireRequestSchema)` to create a new message.
  */
 export const AcquireRequestSchema: GenMessage<AcquireRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 4);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 6);
 
 /**
  * @generated from message claude_relay.lease.v1.AcquireResponse
@@ -212,7 +291,7 @@ export type AcquireResponse = Message<"claude_relay.lease.v1.AcquireResponse"> &
  * Use `create(AcquireResponseSchema)` to create a new message.
  */
 export const AcquireResponseSchema: GenMessage<AcquireResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 5);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 7);
 
 /**
  * The per-account fields of a Gemini OAuth account.
@@ -233,7 +312,7 @@ export type CodeAssistAccount = Message<"claude_relay.lease.v1.CodeAssistAccount
  * Use `create(CodeAssistAccountSchema)` to create a new message.
  */
 export const CodeAssistAccountSchema: GenMessage<CodeAssistAccount> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 6);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 8);
 
 /**
  * The per-account fields of a ChatGPT sign-in.
@@ -255,7 +334,7 @@ export type ChatGptAccount = Message<"claude_relay.lease.v1.ChatGptAccount"> & {
  * Use `create(ChatGptAccountSchema)` to create a new message.
  */
 export const ChatGptAccountSchema: GenMessage<ChatGptAccount> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 7);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 9);
 
 /**
  * The upstream account a lease is held on, with what the relay needs to call it.
@@ -329,7 +408,7 @@ export type UpstreamAccount = Message<"claude_relay.lease.v1.UpstreamAccount"> &
  * Use `create(UpstreamAccountSchema)` to create a new message.
  */
 export const UpstreamAccountSchema: GenMessage<UpstreamAccount> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 8);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 10);
 
 /**
  * @generated from message claude_relay.lease.v1.Lease
@@ -367,7 +446,7 @@ export type Lease = Message<"claude_relay.lease.v1.Lease"> & {
  * Use `create(LeaseSchema)` to create a new message.
  */
 export const LeaseSchema: GenMessage<Lease> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 9);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 11);
 
 /**
  * @generated from message claude_relay.lease.v1.RenewRequest
@@ -384,7 +463,7 @@ export type RenewRequest = Message<"claude_relay.lease.v1.RenewRequest"> & {
  * Use `create(RenewRequestSchema)` to create a new message.
  */
 export const RenewRequestSchema: GenMessage<RenewRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 10);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 12);
 
 /**
  * @generated from message claude_relay.lease.v1.RenewResponse
@@ -401,7 +480,7 @@ export type RenewResponse = Message<"claude_relay.lease.v1.RenewResponse"> & {
  * Use `create(RenewResponseSchema)` to create a new message.
  */
 export const RenewResponseSchema: GenMessage<RenewResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 11);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 13);
 
 /**
  * @generated from message claude_relay.lease.v1.ReleaseRequest
@@ -470,7 +549,7 @@ export type ReleaseRequest = Message<"claude_relay.lease.v1.ReleaseRequest"> & {
  * Use `create(ReleaseRequestSchema)` to create a new message.
  */
 export const ReleaseRequestSchema: GenMessage<ReleaseRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 12);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 14);
 
 /**
  * @generated from message claude_relay.lease.v1.ReleaseResponse
@@ -483,7 +562,7 @@ export type ReleaseResponse = Message<"claude_relay.lease.v1.ReleaseResponse"> &
  * Use `create(ReleaseResponseSchema)` to create a new message.
  */
 export const ReleaseResponseSchema: GenMessage<ReleaseResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 13);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 15);
 
 /**
  * @generated from message claude_relay.lease.v1.ExchangeRequest
@@ -534,6 +613,18 @@ export type ExchangeRequest = Message<"claude_relay.lease.v1.ExchangeRequest"> &
      */
     value: ExchangeBatch;
     case: "batch";
+  } | {
+    /**
+     * Stops a call of this stream still in flight (an Acquire waiting in the
+     * queue): it leaves the queue at once and is answered with a refusal the
+     * caller no longer waits for. A control plane older than this call answers
+     * it INVALID_ARGUMENT; the Acquire then runs to its end, and a lease it
+     * grants is released by the caller.
+     *
+     * @generated from field: claude_relay.lease.v1.CancelCall cancel = 7;
+     */
+    value: CancelCall;
+    case: "cancel";
   } | { case: undefined; value?: undefined };
 };
 
@@ -542,7 +633,45 @@ export type ExchangeRequest = Message<"claude_relay.lease.v1.ExchangeRequest"> &
  * Use `create(ExchangeRequestSchema)` to create a new message.
  */
 export const ExchangeRequestSchema: GenMessage<ExchangeRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 14);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 16);
+
+/**
+ * @generated from message claude_relay.lease.v1.CancelCall
+ */
+export type CancelCall = Message<"claude_relay.lease.v1.CancelCall"> & {
+  /**
+   * The call_id of the call to stop; a call that already ended is not an error.
+   *
+   * @generated from field: uint32 call_id = 1;
+   */
+  callId: number;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.CancelCall.
+ * Use `create(CancelCallSchema)` to create a new message.
+ */
+export const CancelCallSchema: GenMessage<CancelCall> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 17);
+
+/**
+ * @generated from message claude_relay.lease.v1.CancelResponse
+ */
+export type CancelResponse = Message<"claude_relay.lease.v1.CancelResponse"> & {
+  /**
+   * True when the call was still waiting and now is not.
+   *
+   * @generated from field: bool cancelled = 1;
+   */
+  cancelled: boolean;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.CancelResponse.
+ * Use `create(CancelResponseSchema)` to create a new message.
+ */
+export const CancelResponseSchema: GenMessage<CancelResponse> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 18);
 
 /**
  * Calls a caller made at about the same time, sent as one message: each keeps
@@ -570,7 +699,7 @@ export type ExchangeBatch = Message<"claude_relay.lease.v1.ExchangeBatch"> & {
  * Use `create(ExchangeBatchSchema)` to create a new message.
  */
 export const ExchangeBatchSchema: GenMessage<ExchangeBatch> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 15);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 19);
 
 /**
  * @generated from message claude_relay.lease.v1.ExchangeResponse
@@ -632,6 +761,24 @@ export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse">
      */
     value: ExchangeResponseBatch;
     case: "batch";
+  } | {
+    /**
+     * @generated from field: claude_relay.lease.v1.CancelResponse cancel = 9;
+     */
+    value: CancelResponse;
+    case: "cancel";
+  } | {
+    /**
+     * Not an answer: the Acquire with this call_id joined the queue (its
+     * max_wait_ms was above 0 and every account that could serve it is
+     * full). Its answer follows later with the same call_id; the caller
+     * gives the call wait_ms more before its deadline. A caller that never
+     * sends max_wait_ms never gets one.
+     *
+     * @generated from field: claude_relay.lease.v1.AcquireQueued queued = 10;
+     */
+    value: AcquireQueued;
+    case: "queued";
   } | { case: undefined; value?: undefined };
 };
 
@@ -640,7 +787,34 @@ export type ExchangeResponse = Message<"claude_relay.lease.v1.ExchangeResponse">
  * Use `create(ExchangeResponseSchema)` to create a new message.
  */
 export const ExchangeResponseSchema: GenMessage<ExchangeResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 16);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 20);
+
+/**
+ * @generated from message claude_relay.lease.v1.AcquireQueued
+ */
+export type AcquireQueued = Message<"claude_relay.lease.v1.AcquireQueued"> & {
+  /**
+   * Requests ahead of it in the line when it joined; 0 is next.
+   *
+   * @generated from field: int32 place = 1;
+   */
+  place: number;
+
+  /**
+   * The longest it will wait, in milliseconds: the smaller of max_wait_ms and
+   * the key's bound.
+   *
+   * @generated from field: int32 wait_ms = 2;
+   */
+  waitMs: number;
+};
+
+/**
+ * Describes the message claude_relay.lease.v1.AcquireQueued.
+ * Use `create(AcquireQueuedSchema)` to create a new message.
+ */
+export const AcquireQueuedSchema: GenMessage<AcquireQueued> = /*@__PURE__*/
+  messageDesc(file_claude_relay_lease_v1_lease_service, 21);
 
 /**
  * Answers of calls that finished at about the same time, in one message.
@@ -659,7 +833,7 @@ export type ExchangeResponseBatch = Message<"claude_relay.lease.v1.ExchangeRespo
  * Use `create(ExchangeResponseBatchSchema)` to create a new message.
  */
 export const ExchangeResponseBatchSchema: GenMessage<ExchangeResponseBatch> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 17);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 22);
 
 /**
  * Whether a client key may be used at all, before anything else about the
@@ -688,7 +862,7 @@ export type CheckKeyRequest = Message<"claude_relay.lease.v1.CheckKeyRequest"> &
  * Use `create(CheckKeyRequestSchema)` to create a new message.
  */
 export const CheckKeyRequestSchema: GenMessage<CheckKeyRequest> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 18);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 23);
 
 /**
  * The key may be used.
@@ -709,7 +883,7 @@ export type KeyAccepted = Message<"claude_relay.lease.v1.KeyAccepted"> & {
  * Use `create(KeyAcceptedSchema)` to create a new message.
  */
 export const KeyAcceptedSchema: GenMessage<KeyAccepted> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 19);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 24);
 
 /**
  * @generated from message claude_relay.lease.v1.CheckKeyResponse
@@ -740,7 +914,7 @@ export type CheckKeyResponse = Message<"claude_relay.lease.v1.CheckKeyResponse">
  * Use `create(CheckKeyResponseSchema)` to create a new message.
  */
 export const CheckKeyResponseSchema: GenMessage<CheckKeyResponse> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 20);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 25);
 
 /**
  * Sent unasked (call_id 0) on every open Exchange stream when client keys may
@@ -758,7 +932,7 @@ export type KeysChanged = Message<"claude_relay.lease.v1.KeysChanged"> & {
  * Use `create(KeysChangedSchema)` to create a new message.
  */
 export const KeysChangedSchema: GenMessage<KeysChanged> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 21);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 26);
 
 /**
  * A failed call on the Exchange stream: what the unary method would have
@@ -785,7 +959,7 @@ export type CallError = Message<"claude_relay.lease.v1.CallError"> & {
  * Use `create(CallErrorSchema)` to create a new message.
  */
 export const CallErrorSchema: GenMessage<CallError> = /*@__PURE__*/
-  messageDesc(file_claude_relay_lease_v1_lease_service, 22);
+  messageDesc(file_claude_relay_lease_v1_lease_service, 27);
 
 /**
  * How the relay must present the account's credential upstream.
@@ -963,6 +1137,18 @@ export const LeaseService: GenService<{
     methodKind: "unary";
     input: typeof ListModelsRequestSchema;
     output: typeof ListModelsResponseSchema;
+  },
+  /**
+   * A key holder's own usage, limits and what is left of them, asked with the
+   * key itself (the relay's GET /v1/key/usage). Unary: rare, and rate-limited
+   * per client address by the control plane.
+   *
+   * @generated from rpc claude_relay.lease.v1.LeaseService.GetKeyUsage
+   */
+  getKeyUsage: {
+    methodKind: "unary";
+    input: typeof GetKeyUsageRequestSchema;
+    output: typeof GetKeyUsageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_claude_relay_lease_v1_lease_service, 0);

@@ -1,4 +1,8 @@
-/** A webhook receiver on loopback for the notification tests: records every request, answers scripted statuses. */
+/**
+ * A webhook receiver on loopback for the notification tests: records every
+ * request with its headers and raw body (a signature is over the exact bytes),
+ * and answers scripted statuses, 200 once the script runs out.
+ */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -19,7 +23,7 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-/** Starts a receiver on 127.0.0.1 and a free port. */
+/** Starts a receiver on 127.0.0.1 and a free port; its URL ends in /hook. */
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedHook[] = [];
   const script: number[] = [];
