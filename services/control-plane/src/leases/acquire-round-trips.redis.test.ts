@@ -101,8 +101,12 @@ const leaseId = (res: AcquireResponse) => {
 };
 const accountOf = (res: AcquireResponse) => (res.result.case === "lease" ? res.result.value.account?.id : undefined);
 
-/** A command of a timed flush (affinity counts, session index): no call issues or waits for one. */
-const isTimedFlush = ({ name, first }: Sent) => (name === "hincrby" && first === keys.stickyStats()) || (name === "zadd" && first === keys.sessionIndex());
+/**
+ * A command of a timed flush (affinity counts, session index) or of the notifications' own loops (the delivery
+ * loop, the recovery sweep, all under the `{notify}` tag): no call issues or waits for one.
+ */
+const isTimedFlush = ({ name, first }: Sent) =>
+  (name === "hincrby" && first === keys.stickyStats()) || (name === "zadd" && first === keys.sessionIndex()) || first.startsWith(keys.notifications(""));
 
 /** Runs fn after the connection went quiet; returns the writes it caused, waiting a moment for writes it left in flight. */
 async function measure<T>(log: { batches: Sent[][] }, fn: () => Promise<T>): Promise<{ result: T; batches: Sent[][] }> {

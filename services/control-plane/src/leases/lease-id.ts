@@ -13,6 +13,22 @@ export interface LeaseRef {
 }
 
 const PART = /^[A-Za-z0-9_-]{1,64}$/;
+const RANDOM_BYTES = 12;
+/** Random parts drawn from one call into the CSPRNG: a call per id cost about 2% of the control plane's CPU under load. */
+const POOL_IDS = 256;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+/** The next 12 random bytes, base64url: each id's own, never reused. */
+function randomPart(): string {
+  if (poolOffset + RANDOM_BYTES > pool.length) {
+    pool = randomBytes(RANDOM_BYTES * POOL_IDS);
+    poolOffset = 0;
+  }
+  const part = pool.toString("base64url", poolOffset, poolOffset + RANDOM_BYTES);
+  poolOffset += RANDOM_BYTES;
+  return part;
+}
 
 /** Thrown by parseLeaseId when a lease id is not one we could have issued. */
 export class LeaseIdError extends Error {
@@ -26,7 +42,7 @@ export class LeaseIdError extends Error {
 /** A fresh lease id on this account and key. */
 export function formatLeaseId(accountId: string, keyId: string): string {
   if (!PART.test(accountId) || !PART.test(keyId)) throw new LeaseIdError();
-  return `${accountId}.${keyId}.${randomBytes(12).toString("base64url")}`;
+  return `${accountId}.${keyId}.${randomPart()}`;
 }
 
 /** Splits a lease id; throws LeaseIdError when it is malformed. */

@@ -82,10 +82,10 @@ export interface LeaseCallsDeps {
 /** The LeaseService calls, proto in and proto out; they never reject. */
 export interface LeaseCalls {
   /**
-   * `signal` ends a wait in the queue: the call then answers a refusal nobody waits for. `onQueued`
+   * `stop.signal` ends a wait in the queue (it is read only then): the call then answers a refusal nobody waits for. `onQueued`
    * hears when the request joins the queue (Exchange tells the caller).
    */
-  acquire(request: AcquireRequest, signal?: AbortSignal, onQueued?: (queued: AcquireQueued) => void): Promise<CallResult<AcquireResponse>>;
+  acquire(request: AcquireRequest, stop?: { readonly signal: AbortSignal }, onQueued?: (queued: AcquireQueued) => void): Promise<CallResult<AcquireResponse>>;
   renew(request: RenewRequest): Promise<CallResult<RenewResponse>>;
   release(request: ReleaseRequest): Promise<CallResult<ReleaseResponse>>;
   listModels(request: ListModelsRequest): Promise<CallResult<ListModelsResponse>>;
@@ -146,16 +146,14 @@ export function createLeaseCalls(deps: LeaseCallsDeps): LeaseCalls {
   }
 
   return {
-    async acquire(request, signal, onQueued) {
+    async acquire(request, stop, onQueued) {
       const start = performance.now();
       let result: RefusalCode | "lease" | "error" = "error";
       const platform = requestedPlatform(request.platform);
       try {
-        const answer = await deps.acquire({
-          ...toAcquireInput(request, platform),
-          ...(signal && { signal }),
-          ...(onQueued && { onQueued: (place: number, waitMs: number) => onQueued(create(AcquireQueuedSchema, { place, waitMs })) }),
-        });
+        const input = toAcquireInput(request, platform, stop);
+        if (onQueued) input.onQueued = (place, waitMs) => onQueued(create(AcquireQueuedSchema, { place, waitMs }));
+        const answer = await deps.acquire(input);
         result = answer.ok ? "lease" : answer.reason;
         return { ok: true, value: toAcquireResponse(answer) };
       } catch (err) {
@@ -243,7 +241,7 @@ function requestedPlatform(platform: Platform): PlatformName | undefined {
   return platform === Platform.UNSPECIFIED ? "claude" : platformFromProto(platform);
 }
 
-function toAcquireInput(req: AcquireRequest, platform: PlatformName | undefined): AcquireInput {
+function toAcquireInput(req: AcquireRequest, platform: PlatformName | undefined, stop?: { readonly signal: AbortSignal }): AcquireInput {
   if (platform === undefined) throw new InvalidRequestError(`platform ${req.platform} is not one this control plane serves`);
   const keyHash = checkKeyHash(req.keyHash);
   if (req.model.length > MAX_FIELD) throw new InvalidRequestError(`model must be at most ${MAX_FIELD} characters`);
@@ -261,6 +259,10 @@ function toAcquireInput(req: AcquireRequest, platform: PlatformName | undefined)
     platform,
     accountTypes: accountTypesOf(req.accountTypes),
     maxWaitMs: Math.min(Math.max(0, req.maxWaitMs), MAX_WAIT_MS),
+    // Read only by a request that waits in the queue, so the signal is made only then.
+    get signal() {
+      return stop?.signal;
+    },
   };
 }
 

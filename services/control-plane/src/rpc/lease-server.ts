@@ -116,7 +116,7 @@ export function createLeaseServer(deps: LeaseServerDeps): LeaseServer {
       // A caller that cancels its call leaves the queue at once.
       const stop = new AbortController();
       call.once("cancelled", () => stop.abort());
-      calls.acquire(call.request, stop.signal).then((answer) => reply(callback, answer));
+      calls.acquire(call.request, stop).then((answer) => reply(callback, answer));
     },
     renew: (call: grpc.ServerUnaryCall<RenewRequest, RenewResponse>, callback: grpc.sendUnaryData<RenewResponse>) => {
       calls.renew(call.request).then((answer) => reply(callback, answer));
