@@ -39,7 +39,7 @@ import { assertNever } from "../errors.js";
 import { HAND_BACK } from "../leases/queued-acquire.js";
 import { DRAINING_DETAILS } from "./interceptors/draining.js";
 import type { CallFailure, LeaseCalls } from "./lease-calls.js";
-import { createTurnBatcher, type TurnBatcher } from "./turn-batcher.js";
+import { createTurnBatcher, type TurnBatcher } from "@claude-relay/proto/turn-batcher";
 
 /** A grpc-js Exchange stream, server side. */
 export type ExchangeStream = ServerDuplexStream<ExchangeRequest, ExchangeResponse>;

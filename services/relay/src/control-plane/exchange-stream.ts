@@ -23,7 +23,7 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { type AcquireQueued, type CallError, type ExchangeRequest, ExchangeRequestSchema, type ExchangeResponse } from "@claude-relay/proto/lease";
-import { createTurnBatcher } from "./turn-batcher.js";
+import { createTurnBatcher } from "@claude-relay/proto/turn-batcher";
 
 /** What one of the stream's calls carries, and what answers it. */
 export type ExchangeCall = ExchangeRequest["call"];

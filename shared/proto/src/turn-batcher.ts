@@ -4,8 +4,12 @@
  * at the check phase of the turn (setImmediate), or at once when it reaches
  * `maxItems`. What a batch becomes on the wire is the caller's business.
  *
- * Why setImmediate and not queueMicrotask: the relay's calls come from
- * separate HTTP requests, each read in its own I/O callback, and Node drains
+ * Both ends of the lease service's Exchange stream use it: the relay for the
+ * calls it sends as an ExchangeBatch, the control plane for the answers it
+ * sends as an ExchangeResponseBatch.
+ *
+ * Why setImmediate and not queueMicrotask: the calls come from
+ * separate I/O callbacks (HTTP requests, Redis replies), and Node drains
  * the microtask queue after every callback, so a microtask flush would send
  * almost every call alone. setImmediate runs once, after every I/O callback of
  * the turn, so the calls of all of them go together; a call waits at most for
